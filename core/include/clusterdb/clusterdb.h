@@ -1,0 +1,81 @@
+/*
+ * libclusterdb: the relational store behind clusterdb.
+ *
+ * Conventions for every function in this library:
+ *  - Returns CDB_OK (0) or a negative cdb_status.  Out-parameters are written
+ *    only on success.  The reason for a failure is kept on the handle:
+ *    cdb_errmsg() for people, cdb_errfield() for the field or unique key.
+ *  - Objects returned through out-parameters belong to the caller and are
+ *    released with the matching *_free() function; every *_free() accepts NULL.
+ *    Strings and id arrays returned bare are released with cdb_free().
+ *  - Input strings are borrowed for the duration of the call only.
+ *
+ * Threads: a cdb handle is used by one thread at a time (it owns one SQLite
+ * connection and its cached prepared statements).  Open one handle per thread;
+ * any number of handles, in any number of processes, may share one file.
+ * Every read runs in its own short transaction, so it sees everything other
+ * handles committed before it started.
+ */
+#ifndef CLUSTERDB_CLUSTERDB_H
+#define CLUSTERDB_CLUSTERDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum cdb_status {
+    CDB_OK = 0,
+    CDB_ERR_NOTFOUND = -1,   /* no such row */
+    CDB_ERR_INVALID = -2,    /* input failed validation; errfield names the field */
+    CDB_ERR_CONFLICT = -3,   /* a unique key is taken; errfield names the key */
+    CDB_ERR_CONSTRAINT = -4, /* a referenced row is missing, or the row is still referenced */
+    CDB_ERR_BUSY = -5,       /* the database stayed locked past the busy timeout */
+    CDB_ERR_NOMEM = -6,
+    CDB_ERR_IO = -7,         /* the file cannot be opened, read or written */
+    CDB_ERR_VERSION = -8,    /* schema newer than this library, or migrations pending */
+    CDB_ERR_DENIED = -9,     /* wrong credentials or an account that may not log in */
+    CDB_ERR_INTERNAL = -10
+} cdb_status;
+
+typedef struct cdb cdb;
+
+enum cdb_open_flags {
+    CDB_OPEN_CREATE = 1 << 0,   /* create the file if it does not exist */
+    CDB_OPEN_MIGRATE = 1 << 1,  /* apply pending migrations while opening */
+    CDB_OPEN_READONLY = 1 << 2
+};
+
+/*
+ * Open the database at path.  Sets WAL mode, foreign_keys=ON and a busy
+ * timeout.  Without CDB_OPEN_MIGRATE a database whose schema is behind this
+ * library fails with CDB_ERR_VERSION ("run clusterdb migrate"); a database
+ * made by a newer library always fails with CDB_ERR_VERSION.
+ * Like sqlite3_open(), *out is set even on failure (unless memory ran out) so
+ * that cdb_errmsg() can explain; the caller always calls cdb_close(*out).
+ */
+int cdb_open(const char *path, unsigned flags, cdb **out);
+void cdb_close(cdb *db);
+
+/* Apply pending migrations, each in its own transaction.  Idempotent. */
+int cdb_migrate(cdb *db);
+/* The schema version of the open file, and the newest this library knows. */
+int cdb_schema_version(cdb *db, int *current, int *known);
+
+/* Message and field of the last failure on this handle (never NULL / may be NULL). */
+const char *cdb_errmsg(const cdb *db);
+const char *cdb_errfield(const cdb *db);
+/* A short fixed text for a status code. */
+const char *cdb_strerror(int status);
+
+/* Milliseconds to wait for a lock before CDB_ERR_BUSY (default 10000). */
+void cdb_set_busy_timeout(cdb *db, int milliseconds);
+
+void cdb_free(void *ptr);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

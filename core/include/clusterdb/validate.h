@@ -1,0 +1,38 @@
+/*
+ * Field validators shared by the models and the front ends.  Each returns 1
+ * when the value is acceptable, 0 otherwise.  Pure functions, thread-safe.
+ */
+#ifndef CLUSTERDB_VALIDATE_H
+#define CLUSTERDB_VALIDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* POSIX portable login name: [a-z_][a-z0-9_.-]{0,31} (lower case, as useradd). */
+int cdb_valid_username(const char *s);
+/* Group names follow the same rule. */
+int cdb_valid_group_name(const char *s);
+/* addr-spec with an ASCII local part and a dotted domain, at most 254 bytes. */
+int cdb_valid_mail(const char *s);
+/* One OpenSSH public key line: "<type> <base64 blob> [comment]" where the blob
+ * decodes and starts with the same type name. */
+int cdb_valid_ssh_key(const char *line);
+/* Every non-empty line of text is a valid key (empty text is valid). */
+int cdb_valid_ssh_keys(const char *text);
+int cdb_valid_ipv4(const char *s);
+int cdb_valid_mac(const char *s);       /* xx:xx:xx:xx:xx:xx, hex */
+int cdb_valid_port(int64_t port);       /* 1-65535 */
+int cdb_valid_hostname(const char *s);  /* RFC 1123 label or dotted name */
+int cdb_valid_domain(const char *s);    /* dotted DNS name */
+/* Valid UTF-8 with no control characters and at most max_bytes bytes. */
+int cdb_valid_text(const char *s, size_t max_bytes);
+int cdb_valid_url(const char *s);       /* http:// or https:// with a host */
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,1 @@
+/* groups.c: not written yet (placeholder so the build stays whole). */

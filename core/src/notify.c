@@ -1,0 +1,1 @@
+/* notify.c: not written yet (placeholder so the build stays whole). */

@@ -1,0 +1,1 @@
+/* pve.c: not written yet (placeholder so the build stays whole). */

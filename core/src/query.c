@@ -1,0 +1,1 @@
+/* query.c: not written yet (placeholder so the build stays whole). */

@@ -1,0 +1,1 @@
+/* sites.c: not written yet (placeholder so the build stays whole). */

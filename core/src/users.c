@@ -1,0 +1,1 @@
+/* users.c: not written yet (placeholder so the build stays whole). */

@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Install the Debian packages clusterdb builds and tests with.  Idempotent and
+# quick when everything is present: apt is only consulted for what is missing.
+# Usage: scripts/install-deps.sh [build|test|bench]...   (default: build)
+set -euo pipefail
+
+build_pkgs=(build-essential autoconf automake libtool pkg-config dpkg-dev
+    libsqlite3-dev sqlite3 libargon2-dev libcurl4-openssl-dev libjansson-dev libldap-dev
+    slapd ldap-utils
+    # what OpenLDAP's configure checks for when preparing the module headers
+    libgnutls28-dev libltdl-dev libperl-dev libsasl2-dev libwrap0-dev nettle-dev unixodbc-dev groff-base)
+test_pkgs=(libcmocka-dev valgrind python3 util-linux procps
+    nslcd libnss-ldapd libpam-ldapd sssd-ldap libnss-sss libpam-sss openssh-server openssh-client pamtester)
+bench_pkgs=(gnuplot-nox unixodbc libsqliteodbc odbcinst linux-perf)
+
+wanted=()
+[ $# -eq 0 ] && set -- build
+for set_name in "$@"; do
+    case "$set_name" in
+        build) wanted+=("${build_pkgs[@]}") ;;
+        test) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
+        bench) wanted+=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
+        *) echo "install-deps: unknown set '$set_name' (build, test, bench)" >&2; exit 2 ;;
+    esac
+done
+
+missing=()
+for pkg in "${wanted[@]}"; do
+    status=$(dpkg-query -W -f='${db:Status-Abbrev}' "$pkg" 2>/dev/null || true)
+    [ "${status:0:2}" = "ii" ] || missing+=("$pkg")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "install-deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+# Keep installed daemons (slapd, nslcd, sssd, sshd) from being started on the
+# host by their maintainer scripts: tests start their own private instances.
+policy=/usr/sbin/policy-rc.d
+added_policy=
+if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' > "$policy"; chmod 755 "$policy"; added_policy=1
+fi
+restore() { [ -z "$added_policy" ] || rm -f "$policy"; }
+trap restore EXIT
+
+# Packages whose maintainer scripts edit nsswitch.conf and the PAM stack: the
+# host keeps its own versions (restored below), as tests must not change it.
+nss_backup=$(mktemp)
+cp -p /etc/nsswitch.conf "$nss_backup" 2>/dev/null || true
+pam_backup=$(mktemp -d)
+cp -a /etc/pam.d/. "$pam_backup/" 2>/dev/null || true
+
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+if [ -s "$nss_backup" ]; then cp -p "$nss_backup" /etc/nsswitch.conf; fi
+if [ -d "$pam_backup" ]; then
+    for f in common-auth common-account common-password common-session common-session-noninteractive; do
+        [ -f "$pam_backup/$f" ] && cp -p "$pam_backup/$f" "/etc/pam.d/$f"
+    done
+fi
+rm -rf "$nss_backup" "$pam_backup"

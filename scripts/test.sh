@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests need, builds everything (core and
+# tools with ASan+UBSan and -Werror; the slapd module against Debian's slapd
+# headers), runs every test and ends with "tests: N passed, N failed[, N skipped]".
+# Usage: scripts/test.sh [pattern]   (only tests whose path contains pattern)
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+cd "$top"
+
+scripts/install-deps.sh test
+openldap_src=$(scripts/prepare-openldap.sh)
+build=${CLUSTERDB_BUILD:-$top/build/test}
+
+scripts/build.sh "$build" --enable-sanitizers --enable-werror --with-openldap-src="$openldap_src"
+exec tests/run-all.sh "$build" "$@"
