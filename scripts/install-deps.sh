@@ -4,7 +4,7 @@
 # Usage: scripts/install-deps.sh [build|test|bench]...   (default: build)
 set -euo pipefail
 
-build_pkgs=(build-essential autoconf automake libtool pkg-config dpkg-dev
+build_pkgs=(build-essential autoconf automake libtool pkg-config dpkg-dev openssh-client
     libsqlite3-dev sqlite3 libargon2-dev libcurl4-openssl-dev libjansson-dev libldap-dev
     slapd ldap-utils
     # what OpenLDAP's configure checks for when preparing the module headers
