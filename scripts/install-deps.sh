@@ -49,9 +49,22 @@ nss_backup=$(mktemp)
 cp -p /etc/nsswitch.conf "$nss_backup" 2>/dev/null || true
 pam_backup=$(mktemp -d)
 cp -a /etc/pam.d/. "$pam_backup/" 2>/dev/null || true
+# pam-auth-update profiles present before: any profile the install adds (ldap,
+# sss, pwquality) is disabled again below, so that pam-auth-update's own state
+# (/var/lib/pam) agrees with the restored common-* files and a later package
+# run does not enable the new profiles behind the host's back.
+profiles_before=$(ls /usr/share/pam-configs 2>/dev/null || true)
 
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+
+new_profiles=()
+for profile in $(ls /usr/share/pam-configs 2>/dev/null || true); do
+    grep -qxF "$profile" <<< "$profiles_before" || new_profiles+=("$profile")
+done
+if [ ${#new_profiles[@]} -gt 0 ] && command -v pam-auth-update >/dev/null; then
+    pam-auth-update --package --disable "${new_profiles[@]}"
+fi
 
 if [ -s "$nss_backup" ]; then cp -p "$nss_backup" /etc/nsswitch.conf; fi
 if [ -d "$pam_backup" ]; then
