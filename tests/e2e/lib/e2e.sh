@@ -1,0 +1,282 @@
+# Shared set-up of the end-to-end tests: real clients (nslcd, SSSD, sshd,
+# PAM) against a private slapd, inside a private mount namespace.
+#
+# Source it first thing in a test (it sources tests/lib.sh and
+# tests/integration/lib-slapd.sh).  It re-executes the test under
+# `unshare -m --propagation private`, so every bind mount the test makes over
+# /etc and every tmpfs over /run stays inside the test; nothing on the host
+# changes.  When the kernel refuses the namespace the test reports one SKIP.
+#
+# The directory: e2e_directory_start fills a clusterdb database with the CLI
+# and serves it with back_clusterdb (the default when the module is built), or
+# with E2E_BACKEND=mdb serves the same entries from back_mdb (useful to tell a
+# client problem from a module problem).  Fixture (same in both):
+#   users   alice  active     uidNumber 2000  groups ldapusers sysadmins developers  key A
+#           bob    active     uidNumber 2001  groups ldapusers developers            keys B1 B2
+#           carol  pending    uidNumber 2002  groups ldapusers                       key C
+#           dave   suspended  uidNumber 2003  groups ldapusers                       key D
+#   groups  ldapusers 2000, sysadmins 2001, developers 2002; primary gid 2000
+# Passwords are "<name>-Secret-1".  After it: $E2E_URI, $E2E_BASE, $E2E_KEYS
+# (a directory with the private keys alice, bob1, bob2, carol, dave and their
+# .pub), E2E_UID[user], E2E_BACKEND_USED (clusterdb or mdb).
+
+if [ -z "${E2E_IN_NAMESPACE:-}" ]; then
+    if unshare -m --propagation private true 2>/dev/null; then
+        export E2E_IN_NAMESPACE=1
+        exec unshare -m --propagation private bash "$0" "$@"
+    fi
+    echo "ok 1 # SKIP the kernel refuses a private mount namespace (unshare -m)"
+    echo "1..1"
+    exit 0
+fi
+
+# shellcheck source=../../lib.sh
+. "$CLUSTERDB_TOP/tests/lib.sh"
+# shellcheck source=../../integration/lib-slapd.sh
+. "$CLUSTERDB_TOP/tests/integration/lib-slapd.sh"
+
+E2E_BASE=${SLAPD_SUFFIX}
+E2E_USERS=(alice bob carol dave)
+declare -gA E2E_UID=([alice]=2000 [bob]=2001 [carol]=2002 [dave]=2003)
+declare -gA E2E_STATUS=([alice]=active [bob]=active [carol]=pending [dave]=suspended)
+declare -gA E2E_GIDS=([ldapusers]=2000 [sysadmins]=2001 [developers]=2002)
+declare -gA E2E_MEMBERS=([ldapusers]="alice bob carol dave" [sysadmins]="alice" [developers]="alice bob")
+AUTHKEYS="$CLUSTERDB_BUILD/cli/clusterdb-authorized-keys"
+
+e2e_password() { printf '%s-Secret-1' "$1"; }
+
+# e2e_fail_log FILE...: show the end of client logs after a failure.
+e2e_fail_log() {
+    local f
+    for f in "$@"; do
+        [ -f "$f" ] || continue
+        diag "---- last lines of $f:"
+        tail -n "${E2E_LOG_LINES:-40}" "$f" | sed 's/^/#   /'
+    done
+}
+
+# e2e_wait SECONDS CMD...: retry CMD every 0.2 s until it succeeds.
+e2e_wait() {
+    local limit=$1; shift
+    local deadline=$(( $(date +%s) + limit ))
+    until "$@" > /dev/null 2>&1; do
+        [ "$(date +%s)" -ge "$deadline" ] && return 1
+        sleep 0.2
+    done
+}
+
+# e2e_stop_pid PID: TERM, wait up to 10 s, then KILL.
+e2e_stop_pid() {
+    local pid=$1 i
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null || return 0
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+}
+
+# e2e_private_runtime: tmpfs over /run (pid files, sockets, nslcd's and sshd's
+# runtime directories) so nothing we start meets the host's daemons.
+e2e_private_runtime() {
+    mount -t tmpfs -o mode=0755 e2e-run /run || return 1
+    mount -t tmpfs -o mode=0755 e2e-log /var/log || return 1
+}
+
+# e2e_private_pam_dir DIR: a copy of /etc/pam.d in DIR, mounted over
+# /etc/pam.d, so tests can add their own service files.
+e2e_private_pam_dir() {
+    local dir=$1
+    mkdir -p "$dir"
+    cp -a /etc/pam.d/. "$dir/"
+    mount --bind "$dir" /etc/pam.d
+}
+
+# ---- the directory ---------------------------------------------------------
+
+e2e_make_keys() {
+    E2E_KEYS=$1
+    mkdir -p "$E2E_KEYS"
+    local k
+    for k in alice bob1 bob2 carol dave; do
+        ssh-keygen -q -t ed25519 -N '' -C "$k@e2e" -f "$E2E_KEYS/$k" || return 1
+    done
+}
+
+# The day number of today, as shadowExpire counts.
+e2e_today() { echo $(( $(date +%s) / 86400 )); }
+
+# LDIF of the fixture, for back_mdb: what back_clusterdb serves for it.
+e2e_fixture_ldif() {
+    local u g k
+    cat <<EOF
+dn: $E2E_BASE
+objectClass: dcObject
+objectClass: organization
+dc: $(first=${E2E_BASE%%,*}; echo "${first#*=}")
+o: clusterdb e2e
+
+dn: ou=people,$E2E_BASE
+objectClass: organizationalUnit
+ou: people
+
+dn: ou=groups,$E2E_BASE
+objectClass: organizationalUnit
+ou: groups
+
+EOF
+    for u in "${E2E_USERS[@]}"; do
+        printf 'dn: uid=%s,ou=people,%s\n' "$u" "$E2E_BASE"
+        printf 'objectClass: %s\n' top inetOrgPerson posixAccount shadowAccount ldapPublicKey
+        printf 'uid: %s\ncn: %s Example\nsn: Example\ngivenName: %s\nmail: %s@example.org\n' "$u" "${u^}" "${u^}" "$u"
+        printf 'uidNumber: %s\ngidNumber: 2000\nhomeDirectory: /home/%s\nloginShell: /bin/bash\n' "${E2E_UID[$u]}" "$u"
+        printf 'gecos: %s Example\n' "${u^}"
+        for k in "$E2E_KEYS"/"$u"*.pub; do printf 'sshPublicKey: %s\n' "$(cat "$k")"; done
+        # back_clusterdb refuses password binds of users who are not active;
+        # back_mdb does the same when the entry has no password.
+        if [ "${E2E_STATUS[$u]}" = active ]; then
+            printf 'userPassword: %s\n' "$(e2e_password "$u")"
+        else
+            printf 'shadowExpire: 1\n'
+        fi
+        echo
+    done
+    for g in ldapusers sysadmins developers; do
+        printf 'dn: cn=%s,ou=groups,%s\nobjectClass: top\nobjectClass: posixGroup\ncn: %s\ngidNumber: %s\n' \
+            "$g" "$E2E_BASE" "$g" "${E2E_GIDS[$g]}"
+        for u in ${E2E_MEMBERS[$g]}; do printf 'memberUid: %s\n' "$u"; done
+        echo
+    done
+}
+
+# Fill a clusterdb database through the CLI (the way an operator would).
+e2e_fixture_clusterdb() {
+    local db=$1 u g k out
+    export CLUSTERDB_DB=$db
+    "$CLI" --db "$db" init --suffix "$E2E_BASE" > /dev/null || return 1
+    for u in "${E2E_USERS[@]}"; do
+        local args=(--db "$db" user add "$u" --uid-number "${E2E_UID[$u]}" --cn "${u^} Example"
+            --sn Example --given-name "${u^}" --mail "$u@example.org" --status "${E2E_STATUS[$u]}"
+            --password-stdin)
+        for k in "$E2E_KEYS"/"$u"*.pub; do args+=(--ssh-key-file "$k"); done
+        if ! out=$(e2e_password "$u" | "$CLI" "${args[@]}" 2>&1); then
+            diag "clusterdb user add $u failed:" "$out"; return 1
+        fi
+    done
+    for g in developers; do
+        "$CLI" --db "$db" group add "$g" --gid-number "${E2E_GIDS[$g]}" > /dev/null || return 1
+    done
+    for g in ldapusers sysadmins developers; do
+        for u in ${E2E_MEMBERS[$g]}; do
+            "$CLI" --db "$db" group add-member "$g" "$u" > /dev/null 2>&1 || true
+        done
+    done
+}
+
+# e2e_directory_start DIR: keys, data and a running slapd ("dir").
+e2e_directory_start() {
+    local dir=$1
+    e2e_make_keys "$dir/keys" || return 1
+    E2E_BACKEND_USED=${E2E_BACKEND:-}
+    if [ -z "$E2E_BACKEND_USED" ]; then
+        if slapd_module_built; then E2E_BACKEND_USED=clusterdb; else E2E_BACKEND_USED=mdb; fi
+    fi
+    if [ "$E2E_BACKEND_USED" = clusterdb ]; then
+        E2E_DB=$dir/clusterdb.db
+        e2e_fixture_clusterdb "$E2E_DB" || return 1
+        SLAPD_DBFILE=$E2E_DB slapd_start dir "$dir/slapd" || return 1
+    else
+        e2e_fixture_ldif > "$dir/fixture.ldif"
+        mdb_start dir "$dir/slapd" "$dir/fixture.ldif" || return 1
+    fi
+    E2E_URI=${SLAPD_URI[dir]}
+    diag "directory: $E2E_BACKEND_USED at $E2E_URI"
+}
+
+# ---- changes, the way an operator makes them ----------------------------
+
+_e2e_ldapmodify() {
+    ldapmodify -x -H "$E2E_URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" > /dev/null
+}
+
+# e2e_set_status USER STATUS
+e2e_set_status() {
+    local u=$1 status=$2
+    if [ "$E2E_BACKEND_USED" = clusterdb ]; then
+        "$CLI" --db "$E2E_DB" user set "$u" --status "$status"
+    elif [ "$status" = active ]; then
+        printf 'dn: uid=%s,ou=people,%s\nchangetype: modify\ndelete: shadowExpire\n-\nreplace: userPassword\nuserPassword: %s\n' \
+            "$u" "$E2E_BASE" "$(e2e_password "$u")" | _e2e_ldapmodify
+    else
+        printf 'dn: uid=%s,ou=people,%s\nchangetype: modify\nreplace: shadowExpire\nshadowExpire: 1\n-\nreplace: userPassword\n' \
+            "$u" "$E2E_BASE" | _e2e_ldapmodify
+    fi
+}
+
+# e2e_clear_keys USER
+e2e_clear_keys() {
+    local u=$1
+    if [ "$E2E_BACKEND_USED" = clusterdb ]; then
+        "$CLI" --db "$E2E_DB" user set "$u" --clear-ssh-keys
+    else
+        printf 'dn: uid=%s,ou=people,%s\nchangetype: modify\ndelete: sshPublicKey\n' "$u" "$E2E_BASE" | _e2e_ldapmodify
+    fi
+}
+
+# e2e_add_member GROUP USER
+e2e_add_member() {
+    local g=$1 u=$2
+    if [ "$E2E_BACKEND_USED" = clusterdb ]; then
+        "$CLI" --db "$E2E_DB" group add-member "$g" "$u"
+    else
+        printf 'dn: cn=%s,ou=groups,%s\nchangetype: modify\nadd: memberUid\nmemberUid: %s\n' "$g" "$E2E_BASE" "$u" | _e2e_ldapmodify
+    fi
+}
+
+# ---- nslcd -----------------------------------------------------------------
+
+# e2e_nslcd_start DIR [extra nslcd.conf lines...]: nslcd for the directory,
+# with nsswitch "files ldap" for passwd, group and shadow.  Sets NSLCD_PID and
+# NSLCD_LOG.  Needs e2e_private_runtime first.
+e2e_nslcd_start() {
+    local dir=$1; shift
+    mkdir -p "$dir"
+    {
+        echo "# nslcd.conf of the e2e tests (see docs/container-hosts.md)"
+        echo "uid nslcd"
+        echo "gid nslcd"
+        echo "uri $E2E_URI"
+        echo "base $E2E_BASE"
+        echo "bind_timelimit 5"
+        echo "timelimit 10"
+        echo "idle_timelimit 60"
+        printf '%s\n' "$@"
+    } > "$dir/nslcd.conf"
+    chmod 0640 "$dir/nslcd.conf"
+    chgrp nslcd "$dir/nslcd.conf"
+    cat > "$dir/nsswitch.conf" <<'EOF'
+passwd:         files ldap
+group:          files ldap
+shadow:         files ldap
+hosts:          files dns
+EOF
+    mount --bind "$dir/nslcd.conf" /etc/nslcd.conf || return 1
+    mount --bind "$dir/nsswitch.conf" /etc/nsswitch.conf || return 1
+    mkdir -p /run/nslcd
+    chown nslcd:nslcd /run/nslcd
+    NSLCD_LOG=$dir/nslcd.log
+    # -d keeps nslcd in the foreground and logs each request.
+    /usr/sbin/nslcd -d > "$NSLCD_LOG" 2>&1 < /dev/null &
+    NSLCD_PID=$!
+    on_exit e2e_stop_pid "$NSLCD_PID"
+    if ! e2e_wait 20 getent passwd alice; then
+        diag "nslcd gave no answer for alice"
+        e2e_fail_log "$NSLCD_LOG"
+        return 1
+    fi
+}
+
+# e2e_nslcd_stop: stop nslcd (for a restart with another config).
+e2e_nslcd_stop() {
+    e2e_stop_pid "$NSLCD_PID"
+    umount /etc/nslcd.conf /etc/nsswitch.conf 2>/dev/null || true
+}
