@@ -1,1 +1,216 @@
-/* migrate.c: not written yet (placeholder so the build stays whole). */
+/*
+ * migrate.c: the schema version of a file and the migration runner.
+ *
+ * Migrations are migrations/NNNN_name.sql, embedded at build time
+ * (scripts/embed-migrations.sh).  Each one runs in its own BEGIN IMMEDIATE
+ * transaction together with its row in SchemaMigrations, so a file is always
+ * at exactly one version.  The pending check is repeated inside the
+ * transaction: when two processes migrate at once, the second waits for the
+ * write lock, then sees the version already applied and skips it.
+ *
+ * A migration file must not contain BEGIN/COMMIT.  Foreign keys are switched
+ * off while it runs (SQLite's recipe for rebuilding a table), and
+ * PRAGMA foreign_key_check must come back empty before it commits.
+ */
+#include <stddef.h>
+#include <stdio.h>
+
+#include "internal.h"
+
+struct cdb_migration {
+    int version;
+    const char *name;
+    const char *sql;
+};
+/* Generated: migrations_embedded.c. */
+extern const struct cdb_migration cdb_migrations[];
+extern const size_t cdb_migrations_count;
+
+static int known_version(void)
+{
+    int known = 0;
+
+    for (size_t i = 0; i < cdb_migrations_count; i++)
+        if (cdb_migrations[i].version > known)
+            known = cdb_migrations[i].version;
+    return known;
+}
+
+/* Version of the open file: 0 for a file without SchemaMigrations. */
+static int current_version(cdb *db, int *out)
+{
+    sqlite3_stmt *stmt;
+    int exists = 0;
+    int rc;
+
+    rc = cdb_stmt(db,
+                  "SELECT count(*) FROM sqlite_schema"
+                  " WHERE type = 'table' AND name = 'SchemaMigrations'",
+                  &stmt);
+    if (rc != CDB_OK)
+        return rc;
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW)
+        exists = sqlite3_column_int(stmt, 0) > 0;
+    rc = rc == SQLITE_ROW ? CDB_OK : cdb_fail_sqlite(db, rc, "reading the schema version");
+    cdb_stmt_done(stmt);
+    if (rc != CDB_OK)
+        return rc;
+    if (!exists) {
+        *out = 0;
+        return CDB_OK;
+    }
+    /* Not cached: the table may not have existed when the cache was built,
+     * and this runs only at open and migrate time. */
+    rc = sqlite3_prepare_v2(cdb_sqlite(db), "SELECT coalesce(max(version), 0) FROM SchemaMigrations",
+                            -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return cdb_fail_sqlite(db, rc, "reading the schema version");
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        *out = sqlite3_column_int(stmt, 0);
+        rc = CDB_OK;
+    } else {
+        rc = cdb_fail_sqlite(db, rc, "reading the schema version");
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+int cdb_schema_version(cdb *db, int *current, int *known)
+{
+    int version = 0;
+    int rc = current_version(db, &version);
+
+    if (rc != CDB_OK)
+        return rc;
+    *current = version;
+    *known = known_version();
+    return CDB_OK;
+}
+
+static int set_foreign_keys(cdb *db, int on)
+{
+    int rc = sqlite3_exec(cdb_sqlite(db), on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF",
+                          NULL, NULL, NULL);
+
+    return rc == SQLITE_OK ? CDB_OK : cdb_fail_sqlite(db, rc, "switching foreign keys");
+}
+
+/* Inside the migration's transaction: any row now violating a foreign key? */
+static int foreign_keys_intact(cdb *db, const struct cdb_migration *m)
+{
+    sqlite3_stmt *stmt = NULL;
+    int rc = sqlite3_prepare_v2(cdb_sqlite(db), "PRAGMA foreign_key_check", -1, &stmt, NULL);
+
+    if (rc != SQLITE_OK)
+        return cdb_fail_sqlite(db, rc, "checking foreign keys");
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        const unsigned char *table = sqlite3_column_text(stmt, 0);
+        rc = cdb_fail(db, CDB_ERR_CONSTRAINT, NULL,
+                      "migration %s leaves rows of %s violating a foreign key", m->name,
+                      table ? (const char *)table : "?");
+    } else if (rc == SQLITE_DONE) {
+        rc = CDB_OK;
+    } else {
+        rc = cdb_fail_sqlite(db, rc, "checking foreign keys");
+    }
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+static int record_migration(cdb *db, const struct cdb_migration *m)
+{
+    char now[32];
+    sqlite3_stmt *stmt = NULL;
+    int rc;
+
+    cdb_now_iso(now);
+    rc = sqlite3_prepare_v2(cdb_sqlite(db),
+                            "INSERT INTO SchemaMigrations (version, name, appliedAt) VALUES (?, ?, ?)",
+                            -1, &stmt, NULL);
+    if (rc != SQLITE_OK)
+        return cdb_fail_sqlite(db, rc, "recording a migration (does it create SchemaMigrations?)");
+    sqlite3_bind_int(stmt, 1, m->version);
+    cdb_bind_text(stmt, 2, m->name);
+    cdb_bind_text(stmt, 3, now);
+    rc = sqlite3_step(stmt);
+    rc = rc == SQLITE_DONE ? CDB_OK : cdb_fail_sqlite(db, rc, "recording a migration");
+    sqlite3_finalize(stmt);
+    return rc;
+}
+
+/* Apply one migration if the file is still below its version. */
+static int apply_one(cdb *db, const struct cdb_migration *m, int known)
+{
+    char *errmsg = NULL;
+    int current = 0;
+    int rc;
+
+    rc = cdb_tx_begin(db);
+    if (rc != CDB_OK)
+        return rc;
+    rc = current_version(db, &current);
+    if (rc != CDB_OK)
+        goto done;
+    if (current > known) {
+        rc = cdb_fail(db, CDB_ERR_VERSION, NULL,
+                      "database schema version %d is newer than this library's version %d: "
+                      "upgrade clusterdb",
+                      current, known);
+        goto done;
+    }
+    if (current >= m->version)  /* another process got here first */
+        goto done;
+    rc = sqlite3_exec(cdb_sqlite(db), m->sql, NULL, NULL, &errmsg);
+    if (rc != SQLITE_OK) {
+        int status = cdb_fail_sqlite(db, rc, NULL);
+        rc = cdb_fail(db, status, NULL, "migration %s failed: %s", m->name,
+                      errmsg ? errmsg : cdb_errmsg(db));
+        goto done;
+    }
+    rc = foreign_keys_intact(db, m);
+    if (rc != CDB_OK)
+        goto done;
+    rc = record_migration(db, m);
+    if (rc != CDB_OK)
+        goto done;
+    rc = cdb_tx_commit(db);
+    sqlite3_free(errmsg);
+    return rc;
+done:
+    sqlite3_free(errmsg);
+    if (rc == CDB_OK)
+        rc = cdb_tx_commit(db);
+    else
+        cdb_tx_rollback(db);
+    return rc;
+}
+
+int cdb_migrate(cdb *db)
+{
+    int known = known_version();
+    int previous = 0;
+    int rc = CDB_OK;
+
+    if (sqlite3_db_readonly(cdb_sqlite(db), "main") == 1)
+        return cdb_fail(db, CDB_ERR_VERSION, NULL, "cannot migrate a database opened read-only");
+    /* The embedded list must be strictly ascending: a build-time guarantee
+     * checked here too, because applying out of order would corrupt a file. */
+    for (size_t i = 0; i < cdb_migrations_count; i++) {
+        if (cdb_migrations[i].version <= previous)
+            return cdb_fail(db, CDB_ERR_INTERNAL, NULL, "migration %s is out of order",
+                            cdb_migrations[i].name);
+        previous = cdb_migrations[i].version;
+    }
+    /* Outside any transaction, as SQLite requires; on again in every case. */
+    rc = set_foreign_keys(db, 0);
+    if (rc != CDB_OK)
+        return rc;
+    for (size_t i = 0; i < cdb_migrations_count && rc == CDB_OK; i++)
+        rc = apply_one(db, &cdb_migrations[i], known);
+    if (set_foreign_keys(db, 1) != CDB_OK && rc == CDB_OK)
+        rc = CDB_ERR_INTERNAL;
+    return rc;
+}

@@ -1,1 +1,207 @@
-/* settings.c: not written yet (placeholder so the build stays whole). */
+/*
+ * settings.c: the Settings key/value table (push-notification switches and
+ * whatever later features need).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <clusterdb/settings.h>
+
+#include "internal.h"
+
+#define MAX_KEY_LEN 255
+
+static int check_key(cdb *db, const char *key)
+{
+    size_t len;
+
+    if (key == NULL || key[0] == '\0')
+        return cdb_fail(db, CDB_ERR_INVALID, "key", "a setting key must not be empty");
+    len = strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-");
+    if (key[len] != '\0')
+        return cdb_fail(db, CDB_ERR_INVALID, "key",
+                        "a setting key may only hold letters, digits, '_', '.' and '-'");
+    if (len > MAX_KEY_LEN)
+        return cdb_fail(db, CDB_ERR_INVALID, "key", "a setting key is at most %d characters",
+                        MAX_KEY_LEN);
+    return CDB_OK;
+}
+
+/* Look one key up; *value_out is NULL when the key is absent. */
+static int lookup(cdb *db, const char *key, char **value_out)
+{
+    sqlite3_stmt *stmt;
+    char *value = NULL;
+    int rc;
+
+    rc = cdb_stmt(db, "SELECT value FROM Settings WHERE key = ?", &stmt);
+    if (rc != CDB_OK)
+        return rc;
+    cdb_bind_text(stmt, 1, key);
+    rc = sqlite3_step(stmt);
+    if (rc == SQLITE_ROW) {
+        rc = cdb_column_strdup(stmt, 0, &value) == 0
+                 ? CDB_OK
+                 : cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory reading a setting");
+    } else if (rc == SQLITE_DONE) {
+        rc = CDB_OK;
+    } else {
+        rc = cdb_fail_sqlite(db, rc, "reading a setting");
+    }
+    cdb_stmt_done(stmt);
+    if (rc == CDB_OK)
+        *value_out = value;
+    return rc;
+}
+
+int cdb_setting_get(cdb *db, const char *key, char **value_out)
+{
+    char *value = NULL;
+    int rc = check_key(db, key);
+
+    if (rc != CDB_OK)
+        return rc;
+    rc = lookup(db, key, &value);
+    if (rc != CDB_OK)
+        return rc;
+    if (value == NULL)
+        return cdb_fail(db, CDB_ERR_NOTFOUND, "key", "no setting %s", key);
+    *value_out = value;
+    return CDB_OK;
+}
+
+int cdb_setting_set(cdb *db, const char *key, const char *value)
+{
+    sqlite3_stmt *stmt;
+    char now[32];
+    int rc = check_key(db, key);
+
+    if (rc != CDB_OK)
+        return rc;
+    if (value == NULL)
+        return cdb_fail(db, CDB_ERR_INVALID, "value", "a setting value must not be NULL");
+    cdb_now_iso(now);
+    /* One statement, so it is atomic without an explicit transaction. */
+    rc = cdb_stmt(db,
+                  "INSERT INTO Settings (key, value, createdAt, updatedAt) VALUES (?1, ?2, ?3, ?3)"
+                  " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
+                  " updatedAt = excluded.updatedAt",
+                  &stmt);
+    if (rc != CDB_OK)
+        return rc;
+    cdb_bind_text(stmt, 1, key);
+    cdb_bind_text(stmt, 2, value);
+    cdb_bind_text(stmt, 3, now);
+    rc = sqlite3_step(stmt);
+    rc = rc == SQLITE_DONE ? CDB_OK : cdb_fail_sqlite(db, rc, "writing a setting");
+    cdb_stmt_done(stmt);
+    return rc;
+}
+
+int cdb_setting_delete(cdb *db, const char *key)
+{
+    sqlite3_stmt *stmt;
+    int rc = check_key(db, key);
+
+    if (rc != CDB_OK)
+        return rc;
+    rc = cdb_stmt(db, "DELETE FROM Settings WHERE key = ?", &stmt);
+    if (rc != CDB_OK)
+        return rc;
+    cdb_bind_text(stmt, 1, key);
+    rc = sqlite3_step(stmt);
+    if (rc != SQLITE_DONE)
+        rc = cdb_fail_sqlite(db, rc, "deleting a setting");
+    else if (sqlite3_changes(cdb_sqlite(db)) == 0)
+        rc = cdb_fail(db, CDB_ERR_NOTFOUND, "key", "no setting %s", key);
+    else
+        rc = CDB_OK;
+    cdb_stmt_done(stmt);
+    return rc;
+}
+
+void cdb_setting_array_free(cdb_setting *settings, size_t n)
+{
+    if (settings == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free(settings[i].key);
+        free(settings[i].value);
+    }
+    free(settings);
+}
+
+int cdb_setting_list(cdb *db, cdb_setting **out, size_t *n_out)
+{
+    sqlite3_stmt *stmt;
+    cdb_setting *list = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+
+    rc = cdb_stmt(db, "SELECT key, value FROM Settings ORDER BY key", &stmt);
+    if (rc != CDB_OK)
+        return rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t new_cap = cap ? cap * 2 : 8;
+            cdb_setting *grown = realloc(list, new_cap * sizeof *grown);
+            if (grown == NULL)
+                goto nomem;
+            list = grown;
+            cap = new_cap;
+        }
+        list[n].key = NULL;
+        list[n].value = NULL;
+        n++;
+        if (cdb_column_strdup(stmt, 0, &list[n - 1].key) != 0 ||
+            cdb_column_strdup(stmt, 1, &list[n - 1].value) != 0)
+            goto nomem;
+    }
+    if (rc != SQLITE_DONE) {
+        rc = cdb_fail_sqlite(db, rc, "listing settings");
+        goto fail;
+    }
+    cdb_stmt_done(stmt);
+    *out = list;
+    *n_out = n;
+    return CDB_OK;
+nomem:
+    rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory listing settings");
+fail:
+    cdb_stmt_done(stmt);
+    cdb_setting_array_free(list, n);
+    return rc;
+}
+
+int cdb_setting_get_multiple(cdb *db, const char *const *keys, size_t n_keys, cdb_setting **out)
+{
+    cdb_setting *list;
+    int rc = CDB_OK;
+
+    if (keys == NULL && n_keys > 0)
+        return cdb_fail(db, CDB_ERR_INVALID, "keys", "no keys given");
+    for (size_t i = 0; i < n_keys; i++) {
+        rc = check_key(db, keys[i]);
+        if (rc != CDB_OK)
+            return rc;
+    }
+    list = calloc(n_keys ? n_keys : 1, sizeof *list);
+    if (list == NULL)
+        return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory reading settings");
+    for (size_t i = 0; i < n_keys; i++) {
+        list[i].key = strdup(keys[i]);
+        if (list[i].key == NULL) {
+            rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory reading settings");
+            break;
+        }
+        rc = lookup(db, keys[i], &list[i].value);
+        if (rc != CDB_OK)
+            break;
+    }
+    if (rc != CDB_OK) {
+        cdb_setting_array_free(list, n_keys);
+        return rc;
+    }
+    *out = list;
+    return CDB_OK;
+}

@@ -1,1 +1,88 @@
-/* util.c: not written yet (placeholder so the build stays whole). */
+/*
+ * util.c: small helpers shared by the store and the models (time stamps,
+ * string copies, binding and reading text, status names).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+void cdb_now_iso(char buf[32])
+{
+    struct timespec now;
+    struct tm utc;
+
+    if (clock_gettime(CLOCK_REALTIME, &now) != 0 || gmtime_r(&now.tv_sec, &utc) == NULL) {
+        /* Cannot happen on Linux; keep the buffer a valid, obviously wrong stamp. */
+        memcpy(buf, "1970-01-01T00:00:00.000Z", sizeof "1970-01-01T00:00:00.000Z");
+        return;
+    }
+    /* Same shape as SQLite's strftime('%Y-%m-%dT%H:%M:%fZ'), so stamps written
+     * by C and by column defaults sort and compare alike. */
+    {
+        size_t len = strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &utc);
+        unsigned ms = (unsigned)(now.tv_nsec / 1000000) % 1000u;
+        snprintf(buf + len, 32 - len, ".%03uZ", ms);
+    }
+}
+
+char *cdb_strdup_or_null(const char *s)
+{
+    return s ? strdup(s) : NULL;
+}
+
+void cdb_free(void *ptr)
+{
+    free(ptr);
+}
+
+const char *cdb_strerror(int status)
+{
+    switch (status) {
+    case CDB_OK: return "success";
+    case CDB_ERR_NOTFOUND: return "not found";
+    case CDB_ERR_INVALID: return "invalid value";
+    case CDB_ERR_CONFLICT: return "already exists";
+    case CDB_ERR_CONSTRAINT: return "referenced row missing or still in use";
+    case CDB_ERR_BUSY: return "database is busy";
+    case CDB_ERR_NOMEM: return "out of memory";
+    case CDB_ERR_IO: return "database file cannot be opened, read or written";
+    case CDB_ERR_VERSION: return "database schema version mismatch";
+    case CDB_ERR_DENIED: return "access denied";
+    case CDB_ERR_INTERNAL: return "internal error";
+    default: return "unknown error";
+    }
+}
+
+int cdb_bind_text(sqlite3_stmt *stmt, int index, const char *text)
+{
+    if (text == NULL)
+        return sqlite3_bind_null(stmt, index);
+    /* TRANSIENT: callers' strings are only borrowed for their own call. */
+    return sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
+}
+
+int cdb_column_strdup(sqlite3_stmt *stmt, int col, char **out)
+{
+    const unsigned char *text;
+    int len;
+    char *copy;
+
+    if (sqlite3_column_type(stmt, col) == SQLITE_NULL) {
+        *out = NULL;
+        return 0;
+    }
+    text = sqlite3_column_text(stmt, col);
+    len = sqlite3_column_bytes(stmt, col);
+    if (text == NULL)  /* a non-NULL value that could not be converted: out of memory */
+        return -1;
+    copy = malloc((size_t)len + 1);
+    if (copy == NULL)
+        return -1;
+    memcpy(copy, text, (size_t)len);
+    copy[len] = '\0';
+    *out = copy;
+    return 0;
+}
