@@ -280,3 +280,87 @@ e2e_nslcd_stop() {
     e2e_stop_pid "$NSLCD_PID"
     umount /etc/nslcd.conf /etc/nsswitch.conf 2>/dev/null || true
 }
+
+# ---- checks shared by the NSS/PAM clients -----------------------------------
+
+# e2e_nss_lookups LABEL: the NSS checks every client must pass on the fixture.
+e2e_nss_lookups() {
+    local mode=$1 out
+    out=$(getent passwd alice)
+    expect_match "$mode: getent passwd alice" '^alice:[^:]*:2000:2000:[^:]*:/home/alice:/bin/bash$' "$out"
+    out=$(getent passwd 2001)
+    expect_match "$mode: getent passwd 2001 is bob" '^bob:[^:]*:2001:2000:' "$out"
+    out=$(getent group sysadmins)
+    expect_match "$mode: getent group sysadmins" '^sysadmins:[^:]*:2001:alice$' "$out"
+    out=$(getent group 2002)
+    expect_match "$mode: getent group 2002 is developers with alice and bob" \
+        '^developers:[^:]*:2002:(alice,bob|bob,alice)$' "$out"
+    out=$(id alice)
+    expect_match "$mode: id alice: uid, primary group" '^uid=2000\(alice\) gid=2000\(ldapusers\) ' "$out"
+    local g missing=
+    for g in ldapusers sysadmins developers; do
+        [[ "$out" == *"${E2E_GIDS[$g]}($g)"* ]] || missing+=" $g"
+    done
+    expect_eq "$mode: id alice lists every supplementary group" "" "$missing"
+    out=$(id -Gn bob | tr ' ' '\n' | sort | tr '\n' ' ')
+    expect_eq "$mode: id -Gn bob" "developers ldapusers " "$out"
+    out=$(getent passwd | awk -F: '$3 >= 2000 && $3 < 3000 {print $1}' | sort | tr '\n' ' ')
+    expect_eq "$mode: getent passwd enumerates every user" "alice bob carol dave " "$out"
+    out=$(getent group | awk -F: '$3 >= 2000 && $3 < 3000 {print $1 ":" $3}' | sort | tr '\n' ' ')
+    expect_eq "$mode: getent group enumerates every group" \
+        "developers:2002 ldapusers:2000 sysadmins:2001 " "$out"
+    check_fails "$mode: getent passwd of an unknown user fails" getent passwd nosuchuser
+    check_fails "$mode: getent passwd of an unknown number fails" getent passwd 2999
+}
+
+# pam USER PASSWORD OP...: pamtester on the service $E2E_PAM_SERVICE.
+pam() {
+    local user=$1 password=$2; shift 2
+    printf '%s\n' "$password" | pamtester "$E2E_PAM_SERVICE" "$user" "$@"
+}
+# e2e_pam_checks SERVICE: password authentication and account stage through
+# the PAM service (pam_ldap or pam_sss), for each kind of user.
+e2e_pam_checks() {
+    E2E_PAM_SERVICE=$1
+    check "pam: active user alice authenticates with her password" pam alice "$(e2e_password alice)" authenticate
+    check "pam: account stage accepts active alice" pam alice "" acct_mgmt
+    check_fails "pam: a wrong password is refused" pam alice "not-her-password" authenticate
+    check_fails "pam: pending carol is refused with her right password" pam carol "$(e2e_password carol)" authenticate
+    check_fails "pam: suspended dave is refused with his right password" pam dave "$(e2e_password dave)" authenticate
+    check_fails "pam: an unknown user is refused" pam nosuchuser "whatever-1" authenticate
+    check_fails "pam: account stage refuses pending carol" pam carol "" acct_mgmt
+    check_fails "pam: account stage refuses suspended dave" pam dave "" acct_mgmt
+}
+
+# e2e_change_checks WORKDIR [shadow]: changes made with the CLI (ldapmodify on
+# back_mdb) reach the client once its cache expires: a new group member, a
+# suspension, an activation.  Needs $E2E_PAM_SERVICE (e2e_pam_checks).
+e2e_change_checks() {
+    local work_dir=$1 with_shadow=${2:-} out
+    if e2e_add_member sysadmins bob > "$work_dir/change.log" 2>&1; then
+        if e2e_wait 30 sh -c 'id -Gn bob | grep -qw sysadmins'; then
+            ok "change: bob added to sysadmins shows in id bob"
+        else
+            not_ok "change: bob added to sysadmins shows in id bob"; diag "id: $(id bob)"
+        fi
+    else
+        not_ok "change: add bob to sysadmins"; e2e_fail_log "$work_dir/change.log"
+    fi
+    if e2e_set_status bob suspended > "$work_dir/change.log" 2>&1; then
+        check "change: suspended bob's account stage is refused" \
+            e2e_wait 30 sh -c "! pamtester $E2E_PAM_SERVICE bob acct_mgmt < /dev/null"
+        if [ "$with_shadow" = shadow ]; then
+            out=$(getent shadow bob | cut -d: -f8)
+            expect_eq "change: getent shadow bob shows the expiry day 1" "1" "$out"
+        fi
+        check_fails "change: suspended bob cannot authenticate" pam bob "$(e2e_password bob)" authenticate
+    else
+        not_ok "change: suspend bob"; e2e_fail_log "$work_dir/change.log"
+    fi
+    if e2e_set_status carol active > "$work_dir/change.log" 2>&1; then
+        check "change: carol, activated, authenticates" \
+            e2e_wait 30 pam carol "$(e2e_password carol)" authenticate acct_mgmt
+    else
+        not_ok "change: activate carol"; e2e_fail_log "$work_dir/change.log"
+    fi
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# SSSD (id_provider/auth_provider/access_provider ldap) against the directory:
+# NSS lookups and enumeration, pam_sss password authentication, the account
+# stage (shadowExpire through ldap_account_expire_policy = shadow), and CLI
+# changes after the cache expires.  Runs in a private mount namespace.
+. "$(dirname "$0")/lib/e2e.sh"
+
+scratch work
+chmod 0755 "$work"
+if ! e2e_private_runtime; then
+    not_ok "tmpfs over /run and /var/log in the namespace"; tap_done; exit
+fi
+if ! e2e_directory_start "$work/dir"; then
+    not_ok "directory started with the fixture"; tap_done; exit
+fi
+
+# /etc/sssd: our own directory with a root-owned 0600 sssd.conf (SSSD refuses
+# anything looser).  The [domain/...] section is the one docs/container-hosts.md
+# shows; the cache timeouts are shortened so the change checks need not wait
+# minutes.
+mkdir -p "$work/etc-sssd/conf.d"
+chmod 0711 "$work/etc-sssd"
+cat > "$work/etc-sssd/sssd.conf" <<EOF
+[sssd]
+services = nss, pam
+domains = clusterdb
+
+[nss]
+# Tests only: refresh enumerations every second and keep the fast in-memory
+# cache short, so changes show without waiting for production TTLs.
+enum_cache_timeout = 1
+memcache_timeout = 1
+
+[pam]
+
+[domain/clusterdb]
+id_provider = ldap
+auth_provider = ldap
+access_provider = ldap
+ldap_uri = $E2E_URI
+ldap_search_base = $E2E_BASE
+ldap_schema = rfc2307
+# Pending and suspended users carry shadowExpire in the past: refuse them at
+# the account stage (all three settings are needed).
+ldap_access_order = expire
+ldap_account_expire_policy = shadow
+enumerate = true
+cache_credentials = false
+# Tests only: plain LDAP on loopback, immediate enumeration, short caches.
+ldap_auth_disable_tls_never_use_in_production = true
+ldap_enumeration_refresh_offset = 0
+entry_cache_timeout = 2
+debug_level = 6
+EOF
+chmod 0600 "$work/etc-sssd/sssd.conf"
+mount --bind "$work/etc-sssd" /etc/sssd
+
+# SSSD's state: a private cache, pipes and memory cache.
+mount -t tmpfs -o mode=0755 e2e-sss /var/lib/sss
+mkdir -p /var/lib/sss/db /var/lib/sss/pipes/private /var/lib/sss/mc /var/lib/sss/pubconf \
+    /var/lib/sss/gpo_cache /var/log/sssd
+chmod 0700 /var/lib/sss/db /var/lib/sss/pipes/private
+
+cat > "$work/nsswitch.conf" <<'EOF'
+passwd:         files sss
+group:          files sss
+shadow:         files sss
+hosts:          files dns
+EOF
+mount --bind "$work/nsswitch.conf" /etc/nsswitch.conf
+
+e2e_private_pam_dir "$work/pam.d"
+cat > /etc/pam.d/clusterdb-e2e <<'EOF'
+auth     required  pam_sss.so
+account  required  pam_sss.so
+password required  pam_deny.so
+session  required  pam_permit.so
+EOF
+
+sssd_logs() { e2e_fail_log /var/log/sssd/sssd_clusterdb.log /var/log/sssd/sssd_nss.log \
+    /var/log/sssd/sssd_pam.log /var/log/sssd/sssd.log "$work/sssd.out"; slapd_log_tail dir; }
+
+/usr/sbin/sssd -i --logger=files > "$work/sssd.out" 2>&1 < /dev/null &
+sssd_pid=$!
+on_exit e2e_stop_pid "$sssd_pid"
+
+# SSSD answers single lookups at once; the first enumeration runs right
+# after start-up (refresh offset 0): wait for all four users.
+enumerated() { [ "$(getent passwd | awk -F: '$3 >= 2000 && $3 < 3000' | wc -l)" -eq 4 ]; }
+if ! e2e_wait 60 getent passwd alice || ! e2e_wait 60 enumerated; then
+    not_ok "sssd answers and enumerates"; sssd_logs; tap_done; exit
+fi
+
+before=$_tap_failed
+e2e_nss_lookups sssd
+[ "$_tap_failed" -ne "$before" ] && sssd_logs
+
+before=$_tap_failed
+e2e_pam_checks clusterdb-e2e
+[ "$_tap_failed" -ne "$before" ] && sssd_logs
+
+before=$_tap_failed
+e2e_change_checks "$work"
+[ "$_tap_failed" -ne "$before" ] && sssd_logs
+
+check "sssd is still running" kill -0 "$sssd_pid"
+tap_done
