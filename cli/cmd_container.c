@@ -1,0 +1,166 @@
+/* clusterdb container add | list | show | delete */
+#include "cli.h"
+
+static json_t *container_json(const cdb_container *c)
+{
+    return json_pack("{s:I, s:o, s:o, s:s?, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                     "id", (json_int_t)c->id,
+                     "hostname", cli_jstr(c->hostname),
+                     "username", cli_jstr(c->username),
+                     "status", cdb_container_status_name(c->status),
+                     "template", cli_jstr(c->template_name),
+                     "nodeId", (json_int_t)c->node_id,
+                     "containerId", cli_jid(c->container_id),
+                     "macAddress", cli_jstr(c->mac_address),
+                     "ipv4Address", cli_jstr(c->ipv4_address),
+                     "aiContainer", cli_jstr(c->ai_container),
+                     "creationJobId", cli_jid(c->creation_job_id),
+                     "createdAt", cli_jstr(c->created_at),
+                     "updatedAt", cli_jstr(c->updated_at));
+}
+
+static int container_add(struct cli *cli, int argc, char **argv)
+{
+    const char *node_name = NULL, *owner = NULL, *tpl = NULL, *ctid_text = NULL, *mac = NULL,
+               *ip = NULL, *status_text = NULL, *ai = NULL, *job_text = NULL;
+    const struct cli_opt opts[] = {
+        {"node", "NODE", "the node that hosts it", &node_name, NULL},
+        {"username", "USER", "the owner", &owner, NULL},
+        {"template", "NAME", "the Proxmox template", &tpl, NULL},
+        {"ctid", "N", "the Proxmox container id (100-999999999)", &ctid_text, NULL},
+        {"mac", "MAC", "MAC address, xx:xx:xx:xx:xx:xx", &mac, NULL},
+        {"ip", "IPV4", "IPv4 address", &ip, NULL},
+        {"status", "STATUS", "pending, creating, running or failed (default: pending)", &status_text,
+         NULL},
+        {"ai-container", "FLAG", "AI container flag (default: N)", &ai, NULL},
+        {"job", "ID", "the job that creates it", &job_text, NULL},
+        {NULL, NULL, NULL, NULL, NULL}
+    };
+    const struct cli_spec spec = {
+        "container add HOSTNAME --node NODE --username USER [options]",
+        "Record a container.  This does not talk to Proxmox: the daemon creates pending\n"
+        "containers.", opts, 1, 1};
+    char **args;
+    int nargs;
+    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if (!node_name)
+        return cli_error(CLI_EXIT_USAGE, NULL, "container add needs --node NODE");
+    cdb_container_input in = {.hostname = args[0], .username = owner, .status = -1,
+                              .template_name = tpl, .mac_address = mac, .ipv4_address = ip,
+                              .ai_container = ai};
+    if (status_text) {
+        cdb_container_status s;
+        if (cdb_container_status_parse(status_text, &s) != CDB_OK)
+            return cli_error(CLI_EXIT_INVALID, "status",
+                             "must be one of pending, creating, running, failed");
+        in.status = (int)s;
+    }
+    if (ctid_text && (rc = cli_parse_int64("containerId", ctid_text, CDB_MIN_CTID, CDB_MAX_CTID,
+                                           &in.container_id)))
+        return rc;
+    if (job_text && (rc = cli_parse_int64("creationJobId", job_text, 1, INT64_MAX,
+                                          &in.creation_job_id)))
+        return rc;
+    cdb_node *node = NULL;
+    cdb_container *c = NULL;
+    if ((rc = cli_open(cli, 0)) || (rc = cli_find_node(cli, node_name, &node)))
+        return rc;
+    in.node_id = node->id;
+    int64_t id = 0;
+    int st = cdb_container_create(cli->db, &in, &id);
+    if (st == CDB_OK)
+        st = cdb_container_get(cli->db, id, &c);
+    rc = st != CDB_OK ? cli_fail(cli, st)
+                      : cli_emit_done(cli, container_json(c), "created container %s (id %lld)",
+                                      cli_printable(c->hostname), (long long)c->id);
+    cdb_node_free(node);
+    cdb_container_free(c);
+    return rc;
+}
+
+static int container_list(struct cli *cli, int argc, char **argv)
+{
+    const char *node_name = NULL;
+    const struct cli_opt opts[] = {
+        {"node", "NODE", "only the containers on this node", &node_name, NULL},
+        {NULL, NULL, NULL, NULL, NULL}
+    };
+    const struct cli_spec spec = {"container list [--node NODE]", "List containers.", opts, 0, 0};
+    char **args;
+    int nargs;
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    cdb_node *node = NULL;
+    if (node_name && (rc = cli_find_node(cli, node_name, &node)))
+        return rc;
+    cdb_container **rows = NULL;
+    size_t n = 0;
+    int st = cdb_container_list(cli->db, node ? node->id : 0, &rows, &n);
+    cdb_node_free(node);
+    if (st != CDB_OK)
+        return cli_fail(cli, st);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, container_json(rows[i]));
+    cdb_container_array_free(rows, n);
+    static const struct cli_column cols[] = {
+        {"id", "ID"}, {"hostname", "HOSTNAME"}, {"username", "OWNER"}, {"status", "STATUS"},
+        {"nodeId", "NODE"}, {"containerId", "CTID"}, {"ipv4Address", "IPV4"},
+        {"macAddress", "MAC"}, {NULL, NULL}
+    };
+    return cli_emit_list(cli, list, cols);
+}
+
+static int container_show(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_spec spec = {"container show HOSTNAME", "Show a container.", NULL, 1, 1};
+    char **args;
+    int nargs;
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    cdb_container *c = NULL;
+    if ((rc = cli_find_container(cli, args[0], &c)))
+        return rc;
+    rc = cli_emit_object(cli, container_json(c));
+    cdb_container_free(c);
+    return rc;
+}
+
+static int container_delete(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_spec spec = {
+        "container delete HOSTNAME",
+        "Delete a container's record and its services.  This does not talk to Proxmox.",
+        NULL, 1, 1};
+    char **args;
+    int nargs;
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    cdb_container *c = NULL;
+    if ((rc = cli_find_container(cli, args[0], &c)))
+        return rc;
+    int st = cdb_container_delete(cli->db, c->id);
+    rc = st != CDB_OK ? cli_fail(cli, st)
+                      : cli_emit_done(cli, json_pack("{s:I, s:o}", "id", (json_int_t)c->id,
+                                                     "hostname", cli_jstr(c->hostname)),
+                                      "deleted container %s", cli_printable(c->hostname));
+    cdb_container_free(c);
+    return rc;
+}
+
+int cli_cmd_container(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_command cmds[] = {
+        {"add", container_add, "record a container"},
+        {"list", container_list, "list containers"},
+        {"show", container_show, "show one container"},
+        {"delete", container_delete, "delete a container's record"},
+        {NULL, NULL, NULL}
+    };
+    return cli_dispatch(cli, "container", "Manage Containers.", cmds, argc, argv);
+}

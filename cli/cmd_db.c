@@ -1,0 +1,110 @@
+/* clusterdb init | migrate | status: the database file and its schema. */
+#include <stdio.h>
+
+#include <clusterdb/cluster.h>
+#include <clusterdb/directory.h>
+
+#include "cli.h"
+
+static int report_versions(struct cli *cli, const char *verb)
+{
+    int current = 0, known = 0;
+    int st = cdb_schema_version(cli->db, &current, &known);
+    if (st != CDB_OK)
+        return cli_fail(cli, st);
+    json_t *o = json_pack("{s:o, s:i, s:i}", "database", cli_jstr(cli->db_path),
+                          "schemaVersion", current, "knownVersion", known);
+    return cli_emit_done(cli, o, "%s %s: schema version %d", verb, cli_printable(cli->db_path),
+                         current);
+}
+
+int cli_cmd_init(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_spec spec = {
+        "init", "Create the database file if it does not exist and apply every migration.\n"
+                "Safe to run again on an existing database.", NULL, 0, 0};
+    char **args;
+    int nargs;
+    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if ((rc = cli_open(cli, CDB_OPEN_CREATE | CDB_OPEN_MIGRATE)))
+        return rc;
+    return report_versions(cli, "initialised");
+}
+
+int cli_cmd_migrate(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_spec spec = {
+        "migrate", "Apply pending migrations to an existing database, each in its own\n"
+                   "transaction.  Does nothing when the schema is current.", NULL, 0, 0};
+    char **args;
+    int nargs;
+    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if ((rc = cli_open(cli, CDB_OPEN_MIGRATE)))
+        return rc;
+    int st = cdb_migrate(cli->db);
+    if (st != CDB_OK)
+        return cli_fail(cli, st);
+    return report_versions(cli, "migrated");
+}
+
+/* The cluster tables are small: counting through the list functions is fine. */
+static int count_nodes(cdb *db, int64_t *count)
+{
+    cdb_node **rows = NULL;
+    size_t n = 0;
+    int st = cdb_node_list(db, 0, &rows, &n);
+    if (st == CDB_OK) {
+        *count = (int64_t)n;
+        cdb_node_array_free(rows, n);
+    }
+    return st;
+}
+
+static int count_containers(cdb *db, int64_t *count)
+{
+    cdb_container **rows = NULL;
+    size_t n = 0;
+    int st = cdb_container_list(db, 0, &rows, &n);
+    if (st == CDB_OK) {
+        *count = (int64_t)n;
+        cdb_container_array_free(rows, n);
+    }
+    return st;
+}
+
+int cli_cmd_status(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_spec spec = {
+        "status", "Show the schema version of the database and of this program, and how\n"
+                  "many users, groups, nodes and containers it holds.", NULL, 0, 0};
+    char **args;
+    int nargs;
+    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if ((rc = cli_open(cli, 0)))
+        return rc;
+    int current = 0, known = 0;
+    int64_t users = 0, groups = 0, nodes = 0, containers = 0;
+    int st = cdb_schema_version(cli->db, &current, &known);
+    if (st == CDB_OK)
+        st = cdb_user_count(cli->db, &users);
+    if (st == CDB_OK)
+        st = cdb_group_count(cli->db, &groups);
+    if (st == CDB_OK)
+        st = count_nodes(cli->db, &nodes);
+    if (st == CDB_OK)
+        st = count_containers(cli->db, &containers);
+    if (st != CDB_OK)
+        return cli_fail(cli, st);
+    json_t *o = json_pack("{s:o, s:{s:i, s:i, s:b}, s:{s:I, s:I, s:I, s:I}}",
+                          "database", cli_jstr(cli->db_path),
+                          "schema", "current", current, "known", known, "upToDate", current == known,
+                          "counts", "users", (json_int_t)users, "groups", (json_int_t)groups,
+                          "nodes", (json_int_t)nodes, "containers", (json_int_t)containers);
+    return cli_emit_object(cli, o);
+}

@@ -1,0 +1,149 @@
+/* clusterdb domain add | list | show | delete: ExternalDomains */
+#include <clusterdb/passwd.h>
+
+#include "cli.h"
+
+static json_t *domain_json(const cdb_external_domain *d)
+{
+    /* The Cloudflare key is shown only as "(set)". */
+    return json_pack("{s:I, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
+                     "id", (json_int_t)d->id,
+                     "domain", cli_jstr(d->domain),
+                     "siteId", (json_int_t)d->site_id,
+                     "acmeEmail", cli_jstr(d->acme_email),
+                     "acmeDirectory", cli_jstr(d->acme_directory),
+                     "cloudflareApiEmail", cli_jstr(d->cloudflare_api_email),
+                     "cloudflareApiKey", cli_jsecret(d->cloudflare_api_key),
+                     "createdAt", cli_jstr(d->created_at),
+                     "updatedAt", cli_jstr(d->updated_at));
+}
+
+static int domain_add(struct cli *cli, int argc, char **argv)
+{
+    const char *site_key = NULL, *acme_email = NULL, *acme_dir = NULL, *cf_email = NULL;
+    int key_stdin = 0;
+    const struct cli_opt opts[] = {
+        {"site", "SITE", "the site (name or id)", &site_key, NULL},
+        {"acme-email", "ADDRESS", "mail address for certificate notices", &acme_email, NULL},
+        {"acme-directory", "URL", "ACME directory URL", &acme_dir, NULL},
+        {"cloudflare-email", "ADDRESS", "Cloudflare account mail address", &cf_email, NULL},
+        {"cloudflare-key-stdin", NULL, "read the Cloudflare API key from standard input", NULL,
+         &key_stdin},
+        {NULL, NULL, NULL, NULL, NULL}
+    };
+    const struct cli_spec spec = {"domain add DOMAIN --site SITE [options]",
+                                  "Add an external domain for HTTP services.", opts, 1, 1};
+    char **args;
+    int nargs;
+    char key[CLI_SECRET_MAX];
+    key[0] = '\0';
+    cdb_site *site = NULL;
+    cdb_external_domain *d = NULL;
+    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if (!site_key)
+        return cli_error(CLI_EXIT_USAGE, NULL, "domain add needs --site SITE");
+    if (key_stdin && (rc = cli_read_secret_stdin("cloudflareApiKey", key)))
+        goto done;
+    if ((rc = cli_open(cli, 0)) || (rc = cli_find_site(cli, site_key, &site)))
+        goto done;
+    cdb_external_domain_input in = {args[0], acme_email, acme_dir, cf_email,
+                                    key_stdin ? key : NULL, site->id};
+    int64_t id = 0;
+    int st = cdb_external_domain_create(cli->db, &in, &id);
+    if (st == CDB_OK)
+        st = cdb_external_domain_get(cli->db, id, &d);
+    rc = st != CDB_OK ? cli_fail(cli, st)
+                      : cli_emit_done(cli, domain_json(d), "created external domain %s (id %lld)",
+                                      cli_printable(d->domain), (long long)d->id);
+done:
+    cdb_wipe(key, sizeof key);
+    cdb_site_free(site);
+    cdb_external_domain_free(d);
+    return rc;
+}
+
+static int domain_list(struct cli *cli, int argc, char **argv)
+{
+    const char *site_key = NULL;
+    const struct cli_opt opts[] = {
+        {"site", "SITE", "only the domains of this site", &site_key, NULL},
+        {NULL, NULL, NULL, NULL, NULL}
+    };
+    const struct cli_spec spec = {"domain list [--site SITE]", "List external domains.", opts, 0, 0};
+    char **args;
+    int nargs;
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    cdb_site *site = NULL;
+    if (site_key && (rc = cli_find_site(cli, site_key, &site)))
+        return rc;
+    cdb_external_domain **domains = NULL;
+    size_t n = 0;
+    int st = cdb_external_domain_list(cli->db, site ? site->id : 0, &domains, &n);
+    cdb_site_free(site);
+    if (st != CDB_OK)
+        return cli_fail(cli, st);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, domain_json(domains[i]));
+    cdb_external_domain_array_free(domains, n);
+    static const struct cli_column cols[] = {
+        {"id", "ID"}, {"domain", "DOMAIN"}, {"siteId", "SITE"}, {"acmeEmail", "ACME MAIL"},
+        {"cloudflareApiKey", "CLOUDFLARE KEY"}, {NULL, NULL}
+    };
+    return cli_emit_list(cli, list, cols);
+}
+
+static int domain_show(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_spec spec = {"domain show DOMAIN",
+                                         "Show an external domain (by name or id).", NULL, 1, 1};
+    char **args;
+    int nargs;
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    cdb_external_domain *d = NULL;
+    if ((rc = cli_find_domain(cli, args[0], &d)))
+        return rc;
+    rc = cli_emit_object(cli, domain_json(d));
+    cdb_external_domain_free(d);
+    return rc;
+}
+
+static int domain_delete(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_spec spec = {
+        "domain delete DOMAIN",
+        "Delete an external domain.  Refused (exit 4) while HTTP services use it.", NULL, 1, 1};
+    char **args;
+    int nargs;
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    cdb_external_domain *d = NULL;
+    if ((rc = cli_find_domain(cli, args[0], &d)))
+        return rc;
+    int st = cdb_external_domain_delete(cli->db, d->id);
+    rc = st != CDB_OK ? cli_fail(cli, st)
+                      : cli_emit_done(cli, json_pack("{s:I, s:o}", "id", (json_int_t)d->id,
+                                                     "domain", cli_jstr(d->domain)),
+                                      "deleted external domain %s", cli_printable(d->domain));
+    cdb_external_domain_free(d);
+    return rc;
+}
+
+int cli_cmd_domain(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_command cmds[] = {
+        {"add", domain_add, "add an external domain"},
+        {"list", domain_list, "list external domains"},
+        {"show", domain_show, "show one external domain"},
+        {"delete", domain_delete, "delete an external domain"},
+        {NULL, NULL, NULL}
+    };
+    return cli_dispatch(cli, "domain", "Manage ExternalDomains.", cmds, argc, argv);
+}

@@ -1,0 +1,207 @@
+/* clusterdb service add | list | show | delete: Services and their subtypes */
+#include <stdio.h>
+
+#include "cli.h"
+
+static json_t *service_json(const cdb_service *s)
+{
+    json_t *o = json_pack("{s:I, s:I, s:s?, s:I}",
+                          "id", (json_int_t)s->id,
+                          "containerId", (json_int_t)s->container_id,
+                          "type", cdb_service_type_name(s->type),
+                          "containerPort", (json_int_t)s->container_port);
+    char endpoint[320];
+    switch (s->type) {
+    case CDB_SERVICE_HTTP:
+        json_object_set_new(o, "http", json_pack("{s:o, s:I}", "externalHostname",
+                                                 cli_jstr(s->http.external_hostname),
+                                                 "externalDomainId",
+                                                 (json_int_t)s->http.external_domain_id));
+        snprintf(endpoint, sizeof endpoint, "%s (domain %lld)",
+                 s->http.external_hostname ? s->http.external_hostname : "",
+                 (long long)s->http.external_domain_id);
+        break;
+    case CDB_SERVICE_TRANSPORT:
+        json_object_set_new(o, "transport",
+                            json_pack("{s:s?, s:I, s:b}", "protocol",
+                                      cdb_transport_protocol_name(s->transport.protocol),
+                                      "externalPort", (json_int_t)s->transport.external_port,
+                                      "useTls", s->transport.use_tls != 0));
+        snprintf(endpoint, sizeof endpoint, "%s/%lld%s",
+                 s->transport.protocol == CDB_PROTO_UDP ? "udp" : "tcp",
+                 (long long)s->transport.external_port, s->transport.use_tls ? " tls" : "");
+        break;
+    case CDB_SERVICE_DNS:
+    default:
+        json_object_set_new(o, "dns", json_pack("{s:o, s:o}", "recordType",
+                                                cli_jstr(s->dns.record_type), "serviceName",
+                                                cli_jstr(s->dns.service_name)));
+        snprintf(endpoint, sizeof endpoint, "%s %s", s->dns.record_type ? s->dns.record_type : "",
+                 s->dns.service_name ? s->dns.service_name : "");
+        break;
+    }
+    json_object_set_new(o, "external", cli_jstr(endpoint));
+    json_object_set_new(o, "createdAt", cli_jstr(s->created_at));
+    json_object_set_new(o, "updatedAt", cli_jstr(s->updated_at));
+    return o;
+}
+
+static int service_add(struct cli *cli, int argc, char **argv)
+{
+    const char *host = NULL, *type_text = NULL, *port_text = NULL, *ext_host = NULL,
+               *domain_key = NULL, *proto_text = NULL, *ext_port_text = NULL, *svc_name = NULL,
+               *record_type = NULL;
+    int tls = 0;
+    const struct cli_opt opts[] = {
+        {"container", "HOSTNAME", "the container that offers it", &host, NULL},
+        {"type", "TYPE", "http, transport or dns", &type_text, NULL},
+        {"port", "N", "the port inside the container", &port_text, NULL},
+        {"hostname", "LABEL", "http: the external host name (LABEL.DOMAIN)", &ext_host, NULL},
+        {"domain", "DOMAIN", "http: the external domain (name or id)", &domain_key, NULL},
+        {"protocol", "PROTO", "transport: tcp or udp (default tcp)", &proto_text, NULL},
+        {"external-port", "N", "transport: public port (default: next free from 2000)",
+         &ext_port_text, NULL},
+        {"tls", NULL, "transport: terminate TLS", NULL, &tls},
+        {"service-name", "NAME", "dns: the SRV service name, e.g. _minecraft._tcp", &svc_name, NULL},
+        {"record-type", "TYPE", "dns: the record type (SRV)", &record_type, NULL},
+        {NULL, NULL, NULL, NULL, NULL}
+    };
+    const struct cli_spec spec = {
+        "service add --container HOSTNAME --type TYPE --port N [options]",
+        "Expose a port of a container: over HTTPS as LABEL.DOMAIN (http), as a public\n"
+        "TCP/UDP port (transport), or as a DNS SRV record (dns).", opts, 0, 0};
+    char **args;
+    int nargs;
+    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if (!host || !type_text || !port_text)
+        return cli_error(CLI_EXIT_USAGE, NULL, "service add needs --container, --type and --port");
+    cdb_service_input in = {0};
+    if (cdb_service_type_parse(type_text, &in.type) != CDB_OK)
+        return cli_error(CLI_EXIT_INVALID, "type", "must be one of http, transport, dns");
+    /* Options of another type are a mistake on the command line, not ignored. */
+    int http_opts = ext_host || domain_key;
+    int transport_opts = proto_text || ext_port_text || tls;
+    int dns_opts = svc_name || record_type;
+    if ((in.type != CDB_SERVICE_HTTP && http_opts) ||
+        (in.type != CDB_SERVICE_TRANSPORT && transport_opts) ||
+        (in.type != CDB_SERVICE_DNS && dns_opts))
+        return cli_error(CLI_EXIT_USAGE, NULL, "option given that does not apply to type %s",
+                         cli_printable(type_text));
+    if (in.type == CDB_SERVICE_HTTP && !domain_key)
+        return cli_error(CLI_EXIT_USAGE, NULL, "an http service needs --domain (and --hostname)");
+    if ((rc = cli_parse_int64("containerPort", port_text, 1, 65535, &in.container_port)))
+        return rc;
+    if (proto_text && cdb_transport_protocol_parse(proto_text, &in.transport.protocol) != CDB_OK)
+        return cli_error(CLI_EXIT_INVALID, "protocol", "must be tcp or udp");
+    if (ext_port_text &&
+        (rc = cli_parse_int64("externalPort", ext_port_text, 1, 65535, &in.transport.external_port)))
+        return rc;
+    in.transport.use_tls = tls;
+    in.http.external_hostname = ext_host;
+    in.dns.service_name = svc_name;
+    in.dns.record_type = record_type;
+
+    cdb_container *c = NULL;
+    cdb_external_domain *d = NULL;
+    cdb_service *s = NULL;
+    if ((rc = cli_open(cli, 0)) || (rc = cli_find_container(cli, host, &c)) ||
+        (domain_key && (rc = cli_find_domain(cli, domain_key, &d))))
+        goto done;
+    in.container_id = c->id;
+    in.http.external_domain_id = d ? d->id : 0;
+    int64_t id = 0;
+    int st = cdb_service_create(cli->db, &in, &id);
+    if (st == CDB_OK)
+        st = cdb_service_get(cli->db, id, &s);
+    rc = st != CDB_OK ? cli_fail(cli, st)
+                      : cli_emit_done(cli, service_json(s), "created %s service %lld of %s",
+                                      cdb_service_type_name(s->type), (long long)s->id,
+                                      cli_printable(c->hostname));
+done:
+    cdb_container_free(c);
+    cdb_external_domain_free(d);
+    cdb_service_free(s);
+    return rc;
+}
+
+static int service_list(struct cli *cli, int argc, char **argv)
+{
+    const char *host = NULL;
+    const struct cli_opt opts[] = {
+        {"container", "HOSTNAME", "only the services of this container", &host, NULL},
+        {NULL, NULL, NULL, NULL, NULL}
+    };
+    const struct cli_spec spec = {"service list [--container HOSTNAME]", "List services.", opts, 0, 0};
+    char **args;
+    int nargs;
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    cdb_container *c = NULL;
+    if (host && (rc = cli_find_container(cli, host, &c)))
+        return rc;
+    cdb_service **rows = NULL;
+    size_t n = 0;
+    int st = cdb_service_list(cli->db, c ? c->id : 0, &rows, &n);
+    cdb_container_free(c);
+    if (st != CDB_OK)
+        return cli_fail(cli, st);
+    json_t *list = json_array();
+    for (size_t i = 0; i < n; i++)
+        json_array_append_new(list, service_json(rows[i]));
+    cdb_service_array_free(rows, n);
+    static const struct cli_column cols[] = {
+        {"id", "ID"}, {"containerId", "CONTAINER"}, {"type", "TYPE"}, {"containerPort", "PORT"},
+        {"external", "EXTERNAL"}, {NULL, NULL}
+    };
+    return cli_emit_list(cli, list, cols);
+}
+
+static int service_show(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_spec spec = {"service show ID", "Show a service.", NULL, 1, 1};
+    char **args;
+    int nargs;
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    cdb_service *s = NULL;
+    if ((rc = cli_find_service(cli, args[0], &s)))
+        return rc;
+    rc = cli_emit_object(cli, service_json(s));
+    cdb_service_free(s);
+    return rc;
+}
+
+static int service_delete(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_spec spec = {"service delete ID", "Delete a service.", NULL, 1, 1};
+    char **args;
+    int nargs;
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    cdb_service *s = NULL;
+    if ((rc = cli_find_service(cli, args[0], &s)))
+        return rc;
+    int st = cdb_service_delete(cli->db, s->id);
+    rc = st != CDB_OK ? cli_fail(cli, st)
+                      : cli_emit_done(cli, json_pack("{s:I}", "id", (json_int_t)s->id),
+                                      "deleted service %lld", (long long)s->id);
+    cdb_service_free(s);
+    return rc;
+}
+
+int cli_cmd_service(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_command cmds[] = {
+        {"add", service_add, "expose a port of a container"},
+        {"list", service_list, "list services"},
+        {"show", service_show, "show one service"},
+        {"delete", service_delete, "delete a service"},
+        {NULL, NULL, NULL}
+    };
+    return cli_dispatch(cli, "service", "Manage Services (http, transport, dns).", cmds, argc, argv);
+}

@@ -1,0 +1,146 @@
+/*
+ * Finding rows by the names people type.  A missing row is exit 5 with a
+ * message naming the field; anything else the library reports passes through.
+ */
+#include <ctype.h>
+#include <string.h>
+
+#include "cli.h"
+
+static int all_digits(const char *s)
+{
+    if (!s[0])
+        return 0;
+    for (; *s; s++)
+        if (!isdigit((unsigned char)*s))
+            return 0;
+    return 1;
+}
+
+static int lookup_result(struct cli *cli, int st, const char *field, const char *what,
+                         const char *key)
+{
+    if (st == CDB_ERR_NOTFOUND)
+        return cli_error(CLI_EXIT_NOTFOUND, field, "no such %s: %s", what, cli_printable(key));
+    return cli_fail(cli, st);
+}
+
+int cli_find_user(struct cli *cli, const char *username, cdb_user **out)
+{
+    int st = cdb_user_get_by_name(cli->db, username, out);
+    return st == CDB_OK ? 0 : lookup_result(cli, st, "username", "user", username);
+}
+
+int cli_find_group(struct cli *cli, const char *cn, cdb_group **out)
+{
+    int st = cdb_group_get_by_name(cli->db, cn, out);
+    return st == CDB_OK ? 0 : lookup_result(cli, st, "cn", "group", cn);
+}
+
+int cli_find_node(struct cli *cli, const char *name, cdb_node **out)
+{
+    int st = cdb_node_get_by_name(cli->db, name, out);
+    return st == CDB_OK ? 0 : lookup_result(cli, st, "node", "node", name);
+}
+
+int cli_find_container(struct cli *cli, const char *hostname, cdb_container **out)
+{
+    int st = cdb_container_get_by_hostname(cli->db, hostname, out);
+    return st == CDB_OK ? 0 : lookup_result(cli, st, "hostname", "container", hostname);
+}
+
+static int parse_id(const char *field, const char *text, int64_t *id)
+{
+    return cli_parse_int64(field, text, 1, INT64_MAX, id);
+}
+
+int cli_find_job(struct cli *cli, const char *id_text, cdb_job **out)
+{
+    int64_t id;
+    int rc = parse_id("id", id_text, &id);
+    if (rc)
+        return rc;
+    int st = cdb_job_get(cli->db, id, out);
+    return st == CDB_OK ? 0 : lookup_result(cli, st, "id", "job", id_text);
+}
+
+int cli_find_service(struct cli *cli, const char *id_text, cdb_service **out)
+{
+    int64_t id;
+    int rc = parse_id("id", id_text, &id);
+    if (rc)
+        return rc;
+    int st = cdb_service_get(cli->db, id, out);
+    return st == CDB_OK ? 0 : lookup_result(cli, st, "id", "service", id_text);
+}
+
+/* Sites have no unique name: an id always works, a name must be unambiguous. */
+int cli_find_site(struct cli *cli, const char *key, cdb_site **out)
+{
+    int st;
+    if (all_digits(key)) {
+        int64_t id;
+        int rc = parse_id("site", key, &id);
+        if (rc)
+            return rc;
+        st = cdb_site_get(cli->db, id, out);
+        return st == CDB_OK ? 0 : lookup_result(cli, st, "site", "site", key);
+    }
+    cdb_site **sites = NULL;
+    size_t n = 0, found = 0, match = 0;
+    st = cdb_site_list(cli->db, &sites, &n);
+    if (st != CDB_OK)
+        return cli_fail(cli, st);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(sites[i]->name, key)) {
+            found++;
+            match = i;
+        }
+    int rc = 0;
+    if (found == 0) {
+        rc = lookup_result(cli, CDB_ERR_NOTFOUND, "site", "site", key);
+    } else if (found > 1) {
+        rc = cli_error(CLI_EXIT_USAGE, "site", "%zu sites are named %s: give the id", found,
+                       cli_printable(key));
+    } else {
+        *out = sites[match];
+        sites[match] = NULL;
+    }
+    cdb_site_array_free(sites, n);
+    return rc;
+}
+
+int cli_find_domain(struct cli *cli, const char *key, cdb_external_domain **out)
+{
+    int st;
+    if (all_digits(key)) {
+        int64_t id;
+        int rc = parse_id("domain", key, &id);
+        if (rc)
+            return rc;
+        st = cdb_external_domain_get(cli->db, id, out);
+        return st == CDB_OK ? 0 : lookup_result(cli, st, "domain", "external domain", key);
+    }
+    cdb_external_domain **domains = NULL;
+    size_t n = 0, found = 0, match = 0;
+    st = cdb_external_domain_list(cli->db, 0, &domains, &n);
+    if (st != CDB_OK)
+        return cli_fail(cli, st);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(domains[i]->domain, key)) {
+            found++;
+            match = i;
+        }
+    int rc = 0;
+    if (found == 0) {
+        rc = lookup_result(cli, CDB_ERR_NOTFOUND, "domain", "external domain", key);
+    } else if (found > 1) {
+        rc = cli_error(CLI_EXIT_USAGE, "domain", "%zu external domains are named %s: give the id",
+                       found, cli_printable(key));
+    } else {
+        *out = domains[match];
+        domains[match] = NULL;
+    }
+    cdb_external_domain_array_free(domains, n);
+    return rc;
+}
