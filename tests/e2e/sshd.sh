@@ -1,0 +1,253 @@
+#!/usr/bin/env bash
+# clusterdb-authorized-keys on its own (keys, unknown and inactive users,
+# hostile user names, configuration and server errors), then sshd using it as
+# AuthorizedKeysCommand with NSS and the PAM account stage through nslcd:
+# key logins of active users work, inactive users and removed keys are
+# refused.  Runs in a private mount namespace (see lib/e2e.sh).
+. "$(dirname "$0")/lib/e2e.sh"
+
+scratch work
+chmod 0755 "$work"
+if [ ! -x "$AUTHKEYS" ]; then
+    not_ok "clusterdb-authorized-keys is built ($AUTHKEYS)"; tap_done; exit
+fi
+if ! e2e_private_runtime; then
+    not_ok "tmpfs over /run and /var/log in the namespace"; tap_done; exit
+fi
+if ! e2e_directory_start "$work/dir"; then
+    not_ok "directory started with the fixture"; tap_done; exit
+fi
+
+# ---- the helper on its own -----------------------------------------------
+conf=$work/authorized-keys.conf
+cat > "$conf" <<EOF
+# clusterdb-authorized-keys configuration (see docs/container-hosts.md)
+uri $E2E_URI
+base $E2E_BASE
+timeout 5
+EOF
+
+# ak CONF USER...: run the helper; stdout in $ak_out, stderr in $ak_err,
+# exit status in $ak_rc, wall time in ms in $ak_ms.
+ak() {
+    local cfg=$1; shift
+    local t0 t1
+    t0=$(date +%s%N)
+    "$AUTHKEYS" -c "$cfg" "$@" > "$work/ak.out" 2> "$work/ak.err"
+    ak_rc=$?
+    t1=$(date +%s%N)
+    ak_ms=$(( (t1 - t0) / 1000000 ))
+    ak_out=$(cat "$work/ak.out")
+    ak_err=$(cat "$work/ak.err")
+}
+ak_report() { diag "exit $ak_rc after ${ak_ms}ms" "stdout: $ak_out" "stderr: $ak_err"; }
+
+ak "$conf" alice
+expect_eq "helper: alice's key, exit 0" "0:$(cat "$E2E_KEYS/alice.pub")" "$ak_rc:$ak_out"
+ak "$conf" bob
+expect_eq "helper: bob's two keys, one per line" \
+    "0:$(sort "$E2E_KEYS/bob1.pub" "$E2E_KEYS/bob2.pub")" "$ak_rc:$(sort <<< "$ak_out")"
+ak "$conf" carol
+expect_eq "helper: pending carol gets no keys, exit 0" "0:" "$ak_rc:$ak_out"
+ak "$conf" dave
+expect_eq "helper: suspended dave gets no keys, exit 0" "0:" "$ak_rc:$ak_out"
+ak "$conf" nosuchuser
+expect_eq "helper: an unknown user gets no keys, exit 0" "0:" "$ak_rc:$ak_out"
+
+# Names with filter metacharacters never reach the server: they are refused
+# before any connection (the server log shows no search for them either).
+for name in '*' 'a*' 'alice)(uid=*' '*)(uid=*))(|(uid=*' 'alice\2a' '(alice)' 'ALICE' '' \
+        "$(printf 'a%.0s' $(seq 1 40))" 'al ice' '-alice'; do
+    ak "$conf" "$name"
+    if [ "$ak_rc" -ne 0 ] && [ -z "$ak_out" ]; then
+        ok "helper: user name '$name' refused, no keys"
+    else
+        not_ok "helper: user name '$name' refused, no keys"; ak_report
+    fi
+done
+if grep -E 'SRCH .*filter=.*\(uid=[^)]*[*\\(]' "${SLAPD_LOG[dir]}" > "$work/bad-searches"; then
+    not_ok "helper: no search with a wildcard or escape in uid reached the server"
+    diag "$(cat "$work/bad-searches")"
+else
+    ok "helper: no search with a wildcard or escape in uid reached the server"
+fi
+
+ak "$work/no-such.conf" alice
+expect_eq "helper: missing config file, exit 2, no keys" "2:" "$ak_rc:$ak_out"
+printf 'uri %s\nbase %s\ntls_cacertfile /x\n' "$E2E_URI" "$E2E_BASE" > "$work/typo.conf"
+ak "$work/typo.conf" alice
+expect_eq "helper: unknown setting, exit 2" "2:" "$ak_rc:$ak_out"
+expect_match "helper: unknown setting is named" "unknown setting 'tls_cacertfile'" "$ak_err"
+printf 'base %s\n' "$E2E_BASE" > "$work/nouri.conf"
+ak "$work/nouri.conf" alice
+expect_eq "helper: config without uri, exit 2" "2:" "$ak_rc:$ak_out"
+ak "$conf"
+expect_eq "helper: no user argument, exit 2" "2:" "$ak_rc:$ak_out"
+
+# A bind DN and a password file readable only by the command's user.
+pw=$(e2e_password alice)
+printf '%s\n' "$pw" > "$work/bindpw"
+chmod 0600 "$work/bindpw"
+printf 'uri %s\nbase %s\nbinddn uid=alice,ou=people,%s\nbindpw_file %s\n' \
+    "$E2E_URI" "$E2E_BASE" "$E2E_BASE" "$work/bindpw" > "$work/bind.conf"
+ak "$work/bind.conf" bob
+expect_eq "helper: authenticated search with binddn/bindpw_file" \
+    "0:$(sort "$E2E_KEYS/bob1.pub" "$E2E_KEYS/bob2.pub")" "$ak_rc:$(sort <<< "$ak_out")"
+chmod 0640 "$work/bindpw"
+ak "$work/bind.conf" bob
+expect_eq "helper: a group-readable password file is refused, exit 2" "2:" "$ak_rc:$ak_out"
+expect_match "helper: the refusal says why" "not accessible to group or others" "$ak_err"
+printf 'wrong-password-XYZ\n' > "$work/bindpw"
+chmod 0600 "$work/bindpw"
+ak "$work/bind.conf" bob
+expect_eq "helper: a wrong bind password fails, exit 1" "1:" "$ak_rc:$ak_out"
+if [[ "$ak_err" == *wrong-password-XYZ* ]] || [[ "$ak_err" == *"$pw"* ]]; then
+    not_ok "helper: the bind password is not in the error"; ak_report
+else
+    ok "helper: the bind password is not in the error"
+fi
+
+# StartTLS against a server without TLS fails closed (no fallback to plain).
+printf 'uri %s\nbase %s\ntls starttls\n' "$E2E_URI" "$E2E_BASE" > "$work/tls.conf"
+ak "$work/tls.conf" alice
+expect_eq "helper: StartTLS refused by the server, exit 1, no keys" "1:" "$ak_rc:$ak_out"
+
+# Server down: nothing listens on the port.
+down_port=$(slapd_free_port)
+printf 'uri ldap://127.0.0.1:%s/\nbase %s\ntimeout 2\n' "$down_port" "$E2E_BASE" > "$work/down.conf"
+ak "$work/down.conf" alice
+if [ "$ak_rc" -eq 1 ] && [ -z "$ak_out" ] && [ "$ak_ms" -lt 3000 ]; then
+    ok "helper: server down, exit 1 within 3 s"
+else
+    not_ok "helper: server down, exit 1 within 3 s"; ak_report
+fi
+# A server that accepts the connection but never answers: the operation
+# timeout ends the wait.
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(8)
+print(s.getsockname()[1], flush=True)
+time.sleep(120)' > "$work/silent.port" &
+silent_pid=$!
+on_exit e2e_stop_pid "$silent_pid"
+e2e_wait 10 test -s "$work/silent.port"
+printf 'uri ldap://127.0.0.1:%s/\nbase %s\ntimeout 1\n' "$(cat "$work/silent.port")" "$E2E_BASE" > "$work/silent.conf"
+ak "$work/silent.conf" alice
+if [ "$ak_rc" -eq 1 ] && [ -z "$ak_out" ] && [ "$ak_ms" -lt 4000 ]; then
+    ok "helper: a server that never answers, exit 1 within the timeout"
+else
+    not_ok "helper: a server that never answers, exit 1 within the timeout"; ak_report
+fi
+e2e_stop_pid "$silent_pid"
+
+# ---- sshd with the helper as AuthorizedKeysCommand ------------------------
+if ! e2e_nslcd_start "$work/nslcd"; then
+    not_ok "nslcd answers"; slapd_log_tail dir; tap_done; exit
+fi
+
+# sshd insists the command and every directory above it be root-owned and
+# not group/world-writable, so the helper is bind-mounted under /srv.
+srv=$work/srv
+mkdir -p "$srv"
+chmod 0755 "$srv"
+cp "$AUTHKEYS" "$srv/clusterdb-authorized-keys"
+chmod 0755 "$srv/clusterdb-authorized-keys"
+cp "$conf" "$srv/authorized-keys.conf"
+chmod 0644 "$srv/authorized-keys.conf"
+mount --bind "$srv" /srv
+
+mkdir -p /run/sshd
+chmod 0755 /run/sshd
+ssh-keygen -q -t ed25519 -N '' -f "$work/ssh_host_ed25519_key"
+ssh_port=$(slapd_free_port)
+cat > "$work/sshd_config" <<EOF
+# sshd_config of the e2e tests (see docs/container-hosts.md)
+Port $ssh_port
+ListenAddress 127.0.0.1
+HostKey $work/ssh_host_ed25519_key
+PidFile /run/sshd-e2e.pid
+LogLevel VERBOSE
+UsePAM yes
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+AuthorizedKeysFile none
+AuthorizedKeysCommand /srv/clusterdb-authorized-keys -c /srv/authorized-keys.conf %u
+AuthorizedKeysCommandUser nobody
+# Tests only: dave's key also comes from a file, so that his login passes the
+# key check and reaches the PAM account stage, which must refuse him.
+Match User dave
+    AuthorizedKeysFile /srv/dave.keys
+EOF
+cp "$E2E_KEYS/dave.pub" "$srv/dave.keys"
+chmod 0644 "$srv/dave.keys"
+
+# sshd's PAM service: the account stage asks nslcd (status via shadowExpire).
+e2e_private_pam_dir "$work/pam.d"
+cat > /etc/pam.d/sshd <<'EOF'
+auth     required  pam_deny.so
+account  required  pam_ldap.so minimum_uid=1000
+password required  pam_deny.so
+session  required  pam_permit.so
+EOF
+
+# The ASan build of the helper runs under sshd with an empty environment:
+# sshd gives it no ASAN_OPTIONS, so it runs with the sanitizer defaults.
+/usr/sbin/sshd -D -e -f "$work/sshd_config" > "$work/sshd.log" 2>&1 < /dev/null &
+sshd_pid=$!
+on_exit e2e_stop_pid "$sshd_pid"
+if ! e2e_wait 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$ssh_port"; then
+    not_ok "sshd listens"; e2e_fail_log "$work/sshd.log"; tap_done; exit
+fi
+
+# login USER KEY CMD: ssh as USER with KEY, output in $login_out.
+login() {
+    local user=$1 key=$2; shift 2
+    login_out=$(ssh -F /dev/null -p "$ssh_port" -i "$E2E_KEYS/$key" -o IdentitiesOnly=yes \
+        -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o ConnectTimeout=10 -o LogLevel=ERROR "$user@127.0.0.1" "$@" 2>&1)
+}
+ssh_logs() { e2e_fail_log "$work/sshd.log" "$NSLCD_LOG"; slapd_log_tail dir 20; }
+
+before=$_tap_failed
+# shellcheck disable=SC2016
+login alice alice 'echo "logged in as $(id -un) uid $(id -u) groups $(id -Gn | tr " " "\n" | sort | tr "\n" " ")"'
+expect_eq "sshd: alice logs in with her key and runs a command" \
+    "logged in as alice uid 2000 groups developers ldapusers sysadmins " \
+    "$(grep '^logged in' <<< "$login_out")"
+login bob bob2 'echo ok-$(id -un)'
+expect_eq "sshd: bob logs in with his second key" "ok-bob" "$(grep '^ok-' <<< "$login_out")"
+check_fails "sshd: alice cannot log in with bob's key" login alice bob1 true
+check_fails "sshd: suspended dave is refused with his valid key" login dave dave true
+check_fails "sshd: pending carol is refused with her valid key" login carol carol true
+# dave's key is accepted (from the file); the PAM account stage (pam_ldap,
+# shadowExpire) refuses the login: the second line of defence works.
+if grep -q 'Access denied for user dave by PAM account configuration' "$work/sshd.log"; then
+    ok "sshd: suspended dave's accepted key is refused by the PAM account stage"
+else
+    not_ok "sshd: suspended dave's accepted key is refused by the PAM account stage"
+fi
+check_fails "sshd: an unknown user is refused" login nosuchuser alice true
+
+# Changes made with the CLI apply at the next attempt.
+if e2e_clear_keys bob > "$work/change.log" 2>&1; then
+    check_fails "sshd: bob's keys removed with the CLI, his next login is refused" login bob bob1 true
+else
+    not_ok "sshd: remove bob's keys"; e2e_fail_log "$work/change.log"
+fi
+if e2e_set_status alice suspended > "$work/change.log" 2>&1; then
+    check_fails "sshd: alice suspended with the CLI, her next login is refused" login alice alice true
+else
+    not_ok "sshd: suspend alice"; e2e_fail_log "$work/change.log"
+fi
+if grep -q 'AuthorizedKeysCommand .* failed\|ERROR: AddressSanitizer\|runtime error' "$work/sshd.log"; then
+    not_ok "sshd: the helper never failed under sshd"; grep -i 'failed\|sanitizer\|runtime error' "$work/sshd.log" | head | sed 's/^/#   /'
+else
+    ok "sshd: the helper never failed under sshd"
+fi
+[ "$_tap_failed" -ne "$before" ] && ssh_logs
+
+check "sshd is still running" kill -0 "$sshd_pid"
+e2e_stop_pid "$sshd_pid"
+e2e_nslcd_stop
+tap_done
