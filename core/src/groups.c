@@ -1,1 +1,490 @@
-/* groups.c: not written yet (placeholder so the build stays whole). */
+/*
+ * Groups and memberships.
+ *
+ * A group is read with its members in one statement (LEFT JOIN), so the
+ * member list and the group row come from the same snapshot.  Membership
+ * changes bump updatedAt of both entries through the schema's triggers
+ * (UserGroups_insert_touch / UserGroups_delete_touch).
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <clusterdb/validate.h>
+
+#include "directory_internal.h"
+
+#define GROUP_COLUMNS                                                                     \
+    "SELECT g.gidNumber, g.cn, g.isAdministrator, g.createdAt, g.updatedAt,"              \
+    " u.uidNumber, u.username"                                                             \
+    " FROM Groups AS g"                                                                   \
+    " LEFT JOIN UserGroups AS ug ON ug.gidNumber = g.gidNumber"                           \
+    " LEFT JOIN Users AS u ON u.uidNumber = ug.uidNumber"
+
+#define GROUP_ORDER " ORDER BY g.gidNumber, u.username COLLATE BINARY, u.uidNumber"
+
+#define GROUP_NAME_RULE "must be a POSIX group name: [a-z_][a-z0-9_.-]{0,31}"
+
+#define BATCH_IDS 1000
+
+void cdb_group_free(cdb_group *group)
+{
+    size_t i;
+
+    if (group == NULL)
+        return;
+    free(group->cn);
+    free(group->created_at);
+    free(group->updated_at);
+    for (i = 0; i < group->n_members; i++)
+        free(group->member_usernames[i]);
+    free(group->member_usernames);
+    free(group->member_uids);
+    free(group);
+}
+
+void cdb_group_array_free(cdb_group **groups, size_t n)
+{
+    size_t i;
+
+    if (groups == NULL)
+        return;
+    for (i = 0; i < n; i++)
+        cdb_group_free(groups[i]);
+    free(groups);
+}
+
+static int group_from_row(cdb *db, sqlite3_stmt *stmt, cdb_group **out)
+{
+    cdb_group *group = calloc(1, sizeof *group);
+
+    if (group == NULL)
+        return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory reading a group");
+    group->gid_number = sqlite3_column_int64(stmt, 0);
+    group->is_administrator = sqlite3_column_int(stmt, 2) != 0;
+    if (cdb_column_strdup(stmt, 1, &group->cn) || cdb_column_strdup(stmt, 3, &group->created_at) ||
+        cdb_column_strdup(stmt, 4, &group->updated_at)) {
+        cdb_group_free(group);
+        return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory reading a group");
+    }
+    *out = group;
+    return CDB_OK;
+}
+
+static int add_member_from_row(cdb *db, sqlite3_stmt *stmt, cdb_group *group, size_t *cap)
+{
+    if (sqlite3_column_type(stmt, 5) == SQLITE_NULL)
+        return CDB_OK;
+    if (group->n_members == *cap) {
+        size_t new_cap = *cap ? *cap * 2 : 4;
+        char **names = realloc(group->member_usernames, new_cap * sizeof *names);
+        int64_t *uids;
+
+        if (names == NULL)
+            return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory reading members");
+        group->member_usernames = names;
+        uids = realloc(group->member_uids, new_cap * sizeof *uids);
+        if (uids == NULL)
+            return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory reading members");
+        group->member_uids = uids;
+        *cap = new_cap;
+    }
+    group->member_uids[group->n_members] = sqlite3_column_int64(stmt, 5);
+    if (cdb_column_strdup(stmt, 6, &group->member_usernames[group->n_members]))
+        return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory reading members");
+    group->n_members++;
+    return CDB_OK;
+}
+
+/* Step a bound GROUP_COLUMNS ... GROUP_ORDER statement; always finishes it. */
+static int collect_groups(cdb *db, sqlite3_stmt *stmt, cdb_group ***groups, size_t *n,
+                          size_t *cap)
+{
+    cdb_group *current = NULL;
+    size_t member_cap = 0;
+    int rc, step;
+
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        int64_t gid = sqlite3_column_int64(stmt, 0);
+
+        if (current == NULL || current->gid_number != gid) {
+            if (*n == *cap) {
+                size_t new_cap = *cap ? *cap * 2 : 8;
+                cdb_group **grown = realloc(*groups, new_cap * sizeof *grown);
+                if (grown == NULL) {
+                    rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory reading groups");
+                    goto done;
+                }
+                *groups = grown;
+                *cap = new_cap;
+            }
+            rc = group_from_row(db, stmt, &current);
+            if (rc != CDB_OK)
+                goto done;
+            (*groups)[(*n)++] = current;
+            member_cap = 0;
+        }
+        rc = add_member_from_row(db, stmt, current, &member_cap);
+        if (rc != CDB_OK)
+            goto done;
+    }
+    rc = step == SQLITE_DONE ? CDB_OK : cdb_fail_sqlite(db, step, "reading groups");
+done:
+    cdb_stmt_done(stmt);
+    return rc;
+}
+
+static int load_one(cdb *db, const char *sql, int64_t id, const char *name, cdb_group **out)
+{
+    sqlite3_stmt *stmt;
+    cdb_group **groups = NULL;
+    size_t n = 0, cap = 0;
+    int rc;
+
+    rc = cdb_stmt(db, sql, &stmt);
+    if (rc != CDB_OK)
+        return rc;
+    rc = name ? cdb_bind_text(stmt, 1, name) : sqlite3_bind_int64(stmt, 1, id);
+    if (rc != SQLITE_OK) {
+        cdb_stmt_done(stmt);
+        return cdb_fail_sqlite(db, rc, "binding a group key");
+    }
+    rc = collect_groups(db, stmt, &groups, &n, &cap);
+    if (rc == CDB_OK && n == 0) {
+        rc = name ? cdb_fail(db, CDB_ERR_NOTFOUND, "cn", "no group named \"%s\"", name)
+                  : cdb_fail(db, CDB_ERR_NOTFOUND, "gidNumber",
+                             "no group with gidNumber %" PRId64, id);
+    }
+    if (rc == CDB_OK) {
+        *out = groups[0];
+        groups[0] = NULL;
+    }
+    cdb_group_array_free(groups, n);
+    return rc;
+}
+
+int cdb_group_get(cdb *db, int64_t gid_number, cdb_group **out)
+{
+    if (db == NULL || out == NULL)
+        return CDB_ERR_INVALID;
+    return load_one(db, GROUP_COLUMNS " WHERE g.gidNumber = ?1" GROUP_ORDER, gid_number, NULL,
+                    out);
+}
+
+/* Group names are matched like LDAP's cn (caseIgnore): names are stored in
+ * lower case, so the one row found is the one a DN or filter names. */
+int cdb_group_get_by_name(cdb *db, const char *cn, cdb_group **out)
+{
+    if (db == NULL || out == NULL)
+        return CDB_ERR_INVALID;
+    if (cn == NULL)
+        return cdb_fail(db, CDB_ERR_INVALID, "cn", "a group name is required");
+    return load_one(db, GROUP_COLUMNS " WHERE g.cn = ?1" GROUP_ORDER, 0, cn, out);
+}
+
+static int compare_groups(const void *a, const void *b)
+{
+    const cdb_group *x = *(cdb_group *const *)a, *y = *(cdb_group *const *)b;
+
+    return x->gid_number < y->gid_number ? -1 : x->gid_number > y->gid_number;
+}
+
+static int compare_group_gid(const void *key, const void *element)
+{
+    int64_t gid = *(const int64_t *)key;
+    const cdb_group *group = *(cdb_group *const *)element;
+
+    return gid < group->gid_number ? -1 : gid > group->gid_number;
+}
+
+int cdb_group_get_many(cdb *db, const int64_t *ids, size_t n, cdb_group ***out, size_t *n_out)
+{
+    cdb_group **found = NULL, **result = NULL;
+    unsigned char *taken = NULL;
+    size_t n_found = 0, cap = 0, n_result = 0, start, i, w;
+    int rc = CDB_OK;
+
+    if (db == NULL || out == NULL || n_out == NULL || (ids == NULL && n > 0))
+        return CDB_ERR_INVALID;
+    for (start = 0; start < n; start += BATCH_IDS) {
+        size_t count = n - start < BATCH_IDS ? n - start : BATCH_IDS;
+        sqlite3_stmt *stmt;
+        char *json = cdb_ids_json(ids + start, count);
+
+        if (json == NULL) {
+            rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+            goto done;
+        }
+        rc = cdb_stmt(db,
+                      GROUP_COLUMNS " WHERE g.gidNumber IN (SELECT value FROM json_each(?1))"
+                                    GROUP_ORDER,
+                      &stmt);
+        if (rc == CDB_OK) {
+            rc = sqlite3_bind_text(stmt, 1, json, -1, SQLITE_TRANSIENT);
+            if (rc != SQLITE_OK) {
+                cdb_stmt_done(stmt);
+                rc = cdb_fail_sqlite(db, rc, "binding group ids");
+            } else {
+                rc = collect_groups(db, stmt, &found, &n_found, &cap);
+            }
+        }
+        free(json);
+        if (rc != CDB_OK)
+            goto done;
+    }
+    /* Sort across batches and drop a group fetched twice (a repeated id). */
+    if (n_found > 1)
+        qsort(found, n_found, sizeof *found, compare_groups);
+    for (i = 0, w = 0; i < n_found; i++) {
+        if (w > 0 && found[w - 1]->gid_number == found[i]->gid_number)
+            cdb_group_free(found[i]);
+        else
+            found[w++] = found[i];
+    }
+    n_found = w;
+    result = calloc(n_found ? n_found : 1, sizeof *result);
+    taken = calloc(n_found ? n_found : 1, 1);
+    if (result == NULL || taken == NULL) {
+        rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+        goto done;
+    }
+    for (i = 0; i < n; i++) {
+        cdb_group **slot = bsearch(&ids[i], found, n_found, sizeof *found, compare_group_gid);
+        if (slot != NULL && !taken[slot - found]) {
+            taken[slot - found] = 1;
+            result[n_result++] = *slot;
+        }
+    }
+    free(found);
+    found = NULL;
+    n_found = 0;
+    *out = result;
+    *n_out = n_result;
+    result = NULL;
+done:
+    free(taken);
+    free(result);
+    cdb_group_array_free(found, n_found);
+    return rc;
+}
+
+static int check_group_name(cdb *db, const char *cn)
+{
+    if (cn == NULL || cn[0] == '\0')
+        return cdb_fail(db, CDB_ERR_INVALID, "cn", "a group name (cn) is required");
+    if (!cdb_valid_group_name(cn))
+        return cdb_fail(db, CDB_ERR_INVALID, "cn", "cn " GROUP_NAME_RULE);
+    return CDB_OK;
+}
+
+/* Run a write statement whose parameters are bound; finishes it. */
+static int step_done(cdb *db, sqlite3_stmt *stmt, const char *context)
+{
+    int step = sqlite3_step(stmt);
+    int rc = step == SQLITE_DONE ? CDB_OK : cdb_fail_sqlite(db, step, context);
+
+    cdb_stmt_done(stmt);
+    return rc;
+}
+
+static int next_gid(cdb *db, int64_t *out)
+{
+    sqlite3_stmt *stmt;
+    int rc, step;
+
+    rc = cdb_stmt(db, "SELECT MAX(gidNumber) FROM Groups", &stmt);
+    if (rc != CDB_OK)
+        return rc;
+    step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        int64_t next = sqlite3_column_type(stmt, 0) == SQLITE_NULL
+                           ? CDB_FIRST_GID
+                           : sqlite3_column_int64(stmt, 0) + 1;
+        *out = next < CDB_FIRST_GID ? CDB_FIRST_GID : next;
+        rc = CDB_OK;
+    } else {
+        rc = cdb_fail_sqlite(db, step, "finding the next gidNumber");
+    }
+    cdb_stmt_done(stmt);
+    return rc;
+}
+
+int cdb_group_create(cdb *db, const char *cn, int64_t gid_number, int is_administrator,
+                     int64_t *gid_out)
+{
+    sqlite3_stmt *stmt;
+    char now[32];
+    int rc, in_tx = 0;
+
+    if (db == NULL)
+        return CDB_ERR_INVALID;
+    if ((rc = check_group_name(db, cn)) != CDB_OK)
+        return rc;
+    if (gid_number < 0 || gid_number > CDB_MAX_ID)
+        return cdb_fail(db, CDB_ERR_INVALID, "gidNumber",
+                        "gidNumber must be 0 (allocate) or between 1 and %" PRId64, CDB_MAX_ID);
+    if ((rc = cdb_tx_begin(db)) != CDB_OK)
+        return rc;
+    in_tx = 1;
+    if (gid_number == 0) {
+        if ((rc = next_gid(db, &gid_number)) != CDB_OK)
+            goto done;
+        if (gid_number > CDB_MAX_ID) {
+            rc = cdb_fail(db, CDB_ERR_INVALID, "gidNumber", "no gidNumber is left to allocate");
+            goto done;
+        }
+    }
+    rc = cdb_stmt(db,
+                  "INSERT INTO Groups (gidNumber, cn, isAdministrator, createdAt, updatedAt)"
+                  " VALUES (?1, ?2, ?3, ?4, ?4)",
+                  &stmt);
+    if (rc != CDB_OK)
+        goto done;
+    cdb_now_iso(now);
+    if (sqlite3_bind_int64(stmt, 1, gid_number) != SQLITE_OK ||
+        cdb_bind_text(stmt, 2, cn) != SQLITE_OK ||
+        sqlite3_bind_int(stmt, 3, is_administrator ? 1 : 0) != SQLITE_OK ||
+        cdb_bind_text(stmt, 4, now) != SQLITE_OK) {
+        cdb_stmt_done(stmt);
+        rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+        goto done;
+    }
+    if ((rc = step_done(db, stmt, "creating the group")) != CDB_OK)
+        goto done;
+    rc = cdb_tx_commit(db);
+    in_tx = 0;
+    if (rc == CDB_OK && gid_out != NULL)
+        *gid_out = gid_number;
+done:
+    if (in_tx)
+        cdb_tx_rollback(db);
+    return rc;
+}
+
+int cdb_group_update(cdb *db, int64_t gid_number, unsigned fields, const char *cn,
+                     int is_administrator)
+{
+    sqlite3_stmt *stmt;
+    char now[32];
+    int rc, step;
+
+    if (db == NULL)
+        return CDB_ERR_INVALID;
+    if (fields & ~(unsigned)(CDB_GF_CN | CDB_GF_IS_ADMINISTRATOR))
+        return cdb_fail(db, CDB_ERR_INVALID, NULL, "unknown group field flags 0x%x", fields);
+    if ((fields & CDB_GF_CN) && (rc = check_group_name(db, cn)) != CDB_OK)
+        return rc;
+    /* One statement: unchanged fields keep their value through the CASE. */
+    rc = cdb_stmt(db,
+                  "UPDATE Groups SET cn = CASE WHEN ?2 THEN ?3 ELSE cn END,"
+                  " isAdministrator = CASE WHEN ?4 THEN ?5 ELSE isAdministrator END,"
+                  " updatedAt = ?6 WHERE gidNumber = ?1",
+                  &stmt);
+    if (rc != CDB_OK)
+        return rc;
+    cdb_now_iso(now);
+    if (sqlite3_bind_int64(stmt, 1, gid_number) != SQLITE_OK ||
+        sqlite3_bind_int(stmt, 2, (fields & CDB_GF_CN) != 0) != SQLITE_OK ||
+        cdb_bind_text(stmt, 3, (fields & CDB_GF_CN) ? cn : NULL) != SQLITE_OK ||
+        sqlite3_bind_int(stmt, 4, (fields & CDB_GF_IS_ADMINISTRATOR) != 0) != SQLITE_OK ||
+        sqlite3_bind_int(stmt, 5, is_administrator ? 1 : 0) != SQLITE_OK ||
+        cdb_bind_text(stmt, 6, now) != SQLITE_OK) {
+        cdb_stmt_done(stmt);
+        return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+    }
+    step = sqlite3_step(stmt);
+    if (step != SQLITE_DONE)
+        rc = cdb_fail_sqlite(db, step, "updating the group");
+    else if (sqlite3_changes(cdb_sqlite(db)) == 0)
+        rc = cdb_fail(db, CDB_ERR_NOTFOUND, "gidNumber", "no group with gidNumber %" PRId64,
+                      gid_number);
+    cdb_stmt_done(stmt);
+    return rc;
+}
+
+int cdb_group_delete(cdb *db, int64_t gid_number)
+{
+    sqlite3_stmt *stmt;
+    int rc, step;
+
+    if (db == NULL)
+        return CDB_ERR_INVALID;
+    /* The seeded groups carry meaning (primary group, administrators). */
+    if (gid_number == CDB_GID_LDAPUSERS || gid_number == CDB_GID_SYSADMINS)
+        return cdb_fail(db, CDB_ERR_CONSTRAINT, "gidNumber",
+                        "the default groups ldapusers and sysadmins cannot be deleted");
+    rc = cdb_stmt(db, "DELETE FROM Groups WHERE gidNumber = ?1", &stmt);
+    if (rc != CDB_OK)
+        return rc;
+    if (sqlite3_bind_int64(stmt, 1, gid_number) != SQLITE_OK) {
+        cdb_stmt_done(stmt);
+        return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+    }
+    step = sqlite3_step(stmt);
+    if (step != SQLITE_DONE)
+        rc = cdb_fail_sqlite(db, step, "deleting the group");
+    else if (sqlite3_changes(cdb_sqlite(db)) == 0)
+        rc = cdb_fail(db, CDB_ERR_NOTFOUND, "gidNumber", "no group with gidNumber %" PRId64,
+                      gid_number);
+    cdb_stmt_done(stmt);
+    return rc;
+}
+
+int cdb_membership_add(cdb *db, int64_t uid_number, int64_t gid_number)
+{
+    sqlite3_stmt *stmt;
+    char now[32];
+    int rc;
+
+    if (db == NULL)
+        return CDB_ERR_INVALID;
+    rc = cdb_stmt(db,
+                  "INSERT INTO UserGroups (uidNumber, gidNumber, createdAt, updatedAt)"
+                  " VALUES (?1, ?2, ?3, ?3)",
+                  &stmt);
+    if (rc != CDB_OK)
+        return rc;
+    cdb_now_iso(now);
+    if (sqlite3_bind_int64(stmt, 1, uid_number) != SQLITE_OK ||
+        sqlite3_bind_int64(stmt, 2, gid_number) != SQLITE_OK ||
+        cdb_bind_text(stmt, 3, now) != SQLITE_OK) {
+        cdb_stmt_done(stmt);
+        return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+    }
+    rc = step_done(db, stmt, "adding the membership");
+    if (rc == CDB_ERR_CONSTRAINT)
+        rc = cdb_fail(db, CDB_ERR_CONSTRAINT, NULL,
+                      "no user %" PRId64 " or no group %" PRId64 " to join", uid_number,
+                      gid_number);
+    else if (rc == CDB_ERR_CONFLICT)
+        rc = cdb_fail(db, CDB_ERR_CONFLICT, "UserGroups.uidNumber,gidNumber",
+                      "user %" PRId64 " is already a member of group %" PRId64, uid_number,
+                      gid_number);
+    return rc;
+}
+
+int cdb_membership_remove(cdb *db, int64_t uid_number, int64_t gid_number)
+{
+    sqlite3_stmt *stmt;
+    int rc, step;
+
+    if (db == NULL)
+        return CDB_ERR_INVALID;
+    rc = cdb_stmt(db, "DELETE FROM UserGroups WHERE uidNumber = ?1 AND gidNumber = ?2", &stmt);
+    if (rc != CDB_OK)
+        return rc;
+    if (sqlite3_bind_int64(stmt, 1, uid_number) != SQLITE_OK ||
+        sqlite3_bind_int64(stmt, 2, gid_number) != SQLITE_OK) {
+        cdb_stmt_done(stmt);
+        return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+    }
+    step = sqlite3_step(stmt);
+    if (step != SQLITE_DONE)
+        rc = cdb_fail_sqlite(db, step, "removing the membership");
+    else if (sqlite3_changes(cdb_sqlite(db)) == 0)
+        rc = cdb_fail(db, CDB_ERR_NOTFOUND, NULL,
+                      "user %" PRId64 " is not a member of group %" PRId64, uid_number,
+                      gid_number);
+    cdb_stmt_done(stmt);
+    return rc;
+}

@@ -1,1 +1,493 @@
-/* query.c: not written yet (placeholder so the build stays whole). */
+/*
+ * Candidate queries: the closed cdb_query tree -> one SQL statement.
+ *
+ * Every leaf becomes a fixed SQL fragment with `?` placeholders; values are
+ * only ever bound, never spliced.  So the SQL text depends on the shape of
+ * the tree alone, and cdb_stmt() caches one prepared statement per shape.
+ *
+ * Text prefixes become index ranges (`col >= ? AND col < ?` under the
+ * column's NOCASE collation) instead of LIKE: no metacharacters to escape and
+ * the unique indexes on username, mail and cn serve them.
+ */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "directory_internal.h"
+
+/* Bounds on what a caller may ask: a filter beyond them is hostile or
+ * broken, and would only make an enormous statement. */
+#define QUERY_MAX_DEPTH 64
+#define QUERY_MAX_NODES 256
+
+enum table { TABLE_USERS, TABLE_GROUPS };
+
+enum bind_kind { BIND_INT, BIND_TEXT, BIND_BLOB_MAX };
+
+struct bind {
+    enum bind_kind kind;
+    int64_t number;
+    char *text; /* owned */
+};
+
+struct builder {
+    cdb *db;
+    enum table table;
+    char *sql;
+    size_t len, cap;
+    struct bind *binds;
+    size_t n_binds, cap_binds;
+    size_t nodes;
+    int status;
+};
+
+static void append(struct builder *b, const char *text)
+{
+    size_t n = strlen(text);
+
+    if (b->status != CDB_OK)
+        return;
+    if (b->len + n + 1 > b->cap) {
+        size_t cap = b->cap ? b->cap : 256;
+        char *grown;
+        while (b->len + n + 1 > cap)
+            cap *= 2;
+        grown = realloc(b->sql, cap);
+        if (grown == NULL) {
+            b->status = cdb_fail(b->db, CDB_ERR_NOMEM, NULL, "out of memory building a query");
+            return;
+        }
+        b->sql = grown;
+        b->cap = cap;
+    }
+    memcpy(b->sql + b->len, text, n + 1);
+    b->len += n;
+}
+
+static struct bind *add_bind(struct builder *b, enum bind_kind kind)
+{
+    struct bind *slot;
+
+    if (b->status != CDB_OK)
+        return NULL;
+    if (b->n_binds == b->cap_binds) {
+        size_t cap = b->cap_binds ? b->cap_binds * 2 : 8;
+        struct bind *grown = realloc(b->binds, cap * sizeof *grown);
+        if (grown == NULL) {
+            b->status = cdb_fail(b->db, CDB_ERR_NOMEM, NULL, "out of memory building a query");
+            return NULL;
+        }
+        b->binds = grown;
+        b->cap_binds = cap;
+    }
+    slot = &b->binds[b->n_binds++];
+    memset(slot, 0, sizeof *slot);
+    slot->kind = kind;
+    return slot;
+}
+
+static void bind_int(struct builder *b, int64_t value)
+{
+    struct bind *slot = add_bind(b, BIND_INT);
+
+    if (slot != NULL)
+        slot->number = value;
+}
+
+static void bind_text(struct builder *b, const char *text)
+{
+    struct bind *slot = add_bind(b, BIND_TEXT);
+
+    if (slot == NULL)
+        return;
+    slot->text = strdup(text);
+    if (slot->text == NULL)
+        b->status = cdb_fail(b->db, CDB_ERR_NOMEM, NULL, "out of memory building a query");
+}
+
+/*
+ * The smallest string greater, under NOCASE, than every string starting with
+ * prefix: fold ASCII to lower case (as NOCASE does), then increment the last
+ * byte that can be incremented and cut after it.  A byte that would land on
+ * 'A'..'Z' goes to '[' instead, since folded text never holds upper case.
+ * When no such string exists (empty prefix, all 0xff) the bound is a BLOB,
+ * which SQLite orders after every TEXT value.
+ */
+static void bind_prefix_end(struct builder *b, const char *prefix)
+{
+    size_t n = strlen(prefix), i;
+    char *end;
+
+    for (i = n; i > 0 && (unsigned char)prefix[i - 1] == 0xff; i--)
+        ;
+    if (i == 0) {
+        add_bind(b, BIND_BLOB_MAX);
+        return;
+    }
+    end = malloc(i + 1);
+    if (end == NULL) {
+        b->status = cdb_fail(b->db, CDB_ERR_NOMEM, NULL, "out of memory building a query");
+        return;
+    }
+    for (size_t k = 0; k < i; k++) {
+        unsigned char c = (unsigned char)prefix[k];
+        end[k] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    }
+    end[i - 1] = (char)((unsigned char)end[i - 1] + 1);
+    if (end[i - 1] >= 'A' && end[i - 1] <= 'Z')
+        end[i - 1] = '[';
+    end[i] = '\0';
+    bind_text(b, end);
+    free(end);
+}
+
+static int invalid(struct builder *b, const char *why)
+{
+    if (b->status == CDB_OK)
+        b->status = cdb_fail(b->db, CDB_ERR_INVALID, NULL, "query: %s", why);
+    return b->status;
+}
+
+static int field_is_text(cdb_qfield field)
+{
+    switch (field) {
+    case CDB_QF_USERNAME:
+    case CDB_QF_MAIL:
+    case CDB_QF_GROUP_CN:
+    case CDB_QF_GROUP_MEMBER:
+    case CDB_QF_UPDATED_AT:
+    case CDB_QF_CREATED_AT:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+/*
+ * A text comparison on a column of the outer table (`column` carries its
+ * own collation): EQ, PREFIX, GE, LE, PRESENT.
+ */
+static void text_compare(struct builder *b, const cdb_query *q, const char *column,
+                         int nullable)
+{
+    switch (q->op) {
+    case CDB_Q_EQ:
+        append(b, column);
+        append(b, " = ?");
+        bind_text(b, q->text);
+        break;
+    case CDB_Q_PREFIX:
+        append(b, "(");
+        append(b, column);
+        append(b, " >= ? AND ");
+        append(b, column);
+        append(b, " < ?)");
+        bind_text(b, q->text);
+        bind_prefix_end(b, q->text);
+        break;
+    case CDB_Q_GE:
+        append(b, column);
+        append(b, " >= ?");
+        bind_text(b, q->text);
+        break;
+    case CDB_Q_LE:
+        append(b, column);
+        append(b, " <= ?");
+        bind_text(b, q->text);
+        break;
+    case CDB_Q_PRESENT:
+        if (nullable) {
+            append(b, "(");
+            append(b, column);
+            append(b, " IS NOT NULL AND ");
+            append(b, column);
+            append(b, " <> '')");
+        } else {
+            append(b, "1");
+        }
+        break;
+    default:
+        invalid(b, "unsupported comparison");
+    }
+}
+
+/* uidNumber / gidNumber comparisons: the rowid, so always indexed. */
+static void number_compare(struct builder *b, const cdb_query *q, const char *column)
+{
+    const char *op = NULL;
+
+    switch (q->op) {
+    case CDB_Q_EQ: op = " = ?"; break;
+    case CDB_Q_GE: op = " >= ?"; break;
+    case CDB_Q_LE: op = " <= ?"; break;
+    case CDB_Q_PRESENT: append(b, "1"); return;
+    default: invalid(b, "a numeric field has no prefix match"); return;
+    }
+    append(b, column);
+    append(b, op);
+    bind_int(b, q->number);
+}
+
+static void leaf_users(struct builder *b, const cdb_query *q)
+{
+    switch (q->field) {
+    case CDB_QF_USERNAME:
+        text_compare(b, q, "Users.username", 0);
+        break;
+    case CDB_QF_MAIL:
+        text_compare(b, q, "Users.mail", 1);
+        break;
+    case CDB_QF_UID_NUMBER:
+        number_compare(b, q, "Users.uidNumber");
+        break;
+    case CDB_QF_UPDATED_AT:
+        text_compare(b, q, "Users.updatedAt", 0);
+        break;
+    case CDB_QF_CREATED_AT:
+        text_compare(b, q, "Users.createdAt", 0);
+        break;
+    case CDB_QF_USER_MEMBER_OF:
+        /* Driven from the membership index on (gidNumber, uidNumber). */
+        if (q->op == CDB_Q_PRESENT) {
+            append(b, "Users.uidNumber IN (SELECT uidNumber FROM UserGroups)");
+        } else {
+            append(b, "Users.uidNumber IN (SELECT uidNumber FROM UserGroups WHERE ");
+            number_compare(b, q, "gidNumber");
+            append(b, ")");
+        }
+        break;
+    case CDB_QF_USER_STATUS:
+        if (q->op == CDB_Q_PRESENT) {
+            append(b, "1");
+        } else if (q->op == CDB_Q_EQ) {
+            if (q->number < CDB_USER_PENDING || q->number > CDB_USER_SUSPENDED) {
+                append(b, "0"); /* no user has a status that does not exist */
+            } else {
+                append(b, "Users.status = ?");
+                bind_text(b, cdb_user_status_name((cdb_user_status)q->number));
+            }
+        } else {
+            invalid(b, "status supports only equality and presence");
+        }
+        break;
+    default:
+        invalid(b, "field does not belong to users");
+    }
+}
+
+static void leaf_groups(struct builder *b, const cdb_query *q)
+{
+    switch (q->field) {
+    case CDB_QF_GROUP_CN:
+        text_compare(b, q, "Groups.cn", 0);
+        break;
+    case CDB_QF_GID_NUMBER:
+        number_compare(b, q, "Groups.gidNumber");
+        break;
+    case CDB_QF_UPDATED_AT:
+        text_compare(b, q, "Groups.updatedAt", 0);
+        break;
+    case CDB_QF_CREATED_AT:
+        text_compare(b, q, "Groups.createdAt", 0);
+        break;
+    case CDB_QF_GROUP_MEMBER:
+        /* memberUid=alice: find alice by the username index, then her groups
+         * by the membership primary key. */
+        if (q->op == CDB_Q_PRESENT) {
+            append(b, "Groups.gidNumber IN (SELECT gidNumber FROM UserGroups)");
+        } else {
+            append(b, "Groups.gidNumber IN (SELECT ug.gidNumber FROM UserGroups AS ug"
+                      " WHERE ug.uidNumber IN (SELECT u.uidNumber FROM Users AS u WHERE ");
+            text_compare(b, q, "u.username", 0);
+            append(b, "))");
+        }
+        break;
+    case CDB_QF_GROUP_MEMBER_UID:
+        if (q->op == CDB_Q_PRESENT) {
+            append(b, "Groups.gidNumber IN (SELECT gidNumber FROM UserGroups)");
+        } else {
+            append(b, "Groups.gidNumber IN (SELECT gidNumber FROM UserGroups WHERE ");
+            number_compare(b, q, "uidNumber");
+            append(b, ")");
+        }
+        break;
+    default:
+        invalid(b, "field does not belong to groups");
+    }
+}
+
+static void build(struct builder *b, const cdb_query *q, int depth)
+{
+    size_t i;
+
+    if (b->status != CDB_OK)
+        return;
+    if (q == NULL) {
+        invalid(b, "missing subquery");
+        return;
+    }
+    if (depth > QUERY_MAX_DEPTH) {
+        invalid(b, "nested too deeply");
+        return;
+    }
+    if (++b->nodes > QUERY_MAX_NODES) {
+        invalid(b, "too many terms");
+        return;
+    }
+    switch (q->op) {
+    case CDB_Q_TRUE:
+        append(b, "1");
+        return;
+    case CDB_Q_FALSE:
+        append(b, "0");
+        return;
+    case CDB_Q_AND:
+    case CDB_Q_OR:
+        if (q->n_kids > 0 && q->kids == NULL) {
+            invalid(b, "AND/OR without subqueries");
+            return;
+        }
+        if (q->n_kids == 0) {
+            /* LDAP: an empty AND is true, an empty OR false. */
+            append(b, q->op == CDB_Q_AND ? "1" : "0");
+            return;
+        }
+        append(b, "(");
+        for (i = 0; i < q->n_kids && b->status == CDB_OK; i++) {
+            if (i > 0)
+                append(b, q->op == CDB_Q_AND ? " AND " : " OR ");
+            build(b, q->kids[i], depth + 1);
+        }
+        append(b, ")");
+        return;
+    case CDB_Q_EQ:
+    case CDB_Q_PREFIX:
+    case CDB_Q_GE:
+    case CDB_Q_LE:
+    case CDB_Q_PRESENT:
+        if (field_is_text(q->field) && q->op != CDB_Q_PRESENT && q->text == NULL) {
+            invalid(b, "a text comparison needs a value");
+            return;
+        }
+        if (b->table == TABLE_USERS)
+            leaf_users(b, q);
+        else
+            leaf_groups(b, q);
+        return;
+    default:
+        invalid(b, "unknown operator");
+    }
+}
+
+static int bind_all(struct builder *b, sqlite3_stmt *stmt)
+{
+    size_t i;
+    int rc = SQLITE_OK;
+    static const unsigned char blob_max[] = {0xff};
+
+    for (i = 0; i < b->n_binds && rc == SQLITE_OK; i++) {
+        const struct bind *v = &b->binds[i];
+        int index = (int)i + 1;
+        switch (v->kind) {
+        case BIND_INT:
+            rc = sqlite3_bind_int64(stmt, index, v->number);
+            break;
+        case BIND_TEXT:
+            rc = sqlite3_bind_text(stmt, index, v->text, -1, SQLITE_TRANSIENT);
+            break;
+        case BIND_BLOB_MAX:
+            rc = sqlite3_bind_blob(stmt, index, blob_max, sizeof blob_max, SQLITE_STATIC);
+            break;
+        }
+    }
+    return rc == SQLITE_OK ? CDB_OK : cdb_fail_sqlite(b->db, rc, "binding query values");
+}
+
+static void builder_free(struct builder *b)
+{
+    size_t i;
+
+    for (i = 0; i < b->n_binds; i++)
+        free(b->binds[i].text);
+    free(b->binds);
+    free(b->sql);
+}
+
+static int find(cdb *db, enum table table, const cdb_query *query, int64_t after, size_t limit,
+                int64_t **ids_out, size_t *n_out)
+{
+    static const cdb_query everything = {.op = CDB_Q_TRUE};
+    const char *id = table == TABLE_USERS ? "Users.uidNumber" : "Groups.gidNumber";
+    struct builder b = {.db = db, .table = table};
+    sqlite3_stmt *stmt = NULL;
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    int rc, step;
+
+    if (db == NULL || ids_out == NULL || n_out == NULL)
+        return CDB_ERR_INVALID;
+    if (limit > INT64_MAX)
+        limit = 0;
+    append(&b, table == TABLE_USERS ? "SELECT Users.uidNumber FROM Users WHERE "
+                                    : "SELECT Groups.gidNumber FROM Groups WHERE ");
+    build(&b, query ? query : &everything, 0);
+    append(&b, " AND ");
+    append(&b, id);
+    append(&b, " > ? ORDER BY ");
+    append(&b, id);
+    append(&b, " LIMIT ?");
+    bind_int(&b, after);
+    bind_int(&b, limit == 0 ? -1 : (int64_t)limit);
+    rc = b.status;
+    if (rc != CDB_OK)
+        goto done;
+    rc = cdb_stmt(db, b.sql, &stmt);
+    if (rc != CDB_OK)
+        goto done;
+    rc = bind_all(&b, stmt);
+    if (rc != CDB_OK)
+        goto done;
+    /* Collect the ids and finish the statement before anyone builds entries:
+     * no read transaction stays open while a slow client is served. */
+    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+        if (n == cap) {
+            size_t new_cap = cap ? cap * 2 : 64;
+            int64_t *grown = realloc(ids, new_cap * sizeof *grown);
+            if (grown == NULL) {
+                rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory collecting ids");
+                goto done;
+            }
+            ids = grown;
+            cap = new_cap;
+        }
+        ids[n++] = sqlite3_column_int64(stmt, 0);
+    }
+    if (step != SQLITE_DONE) {
+        rc = cdb_fail_sqlite(db, step, "running a query");
+        goto done;
+    }
+    if (ids == NULL && (ids = malloc(sizeof *ids)) == NULL) {
+        rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory collecting ids");
+        goto done;
+    }
+    *ids_out = ids;
+    *n_out = n;
+    ids = NULL;
+done:
+    cdb_stmt_done(stmt);
+    free(ids);
+    builder_free(&b);
+    return rc;
+}
+
+int cdb_user_find(cdb *db, const cdb_query *query, int64_t after, size_t limit,
+                  int64_t **ids_out, size_t *n_out)
+{
+    return find(db, TABLE_USERS, query, after, limit, ids_out, n_out);
+}
+
+int cdb_group_find(cdb *db, const cdb_query *query, int64_t after, size_t limit,
+                   int64_t **ids_out, size_t *n_out)
+{
+    return find(db, TABLE_GROUPS, query, after, limit, ids_out, n_out);
+}

@@ -1,1 +1,593 @@
-/* users.c: not written yet (placeholder so the build stays whole). */
+/*
+ * Writing users (create, update, delete) and password logins.
+ *
+ * Rules live here exactly once: field validation, cn/sn defaults, uidNumber
+ * allocation inside the insert's BEGIN IMMEDIATE transaction, the first user
+ * becoming an active sysadmin, and who may log in.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <clusterdb/passwd.h>
+#include <clusterdb/validate.h>
+
+#include "directory_internal.h"
+
+#define USERNAME_RULE "must be a POSIX login name: [a-z_][a-z0-9_.-]{0,31}"
+#define TEXT_RULE "must be at most 256 bytes of UTF-8 text without control characters"
+
+/* The values a user row will hold once a create or an update is applied. */
+struct user_values {
+    char *username;
+    char *cn;
+    char *sn;
+    char *given_name;
+    char *mail;
+    char *ssh_public_key;
+    char *user_password;
+    cdb_user_status status;
+};
+
+static void user_values_clear(struct user_values *v)
+{
+    free(v->username);
+    free(v->cn);
+    free(v->sn);
+    free(v->given_name);
+    free(v->mail);
+    free(v->ssh_public_key);
+    if (v->user_password != NULL) {
+        cdb_wipe(v->user_password, strlen(v->user_password));
+        free(v->user_password);
+    }
+    memset(v, 0, sizeof *v);
+}
+
+/* Replace *slot with a copy of value (NULL allowed). */
+static int set_string(cdb *db, char **slot, const char *value)
+{
+    char *copy = NULL;
+
+    if (value != NULL && (copy = strdup(value)) == NULL)
+        return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+    free(*slot);
+    *slot = copy;
+    return CDB_OK;
+}
+
+/* Optional text: "" means unset, like NULL. */
+static const char *optional(const char *s)
+{
+    return s != NULL && s[0] != '\0' ? s : NULL;
+}
+
+int cdb_ssh_keys_normalize(cdb *db, const char *text, char **out)
+{
+    size_t in_len, used = 0, line_no = 0;
+    const char *p;
+    char *buf;
+
+    if (text == NULL) {
+        *out = NULL;
+        return CDB_OK;
+    }
+    in_len = strnlen(text, CDB_SSH_KEYS_MAX + 1);
+    if (in_len > CDB_SSH_KEYS_MAX)
+        return cdb_fail(db, CDB_ERR_INVALID, "sshPublicKey",
+                        "sshPublicKey must be at most %d bytes in total", CDB_SSH_KEYS_MAX);
+    buf = malloc(in_len + 1);
+    if (buf == NULL)
+        return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+    for (p = text; *p != '\0';) {
+        const char *nl = strchr(p, '\n');
+        size_t n = nl ? (size_t)(nl - p) : strlen(p);
+
+        line_no++;
+        /* Pasted keys often carry CRLF or trailing blanks: not part of a key. */
+        while (n > 0 && (p[n - 1] == '\r' || p[n - 1] == ' ' || p[n - 1] == '\t'))
+            n--;
+        if (n > 0) {
+            if (used > 0)
+                buf[used++] = '\n';
+            memcpy(buf + used, p, n);
+            buf[used + n] = '\0';
+            if (!cdb_valid_ssh_key(buf + used)) {
+                free(buf);
+                return cdb_fail(db, CDB_ERR_INVALID, "sshPublicKey",
+                                "sshPublicKey line %zu is not an OpenSSH public key"
+                                " (\"<type> <base64> [comment]\" with a supported type)",
+                                line_no);
+            }
+            used += n;
+        }
+        p += nl ? (size_t)(nl - p) + 1 : strlen(p);
+    }
+    buf[used] = '\0';
+    if (used == 0) {
+        free(buf);
+        buf = NULL;
+    }
+    *out = buf;
+    return CDB_OK;
+}
+
+/* Validate one field of the input; `field` is the LDAP/column name. */
+static int check_text(cdb *db, const char *field, const char *value)
+{
+    if (value != NULL && !cdb_valid_text(value, CDB_NAME_TEXT_MAX))
+        return cdb_fail(db, CDB_ERR_INVALID, field, "%s " TEXT_RULE, field);
+    return CDB_OK;
+}
+
+static int check_username(cdb *db, const char *username)
+{
+    if (username == NULL || username[0] == '\0')
+        return cdb_fail(db, CDB_ERR_INVALID, "username", "username is required");
+    if (!cdb_valid_username(username))
+        return cdb_fail(db, CDB_ERR_INVALID, "username", "username " USERNAME_RULE);
+    return CDB_OK;
+}
+
+static int check_mail(cdb *db, const char *mail)
+{
+    if (mail != NULL && !cdb_valid_mail(mail))
+        return cdb_fail(db, CDB_ERR_INVALID, "mail",
+                        "mail must be an address like user@example.com (ASCII local part,"
+                        " dotted domain, at most 254 bytes)");
+    return CDB_OK;
+}
+
+static int check_status(cdb *db, int status)
+{
+    if (status < CDB_USER_PENDING || status > CDB_USER_SUSPENDED)
+        return cdb_fail(db, CDB_ERR_INVALID, "status",
+                        "status must be pending, active or suspended");
+    return CDB_OK;
+}
+
+/* The PHC string to store: hash a plaintext or check an imported hash. */
+static int resolve_password(cdb *db, const char *password, const char *password_hash,
+                            int use_plain, char **out)
+{
+    int rc;
+
+    *out = NULL;
+    if (use_plain) {
+        if (password == NULL)
+            return CDB_OK;
+        rc = cdb_password_hash(password, strlen(password), NULL, out);
+        if (rc != CDB_OK)
+            return cdb_fail(db, rc, "userPassword", "hashing the password failed");
+        return CDB_OK;
+    }
+    if (password_hash == NULL)
+        return CDB_OK;
+    if (!cdb_password_is_phc(password_hash))
+        return cdb_fail(db, CDB_ERR_INVALID, "userPassword",
+                        "userPassword hash must be an argon2 PHC string"
+                        " ($argon2id$v=19$m=...,t=...,p=...$salt$hash)");
+    *out = strdup(password_hash);
+    return *out ? CDB_OK : cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+}
+
+/* cn: "givenName sn" when both are set, otherwise the username. */
+static int default_cn(cdb *db, struct user_values *v, const char *given_name, const char *sn)
+{
+    size_t given_len, sn_len;
+    char *cn;
+
+    if (given_name == NULL || sn == NULL)
+        return set_string(db, &v->cn, v->username);
+    given_len = strlen(given_name);
+    sn_len = strlen(sn);
+    cn = malloc(given_len + 1 + sn_len + 1);
+    if (cn == NULL)
+        return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+    memcpy(cn, given_name, given_len);
+    cn[given_len] = ' ';
+    memcpy(cn + given_len + 1, sn, sn_len + 1);
+    free(v->cn);
+    v->cn = cn;
+    return CDB_OK;
+}
+
+/* Bind the row values to ?1..?8 of an INSERT/UPDATE. */
+static int bind_values(cdb *db, sqlite3_stmt *stmt, const struct user_values *v)
+{
+    int rc = SQLITE_OK;
+
+    if (rc == SQLITE_OK)
+        rc = cdb_bind_text(stmt, 1, v->username);
+    if (rc == SQLITE_OK)
+        rc = cdb_bind_text(stmt, 2, v->cn);
+    if (rc == SQLITE_OK)
+        rc = cdb_bind_text(stmt, 3, v->sn);
+    if (rc == SQLITE_OK)
+        rc = cdb_bind_text(stmt, 4, v->given_name);
+    if (rc == SQLITE_OK)
+        rc = cdb_bind_text(stmt, 5, v->mail);
+    if (rc == SQLITE_OK)
+        rc = cdb_bind_text(stmt, 6, v->ssh_public_key);
+    if (rc == SQLITE_OK)
+        rc = cdb_bind_text(stmt, 7, v->user_password);
+    if (rc == SQLITE_OK)
+        rc = cdb_bind_text(stmt, 8, cdb_user_status_name(v->status));
+    return rc == SQLITE_OK ? CDB_OK : cdb_fail_sqlite(db, rc, "binding user values");
+}
+
+/* Run a prepared write and finish it. */
+static int step_done(cdb *db, sqlite3_stmt *stmt, const char *context)
+{
+    int step = sqlite3_step(stmt);
+    int rc = step == SQLITE_DONE ? CDB_OK : cdb_fail_sqlite(db, step, context);
+
+    cdb_stmt_done(stmt);
+    return rc;
+}
+
+/* Highest uidNumber in use, or -1 when there are no users at all. */
+static int max_uid(cdb *db, int64_t *out)
+{
+    sqlite3_stmt *stmt;
+    int rc, step;
+
+    rc = cdb_stmt(db, "SELECT MAX(uidNumber) FROM Users", &stmt);
+    if (rc != CDB_OK)
+        return rc;
+    step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        *out = sqlite3_column_type(stmt, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(stmt, 0);
+        rc = CDB_OK;
+    } else {
+        rc = cdb_fail_sqlite(db, step, "finding the next uidNumber");
+    }
+    cdb_stmt_done(stmt);
+    return rc;
+}
+
+static int insert_user(cdb *db, int64_t uid, const struct user_values *v)
+{
+    sqlite3_stmt *stmt;
+    char now[32];
+    int rc;
+
+    rc = cdb_stmt(db,
+                  "INSERT INTO Users (username, cn, sn, givenName, mail, sshPublicKey,"
+                  " userPassword, status, uidNumber, createdAt, updatedAt)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                  &stmt);
+    if (rc != CDB_OK)
+        return rc;
+    cdb_now_iso(now);
+    rc = bind_values(db, stmt, v);
+    if (rc == CDB_OK && (sqlite3_bind_int64(stmt, 9, uid) != SQLITE_OK ||
+                         cdb_bind_text(stmt, 10, now) != SQLITE_OK))
+        rc = cdb_fail_sqlite(db, sqlite3_errcode(cdb_sqlite(db)), "binding user values");
+    if (rc != CDB_OK) {
+        cdb_stmt_done(stmt);
+        return rc;
+    }
+    return step_done(db, stmt, "creating the user");
+}
+
+static int add_to_sysadmins(cdb *db, int64_t uid)
+{
+    sqlite3_stmt *stmt;
+    char now[32];
+    int rc;
+
+    rc = cdb_stmt(db,
+                  "INSERT INTO UserGroups (uidNumber, gidNumber, createdAt, updatedAt)"
+                  " VALUES (?1, ?2, ?3, ?3)",
+                  &stmt);
+    if (rc != CDB_OK)
+        return rc;
+    cdb_now_iso(now);
+    if (sqlite3_bind_int64(stmt, 1, uid) != SQLITE_OK ||
+        sqlite3_bind_int64(stmt, 2, CDB_GID_SYSADMINS) != SQLITE_OK ||
+        cdb_bind_text(stmt, 3, now) != SQLITE_OK) {
+        cdb_stmt_done(stmt);
+        return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+    }
+    return step_done(db, stmt, "adding the first user to sysadmins");
+}
+
+int cdb_user_create(cdb *db, const cdb_user_input *in, int by_admin, int64_t *uid_out)
+{
+    struct user_values v = {0};
+    const char *given_name, *sn, *cn;
+    int64_t highest = -1, uid;
+    int rc, in_tx = 0;
+
+    if (db == NULL || in == NULL)
+        return CDB_ERR_INVALID;
+    given_name = optional(in->given_name);
+    sn = optional(in->sn);
+    cn = optional(in->cn);
+    /* Everything that can be checked without the database, before the write
+     * lock: hashing takes a while and must not hold other writers up. */
+    if ((rc = check_username(db, in->username)) != CDB_OK ||
+        (rc = check_text(db, "cn", cn)) != CDB_OK || (rc = check_text(db, "sn", sn)) != CDB_OK ||
+        (rc = check_text(db, "givenName", given_name)) != CDB_OK ||
+        (rc = check_mail(db, optional(in->mail))) != CDB_OK)
+        goto done;
+    if (in->status != -1 && (rc = check_status(db, in->status)) != CDB_OK)
+        goto done;
+    if (in->password != NULL && in->password_hash != NULL) {
+        rc = cdb_fail(db, CDB_ERR_INVALID, "userPassword",
+                      "give either a password or a password hash, not both");
+        goto done;
+    }
+    if ((rc = set_string(db, &v.username, in->username)) != CDB_OK ||
+        (rc = set_string(db, &v.given_name, given_name)) != CDB_OK ||
+        (rc = set_string(db, &v.mail, optional(in->mail))) != CDB_OK ||
+        (rc = set_string(db, &v.sn, sn ? sn : in->username)) != CDB_OK)
+        goto done;
+    rc = cn ? set_string(db, &v.cn, cn) : default_cn(db, &v, given_name, sn);
+    if (rc != CDB_OK)
+        goto done;
+    if ((rc = cdb_ssh_keys_normalize(db, in->ssh_public_key, &v.ssh_public_key)) != CDB_OK ||
+        (rc = resolve_password(db, in->password, in->password_hash, in->password != NULL,
+                               &v.user_password)) != CDB_OK)
+        goto done;
+
+    if ((rc = cdb_tx_begin(db)) != CDB_OK)
+        goto done;
+    in_tx = 1;
+    if ((rc = max_uid(db, &highest)) != CDB_OK)
+        goto done;
+    uid = highest + 1 < CDB_FIRST_UID ? CDB_FIRST_UID : highest + 1;
+    if (uid > CDB_MAX_ID) {
+        rc = cdb_fail(db, CDB_ERR_INVALID, "uidNumber", "no uidNumber is left to allocate");
+        goto done;
+    }
+    if (highest < 0) {
+        /* The first user: nobody else could approve it, so it administers. */
+        v.status = CDB_USER_ACTIVE;
+    } else if (in->status != -1) {
+        v.status = (cdb_user_status)in->status;
+    } else {
+        v.status = by_admin ? CDB_USER_ACTIVE : CDB_USER_PENDING;
+    }
+    if ((rc = insert_user(db, uid, &v)) != CDB_OK)
+        goto done;
+    if (highest < 0 && (rc = add_to_sysadmins(db, uid)) != CDB_OK)
+        goto done;
+    rc = cdb_tx_commit(db);
+    in_tx = 0;
+    if (rc == CDB_OK && uid_out != NULL)
+        *uid_out = uid;
+done:
+    if (in_tx)
+        cdb_tx_rollback(db);
+    user_values_clear(&v);
+    return rc;
+}
+
+/* Read the stored values of one user inside the update's transaction. */
+static int load_values(cdb *db, int64_t uid, struct user_values *v)
+{
+    cdb_user *user = NULL;
+    int rc = cdb_user_load_by_id(db, uid, &user);
+
+    if (rc != CDB_OK)
+        return rc;
+    v->username = user->username;
+    v->cn = user->cn;
+    v->sn = user->sn;
+    v->given_name = user->given_name;
+    v->mail = user->mail;
+    v->ssh_public_key = user->ssh_public_key;
+    v->user_password = user->user_password;
+    v->status = user->status;
+    user->username = user->cn = user->sn = user->given_name = user->mail = NULL;
+    user->ssh_public_key = user->user_password = NULL;
+    cdb_user_free(user);
+    return CDB_OK;
+}
+
+#define CDB_UF_ALL                                                                          \
+    (CDB_UF_USERNAME | CDB_UF_CN | CDB_UF_SN | CDB_UF_GIVEN_NAME | CDB_UF_MAIL |           \
+     CDB_UF_SSH_PUBLIC_KEY | CDB_UF_PASSWORD | CDB_UF_PASSWORD_HASH | CDB_UF_STATUS)
+
+int cdb_user_update(cdb *db, int64_t uid_number, unsigned fields, const cdb_user_input *in)
+{
+    struct user_values v = {0};
+    char *keys = NULL, *hash = NULL;
+    sqlite3_stmt *stmt;
+    char now[32];
+    int rc, in_tx = 0;
+
+    if (db == NULL || in == NULL)
+        return CDB_ERR_INVALID;
+    if (fields & ~(unsigned)CDB_UF_ALL)
+        return cdb_fail(db, CDB_ERR_INVALID, NULL, "unknown user field flags 0x%x",
+                        fields & ~(unsigned)CDB_UF_ALL);
+    if ((fields & CDB_UF_PASSWORD) && (fields & CDB_UF_PASSWORD_HASH))
+        return cdb_fail(db, CDB_ERR_INVALID, "userPassword",
+                        "give either a password or a password hash, not both");
+    if (((fields & CDB_UF_USERNAME) && (rc = check_username(db, in->username)) != CDB_OK) ||
+        ((fields & CDB_UF_CN) && (rc = check_text(db, "cn", optional(in->cn))) != CDB_OK) ||
+        ((fields & CDB_UF_SN) && (rc = check_text(db, "sn", optional(in->sn))) != CDB_OK) ||
+        ((fields & CDB_UF_GIVEN_NAME) &&
+         (rc = check_text(db, "givenName", optional(in->given_name))) != CDB_OK) ||
+        ((fields & CDB_UF_MAIL) && (rc = check_mail(db, optional(in->mail))) != CDB_OK) ||
+        ((fields & CDB_UF_STATUS) && (rc = check_status(db, in->status)) != CDB_OK))
+        return rc;
+    if ((fields & CDB_UF_SSH_PUBLIC_KEY) &&
+        (rc = cdb_ssh_keys_normalize(db, in->ssh_public_key, &keys)) != CDB_OK)
+        return rc;
+    if ((fields & (CDB_UF_PASSWORD | CDB_UF_PASSWORD_HASH)) &&
+        (rc = resolve_password(db, in->password, in->password_hash,
+                               (fields & CDB_UF_PASSWORD) != 0, &hash)) != CDB_OK)
+        goto done;
+
+    if ((rc = cdb_tx_begin(db)) != CDB_OK)
+        goto done;
+    in_tx = 1;
+    if ((rc = load_values(db, uid_number, &v)) != CDB_OK)
+        goto done;
+    if (((fields & CDB_UF_USERNAME) && (rc = set_string(db, &v.username, in->username))) ||
+        ((fields & CDB_UF_GIVEN_NAME) &&
+         (rc = set_string(db, &v.given_name, optional(in->given_name)))) ||
+        ((fields & CDB_UF_MAIL) && (rc = set_string(db, &v.mail, optional(in->mail)))))
+        goto done;
+    /* Cleared cn/sn fall back to their defaults: inetOrgPerson requires both. */
+    if (fields & CDB_UF_SN) {
+        const char *sn = optional(in->sn);
+        if ((rc = set_string(db, &v.sn, sn ? sn : v.username)) != CDB_OK)
+            goto done;
+    }
+    if (fields & CDB_UF_CN) {
+        const char *cn = optional(in->cn);
+        rc = cn ? set_string(db, &v.cn, cn) : default_cn(db, &v, v.given_name, v.sn);
+        if (rc != CDB_OK)
+            goto done;
+    }
+    if (fields & CDB_UF_SSH_PUBLIC_KEY) {
+        free(v.ssh_public_key);
+        v.ssh_public_key = keys;
+        keys = NULL;
+    }
+    if (fields & (CDB_UF_PASSWORD | CDB_UF_PASSWORD_HASH)) {
+        if (v.user_password != NULL)
+            cdb_wipe(v.user_password, strlen(v.user_password));
+        free(v.user_password);
+        v.user_password = hash;
+        hash = NULL;
+    }
+    if (fields & CDB_UF_STATUS)
+        v.status = (cdb_user_status)in->status;
+
+    rc = cdb_stmt(db,
+                  "UPDATE Users SET username = ?1, cn = ?2, sn = ?3, givenName = ?4, mail = ?5,"
+                  " sshPublicKey = ?6, userPassword = ?7, status = ?8, updatedAt = ?10"
+                  " WHERE uidNumber = ?9",
+                  &stmt);
+    if (rc != CDB_OK)
+        goto done;
+    cdb_now_iso(now);
+    rc = bind_values(db, stmt, &v);
+    if (rc == CDB_OK && (sqlite3_bind_int64(stmt, 9, uid_number) != SQLITE_OK ||
+                         cdb_bind_text(stmt, 10, now) != SQLITE_OK))
+        rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+    if (rc != CDB_OK) {
+        cdb_stmt_done(stmt);
+        goto done;
+    }
+    if ((rc = step_done(db, stmt, "updating the user")) != CDB_OK)
+        goto done;
+    rc = cdb_tx_commit(db);
+    in_tx = 0;
+done:
+    if (in_tx)
+        cdb_tx_rollback(db);
+    free(keys);
+    if (hash != NULL) {
+        cdb_wipe(hash, strlen(hash));
+        free(hash);
+    }
+    user_values_clear(&v);
+    return rc;
+}
+
+int cdb_user_delete(cdb *db, int64_t uid_number)
+{
+    sqlite3_stmt *stmt;
+    int rc, step;
+
+    if (db == NULL)
+        return CDB_ERR_INVALID;
+    /* One statement is its own transaction; the memberships go by ON DELETE
+     * CASCADE, and the schema's triggers bump the groups' updatedAt. */
+    rc = cdb_stmt(db, "DELETE FROM Users WHERE uidNumber = ?1", &stmt);
+    if (rc != CDB_OK)
+        return rc;
+    if (sqlite3_bind_int64(stmt, 1, uid_number) != SQLITE_OK) {
+        cdb_stmt_done(stmt);
+        return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+    }
+    step = sqlite3_step(stmt);
+    if (step != SQLITE_DONE)
+        rc = cdb_fail_sqlite(db, step, "deleting the user");
+    else if (sqlite3_changes(cdb_sqlite(db)) == 0)
+        rc = cdb_fail(db, CDB_ERR_NOTFOUND, "uidNumber", "no user with uidNumber %" PRId64,
+                      uid_number);
+    cdb_stmt_done(stmt);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- logins */
+
+/* A hash of nothing in particular, made once with the current default
+ * parameters, so that a login for an unknown user costs what a real one does. */
+static char dummy_phc[256];
+static pthread_once_t dummy_once = PTHREAD_ONCE_INIT;
+
+static void make_dummy_phc(void)
+{
+    char *phc = NULL;
+
+    if (cdb_password_hash("clusterdb-dummy", 15, NULL, &phc) == CDB_OK &&
+        strlen(phc) < sizeof dummy_phc) {
+        memcpy(dummy_phc, phc, strlen(phc) + 1);
+    } else {
+        /* Cannot hash: still a valid PHC string so verification takes its path. */
+        snprintf(dummy_phc, sizeof dummy_phc, "%s",
+                 "$argon2id$v=19$m=1024,t=1,p=1$c29tZXNhbHRzb21lc2FsdA"
+                 "$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA");
+    }
+    free(phc);
+}
+
+static void burn_dummy_verify(const char *password, size_t password_len)
+{
+    pthread_once(&dummy_once, make_dummy_phc);
+    (void)cdb_password_verify(dummy_phc, password, password_len);
+}
+
+int cdb_user_authenticate(cdb *db, const char *username, const char *password,
+                          size_t password_len, cdb_user **out)
+{
+    cdb_user *user = NULL;
+    int rc;
+
+    if (db == NULL || (password == NULL && password_len > 0))
+        return CDB_ERR_INVALID;
+    if (password == NULL)
+        password = "";
+    if (username == NULL || !cdb_valid_username(username)) {
+        burn_dummy_verify(password, password_len);
+        return cdb_fail(db, CDB_ERR_DENIED, NULL, "invalid credentials");
+    }
+    rc = cdb_user_get_by_name(db, username, &user);
+    if (rc == CDB_ERR_NOTFOUND) {
+        burn_dummy_verify(password, password_len);
+        return cdb_fail(db, CDB_ERR_DENIED, NULL, "invalid credentials");
+    }
+    if (rc != CDB_OK)
+        return rc; /* the store failed: not a verdict on the credentials */
+    if (user->user_password == NULL) {
+        burn_dummy_verify(password, password_len);
+        rc = CDB_ERR_DENIED;
+    } else {
+        rc = cdb_password_verify(user->user_password, password, password_len);
+        if (rc != CDB_OK)
+            rc = CDB_ERR_DENIED; /* a mismatch, or a stored hash that is not argon2 */
+        else if (user->status != CDB_USER_ACTIVE)
+            rc = CDB_ERR_DENIED;
+    }
+    if (rc != CDB_OK) {
+        cdb_user_free(user);
+        /* The same words for every reason: the caller must not learn which. */
+        return cdb_fail(db, CDB_ERR_DENIED, NULL, "invalid credentials");
+    }
+    if (out != NULL)
+        *out = user;
+    else
+        cdb_user_free(user);
+    return CDB_OK;
+}

@@ -1,0 +1,35 @@
+/*
+ * Shared between the directory model files (users.c, users_read.c,
+ * groups.c, query.c).  Not installed.
+ */
+#ifndef CLUSTERDB_DIRECTORY_INTERNAL_H
+#define CLUSTERDB_DIRECTORY_INTERNAL_H
+
+#include <clusterdb/directory.h>
+
+#include "internal.h"
+
+/* Largest uidNumber / gidNumber we hand out or accept (POSIX ids are
+ * unsigned 32-bit, but many tools still treat them as signed). */
+#define CDB_MAX_ID INT64_C(2147483647)
+
+/* Total size of a user's sshPublicKey text. */
+#define CDB_SSH_KEYS_MAX (64 * 1024)
+
+/* Longest cn / sn / givenName accepted. */
+#define CDB_NAME_TEXT_MAX 256
+
+/* Fetch one user by a query of users_read.c's shape; NOTFOUND when absent. */
+int cdb_user_load_by_id(cdb *db, int64_t uid_number, cdb_user **out);
+
+/*
+ * Normalise an sshPublicKey text: strip trailing CR/blanks of each line, drop
+ * empty lines, join with '\n'.  *out is NULL when no key remains.  Fails with
+ * CDB_ERR_INVALID (errfield "sshPublicKey") naming the bad line.
+ */
+int cdb_ssh_keys_normalize(cdb *db, const char *text, char **out);
+
+/* Build a JSON array "[1,2,3]" of n ids (for json_each); NULL on ENOMEM. */
+char *cdb_ids_json(const int64_t *ids, size_t n);
+
+#endif
