@@ -149,25 +149,32 @@ EOF
 }
 
 # Fill a clusterdb database through the CLI (the way an operator would).
+# uidNumbers are allocated from 2000 in creation order; the first user joins
+# sysadmins by herself.
 e2e_fixture_clusterdb() {
     local db=$1 u g k out
-    export CLUSTERDB_DB=$db
-    "$CLI" --db "$db" init --suffix "$E2E_BASE" > /dev/null || return 1
+    if ! out=$("$CLI" --db "$db" init 2>&1); then diag "clusterdb init failed:" "$out"; return 1; fi
     for u in "${E2E_USERS[@]}"; do
-        local args=(--db "$db" user add "$u" --uid-number "${E2E_UID[$u]}" --cn "${u^} Example"
-            --sn Example --given-name "${u^}" --mail "$u@example.org" --status "${E2E_STATUS[$u]}"
-            --password-stdin)
-        for k in "$E2E_KEYS"/"$u"*.pub; do args+=(--ssh-key-file "$k"); done
+        local args=(--db "$db" user add "$u" --cn "${u^} Example" --sn Example --given-name "${u^}"
+            --mail "$u@example.org" --status "${E2E_STATUS[$u]}" --password-stdin)
+        for k in "$E2E_KEYS"/"$u"*.pub; do cat "$k"; done > "$E2E_KEYS/$u.all"
+        args+=(--ssh-key-file "$E2E_KEYS/$u.all")
         if ! out=$(e2e_password "$u" | "$CLI" "${args[@]}" 2>&1); then
             diag "clusterdb user add $u failed:" "$out"; return 1
         fi
+        out=$("$CLI" --db "$db" --json user show "$u" 2>&1)
+        if [[ ! "$out" =~ \"uidNumber\":\ *${E2E_UID[$u]}[,\ ] ]]; then
+            diag "user $u did not get uidNumber ${E2E_UID[$u]}:" "$out"; return 1
+        fi
     done
-    for g in developers; do
-        "$CLI" --db "$db" group add "$g" --gid-number "${E2E_GIDS[$g]}" > /dev/null || return 1
-    done
+    if ! out=$("$CLI" --db "$db" group add developers --gid "${E2E_GIDS[developers]}" 2>&1); then
+        diag "clusterdb group add developers failed:" "$out"; return 1
+    fi
     for g in ldapusers sysadmins developers; do
         for u in ${E2E_MEMBERS[$g]}; do
-            "$CLI" --db "$db" group add-member "$g" "$u" > /dev/null 2>&1 || true
+            # alice is in sysadmins already (first user): a conflict is fine.
+            out=$("$CLI" --db "$db" group add-member "$g" "$u" 2>&1) || [ $? -eq 4 ] || {
+                diag "clusterdb group add-member $g $u failed:" "$out"; return 1; }
         done
     done
 }
