@@ -22,7 +22,7 @@ mkdir -p "$work/etc-sssd/conf.d"
 chmod 0711 "$work/etc-sssd"
 cat > "$work/etc-sssd/sssd.conf" <<EOF
 [sssd]
-services = nss, pam
+services = nss, pam, ssh
 domains = clusterdb
 
 [nss]
@@ -94,6 +94,13 @@ fi
 before=$_tap_failed
 e2e_nss_lookups sssd
 [ "$_tap_failed" -ne "$before" ] && sssd_logs
+
+# SSSD's own AuthorizedKeysCommand reads the same sshPublicKey values.
+out=$(sss_ssh_authorizedkeys alice 2>&1)
+expect_eq "sss_ssh_authorizedkeys alice prints her key" "$(cat "$E2E_KEYS/alice.pub")" "$out"
+out=$(sss_ssh_authorizedkeys bob 2>&1 | sort)
+expect_eq "sss_ssh_authorizedkeys bob prints his two keys" "$(sort "$E2E_KEYS/bob1.pub" "$E2E_KEYS/bob2.pub")" "$out"
+diag "sss_ssh_authorizedkeys dave (suspended): $(sss_ssh_authorizedkeys dave 2>&1 | cut -c1-40)"
 
 before=$_tap_failed
 e2e_pam_checks clusterdb-e2e
