@@ -13,6 +13,7 @@
 #   SLAPD_WRAPPER   command prefix for slapd, e.g. "valgrind --error-exitcode=..."
 #   SLAPD_DEBUG     slapd -d level (default: stats); -d keeps slapd in the foreground
 #   SLAPD_SUFFIX    default dc=cluster,dc=internal
+#   SLAPD_SIZELIMIT slapd's sizelimit (default 500; "unlimited" for the differential test)
 #   SLAPD_ACL       file with access lines for the database (default: the
 #                   test policy below)
 #   SLAPD_START_TIMEOUT  seconds to wait for the first answer (default 30; 120
@@ -54,7 +55,7 @@ pidfile $dir/slapd.pid
 argsfile $dir/slapd.args
 modulepath $extra_modules$SLAPD_SYSTEM_MODULES
 moduleload argon2.so
-sizelimit 500
+sizelimit ${SLAPD_SIZELIMIT:-500}
 EOF
 }
 

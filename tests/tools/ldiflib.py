@@ -4,7 +4,6 @@ Used by ldif-normalize (shell tests) and differential-driver (Python).
 Standard library only: the tests run on a plain Debian python3.
 """
 import base64
-import re
 
 # Values that legitimately differ from run to run or server to server.
 VOLATILE = {"createtimestamp", "modifytimestamp", "entryuuid", "entrycsn",
@@ -18,33 +17,31 @@ def parse(text):
     Folded lines are unwrapped, "::" values base64-decoded, comments and
     "search:"/"result:" lines (ldapsearch without -LLL) skipped.
     """
-    lines = []
-    for raw in text.split("\n"):
-        if raw.startswith(" ") and lines:
-            lines[-1] += raw[1:]
-        else:
-            lines.append(raw)
+    if "\n " in text:
+        text = text.replace("\n ", "")
     dn = None
     attrs = []
-    for line in lines + [""]:
+    for line in text.split("\n") + [""]:
         if line == "":
             if dn is not None:
                 yield dn, attrs
             dn, attrs = None, []
             continue
-        if line.startswith("#"):
+        if line[0] == "#":
             continue
-        m = re.match(r"^([A-Za-z0-9;.\-]+)(::?|:<)\s?(.*)$", line)
-        if not m:
+        colon = line.find(":")
+        if colon <= 0:
             raise ValueError("unparsable LDIF line: %r" % line)
-        name, sep, value = m.groups()
-        if sep == "::":
-            data = base64.b64decode(value)
+        name = line[:colon]
+        rest = line[colon + 1:]
+        if rest.startswith(":"):
+            data = base64.b64decode(rest[1:].strip())
         else:
-            data = value.encode("utf-8")
-        if name.lower() == "dn":
-            dn = data.decode("utf-8", "replace")
-        elif dn is not None:
+            data = rest[1:].encode("utf-8") if rest.startswith(" ") else rest.encode("utf-8")
+        if dn is None:
+            if name.lower() == "dn":
+                dn = data.decode("utf-8", "replace")
+        else:
             attrs.append((name, data))
 
 
@@ -54,10 +51,9 @@ def show(data):
         text = data.decode("utf-8")
     except UnicodeDecodeError:
         return "b64:" + base64.b64encode(data).decode()
-    if any(ord(c) < 32 or ord(c) == 127 for c in text) or text.startswith(" ") \
-            or text.endswith(" "):
-        return repr(text)
-    return text
+    if text.isprintable() and text[:1] != " " and text[-1:] != " ":
+        return text
+    return repr(text)
 
 
 def normalize(text, mask=(), drop=(), keep_volatile=False):
