@@ -1,1 +1,423 @@
-/* containers.c: not written yet (placeholder so the build stays whole). */
+/*
+ * containers.c: the Containers table (LXC containers on Proxmox nodes) and
+ * the status / network updates the daemon makes while creating them.
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <clusterdb/validate.h>
+
+#include "cluster_internal.h"
+
+#define CONTAINER_COLUMNS                                                                   \
+    "id, hostname, username, status, template, creationJobId, nodeId, containerId, "       \
+    "macAddress, ipv4Address, aiContainer, createdAt, updatedAt"
+
+static const char node_exists_sql[] = "SELECT 1 FROM Nodes WHERE id = ?1";
+static const char job_exists_sql[] = "SELECT 1 FROM Jobs WHERE id = ?1";
+static const char container_exists_sql[] = "SELECT 1 FROM Containers WHERE id = ?1";
+
+void cdb_container_free(cdb_container *c)
+{
+    if (!c)
+        return;
+    free(c->hostname);
+    free(c->username);
+    free(c->template_name);
+    free(c->mac_address);
+    free(c->ipv4_address);
+    free(c->ai_container);
+    free(c->created_at);
+    free(c->updated_at);
+    free(c);
+}
+
+void cdb_container_array_free(cdb_container **containers, size_t n)
+{
+    if (!containers)
+        return;
+    for (size_t i = 0; i < n; i++)
+        cdb_container_free(containers[i]);
+    free(containers);
+}
+
+static void container_free_v(void *p)
+{
+    cdb_container_free(p);
+}
+
+static int container_row(sqlite3_stmt *st, void **out)
+{
+    cdb_container *c = calloc(1, sizeof *c);
+    cdb_container_status status = CDB_CT_PENDING;
+
+    if (!c)
+        return -1;
+    c->id = sqlite3_column_int64(st, 0);
+    /* The CHECK constraint keeps the column to the known names. */
+    (void)cdb_container_status_parse((const char *)sqlite3_column_text(st, 3), &status);
+    c->status = status;
+    c->creation_job_id = sqlite3_column_int64(st, 5); /* NULL reads as 0 */
+    c->node_id = sqlite3_column_int64(st, 6);
+    c->container_id = sqlite3_column_int64(st, 7);
+    if (cm_col(st, 1, &c->hostname) || cm_col(st, 2, &c->username) ||
+        cm_col(st, 4, &c->template_name) || cm_col(st, 8, &c->mac_address) ||
+        cm_col(st, 9, &c->ipv4_address) || cm_col(st, 10, &c->ai_container) ||
+        cm_col(st, 11, &c->created_at) || cm_col(st, 12, &c->updated_at)) {
+        cdb_container_free(c);
+        return -1;
+    }
+    *out = c;
+    return 0;
+}
+
+/* ---------------------------------------------------------- validation */
+
+static int check_status(cdb *db, int status)
+{
+    if (!cdb_container_status_name((cdb_container_status)status))
+        return cdb_fail(db, CDB_ERR_INVALID, "status",
+                        "status must be pending, creating, running or failed");
+    return CDB_OK;
+}
+
+static int check_ctid(cdb *db, int64_t ctid)
+{
+    if (ctid != 0 && (ctid < CDB_MIN_CTID || ctid > CDB_MAX_CTID))
+        return cdb_fail(db, CDB_ERR_INVALID, "containerId",
+                        "containerId must be a Proxmox CTID between %d and %d",
+                        CDB_MIN_CTID, CDB_MAX_CTID);
+    return CDB_OK;
+}
+
+static int check_mac(cdb *db, const char *mac)
+{
+    if (mac && (strnlen(mac, 18) != 17 || !cdb_valid_mac(mac)))
+        return cdb_fail(db, CDB_ERR_INVALID, "macAddress",
+                        "macAddress must be six hex pairs separated by ':' (aa:bb:cc:dd:ee:ff)");
+    return CDB_OK;
+}
+
+/* MACs are stored in lower case so the UNIQUE index sees AA:.. and aa:.. as one. */
+static void lower_mac(const char *mac, char buf[18])
+{
+    size_t i;
+
+    for (i = 0; i < 17 && mac[i]; i++)
+        buf[i] = (char)tolower((unsigned char)mac[i]);
+    buf[i] = '\0';
+}
+
+static int valid_ai_flag(const char *s)
+{
+    size_t len = strlen(s);
+
+    if (len < 1 || len > 32)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (!isalnum(c) && c != '_' && c != '-')
+            return 0;
+    }
+    return 1;
+}
+
+static int validate_container(cdb *db, const cdb_container_input *in)
+{
+    int status;
+
+    if (!in->hostname)
+        return cdb_fail(db, CDB_ERR_INVALID, "hostname", "hostname is required");
+    if (!cm_valid_label(in->hostname))
+        return cdb_fail(db, CDB_ERR_INVALID, "hostname",
+                        "hostname must be one RFC 1123 label: 1-63 of a-z, 0-9 and '-', "
+                        "not starting or ending with '-'");
+    if (!in->username)
+        return cdb_fail(db, CDB_ERR_INVALID, "username", "username is required");
+    if (!cdb_valid_username(in->username))
+        return cdb_fail(db, CDB_ERR_INVALID, "username",
+                        "username must be a POSIX login name ([a-z_][a-z0-9_.-]{0,31})");
+    if (in->status != -1 && (status = check_status(db, in->status)) != CDB_OK)
+        return status;
+    if ((status = cm_check_text(db, "template", in->template_name, 0, CDB_MAX_TEXT)) != CDB_OK)
+        return status;
+    if (in->creation_job_id < 0)
+        return cdb_fail(db, CDB_ERR_INVALID, "creationJobId",
+                        "creationJobId must be a Jobs id, or 0 for none");
+    if (in->node_id <= 0)
+        return cdb_fail(db, CDB_ERR_INVALID, "nodeId", "nodeId is required (a Nodes id)");
+    if ((status = check_ctid(db, in->container_id)) != CDB_OK ||
+        (status = check_mac(db, in->mac_address)) != CDB_OK ||
+        (status = cm_check_ipv4(db, "ipv4Address", in->ipv4_address, 0)) != CDB_OK)
+        return status;
+    if (in->ai_container && !valid_ai_flag(in->ai_container))
+        return cdb_fail(db, CDB_ERR_INVALID, "aiContainer",
+                        "aiContainer must be 1-32 of A-Z, a-z, 0-9, '_' and '-' (default N)");
+    return CDB_OK;
+}
+
+/* The references must exist; checked inside the write transaction. */
+static int check_references(cdb *db, const cdb_container_input *in)
+{
+    int status = cm_require_row(db, node_exists_sql, in->node_id, "nodeId", "Nodes");
+
+    if (status == CDB_OK && in->creation_job_id)
+        status = cm_require_row(db, job_exists_sql, in->creation_job_id, "creationJobId", "Jobs");
+    return status;
+}
+
+/* Bind ?2..?12 of the insert and update statements. */
+static int bind_container(sqlite3_stmt *st, const cdb_container_input *in, const char *now)
+{
+    char mac[18];
+    int brc = SQLITE_OK;
+    int status = in->status == -1 ? CDB_CT_PENDING : in->status;
+
+    if (in->mac_address)
+        lower_mac(in->mac_address, mac);
+    cm_bind(&brc, cdb_bind_text(st, 2, in->hostname));
+    cm_bind(&brc, cdb_bind_text(st, 3, in->username));
+    cm_bind(&brc, cdb_bind_text(st, 4, cdb_container_status_name((cdb_container_status)status)));
+    cm_bind(&brc, cdb_bind_text(st, 5, in->template_name));
+    cm_bind(&brc, cm_bind_id_or_null(st, 6, in->creation_job_id));
+    cm_bind(&brc, sqlite3_bind_int64(st, 7, in->node_id));
+    cm_bind(&brc, cm_bind_id_or_null(st, 8, in->container_id));
+    /* cdb_bind_text may keep the pointer only for the call; mac is on our
+     * stack, so make SQLite copy it. */
+    cm_bind(&brc, in->mac_address ? sqlite3_bind_text(st, 9, mac, -1, SQLITE_TRANSIENT)
+                                  : sqlite3_bind_null(st, 9));
+    cm_bind(&brc, cdb_bind_text(st, 10, in->ipv4_address));
+    cm_bind(&brc, cdb_bind_text(st, 11, in->ai_container ? in->ai_container : "N"));
+    cm_bind(&brc, cdb_bind_text(st, 12, now));
+    return brc;
+}
+
+/* ---------------------------------------------------------------- CRUD */
+
+int cdb_container_create(cdb *db, const cdb_container_input *in, int64_t *id_out)
+{
+    static const char sql[] =
+        "INSERT INTO Containers (hostname, username, status, template, creationJobId, nodeId, "
+        "containerId, macAddress, ipv4Address, aiContainer, createdAt, updatedAt) "
+        "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)";
+    sqlite3_stmt *st = NULL;
+    char now[32];
+    int64_t id = 0;
+    int status;
+
+    if (!in)
+        return cdb_fail(db, CDB_ERR_INVALID, NULL, "no container given");
+    if ((status = validate_container(db, in)) != CDB_OK)
+        return status;
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    if ((status = check_references(db, in)) != CDB_OK)
+        goto done;
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        goto done;
+    cdb_now_iso(now);
+    if ((status = cm_bind_status(db, bind_container(st, in, now))) != CDB_OK) {
+        cdb_stmt_done(st);
+        goto done;
+    }
+    if ((status = cm_exec(db, st, "inserting the container")) == CDB_OK)
+        id = sqlite3_last_insert_rowid(cdb_sqlite(db));
+done:
+    status = cm_tx_end(db, status);
+    if (status == CDB_OK && id_out)
+        *id_out = id;
+    return status;
+}
+
+int cdb_container_get(cdb *db, int64_t id, cdb_container **out)
+{
+    static const char sql[] = "SELECT " CONTAINER_COLUMNS " FROM Containers WHERE id = ?1";
+    void *item = NULL;
+    int status = cm_get_id(db, sql, id, container_row, &item, "container");
+
+    if (status == CDB_OK)
+        *out = item;
+    return status;
+}
+
+int cdb_container_get_by_hostname(cdb *db, const char *hostname, cdb_container **out)
+{
+    static const char sql[] = "SELECT " CONTAINER_COLUMNS " FROM Containers WHERE hostname = ?1";
+    sqlite3_stmt *st = NULL;
+    void *item = NULL;
+    int status;
+
+    if (!hostname)
+        return cdb_fail(db, CDB_ERR_INVALID, "hostname", "hostname is required");
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        return status;
+    if ((status = cm_bind_status(db, cdb_bind_text(st, 1, hostname))) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    status = cm_fetch_one(db, st, container_row, &item, "container");
+    if (status == CDB_OK)
+        *out = item;
+    return status;
+}
+
+int cdb_container_list(cdb *db, int64_t node_id, cdb_container ***out, size_t *n_out)
+{
+    static const char sql[] = "SELECT " CONTAINER_COLUMNS
+                              " FROM Containers WHERE ?1 = 0 OR nodeId = ?1 ORDER BY id";
+    cm_vec vec = {0};
+    int status = cm_list_id(db, sql, node_id, container_row, container_free_v, &vec);
+
+    if (status == CDB_OK)
+        CM_VEC_EXPORT(db, vec, cdb_container, out, n_out, container_free_v, status);
+    return status;
+}
+
+int cdb_container_update(cdb *db, int64_t id, unsigned fields, const cdb_container_input *in)
+{
+    static const char sql[] =
+        "UPDATE Containers SET hostname = ?2, username = ?3, status = ?4, template = ?5, "
+        "creationJobId = ?6, nodeId = ?7, containerId = ?8, macAddress = ?9, ipv4Address = ?10, "
+        "aiContainer = ?11, updatedAt = ?12 WHERE id = ?1";
+    sqlite3_stmt *st = NULL;
+    cdb_container *cur = NULL;
+    cdb_container_input m;
+    char now[32];
+    int status, brc;
+
+    if (!in && fields)
+        return cdb_fail(db, CDB_ERR_INVALID, NULL, "no container given");
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    if ((status = cdb_container_get(db, id, &cur)) != CDB_OK)
+        goto done;
+    m.hostname = (fields & CDB_CTF_HOSTNAME) ? in->hostname : cur->hostname;
+    m.username = (fields & CDB_CTF_USERNAME) ? in->username : cur->username;
+    m.status = (fields & CDB_CTF_STATUS) ? in->status : (int)cur->status;
+    m.template_name = (fields & CDB_CTF_TEMPLATE) ? in->template_name : cur->template_name;
+    m.creation_job_id =
+        (fields & CDB_CTF_CREATION_JOB_ID) ? in->creation_job_id : cur->creation_job_id;
+    m.node_id = (fields & CDB_CTF_NODE_ID) ? in->node_id : cur->node_id;
+    m.container_id = (fields & CDB_CTF_CONTAINER_ID) ? in->container_id : cur->container_id;
+    m.mac_address = (fields & CDB_CTF_MAC_ADDRESS) ? in->mac_address : cur->mac_address;
+    m.ipv4_address = (fields & CDB_CTF_IPV4_ADDRESS) ? in->ipv4_address : cur->ipv4_address;
+    m.ai_container = (fields & CDB_CTF_AI_CONTAINER) ? in->ai_container : cur->ai_container;
+    if ((fields & CDB_CTF_STATUS) && in->status == -1) {
+        status = check_status(db, in->status);
+        goto done;
+    }
+    if ((status = validate_container(db, &m)) != CDB_OK)
+        goto done;
+    if ((fields & (CDB_CTF_NODE_ID | CDB_CTF_CREATION_JOB_ID)) &&
+        (status = check_references(db, &m)) != CDB_OK)
+        goto done;
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        goto done;
+    cdb_now_iso(now);
+    brc = bind_container(st, &m, now);
+    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        goto done;
+    }
+    status = cm_exec_one(db, st, "updating the container", "Containers", id);
+done:
+    status = cm_tx_end(db, status);
+    cdb_container_free(cur);
+    return status;
+}
+
+int cdb_container_delete(cdb *db, int64_t id)
+{
+    static const char sql[] = "DELETE FROM Containers WHERE id = ?1";
+    int status;
+
+    /* Services and their subtype rows go with it (ON DELETE CASCADE). */
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    status = cm_exec_id(db, sql, id, "deleting the container", "Containers");
+    return cm_tx_end(db, status);
+}
+
+/* ------------------------------------------------------------- daemon */
+
+int cdb_container_set_status(cdb *db, int64_t id, int expected, cdb_container_status new_status)
+{
+    static const char sql[] = "UPDATE Containers SET status = ?2, updatedAt = ?3 "
+                              "WHERE id = ?1 AND (?4 IS NULL OR status = ?4)";
+    sqlite3_stmt *st = NULL;
+    char now[32];
+    int status, brc = SQLITE_OK;
+
+    if ((status = check_status(db, (int)new_status)) != CDB_OK)
+        return status;
+    if (expected != -1 && (status = check_status(db, expected)) != CDB_OK)
+        return status;
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        goto done;
+    cdb_now_iso(now);
+    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    cm_bind(&brc, cdb_bind_text(st, 2, cdb_container_status_name(new_status)));
+    cm_bind(&brc, cdb_bind_text(st, 3, now));
+    cm_bind(&brc, cdb_bind_text(st, 4, expected == -1 ? NULL
+                                    : cdb_container_status_name((cdb_container_status)expected)));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        goto done;
+    }
+    if ((status = cm_exec(db, st, "updating the container status")) != CDB_OK)
+        goto done;
+    if (sqlite3_changes(cdb_sqlite(db)) == 0) {
+        /* Either the container is gone or another writer moved it first. */
+        status = cm_require_row(db, container_exists_sql, id, "id", "Containers");
+        if (status == CDB_OK)
+            status = cdb_fail(db, CDB_ERR_CONFLICT, "status", "container %lld is no longer %s",
+                              (long long)id,
+                              cdb_container_status_name((cdb_container_status)expected));
+        else if (status == CDB_ERR_CONSTRAINT)
+            status = cdb_fail(db, CDB_ERR_NOTFOUND, "id", "no Containers row with id %lld",
+                              (long long)id);
+    }
+done:
+    return cm_tx_end(db, status);
+}
+
+int cdb_container_set_network(cdb *db, int64_t id, int64_t container_id, const char *mac_address,
+                              const char *ipv4_address)
+{
+    static const char sql[] =
+        "UPDATE Containers SET containerId = coalesce(?2, containerId), "
+        "macAddress = coalesce(?3, macAddress), ipv4Address = coalesce(?4, ipv4Address), "
+        "updatedAt = ?5 WHERE id = ?1";
+    sqlite3_stmt *st = NULL;
+    char now[32], mac[18];
+    int status, brc = SQLITE_OK;
+
+    if ((status = check_ctid(db, container_id)) != CDB_OK ||
+        (status = check_mac(db, mac_address)) != CDB_OK ||
+        (status = cm_check_ipv4(db, "ipv4Address", ipv4_address, 0)) != CDB_OK)
+        return status;
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        goto done;
+    cdb_now_iso(now);
+    if (mac_address)
+        lower_mac(mac_address, mac);
+    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    cm_bind(&brc, cm_bind_id_or_null(st, 2, container_id));
+    cm_bind(&brc, mac_address ? sqlite3_bind_text(st, 3, mac, -1, SQLITE_TRANSIENT)
+                              : sqlite3_bind_null(st, 3));
+    cm_bind(&brc, cdb_bind_text(st, 4, ipv4_address));
+    cm_bind(&brc, cdb_bind_text(st, 5, now));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        goto done;
+    }
+    status = cm_exec_one(db, st, "recording the container's network", "Containers", id);
+done:
+    return cm_tx_end(db, status);
+}

@@ -1,1 +1,241 @@
-/* domains.c: not written yet (placeholder so the build stays whole). */
+/*
+ * domains.c: the ExternalDomains table (public domains for HTTP services,
+ * with their ACME and Cloudflare settings).  cloudflareApiKey is a secret:
+ * stored as given, never put into a message.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <clusterdb/validate.h>
+
+#include "cluster_internal.h"
+
+#define DOMAIN_COLUMNS                                                                  \
+    "id, domain, acmeEmail, acmeDirectory, cloudflareApiEmail, cloudflareApiKey, siteId, " \
+    "createdAt, updatedAt"
+
+#define MAX_SECRET 1024
+#define MAX_URL 2048
+
+static const char site_exists_sql[] = "SELECT 1 FROM Sites WHERE id = ?1";
+
+void cdb_external_domain_free(cdb_external_domain *d)
+{
+    if (!d)
+        return;
+    free(d->domain);
+    free(d->acme_email);
+    free(d->acme_directory);
+    free(d->cloudflare_api_email);
+    if (d->cloudflare_api_key) {
+        size_t len = strlen(d->cloudflare_api_key);
+        volatile char *p = d->cloudflare_api_key;
+        while (len--)
+            *p++ = '\0';
+        free(d->cloudflare_api_key);
+    }
+    free(d->created_at);
+    free(d->updated_at);
+    free(d);
+}
+
+void cdb_external_domain_array_free(cdb_external_domain **domains, size_t n)
+{
+    if (!domains)
+        return;
+    for (size_t i = 0; i < n; i++)
+        cdb_external_domain_free(domains[i]);
+    free(domains);
+}
+
+static void domain_free_v(void *p)
+{
+    cdb_external_domain_free(p);
+}
+
+static int domain_row(sqlite3_stmt *st, void **out)
+{
+    cdb_external_domain *d = calloc(1, sizeof *d);
+
+    if (!d)
+        return -1;
+    d->id = sqlite3_column_int64(st, 0);
+    d->site_id = sqlite3_column_int64(st, 6);
+    if (cm_col(st, 1, &d->domain) || cm_col(st, 2, &d->acme_email) ||
+        cm_col(st, 3, &d->acme_directory) || cm_col(st, 4, &d->cloudflare_api_email) ||
+        cm_col(st, 5, &d->cloudflare_api_key) || cm_col(st, 7, &d->created_at) ||
+        cm_col(st, 8, &d->updated_at)) {
+        cdb_external_domain_free(d);
+        return -1;
+    }
+    *out = d;
+    return 0;
+}
+
+static int validate_domain(cdb *db, const cdb_external_domain_input *in)
+{
+    int status;
+
+    if (!in->domain)
+        return cdb_fail(db, CDB_ERR_INVALID, "domain", "domain is required");
+    if (strnlen(in->domain, 254) > 253 || !cdb_valid_domain(in->domain))
+        return cdb_fail(db, CDB_ERR_INVALID, "domain",
+                        "domain must be a dotted DNS name (e.g. example.com)");
+    if (in->acme_email && !cdb_valid_mail(in->acme_email))
+        return cdb_fail(db, CDB_ERR_INVALID, "acmeEmail", "acmeEmail must be a mail address");
+    if (in->acme_directory &&
+        (strnlen(in->acme_directory, MAX_URL + 1) > MAX_URL || !cdb_valid_url(in->acme_directory)))
+        return cdb_fail(db, CDB_ERR_INVALID, "acmeDirectory",
+                        "acmeDirectory must be an http:// or https:// URL with a host");
+    if (in->cloudflare_api_email && !cdb_valid_mail(in->cloudflare_api_email))
+        return cdb_fail(db, CDB_ERR_INVALID, "cloudflareApiEmail",
+                        "cloudflareApiEmail must be a mail address");
+    if ((status = cm_check_text(db, "cloudflareApiKey", in->cloudflare_api_key, 0, MAX_SECRET)) !=
+        CDB_OK)
+        return status;
+    if (in->site_id <= 0)
+        return cdb_fail(db, CDB_ERR_INVALID, "siteId", "siteId is required (a Sites id)");
+    return CDB_OK;
+}
+
+static int bind_domain(sqlite3_stmt *st, const cdb_external_domain_input *in, const char *now)
+{
+    int brc = SQLITE_OK;
+
+    cm_bind(&brc, cdb_bind_text(st, 2, in->domain));
+    cm_bind(&brc, cdb_bind_text(st, 3, in->acme_email));
+    cm_bind(&brc, cdb_bind_text(st, 4, in->acme_directory));
+    cm_bind(&brc, cdb_bind_text(st, 5, in->cloudflare_api_email));
+    cm_bind(&brc, cdb_bind_text(st, 6, in->cloudflare_api_key));
+    cm_bind(&brc, sqlite3_bind_int64(st, 7, in->site_id));
+    cm_bind(&brc, cdb_bind_text(st, 8, now));
+    return brc;
+}
+
+int cdb_external_domain_create(cdb *db, const cdb_external_domain_input *in, int64_t *id_out)
+{
+    static const char sql[] =
+        "INSERT INTO ExternalDomains (domain, acmeEmail, acmeDirectory, cloudflareApiEmail, "
+        "cloudflareApiKey, siteId, createdAt, updatedAt) VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
+    sqlite3_stmt *st = NULL;
+    char now[32];
+    int64_t id = 0;
+    int status;
+
+    if (!in)
+        return cdb_fail(db, CDB_ERR_INVALID, NULL, "no external domain given");
+    if ((status = validate_domain(db, in)) != CDB_OK)
+        return status;
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    if ((status = cm_require_row(db, site_exists_sql, in->site_id, "siteId", "Sites")) != CDB_OK)
+        goto done;
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        goto done;
+    cdb_now_iso(now);
+    if ((status = cm_bind_status(db, bind_domain(st, in, now))) != CDB_OK) {
+        cdb_stmt_done(st);
+        goto done;
+    }
+    if ((status = cm_exec(db, st, "inserting the external domain")) == CDB_OK)
+        id = sqlite3_last_insert_rowid(cdb_sqlite(db));
+done:
+    status = cm_tx_end(db, status);
+    if (status == CDB_OK && id_out)
+        *id_out = id;
+    return status;
+}
+
+int cdb_external_domain_get(cdb *db, int64_t id, cdb_external_domain **out)
+{
+    static const char sql[] = "SELECT " DOMAIN_COLUMNS " FROM ExternalDomains WHERE id = ?1";
+    void *item = NULL;
+    int status = cm_get_id(db, sql, id, domain_row, &item, "external domain");
+
+    if (status == CDB_OK)
+        *out = item;
+    return status;
+}
+
+int cdb_external_domain_list(cdb *db, int64_t site_id, cdb_external_domain ***out,
+                             size_t *n_out)
+{
+    static const char sql[] = "SELECT " DOMAIN_COLUMNS
+                              " FROM ExternalDomains WHERE ?1 = 0 OR siteId = ?1 ORDER BY id";
+    cm_vec vec = {0};
+    int status = cm_list_id(db, sql, site_id, domain_row, domain_free_v, &vec);
+
+    if (status == CDB_OK)
+        CM_VEC_EXPORT(db, vec, cdb_external_domain, out, n_out, domain_free_v, status);
+    return status;
+}
+
+int cdb_external_domain_update(cdb *db, int64_t id, unsigned fields,
+                               const cdb_external_domain_input *in)
+{
+    static const char sql[] =
+        "UPDATE ExternalDomains SET domain = ?2, acmeEmail = ?3, acmeDirectory = ?4, "
+        "cloudflareApiEmail = ?5, cloudflareApiKey = ?6, siteId = ?7, updatedAt = ?8 "
+        "WHERE id = ?1";
+    sqlite3_stmt *st = NULL;
+    cdb_external_domain *cur = NULL;
+    cdb_external_domain_input m;
+    char now[32];
+    int status, brc;
+
+    if (!in && fields)
+        return cdb_fail(db, CDB_ERR_INVALID, NULL, "no external domain given");
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    if ((status = cdb_external_domain_get(db, id, &cur)) != CDB_OK)
+        goto done;
+    m.domain = (fields & CDB_EDF_DOMAIN) ? in->domain : cur->domain;
+    m.acme_email = (fields & CDB_EDF_ACME_EMAIL) ? in->acme_email : cur->acme_email;
+    m.acme_directory = (fields & CDB_EDF_ACME_DIRECTORY) ? in->acme_directory : cur->acme_directory;
+    m.cloudflare_api_email =
+        (fields & CDB_EDF_CLOUDFLARE_API_EMAIL) ? in->cloudflare_api_email : cur->cloudflare_api_email;
+    m.cloudflare_api_key =
+        (fields & CDB_EDF_CLOUDFLARE_API_KEY) ? in->cloudflare_api_key : cur->cloudflare_api_key;
+    m.site_id = (fields & CDB_EDF_SITE_ID) ? in->site_id : cur->site_id;
+    if ((status = validate_domain(db, &m)) != CDB_OK)
+        goto done;
+    if ((fields & CDB_EDF_SITE_ID) &&
+        (status = cm_require_row(db, site_exists_sql, m.site_id, "siteId", "Sites")) != CDB_OK)
+        goto done;
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        goto done;
+    cdb_now_iso(now);
+    brc = bind_domain(st, &m, now);
+    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        goto done;
+    }
+    status = cm_exec_one(db, st, "updating the external domain", "ExternalDomains", id);
+done:
+    status = cm_tx_end(db, status);
+    cdb_external_domain_free(cur);
+    return status;
+}
+
+int cdb_external_domain_delete(cdb *db, int64_t id)
+{
+    static const char count_sql[] = "SELECT count(*) FROM HTTPServices WHERE externalDomainId = ?1";
+    static const char sql[] = "DELETE FROM ExternalDomains WHERE id = ?1";
+    int64_t services = 0;
+    int status;
+
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    if ((status = cm_count(db, count_sql, id, &services)) != CDB_OK)
+        goto done;
+    if (services > 0) {
+        status = cdb_fail(db, CDB_ERR_CONSTRAINT, "HTTPServices.externalDomainId",
+                          "external domain %lld is still used by %lld HTTP service(s)",
+                          (long long)id, (long long)services);
+        goto done;
+    }
+    status = cm_exec_id(db, sql, id, "deleting the external domain", "ExternalDomains");
+done:
+    return cm_tx_end(db, status);
+}

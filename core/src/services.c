@@ -1,1 +1,358 @@
-/* services.c: not written yet (placeholder so the build stays whole). */
+/*
+ * services.c: Services and their single-table-inheritance subtypes
+ * (HTTPServices, TransportServices, DnsServices).  A service and its subtype
+ * row are written and removed together in one transaction; a transport
+ * service's external port, when not given, is allocated inside that same
+ * BEGIN IMMEDIATE transaction so two writers can never pick the same port.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <clusterdb/validate.h>
+
+#include "cluster_internal.h"
+
+#define SERVICE_SELECT                                                                      \
+    "SELECT s.id, s.containerId, s.type, s.containerPort, s.createdAt, s.updatedAt, "      \
+    "h.id, h.externalHostname, h.externalDomainId, "                                       \
+    "t.id, t.protocol, t.externalPort, t.useTls, "                                         \
+    "d.id, d.recordType, d.serviceName "                                                   \
+    "FROM Services s "                                                                     \
+    "LEFT JOIN HTTPServices h ON h.serviceId = s.id "                                      \
+    "LEFT JOIN TransportServices t ON t.serviceId = s.id "                                 \
+    "LEFT JOIN DnsServices d ON d.serviceId = s.id "
+
+void cdb_service_free(cdb_service *s)
+{
+    if (!s)
+        return;
+    free(s->http.external_hostname);
+    free(s->dns.record_type);
+    free(s->dns.service_name);
+    free(s->created_at);
+    free(s->updated_at);
+    free(s);
+}
+
+void cdb_service_array_free(cdb_service **services, size_t n)
+{
+    if (!services)
+        return;
+    for (size_t i = 0; i < n; i++)
+        cdb_service_free(services[i]);
+    free(services);
+}
+
+static void service_free_v(void *p)
+{
+    cdb_service_free(p);
+}
+
+static int service_row(sqlite3_stmt *st, void **out)
+{
+    cdb_service *s = calloc(1, sizeof *s);
+    cdb_service_type type = CDB_SERVICE_HTTP;
+    cdb_transport_protocol protocol = CDB_PROTO_TCP;
+
+    if (!s)
+        return -1;
+    s->id = sqlite3_column_int64(st, 0);
+    s->container_id = sqlite3_column_int64(st, 1);
+    /* CHECK constraints keep type and protocol to the known names. */
+    (void)cdb_service_type_parse((const char *)sqlite3_column_text(st, 2), &type);
+    s->type = type;
+    s->container_port = sqlite3_column_int64(st, 3);
+    if (cm_col(st, 4, &s->created_at) || cm_col(st, 5, &s->updated_at))
+        goto nomem;
+    switch (type) {
+    case CDB_SERVICE_HTTP:
+        s->subtype_id = sqlite3_column_int64(st, 6);
+        s->http.external_domain_id = sqlite3_column_int64(st, 8);
+        if (cm_col(st, 7, &s->http.external_hostname))
+            goto nomem;
+        break;
+    case CDB_SERVICE_TRANSPORT:
+        s->subtype_id = sqlite3_column_int64(st, 9);
+        (void)cdb_transport_protocol_parse((const char *)sqlite3_column_text(st, 10), &protocol);
+        s->transport.protocol = protocol;
+        s->transport.external_port = sqlite3_column_int64(st, 11);
+        s->transport.use_tls = sqlite3_column_int(st, 12) != 0;
+        break;
+    case CDB_SERVICE_DNS:
+        s->subtype_id = sqlite3_column_int64(st, 13);
+        if (cm_col(st, 14, &s->dns.record_type) || cm_col(st, 15, &s->dns.service_name))
+            goto nomem;
+        break;
+    }
+    *out = s;
+    return 0;
+nomem:
+    cdb_service_free(s);
+    return -1;
+}
+
+/* ---------------------------------------------------------- validation */
+
+/* An SRV owner name such as "_minecraft._tcp": dot-separated labels of
+ * 1-63 letters, digits, '-' and '_', at most 253 bytes. */
+static int valid_service_name(const char *s)
+{
+    size_t len = strnlen(s, 254), label = 0;
+
+    if (len < 1 || len > 253)
+        return 0;
+    for (size_t i = 0; i <= len; i++) {
+        char c = s[i];
+        if (c == '.' || c == '\0') {
+            if (label == 0 || s[i - 1] == '-')
+                return 0;
+            label = 0;
+            continue;
+        }
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '-' || c == '_'))
+            return 0;
+        if (label == 0 && c == '-')
+            return 0;
+        if (++label > 63)
+            return 0;
+    }
+    return 1;
+}
+
+static int validate_service(cdb *db, const cdb_service_input *in)
+{
+    if (in->container_id <= 0)
+        return cdb_fail(db, CDB_ERR_INVALID, "containerId", "containerId is required (a Containers id)");
+    if (!cdb_service_type_name(in->type))
+        return cdb_fail(db, CDB_ERR_INVALID, "type", "type must be http, transport or dns");
+    if (!cdb_valid_port(in->container_port))
+        return cdb_fail(db, CDB_ERR_INVALID, "containerPort",
+                        "containerPort must be between 1 and 65535");
+    switch (in->type) {
+    case CDB_SERVICE_HTTP:
+        if (!in->http.external_hostname)
+            return cdb_fail(db, CDB_ERR_INVALID, "externalHostname", "externalHostname is required");
+        if (!cm_valid_label(in->http.external_hostname))
+            return cdb_fail(db, CDB_ERR_INVALID, "externalHostname",
+                            "externalHostname must be one RFC 1123 label: 1-63 of a-z, 0-9 and "
+                            "'-', not starting or ending with '-'");
+        if (in->http.external_domain_id <= 0)
+            return cdb_fail(db, CDB_ERR_INVALID, "externalDomainId",
+                            "externalDomainId is required (an ExternalDomains id)");
+        break;
+    case CDB_SERVICE_TRANSPORT:
+        if (!cdb_transport_protocol_name(in->transport.protocol))
+            return cdb_fail(db, CDB_ERR_INVALID, "protocol", "protocol must be tcp or udp");
+        if (in->transport.external_port != 0 && !cdb_valid_port(in->transport.external_port))
+            return cdb_fail(db, CDB_ERR_INVALID, "externalPort",
+                            "externalPort must be between 1 and 65535, or 0 to allocate one");
+        if (in->transport.use_tls != 0 && in->transport.use_tls != 1)
+            return cdb_fail(db, CDB_ERR_INVALID, "useTls", "useTls must be 0 or 1");
+        if (in->transport.use_tls && in->transport.protocol != CDB_PROTO_TCP)
+            return cdb_fail(db, CDB_ERR_INVALID, "useTls", "useTls is only possible with tcp");
+        break;
+    case CDB_SERVICE_DNS:
+        if (in->dns.record_type && strcmp(in->dns.record_type, "SRV") != 0)
+            return cdb_fail(db, CDB_ERR_INVALID, "recordType", "recordType must be SRV");
+        if (!in->dns.service_name)
+            return cdb_fail(db, CDB_ERR_INVALID, "serviceName", "serviceName is required");
+        if (!valid_service_name(in->dns.service_name))
+            return cdb_fail(db, CDB_ERR_INVALID, "serviceName",
+                            "serviceName must be a DNS name whose labels are 1-63 of letters, "
+                            "digits, '-' and '_' (e.g. _minecraft._tcp)");
+        break;
+    }
+    return CDB_OK;
+}
+
+/* ------------------------------------------------------ port allocation */
+
+/* The lowest port >= ?2 that ?1 does not use: ?2 itself if free, else the
+ * smallest used port (>= ?2) whose successor is free.  Served by the UNIQUE
+ * (protocol, externalPort) index. */
+static const char next_port_sql[] =
+    "SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM TransportServices "
+    "                             WHERE protocol = ?1 AND externalPort = ?2) THEN ?2 "
+    "ELSE (SELECT min(t.externalPort) + 1 FROM TransportServices t "
+    "      WHERE t.protocol = ?1 AND t.externalPort >= ?2 AND t.externalPort < 65535 "
+    "        AND NOT EXISTS (SELECT 1 FROM TransportServices u "
+    "                        WHERE u.protocol = ?1 AND u.externalPort = t.externalPort + 1)) END";
+
+static int next_port(cdb *db, cdb_transport_protocol protocol, int64_t *port_out)
+{
+    sqlite3_stmt *st = NULL;
+    int status, rc, brc = SQLITE_OK;
+
+    if ((status = cdb_stmt(db, next_port_sql, &st)) != CDB_OK)
+        return status;
+    cm_bind(&brc, cdb_bind_text(st, 1, cdb_transport_protocol_name(protocol)));
+    cm_bind(&brc, sqlite3_bind_int(st, 2, CDB_FIRST_TRANSPORT_PORT));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        if (sqlite3_column_type(st, 0) == SQLITE_NULL)
+            status = cdb_fail(db, CDB_ERR_CONFLICT, "TransportServices.protocol,externalPort",
+                              "no free %s port left between %d and 65535",
+                              cdb_transport_protocol_name(protocol), CDB_FIRST_TRANSPORT_PORT);
+        else
+            *port_out = sqlite3_column_int64(st, 0);
+    } else {
+        status = cdb_fail_sqlite(db, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc,
+                                 "finding a free port");
+    }
+    cdb_stmt_done(st);
+    return status;
+}
+
+int cdb_transport_next_port(cdb *db, cdb_transport_protocol protocol, int64_t *port_out)
+{
+    int64_t port = 0;
+    int status;
+
+    if (!cdb_transport_protocol_name(protocol))
+        return cdb_fail(db, CDB_ERR_INVALID, "protocol", "protocol must be tcp or udp");
+    status = next_port(db, protocol, &port);
+    if (status == CDB_OK)
+        *port_out = port;
+    return status;
+}
+
+/* ---------------------------------------------------------------- CRUD */
+
+static int insert_subtype(cdb *db, const cdb_service_input *in, int64_t service_id,
+                          const char *now)
+{
+    static const char http_sql[] =
+        "INSERT INTO HTTPServices (serviceId, externalHostname, externalDomainId, createdAt, "
+        "updatedAt) VALUES (?1, ?2, ?3, ?4, ?4)";
+    static const char transport_sql[] =
+        "INSERT INTO TransportServices (serviceId, protocol, externalPort, useTls, createdAt, "
+        "updatedAt) VALUES (?1, ?2, ?3, ?4, ?5, ?5)";
+    static const char dns_sql[] =
+        "INSERT INTO DnsServices (serviceId, recordType, serviceName, createdAt, updatedAt) "
+        "VALUES (?1, ?2, ?3, ?4, ?4)";
+    static const char domain_exists_sql[] = "SELECT 1 FROM ExternalDomains WHERE id = ?1";
+    sqlite3_stmt *st = NULL;
+    int64_t port;
+    int status, brc = SQLITE_OK;
+
+    switch (in->type) {
+    case CDB_SERVICE_HTTP:
+        if ((status = cm_require_row(db, domain_exists_sql, in->http.external_domain_id,
+                                     "externalDomainId", "ExternalDomains")) != CDB_OK)
+            return status;
+        if ((status = cdb_stmt(db, http_sql, &st)) != CDB_OK)
+            return status;
+        cm_bind(&brc, sqlite3_bind_int64(st, 1, service_id));
+        cm_bind(&brc, cdb_bind_text(st, 2, in->http.external_hostname));
+        cm_bind(&brc, sqlite3_bind_int64(st, 3, in->http.external_domain_id));
+        cm_bind(&brc, cdb_bind_text(st, 4, now));
+        break;
+    case CDB_SERVICE_TRANSPORT:
+        port = in->transport.external_port;
+        if (port == 0 && (status = next_port(db, in->transport.protocol, &port)) != CDB_OK)
+            return status;
+        if ((status = cdb_stmt(db, transport_sql, &st)) != CDB_OK)
+            return status;
+        cm_bind(&brc, sqlite3_bind_int64(st, 1, service_id));
+        cm_bind(&brc, cdb_bind_text(st, 2, cdb_transport_protocol_name(in->transport.protocol)));
+        cm_bind(&brc, sqlite3_bind_int64(st, 3, port));
+        cm_bind(&brc, sqlite3_bind_int(st, 4, in->transport.use_tls));
+        cm_bind(&brc, cdb_bind_text(st, 5, now));
+        break;
+    case CDB_SERVICE_DNS:
+    default:
+        if ((status = cdb_stmt(db, dns_sql, &st)) != CDB_OK)
+            return status;
+        cm_bind(&brc, sqlite3_bind_int64(st, 1, service_id));
+        cm_bind(&brc, cdb_bind_text(st, 2, in->dns.record_type ? in->dns.record_type : "SRV"));
+        cm_bind(&brc, cdb_bind_text(st, 3, in->dns.service_name));
+        cm_bind(&brc, cdb_bind_text(st, 4, now));
+        break;
+    }
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    return cm_exec(db, st, "inserting the service's subtype row");
+}
+
+int cdb_service_create(cdb *db, const cdb_service_input *in, int64_t *id_out)
+{
+    static const char container_exists_sql[] = "SELECT 1 FROM Containers WHERE id = ?1";
+    static const char sql[] = "INSERT INTO Services (containerId, type, containerPort, createdAt, "
+                              "updatedAt) VALUES (?1, ?2, ?3, ?4, ?4)";
+    sqlite3_stmt *st = NULL;
+    char now[32];
+    int64_t id = 0;
+    int status, brc = SQLITE_OK;
+
+    if (!in)
+        return cdb_fail(db, CDB_ERR_INVALID, NULL, "no service given");
+    if ((status = validate_service(db, in)) != CDB_OK)
+        return status;
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    if ((status = cm_require_row(db, container_exists_sql, in->container_id, "containerId",
+                                 "Containers")) != CDB_OK)
+        goto done;
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        goto done;
+    cdb_now_iso(now);
+    cm_bind(&brc, sqlite3_bind_int64(st, 1, in->container_id));
+    cm_bind(&brc, cdb_bind_text(st, 2, cdb_service_type_name(in->type)));
+    cm_bind(&brc, sqlite3_bind_int64(st, 3, in->container_port));
+    cm_bind(&brc, cdb_bind_text(st, 4, now));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        goto done;
+    }
+    if ((status = cm_exec(db, st, "inserting the service")) != CDB_OK)
+        goto done;
+    id = sqlite3_last_insert_rowid(cdb_sqlite(db));
+    /* A failure here rolls the Services row back with it. */
+    status = insert_subtype(db, in, id, now);
+done:
+    status = cm_tx_end(db, status);
+    if (status == CDB_OK && id_out)
+        *id_out = id;
+    return status;
+}
+
+int cdb_service_get(cdb *db, int64_t id, cdb_service **out)
+{
+    static const char sql[] = SERVICE_SELECT "WHERE s.id = ?1";
+    void *item = NULL;
+    int status = cm_get_id(db, sql, id, service_row, &item, "service");
+
+    if (status == CDB_OK)
+        *out = item;
+    return status;
+}
+
+int cdb_service_list(cdb *db, int64_t container_id, cdb_service ***out, size_t *n_out)
+{
+    static const char sql[] = SERVICE_SELECT "WHERE ?1 = 0 OR s.containerId = ?1 ORDER BY s.id";
+    cm_vec vec = {0};
+    int status = cm_list_id(db, sql, container_id, service_row, service_free_v, &vec);
+
+    if (status == CDB_OK)
+        CM_VEC_EXPORT(db, vec, cdb_service, out, n_out, service_free_v, status);
+    return status;
+}
+
+int cdb_service_delete(cdb *db, int64_t id)
+{
+    static const char sql[] = "DELETE FROM Services WHERE id = ?1";
+    int status;
+
+    /* The subtype row goes with it (ON DELETE CASCADE on serviceId). */
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    status = cm_exec_id(db, sql, id, "deleting the service", "Services");
+    return cm_tx_end(db, status);
+}

@@ -1,0 +1,449 @@
+/*
+ * cluster_common.c: field checks, enum names and statement helpers shared by
+ * the cluster models.
+ */
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <clusterdb/validate.h>
+
+#include "cluster_internal.h"
+
+const char *cdb_redact(const char *secret)
+{
+    return (secret && *secret) ? "********" : "";
+}
+
+/* ---------------------------------------------------------------- enums */
+
+static const char *const job_status_names[] = {"pending", "running", "success", "failure",
+                                               "cancelled"};
+static const char *const container_status_names[] = {"pending", "creating", "running", "failed"};
+static const char *const service_type_names[] = {"http", "transport", "dns"};
+static const char *const protocol_names[] = {"tcp", "udp"};
+
+#define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *name_of(const char *const *names, size_t n, int value)
+{
+    return (value >= 0 && (size_t)value < n) ? names[value] : NULL;
+}
+
+static int parse_name(const char *const *names, size_t n, const char *text, int *out)
+{
+    if (!text)
+        return CDB_ERR_INVALID;
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(names[i], text) == 0) {
+            *out = (int)i;
+            return CDB_OK;
+        }
+    }
+    return CDB_ERR_INVALID;
+}
+
+const char *cdb_job_status_name(cdb_job_status status)
+{
+    return name_of(job_status_names, N_ELEMENTS(job_status_names), (int)status);
+}
+
+int cdb_job_status_parse(const char *text, cdb_job_status *out)
+{
+    int v;
+    int rc = parse_name(job_status_names, N_ELEMENTS(job_status_names), text, &v);
+    if (rc == CDB_OK)
+        *out = (cdb_job_status)v;
+    return rc;
+}
+
+const char *cdb_container_status_name(cdb_container_status status)
+{
+    return name_of(container_status_names, N_ELEMENTS(container_status_names), (int)status);
+}
+
+int cdb_container_status_parse(const char *text, cdb_container_status *out)
+{
+    int v;
+    int rc = parse_name(container_status_names, N_ELEMENTS(container_status_names), text, &v);
+    if (rc == CDB_OK)
+        *out = (cdb_container_status)v;
+    return rc;
+}
+
+const char *cdb_service_type_name(cdb_service_type type)
+{
+    return name_of(service_type_names, N_ELEMENTS(service_type_names), (int)type);
+}
+
+int cdb_service_type_parse(const char *text, cdb_service_type *out)
+{
+    int v;
+    int rc = parse_name(service_type_names, N_ELEMENTS(service_type_names), text, &v);
+    if (rc == CDB_OK)
+        *out = (cdb_service_type)v;
+    return rc;
+}
+
+const char *cdb_transport_protocol_name(cdb_transport_protocol p)
+{
+    return name_of(protocol_names, N_ELEMENTS(protocol_names), (int)p);
+}
+
+int cdb_transport_protocol_parse(const char *text, cdb_transport_protocol *out)
+{
+    int v;
+    int rc = parse_name(protocol_names, N_ELEMENTS(protocol_names), text, &v);
+    if (rc == CDB_OK)
+        *out = (cdb_transport_protocol)v;
+    return rc;
+}
+
+/* ---------------------------------------------------------- validation */
+
+int cm_valid_utf8_text(const char *s, size_t max_bytes, int allow_newlines)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t len = 0;
+
+    while (*p) {
+        unsigned c = *p;
+        size_t extra;
+        uint32_t cp, min;
+
+        if (c < 0x80) {
+            if (c < 0x20 || c == 0x7f) {
+                if (!(allow_newlines && (c == '\t' || c == '\n' || c == '\r')))
+                    return 0;
+            }
+            extra = 0;
+            cp = c;
+            min = 0;
+        } else if ((c & 0xe0) == 0xc0) {
+            extra = 1;
+            cp = c & 0x1f;
+            min = 0x80;
+        } else if ((c & 0xf0) == 0xe0) {
+            extra = 2;
+            cp = c & 0x0f;
+            min = 0x800;
+        } else if ((c & 0xf8) == 0xf0) {
+            extra = 3;
+            cp = c & 0x07;
+            min = 0x10000;
+        } else {
+            return 0;
+        }
+        for (size_t i = 1; i <= extra; i++) {
+            if ((p[i] & 0xc0) != 0x80)
+                return 0; /* also stops at the terminating NUL */
+            cp = (cp << 6) | (p[i] & 0x3f);
+        }
+        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return 0;
+        /* C1 controls are control characters too. */
+        if (cp >= 0x80 && cp <= 0x9f)
+            return 0;
+        p += extra + 1;
+        len += extra + 1;
+        if (len > max_bytes)
+            return 0;
+    }
+    return 1;
+}
+
+static int check_text_impl(cdb *db, const char *field, const char *value, int required,
+                           size_t max_bytes, int allow_newlines)
+{
+    if (!value) {
+        if (required)
+            return cdb_fail(db, CDB_ERR_INVALID, field, "%s is required", field);
+        return CDB_OK;
+    }
+    if (!*value)
+        return cdb_fail(db, CDB_ERR_INVALID, field, "%s must not be empty", field);
+    if (strnlen(value, max_bytes + 1) > max_bytes)
+        return cdb_fail(db, CDB_ERR_INVALID, field, "%s is longer than %zu bytes", field,
+                        max_bytes);
+    if (!cm_valid_utf8_text(value, max_bytes, allow_newlines))
+        return cdb_fail(db, CDB_ERR_INVALID, field,
+                        "%s must be valid UTF-8 without control characters", field);
+    return CDB_OK;
+}
+
+int cm_check_text(cdb *db, const char *field, const char *value, int required, size_t max_bytes)
+{
+    return check_text_impl(db, field, value, required, max_bytes, 0);
+}
+
+int cm_check_multiline(cdb *db, const char *field, const char *value, int required,
+                       size_t max_bytes)
+{
+    return check_text_impl(db, field, value, required, max_bytes, 1);
+}
+
+int cm_parse_ipv4(const char *s, uint32_t *out)
+{
+    struct in_addr addr;
+
+    /* glibc's inet_pton takes exactly four decimal octets, no leading zeros:
+     * the strict dotted quad. */
+    if (!s || strlen(s) > 15 || inet_pton(AF_INET, s, &addr) != 1)
+        return -1;
+    *out = ntohl(addr.s_addr);
+    return 0;
+}
+
+int cm_check_ipv4(cdb *db, const char *field, const char *value, int required)
+{
+    uint32_t ignored;
+
+    if (!value) {
+        if (required)
+            return cdb_fail(db, CDB_ERR_INVALID, field, "%s is required", field);
+        return CDB_OK;
+    }
+    if (!cdb_valid_ipv4(value) || cm_parse_ipv4(value, &ignored) != 0)
+        return cdb_fail(db, CDB_ERR_INVALID, field,
+                        "%s must be a dotted-quad IPv4 address (a.b.c.d)", field);
+    return CDB_OK;
+}
+
+int cm_check_range(cdb *db, const char *field, int64_t value, int64_t min, int64_t max)
+{
+    if (value < min || value > max)
+        return cdb_fail(db, CDB_ERR_INVALID, field, "%s must be between %lld and %lld", field,
+                        (long long)min, (long long)max);
+    return CDB_OK;
+}
+
+int cm_check_bool(cdb *db, const char *field, int value)
+{
+    if (value != 0 && value != 1)
+        return cdb_fail(db, CDB_ERR_INVALID, field, "%s must be 0 or 1", field);
+    return CDB_OK;
+}
+
+int cm_valid_label(const char *s)
+{
+    size_t len;
+
+    if (!s)
+        return 0;
+    len = strlen(s);
+    if (len < 1 || len > 63 || s[0] == '-' || s[len - 1] == '-')
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        char c = s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-'))
+            return 0;
+    }
+    return 1;
+}
+
+/* ------------------------------------------------------------ statements */
+
+int cm_bind_id_or_null(sqlite3_stmt *stmt, int index, int64_t id)
+{
+    return id ? sqlite3_bind_int64(stmt, index, id) : sqlite3_bind_null(stmt, index);
+}
+
+int cm_bind_status(cdb *db, int bind_rc)
+{
+    if (bind_rc == SQLITE_OK)
+        return CDB_OK;
+    return cdb_fail_sqlite(db, bind_rc, "binding a value");
+}
+
+int cm_require_row(cdb *db, const char *sql, int64_t id, const char *field, const char *table)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, status;
+
+    status = cdb_stmt(db, sql, &st);
+    if (status != CDB_OK)
+        return status;
+    status = cm_bind_status(db, sqlite3_bind_int64(st, 1, id));
+    if (status == CDB_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            status = CDB_OK;
+        else if (rc == SQLITE_DONE)
+            status = cdb_fail(db, CDB_ERR_CONSTRAINT, field, "%s: no %s row with id %lld", field,
+                              table, (long long)id);
+        else
+            status = cdb_fail_sqlite(db, rc, table);
+    }
+    cdb_stmt_done(st);
+    return status;
+}
+
+int cm_count(cdb *db, const char *sql, int64_t id, int64_t *count_out)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, status;
+
+    status = cdb_stmt(db, sql, &st);
+    if (status != CDB_OK)
+        return status;
+    status = cm_bind_status(db, sqlite3_bind_int64(st, 1, id));
+    if (status == CDB_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            *count_out = sqlite3_column_int64(st, 0);
+        else
+            status = cdb_fail_sqlite(db, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc, "count");
+    }
+    cdb_stmt_done(st);
+    return status;
+}
+
+int cm_exec(cdb *db, sqlite3_stmt *stmt, const char *context)
+{
+    int rc = sqlite3_step(stmt);
+    int status = (rc == SQLITE_DONE) ? CDB_OK : cdb_fail_sqlite(db, rc, context);
+
+    cdb_stmt_done(stmt);
+    return status;
+}
+
+int cm_exec_one(cdb *db, sqlite3_stmt *stmt, const char *context, const char *table, int64_t id)
+{
+    int status = cm_exec(db, stmt, context);
+
+    if (status == CDB_OK && sqlite3_changes(cdb_sqlite(db)) == 0)
+        status = cdb_fail(db, CDB_ERR_NOTFOUND, "id", "no %s row with id %lld", table,
+                          (long long)id);
+    return status;
+}
+
+int cm_col(sqlite3_stmt *stmt, int col, char **dst)
+{
+    char *s = NULL;
+
+    if (cdb_column_strdup(stmt, col, &s) != 0)
+        return -1;
+    *dst = s;
+    return 0;
+}
+
+int cm_vec_push(cm_vec *vec, void *item)
+{
+    if (vec->n == vec->cap) {
+        size_t cap = vec->cap ? vec->cap * 2 : 16;
+        void **items = realloc(vec->items, cap * sizeof *items);
+        if (!items)
+            return -1;
+        vec->items = items;
+        vec->cap = cap;
+    }
+    vec->items[vec->n++] = item;
+    return 0;
+}
+
+void cm_vec_clear(cm_vec *vec, cm_free_fn free_item)
+{
+    for (size_t i = 0; i < vec->n; i++)
+        free_item(vec->items[i]);
+    free(vec->items);
+    vec->items = NULL;
+    vec->n = vec->cap = 0;
+}
+
+int cm_collect(cdb *db, sqlite3_stmt *stmt, cm_row_fn row, cm_free_fn free_item, cm_vec *vec)
+{
+    int rc, status = CDB_OK;
+
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        void *item = NULL;
+        if (row(stmt, &item) != 0) {
+            status = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+            break;
+        }
+        if (cm_vec_push(vec, item) != 0) {
+            free_item(item);
+            status = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+            break;
+        }
+    }
+    if (status == CDB_OK && rc != SQLITE_DONE)
+        status = cdb_fail_sqlite(db, rc, "reading rows");
+    cdb_stmt_done(stmt);
+    if (status != CDB_OK)
+        cm_vec_clear(vec, free_item);
+    return status;
+}
+
+int cm_fetch_one(cdb *db, sqlite3_stmt *stmt, cm_row_fn row, void **out, const char *what)
+{
+    int rc = sqlite3_step(stmt);
+    int status;
+    void *item = NULL;
+
+    if (rc == SQLITE_ROW) {
+        if (row(stmt, &item) != 0) {
+            status = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+        } else {
+            *out = item;
+            status = CDB_OK;
+        }
+    } else if (rc == SQLITE_DONE) {
+        status = cdb_fail(db, CDB_ERR_NOTFOUND, "id", "no such %s", what);
+    } else {
+        status = cdb_fail_sqlite(db, rc, what);
+    }
+    cdb_stmt_done(stmt);
+    return status;
+}
+
+int cm_tx_end(cdb *db, int status)
+{
+    if (status == CDB_OK)
+        status = cdb_tx_commit(db);
+    if (status != CDB_OK)
+        cdb_tx_rollback(db);
+    return status;
+}
+
+int cm_exec_id(cdb *db, const char *sql, int64_t id, const char *context, const char *table)
+{
+    sqlite3_stmt *st = NULL;
+    int status = cdb_stmt(db, sql, &st);
+
+    if (status != CDB_OK)
+        return status;
+    if ((status = cm_bind_status(db, sqlite3_bind_int64(st, 1, id))) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    return cm_exec_one(db, st, context, table, id);
+}
+
+int cm_get_id(cdb *db, const char *sql, int64_t key, cm_row_fn row, void **out, const char *what)
+{
+    sqlite3_stmt *st = NULL;
+    int status = cdb_stmt(db, sql, &st);
+
+    if (status != CDB_OK)
+        return status;
+    if ((status = cm_bind_status(db, sqlite3_bind_int64(st, 1, key))) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    return cm_fetch_one(db, st, row, out, what);
+}
+
+int cm_list_id(cdb *db, const char *sql, int64_t key, cm_row_fn row, cm_free_fn free_item,
+               cm_vec *vec)
+{
+    sqlite3_stmt *st = NULL;
+    int status = cdb_stmt(db, sql, &st);
+
+    if (status != CDB_OK)
+        return status;
+    if ((status = cm_bind_status(db, sqlite3_bind_int64(st, 1, key))) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    return cm_collect(db, st, row, free_item, vec);
+}
