@@ -244,9 +244,10 @@ CREATE TABLE Settings (
 
 -- ------------------------------------------------------------ updatedAt
 
--- An UPDATE that leaves updatedAt as it was gets the current time (an
--- UPDATE that sets it keeps its own value).  recursive_triggers is off, so
--- the inner UPDATE does not fire the trigger again.
+-- An UPDATE that leaves updatedAt as it was (or sets it to the value it
+-- already had) gets the current time; an UPDATE that sets a new value keeps
+-- it.  recursive_triggers is off, so the inner UPDATE does not fire the
+-- trigger again.
 CREATE TRIGGER Sites_touch AFTER UPDATE ON Sites WHEN NEW.updatedAt IS OLD.updatedAt
 BEGIN UPDATE Sites SET updatedAt = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = NEW.id; END;
 CREATE TRIGGER Nodes_touch AFTER UPDATE ON Nodes WHEN NEW.updatedAt IS OLD.updatedAt

@@ -1,0 +1,619 @@
+/*
+ * test_store: opening, creating and migrating a database file, version
+ * checks, connection settings, the statement cache, error mapping and
+ * transactions.  Every test works on a real file in its own temporary
+ * directory, through the real migration runner.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include <clusterdb/clusterdb.h>
+
+#include "internal.h"
+
+struct fixture {
+    char dir[256];
+    char path[300];
+};
+
+static int setup(void **state)
+{
+    struct fixture *fx = calloc(1, sizeof *fx);
+    const char *tmp = getenv("TMPDIR");
+
+    if (fx == NULL)
+        return -1;
+    snprintf(fx->dir, sizeof fx->dir, "%s/test_store.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (mkdtemp(fx->dir) == NULL)
+        return -1;
+    snprintf(fx->path, sizeof fx->path, "%s/clusterdb.sqlite", fx->dir);
+    *state = fx;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *fx = *state;
+    char cmd[400];
+
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
+    if (system(cmd) != 0)
+        return -1;
+    free(fx);
+    return 0;
+}
+
+static cdb *open_fresh(const char *path)
+{
+    cdb *db = NULL;
+    int rc = cdb_open(path, CDB_OPEN_CREATE | CDB_OPEN_MIGRATE, &db);
+
+    if (rc != CDB_OK)
+        fail_msg("cdb_open(%s): %d %s", path, rc, cdb_errmsg(db));
+    return db;
+}
+
+/* One integer from a query on a raw connection or a handle's connection. */
+static long long query_int(sqlite3 *sql, const char *query)
+{
+    sqlite3_stmt *stmt = NULL;
+    long long value = -1;
+
+    assert_int_equal(sqlite3_prepare_v2(sql, query, -1, &stmt, NULL), SQLITE_OK);
+    if (sqlite3_step(stmt) == SQLITE_ROW)
+        value = sqlite3_column_int64(stmt, 0);
+    sqlite3_finalize(stmt);
+    return value;
+}
+
+static void query_text(sqlite3 *sql, const char *query, char *buf, size_t size)
+{
+    sqlite3_stmt *stmt = NULL;
+
+    buf[0] = '\0';
+    assert_int_equal(sqlite3_prepare_v2(sql, query, -1, &stmt, NULL), SQLITE_OK);
+    if (sqlite3_step(stmt) == SQLITE_ROW && sqlite3_column_text(stmt, 0))
+        snprintf(buf, size, "%s", (const char *)sqlite3_column_text(stmt, 0));
+    sqlite3_finalize(stmt);
+}
+
+/* Run SQL through the cache and map the result as the models do. */
+static int exec_sql(cdb *db, const char *sql)
+{
+    sqlite3_stmt *stmt;
+    int rc = cdb_stmt(db, sql, &stmt);
+
+    if (rc != CDB_OK)
+        return rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+        ;
+    rc = rc == SQLITE_DONE ? CDB_OK : cdb_fail_sqlite(db, rc, "test");
+    cdb_stmt_done(stmt);
+    return rc;
+}
+
+static unsigned char *read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    unsigned char *buf;
+    long size;
+
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    size = ftell(f);
+    assert_true(size >= 0);
+    rewind(f);
+    buf = malloc((size_t)size + 1);
+    assert_non_null(buf);
+    assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    *len = (size_t)size;
+    return buf;
+}
+
+/* ------------------------------------------------------------ tests */
+
+static void test_create_and_migrate_idempotent(void **state)
+{
+    struct fixture *fx = *state;
+    int current = -1, known = -1;
+    cdb *db = open_fresh(fx->path);
+
+    assert_int_equal(cdb_schema_version(db, &current, &known), CDB_OK);
+    assert_true(known >= 1);
+    assert_int_equal(current, known);
+    /* Every embedded migration is recorded once. */
+    assert_int_equal(query_int(cdb_sqlite(db), "SELECT count(*) FROM SchemaMigrations"), known);
+    assert_int_equal(cdb_migrate(db), CDB_OK);
+    assert_int_equal(query_int(cdb_sqlite(db), "SELECT count(*) FROM SchemaMigrations"), known);
+    cdb_close(db);
+
+    /* Reopen with and without MIGRATE: nothing pending, nothing applied again. */
+    db = NULL;
+    assert_int_equal(cdb_open(fx->path, CDB_OPEN_MIGRATE, &db), CDB_OK);
+    assert_int_equal(query_int(cdb_sqlite(db), "SELECT count(*) FROM SchemaMigrations"), known);
+    assert_int_equal(query_int(cdb_sqlite(db), "SELECT count(*) FROM Groups"), 2);
+    cdb_close(db);
+    db = NULL;
+    assert_int_equal(cdb_open(fx->path, 0, &db), CDB_OK);
+    assert_int_equal(cdb_schema_version(db, &current, &known), CDB_OK);
+    assert_int_equal(current, known);
+    cdb_close(db);
+}
+
+static void test_missing_file_without_create(void **state)
+{
+    struct fixture *fx = *state;
+    cdb *db = NULL;
+    struct stat st;
+
+    assert_int_equal(cdb_open(fx->path, CDB_OPEN_MIGRATE, &db), CDB_ERR_IO);
+    assert_non_null(db);
+    assert_non_null(strstr(cdb_errmsg(db), fx->path));
+    cdb_close(db);
+    assert_int_equal(stat(fx->path, &st), -1);
+}
+
+static void test_newer_version_refused_and_unchanged(void **state)
+{
+    struct fixture *fx = *state;
+    unsigned char *before, *after;
+    size_t before_len, after_len;
+    int current, known;
+    char expected[64];
+    sqlite3 *raw;
+    cdb *db = open_fresh(fx->path);
+
+    assert_int_equal(cdb_schema_version(db, &current, &known), CDB_OK);
+    cdb_close(db);
+    /* Stamp the file as a future library would. */
+    assert_int_equal(sqlite3_open(fx->path, &raw), SQLITE_OK);
+    {
+        char sql[200];
+        snprintf(sql, sizeof sql,
+                 "INSERT INTO SchemaMigrations (version, name, appliedAt)"
+                 " VALUES (%d, 'future', '2030-01-01T00:00:00.000Z')",
+                 known + 1);
+        assert_int_equal(sqlite3_exec(raw, sql, NULL, NULL, NULL), SQLITE_OK);
+    }
+    assert_int_equal(sqlite3_close(raw), SQLITE_OK);
+    before = read_file(fx->path, &before_len);
+
+    for (int i = 0; i < 2; i++) {
+        db = NULL;
+        assert_int_equal(cdb_open(fx->path, i ? 0 : CDB_OPEN_CREATE | CDB_OPEN_MIGRATE, &db),
+                         CDB_ERR_VERSION);
+        /* The message names both versions. */
+        snprintf(expected, sizeof expected, "version %d", known + 1);
+        assert_non_null(strstr(cdb_errmsg(db), expected));
+        snprintf(expected, sizeof expected, "version %d", known);
+        assert_non_null(strstr(cdb_errmsg(db), expected));
+        cdb_close(db);
+    }
+    after = read_file(fx->path, &after_len);
+    assert_int_equal(before_len, after_len);
+    assert_memory_equal(before, after, before_len);
+    free(before);
+    free(after);
+}
+
+static void test_pending_without_migrate_refused(void **state)
+{
+    struct fixture *fx = *state;
+    sqlite3 *raw;
+    cdb *db = NULL;
+
+    /* A new, empty file is at version 0: everything is pending. */
+    assert_int_equal(cdb_open(fx->path, CDB_OPEN_CREATE, &db), CDB_ERR_VERSION);
+    assert_non_null(strstr(cdb_errmsg(db), "run clusterdb migrate"));
+    cdb_close(db);
+    assert_int_equal(sqlite3_open(fx->path, &raw), SQLITE_OK);
+    assert_int_equal(query_int(raw, "SELECT count(*) FROM sqlite_schema"), 0);
+    sqlite3_close(raw);
+
+    /* Migrating later works, and then a plain open succeeds. */
+    db = NULL;
+    assert_int_equal(cdb_open(fx->path, CDB_OPEN_MIGRATE, &db), CDB_OK);
+    cdb_close(db);
+    db = NULL;
+    assert_int_equal(cdb_open(fx->path, 0, &db), CDB_OK);
+    cdb_close(db);
+}
+
+static void test_foreign_file_refused(void **state)
+{
+    struct fixture *fx = *state;
+    sqlite3 *raw;
+    FILE *f;
+    cdb *db = NULL;
+
+    /* Someone else's SQLite database is never migrated over. */
+    assert_int_equal(sqlite3_open(fx->path, &raw), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(raw, "CREATE TABLE other (x)", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(raw);
+    assert_int_equal(cdb_open(fx->path, CDB_OPEN_MIGRATE, &db), CDB_ERR_VERSION);
+    assert_non_null(strstr(cdb_errmsg(db), "not a clusterdb database"));
+    cdb_close(db);
+    assert_int_equal(sqlite3_open(fx->path, &raw), SQLITE_OK);
+    assert_int_equal(query_int(raw, "SELECT count(*) FROM sqlite_schema"), 1);
+    sqlite3_close(raw);
+
+    /* A file that is not a database at all. */
+    unlink(fx->path);
+    f = fopen(fx->path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 200; i++)
+        fputs("this is not an SQLite database file\n", f);
+    fclose(f);
+    db = NULL;
+    assert_int_equal(cdb_open(fx->path, CDB_OPEN_MIGRATE, &db), CDB_ERR_IO);
+    cdb_close(db);
+}
+
+static void test_connection_settings(void **state)
+{
+    struct fixture *fx = *state;
+    char mode[16];
+    cdb *db = open_fresh(fx->path);
+
+    query_text(cdb_sqlite(db), "PRAGMA journal_mode", mode, sizeof mode);
+    assert_string_equal(mode, "wal");
+    assert_int_equal(query_int(cdb_sqlite(db), "PRAGMA foreign_keys"), 1);
+    assert_int_equal(query_int(cdb_sqlite(db), "PRAGMA synchronous"), 1); /* NORMAL */
+    assert_int_equal(query_int(cdb_sqlite(db), "PRAGMA busy_timeout"), 10000);
+    cdb_set_busy_timeout(db, 250);
+    assert_int_equal(query_int(cdb_sqlite(db), "PRAGMA busy_timeout"), 250);
+    cdb_close(db);
+
+    /* Settings are per connection: a reopened handle has them again. */
+    db = NULL;
+    assert_int_equal(cdb_open(fx->path, 0, &db), CDB_OK);
+    assert_int_equal(query_int(cdb_sqlite(db), "PRAGMA foreign_keys"), 1);
+    assert_int_equal(query_int(cdb_sqlite(db), "PRAGMA busy_timeout"), 10000);
+    cdb_close(db);
+}
+
+static void test_readonly(void **state)
+{
+    struct fixture *fx = *state;
+    cdb *db = open_fresh(fx->path);
+
+    cdb_close(db);
+    db = NULL;
+    assert_int_equal(cdb_open(fx->path, CDB_OPEN_READONLY | CDB_OPEN_MIGRATE, &db), CDB_ERR_INVALID);
+    cdb_close(db);
+    db = NULL;
+    assert_int_equal(cdb_open(fx->path, CDB_OPEN_READONLY, &db), CDB_OK);
+    assert_int_equal(query_int(cdb_sqlite(db), "SELECT count(*) FROM Groups"), 2);
+    assert_int_equal(exec_sql(db, "DELETE FROM Groups"), CDB_ERR_IO);
+    assert_int_equal(cdb_migrate(db), CDB_ERR_VERSION);
+    cdb_close(db);
+}
+
+static void test_unique_violation_is_conflict_with_field(void **state)
+{
+    struct fixture *fx = *state;
+    cdb *db = open_fresh(fx->path);
+
+    /* Case-insensitively equal to the seeded "ldapusers". */
+    assert_int_equal(exec_sql(db, "INSERT INTO Groups (gidNumber, cn) VALUES (3000, 'LdapUsers')"),
+                     CDB_ERR_CONFLICT);
+    assert_string_equal(cdb_errfield(db), "Groups.cn");
+    assert_non_null(strstr(cdb_errmsg(db), "UNIQUE"));
+    /* Primary key. */
+    assert_int_equal(exec_sql(db, "INSERT INTO Groups (gidNumber, cn) VALUES (2000, 'other')"),
+                     CDB_ERR_CONFLICT);
+    assert_string_equal(cdb_errfield(db), "Groups.gidNumber");
+    /* A composite key names all its columns. */
+    assert_int_equal(exec_sql(db, "INSERT INTO Sites (id, name, internalDomain) VALUES (1, 's', 'c.internal')"),
+                     CDB_OK);
+    assert_int_equal(exec_sql(db, "INSERT INTO Nodes (id, name, siteId) VALUES (1, 'pve1', 1)"), CDB_OK);
+    assert_int_equal(exec_sql(db, "INSERT INTO Containers (hostname, username, nodeId, containerId)"
+                                  " VALUES ('a', 'u', 1, 100)"),
+                     CDB_OK);
+    assert_int_equal(exec_sql(db, "INSERT INTO Containers (hostname, username, nodeId, containerId)"
+                                  " VALUES ('b', 'u', 1, 100)"),
+                     CDB_ERR_CONFLICT);
+    assert_string_equal(cdb_errfield(db), "Containers.nodeId,containerId");
+    /* A later success does not clear the record (like sqlite3_errmsg), but a
+     * new failure replaces it. */
+    assert_int_equal(exec_sql(db, "INSERT INTO Nodes (name, siteId) VALUES ('pve1', 1)"),
+                     CDB_ERR_CONFLICT);
+    assert_string_equal(cdb_errfield(db), "Nodes.name");
+    cdb_close(db);
+}
+
+static void test_constraint_mapping(void **state)
+{
+    struct fixture *fx = *state;
+    cdb *db = open_fresh(fx->path);
+
+    /* A missing parent. */
+    assert_int_equal(exec_sql(db, "INSERT INTO Nodes (name, siteId) VALUES ('pve1', 999)"),
+                     CDB_ERR_CONSTRAINT);
+    /* A parent still referenced (ON DELETE RESTRICT). */
+    assert_int_equal(exec_sql(db, "INSERT INTO Sites (id, name, internalDomain) VALUES (1, 's', 'c.internal')"),
+                     CDB_OK);
+    assert_int_equal(exec_sql(db, "INSERT INTO Nodes (name, siteId) VALUES ('pve1', 1)"), CDB_OK);
+    assert_int_equal(exec_sql(db, "DELETE FROM Sites WHERE id = 1"), CDB_ERR_CONSTRAINT);
+    assert_null(cdb_errfield(db));
+    /* CHECK and NOT NULL name the field. */
+    assert_int_equal(exec_sql(db, "INSERT INTO Users (uidNumber, username, status) VALUES (2000, 'a', 'gone')"),
+                     CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(db), "Users.status");
+    assert_int_equal(exec_sql(db, "INSERT INTO Users (uidNumber) VALUES (2000)"), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(db), "Users.username");
+    /* Errors of SQL itself are internal errors, not data errors. */
+    assert_int_equal(exec_sql(db, "SELECT nosuchcolumn FROM Users"), CDB_ERR_INTERNAL);
+    assert_int_equal(cdb_fail_sqlite(db, SQLITE_DONE, "x"), CDB_OK);
+    assert_int_equal(cdb_fail_sqlite(db, SQLITE_BUSY, "x"), CDB_ERR_BUSY);
+    assert_int_equal(cdb_fail_sqlite(db, SQLITE_NOMEM, "x"), CDB_ERR_NOMEM);
+    assert_int_equal(cdb_fail_sqlite(db, SQLITE_IOERR_WRITE, "x"), CDB_ERR_IO);
+    assert_int_equal(cdb_fail_sqlite(db, SQLITE_NOTADB, "x"), CDB_ERR_IO);
+    cdb_close(db);
+}
+
+static void test_failed_write_changes_nothing(void **state)
+{
+    struct fixture *fx = *state;
+    cdb *db = open_fresh(fx->path);
+    sqlite3 *sql = cdb_sqlite(db);
+
+    /* One statement: the good row goes with the bad one. */
+    assert_int_equal(exec_sql(db, "INSERT INTO Groups (gidNumber, cn) VALUES (3000, 'new'), (3001, 'sysadmins')"),
+                     CDB_ERR_CONFLICT);
+    assert_int_equal(query_int(sql, "SELECT count(*) FROM Groups"), 2);
+
+    /* One transaction: a failure and a rollback undo the earlier statements. */
+    assert_int_equal(cdb_tx_begin(db), CDB_OK);
+    assert_int_equal(exec_sql(db, "INSERT INTO Sites (name, internalDomain) VALUES ('s', 'c.internal')"),
+                     CDB_OK);
+    assert_int_equal(exec_sql(db, "INSERT INTO Nodes (name, siteId) VALUES ('pve1', 42)"),
+                     CDB_ERR_CONSTRAINT);
+    cdb_tx_rollback(db);
+    assert_int_equal(query_int(sql, "SELECT count(*) FROM Sites"), 0);
+    assert_int_equal(query_int(sql, "SELECT count(*) FROM Nodes"), 0);
+    assert_true(sqlite3_get_autocommit(sql));
+
+    /* And a committed one stays. */
+    assert_int_equal(cdb_tx_begin(db), CDB_OK);
+    assert_int_equal(exec_sql(db, "INSERT INTO Sites (name, internalDomain) VALUES ('s', 'c.internal')"),
+                     CDB_OK);
+    assert_int_equal(cdb_tx_commit(db), CDB_OK);
+    assert_int_equal(query_int(sql, "SELECT count(*) FROM Sites"), 1);
+    cdb_close(db);
+}
+
+static void test_transactions(void **state)
+{
+    struct fixture *fx = *state;
+    cdb *db = open_fresh(fx->path);
+    cdb *other = NULL;
+    struct timespec t0, t1;
+    long elapsed_ms;
+
+    cdb_tx_rollback(db); /* no transaction: harmless */
+    assert_int_equal(cdb_tx_commit(db), CDB_ERR_INTERNAL);
+    assert_int_equal(cdb_tx_begin(db), CDB_OK);
+    assert_int_equal(cdb_tx_begin(db), CDB_ERR_INTERNAL); /* no nesting */
+    assert_false(sqlite3_get_autocommit(cdb_sqlite(db)));
+
+    /* A second writer waits for the busy timeout, then gets CDB_ERR_BUSY. */
+    assert_int_equal(cdb_open(fx->path, 0, &other), CDB_OK);
+    cdb_set_busy_timeout(other, 300);
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    assert_int_equal(cdb_tx_begin(other), CDB_ERR_BUSY);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    elapsed_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    assert_true(elapsed_ms >= 250);
+    assert_true(elapsed_ms < 5000);
+    /* Readers are not blocked by the writer (WAL). */
+    assert_int_equal(query_int(cdb_sqlite(other), "SELECT count(*) FROM Groups"), 2);
+
+    cdb_tx_rollback(db);
+    assert_int_equal(cdb_tx_begin(other), CDB_OK);
+    assert_int_equal(cdb_tx_commit(other), CDB_OK);
+    cdb_close(other);
+    /* Closing with an open transaction rolls it back. */
+    assert_int_equal(cdb_tx_begin(db), CDB_OK);
+    assert_int_equal(exec_sql(db, "INSERT INTO Sites (name, internalDomain) VALUES ('s', 'c.internal')"),
+                     CDB_OK);
+    cdb_close(db);
+    db = NULL;
+    assert_int_equal(cdb_open(fx->path, 0, &db), CDB_OK);
+    assert_int_equal(query_int(cdb_sqlite(db), "SELECT count(*) FROM Sites"), 0);
+    cdb_close(db);
+}
+
+static void test_statement_cache(void **state)
+{
+    struct fixture *fx = *state;
+    cdb *db = open_fresh(fx->path);
+    sqlite3_stmt *first, *again, *stmts[200];
+    char sql[200][64];
+
+    assert_int_equal(cdb_stmt(db, "SELECT ?1 + 1", &first), CDB_OK);
+    assert_int_equal(sqlite3_bind_int(first, 1, 41), SQLITE_OK);
+    assert_int_equal(sqlite3_step(first), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(first, 0), 42);
+    /* Not done on purpose: the next user still gets it reset and unbound. */
+    assert_int_equal(cdb_stmt(db, "SELECT ?1 + 1", &again), CDB_OK);
+    assert_ptr_equal(first, again);
+    assert_int_equal(sqlite3_step(again), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_type(again, 0), SQLITE_NULL);
+    cdb_stmt_done(again);
+    cdb_stmt_done(NULL);
+
+    /* Enough distinct statements to grow the table several times; each
+     * keeps its identity. */
+    for (int i = 0; i < 200; i++) {
+        snprintf(sql[i], sizeof sql[i], "SELECT %d", i);
+        assert_int_equal(cdb_stmt(db, sql[i], &stmts[i]), CDB_OK);
+    }
+    for (int i = 0; i < 200; i++) {
+        sqlite3_stmt *stmt;
+        /* A copy of the text, not the same pointer: keyed by content. */
+        char copy[64];
+        snprintf(copy, sizeof copy, "%s", sql[i]);
+        assert_int_equal(cdb_stmt(db, copy, &stmt), CDB_OK);
+        assert_ptr_equal(stmt, stmts[i]);
+        assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+        assert_int_equal(sqlite3_column_int(stmt, 0), i);
+        cdb_stmt_done(stmt);
+    }
+    assert_int_equal(cdb_stmt(db, "SELECT ?1 + 1", &again), CDB_OK);
+    assert_ptr_equal(first, again);
+
+    /* Bad SQL and two statements in one string are refused. */
+    assert_int_equal(cdb_stmt(db, "SELEKT 1", &again), CDB_ERR_INTERNAL);
+    assert_int_equal(cdb_stmt(db, "SELECT 1; SELECT 2", &again), CDB_ERR_INTERNAL);
+    cdb_close(db);
+}
+
+static void test_concurrent_migration(void **state)
+{
+    struct fixture *fx = *state;
+    enum { WORKERS = 4 };
+    pid_t pids[WORKERS];
+    int current, known;
+    cdb *db = NULL;
+
+    /* Several processes open a brand-new file with MIGRATE at once: all
+     * succeed, and every migration is applied exactly once. */
+    for (int i = 0; i < WORKERS; i++) {
+        pids[i] = fork();
+        assert_true(pids[i] >= 0);
+        if (pids[i] == 0) {
+            cdb *child = NULL;
+            int rc = cdb_open(fx->path, CDB_OPEN_CREATE | CDB_OPEN_MIGRATE, &child);
+            if (rc != CDB_OK)
+                fprintf(stderr, "worker %d: %s\n", i, cdb_errmsg(child));
+            cdb_close(child);
+            _exit(rc == CDB_OK ? 0 : 1);
+        }
+    }
+    for (int i = 0; i < WORKERS; i++) {
+        int status = 0;
+        assert_int_equal(waitpid(pids[i], &status, 0), pids[i]);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 0);
+    }
+    assert_int_equal(cdb_open(fx->path, 0, &db), CDB_OK);
+    assert_int_equal(cdb_schema_version(db, &current, &known), CDB_OK);
+    assert_int_equal(current, known);
+    assert_int_equal(query_int(cdb_sqlite(db), "SELECT count(*) FROM SchemaMigrations"), known);
+    assert_int_equal(query_int(cdb_sqlite(db), "SELECT count(*) FROM Groups"), 2);
+    cdb_close(db);
+}
+
+static void test_integrity_check(void **state)
+{
+    struct fixture *fx = *state;
+    char result[64];
+    cdb *db = open_fresh(fx->path);
+
+    query_text(cdb_sqlite(db), "PRAGMA integrity_check", result, sizeof result);
+    assert_string_equal(result, "ok");
+    assert_int_equal(query_int(cdb_sqlite(db), "SELECT count(*) FROM pragma_foreign_key_check"), 0);
+    cdb_close(db);
+}
+
+static void test_helpers(void **state)
+{
+    struct fixture *fx = *state;
+    char now[32];
+    cdb *db = open_fresh(fx->path);
+    sqlite3_stmt *stmt;
+    char *text = (char *)"unset";
+
+    /* "2026-11-26T22:16:04.123Z" */
+    cdb_now_iso(now);
+    assert_int_equal(strlen(now), 24);
+    assert_int_equal(now[4], '-');
+    assert_int_equal(now[10], 'T');
+    assert_int_equal(now[19], '.');
+    assert_int_equal(now[23], 'Z');
+    {
+        char sqlnow[32];
+        query_text(cdb_sqlite(db), "SELECT strftime('%Y-%m-%dT%H:%M', 'now')", sqlnow, sizeof sqlnow);
+        /* Same format as the column defaults (barring a minute boundary). */
+        if (strncmp(now, sqlnow, 16) != 0) {
+            cdb_now_iso(now);
+            assert_memory_equal(now, sqlnow, 16);
+        }
+    }
+
+    assert_null(cdb_strdup_or_null(NULL));
+    text = cdb_strdup_or_null("abc");
+    assert_string_equal(text, "abc");
+    cdb_free(text);
+    cdb_free(NULL);
+
+    assert_int_equal(cdb_stmt(db, "SELECT ?1, ?2", &stmt), CDB_OK);
+    assert_int_equal(cdb_bind_text(stmt, 1, NULL), SQLITE_OK);
+    assert_int_equal(cdb_bind_text(stmt, 2, "x\xc3\xa9"), SQLITE_OK);
+    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    text = (char *)"unset";
+    assert_int_equal(cdb_column_strdup(stmt, 0, &text), 0);
+    assert_null(text);
+    assert_int_equal(cdb_column_strdup(stmt, 1, &text), 0);
+    assert_string_equal(text, "x\xc3\xa9");
+    cdb_free(text);
+    cdb_stmt_done(stmt);
+
+    /* Every status has its own text; unknown ones have one too. */
+    for (int a = CDB_ERR_INTERNAL; a <= CDB_OK; a++) {
+        assert_non_null(cdb_strerror(a));
+        for (int b = CDB_ERR_INTERNAL; b < a; b++)
+            assert_string_not_equal(cdb_strerror(a), cdb_strerror(b));
+    }
+    assert_non_null(cdb_strerror(12345));
+
+    /* Recording a failure, also from the handle's own message. */
+    assert_int_equal(cdb_fail(db, CDB_ERR_INVALID, "username", "bad %s", "name"), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errmsg(db), "bad name");
+    assert_string_equal(cdb_errfield(db), "username");
+    assert_int_equal(cdb_fail(db, CDB_ERR_INVALID, cdb_errfield(db), "again: %s", cdb_errmsg(db)),
+                     CDB_ERR_INVALID);
+    assert_string_equal(cdb_errmsg(db), "again: bad name");
+    assert_string_equal(cdb_errfield(db), "username");
+    assert_int_equal(cdb_fail(db, CDB_ERR_NOTFOUND, NULL, "gone"), CDB_ERR_NOTFOUND);
+    assert_null(cdb_errfield(db));
+    assert_non_null(cdb_errmsg(NULL));
+    cdb_close(db);
+    cdb_close(NULL);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_create_and_migrate_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_file_without_create, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_version_refused_and_unchanged, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pending_without_migrate_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_file_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_connection_settings, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_readonly, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_unique_violation_is_conflict_with_field, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_constraint_mapping, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_failed_write_changes_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_statement_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_migration, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_integrity_check, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_helpers, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
