@@ -1,0 +1,167 @@
+/*
+ * back_clusterdb: a slapd backend that serves the clusterdb directory
+ * (Users, Groups, UserGroups) from libclusterdb.
+ *
+ * Shape (after back-passwd): the backend turns an LDAP operation into core
+ * calls, builds slapd Entry structures from the rows, and lets slapd's own
+ * machinery decide (test_filter, access control, send_search_entry).
+ *
+ * Everything here is internal to the module; the linker version script
+ * exports init_module only.  Module-wide names carry the prefix cdbm_.
+ *
+ * Threads: slapd runs operations on a pool of worker threads.  Each thread
+ * gets its own libclusterdb handle (handle.c); the only shared mutable state
+ * is struct cdbm_info's dbfile/generation, guarded by its mutex, and the
+ * attribute descriptions in cdbm_ad, written once while slapd configures
+ * databases (single-threaded, or with the pool paused under cn=config).
+ */
+#ifndef BACK_CLUSTERDB_H
+#define BACK_CLUSTERDB_H
+
+#include <stdint.h>
+
+#include "slap.h"
+#include "slap-config.h"
+
+#include <clusterdb/clusterdb.h>
+#include <clusterdb/directory.h>
+
+LDAP_BEGIN_DECL
+
+/* What the suffix entry is, by the attribute type of the suffix's RDN. */
+typedef enum cdbm_suffix_kind {
+    CDBM_SUFFIX_DC,  /* dc=x: dcObject + organization (o: x) */
+    CDBM_SUFFIX_O,   /* o=x: organization */
+    CDBM_SUFFIX_OU   /* ou=x: organizationalUnit */
+} cdbm_suffix_kind;
+
+/* Per database (be_private). */
+typedef struct cdbm_info {
+    /* dbfile and generation change together, under mutex.  A per-thread
+     * handle remembers the generation it was opened for and reopens when the
+     * database's generation moved on (dbfile changed through cn=config). */
+    ldap_pvt_thread_mutex_t mutex;
+    char *dbfile;
+    unsigned long generation;
+    int opened;                 /* between db_open and db_close */
+
+    /* Fixed parts of the tree, set at db_open from the suffix. */
+    cdbm_suffix_kind suffix_kind;
+    struct berval suffix_rdn_value;  /* "cluster" of dc=cluster,dc=internal */
+    struct berval people_dn, people_ndn;
+    struct berval groups_dn, groups_ndn;
+} cdbm_info;
+
+/* Attribute descriptions and object classes the module uses, resolved at
+ * db_open (the schema must be loaded by then). */
+typedef struct cdbm_schema {
+    AttributeDescription *uid, *cn, *sn, *given_name, *mail;
+    AttributeDescription *uid_number, *gid_number, *home_directory, *login_shell, *gecos;
+    AttributeDescription *ssh_public_key, *user_password, *shadow_expire, *member_of;
+    AttributeDescription *member_uid, *dc, *o, *ou;
+    AttributeDescription *object_class, *structural_object_class, *entry_uuid;
+    AttributeDescription *create_timestamp, *modify_timestamp;
+    ObjectClass *oc_top, *oc_inet_org_person, *oc_posix_account, *oc_shadow_account;
+    ObjectClass *oc_ldap_public_key, *oc_posix_group, *oc_organization, *oc_dc_object;
+    ObjectClass *oc_organizational_unit;
+} cdbm_schema;
+
+extern cdbm_schema cdbm_ad;
+
+/* init.c */
+int cdbm_back_initialize(BackendInfo *bi);
+int cdbm_schema_resolve(const char **missing);
+
+/* config.c */
+int cdbm_config_init(BackendInfo *bi);
+
+/* handle.c: the calling thread's handle for this database.
+ * cdbm_handle_get() returns a handle or NULL (and logs why); when *temporary
+ * is set on return the handle belongs to the caller, who passes it to
+ * cdbm_handle_put() when done (operations without a thread context). */
+cdb *cdbm_handle_get(Operation *op, cdbm_info *info, int *temporary);
+void cdbm_handle_put(cdb *db, int temporary);
+/* Open the file as the module does (no create, no migration); on failure
+ * writes a message for people into msg. */
+int cdbm_handle_try_open(const char *path, char *msg, size_t msg_size);
+/* Close every thread's handle of this database (pool paused, or shutdown). */
+void cdbm_handle_purge(cdbm_info *info);
+
+/* entry.c: build slapd entries.  All return an Entry from entry_alloc()
+ * (released with entry_free) or NULL when memory runs out or the name
+ * cannot be a DN. */
+Entry *cdbm_entry_suffix(Operation *op, cdbm_info *info);
+Entry *cdbm_entry_people(Operation *op, cdbm_info *info);
+Entry *cdbm_entry_groups(Operation *op, cdbm_info *info);
+Entry *cdbm_entry_user(Operation *op, cdbm_info *info, const cdb_user *user);
+Entry *cdbm_entry_group(Operation *op, cdbm_info *info, const cdb_group *group);
+
+/* Where a DN falls in the tree (the request DN, normalized). */
+typedef enum cdbm_dn_kind {
+    CDBM_DN_NONE,     /* under the suffix but nothing we serve; see matched */
+    CDBM_DN_SUFFIX,
+    CDBM_DN_PEOPLE,
+    CDBM_DN_GROUPS,
+    CDBM_DN_USER,     /* uid=<name>,ou=people: name in the out value */
+    CDBM_DN_GROUP     /* cn=<name>,ou=groups */
+} cdbm_dn_kind;
+
+/* Classify ndn.  For USER/GROUP, *name receives the unescaped RDN value
+ * (op->o_tmpmemctx memory, the caller frees it with op->o_tmpfree).  For
+ * NONE, *matched_kind is the deepest fixed entry above it (SUFFIX, PEOPLE or
+ * GROUPS), or, when the DN lies under a possible user/group, USER/GROUP with
+ * *name set to that user's or group's name. */
+cdbm_dn_kind cdbm_dn_classify(Operation *op, cdbm_info *info, struct berval *ndn,
+                              struct berval *name, cdbm_dn_kind *matched_kind);
+
+/* Find and build the entry of a user or group by RDN value; NULL with
+ * *rc = LDAP_NO_SUCH_OBJECT when none, or another LDAP code on failure. */
+Entry *cdbm_entry_user_by_name(Operation *op, cdbm_info *info, cdb *db,
+                               struct berval *name, int *rc);
+Entry *cdbm_entry_group_by_name(Operation *op, cdbm_info *info, cdb *db,
+                                struct berval *name, int *rc);
+/* The entry at ndn whatever it is (search base, compare, bind, ACLs). */
+Entry *cdbm_entry_by_ndn(Operation *op, cdbm_info *info, cdb *db, struct berval *ndn,
+                         int *rc, Entry **matched);
+
+/* The one mapping from core status codes to LDAP result codes (with a
+ * text safe to send to clients). */
+int cdbm_ldap_result(int cdb_status, const char **text);
+
+/* filter.c: narrow an LDAP filter to a candidate query for one table.
+ * The result lives in *arena until cdbm_query_arena_free(). */
+typedef enum cdbm_table { CDBM_TABLE_USERS, CDBM_TABLE_GROUPS } cdbm_table;
+
+typedef struct cdbm_query_arena {
+    cdb_query *nodes;
+    size_t n_nodes, cap_nodes;
+    const cdb_query **kids;
+    size_t n_kids, cap_kids;
+    char *text;
+    size_t n_text, cap_text;
+} cdbm_query_arena;
+
+int cdbm_query_arena_init(cdbm_query_arena *arena, Filter *f);
+void cdbm_query_arena_free(cdbm_query_arena *arena);
+/* NULL when the arena is exhausted (cannot happen when sized by init). */
+const cdb_query *cdbm_filter_to_query(cdbm_query_arena *arena, Filter *f, cdbm_table table);
+/* AND of two queries (either may be NULL = TRUE). */
+const cdb_query *cdbm_query_and(cdbm_query_arena *arena, const cdb_query *a, const cdb_query *b);
+const cdb_query *cdbm_query_eq_number(cdbm_query_arena *arena, cdb_qfield field, int64_t n);
+
+/* Operations. */
+BI_op_search cdbm_back_search;
+BI_op_bind cdbm_back_bind;
+BI_op_compare cdbm_back_compare;
+BI_op_modify cdbm_back_modify;
+BI_op_modrdn cdbm_back_modrdn;
+BI_op_add cdbm_back_add;
+BI_op_delete cdbm_back_delete;
+BI_entry_get_rw cdbm_back_entry_get;
+BI_entry_release_rw cdbm_back_entry_release;
+BI_has_subordinates cdbm_back_has_subordinates;
+BI_operational cdbm_back_operational;
+
+LDAP_END_DECL
+
+#endif

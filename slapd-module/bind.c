@@ -1,0 +1,96 @@
+/*
+ * Simple bind to a user entry: the password is checked by core
+ * (cdb_user_authenticate: active users with a matching argon2 hash only;
+ * unknown users cost the same as a wrong password).  Every refusal is
+ * invalidCredentials.  The rootdn is slapd's (be_rootdn_bind).
+ *
+ * Bind protocol: on success return 0 without sending (the frontend sends
+ * the result); on failure send the result and return the code.
+ */
+#include "portable.h"
+
+#include <string.h>
+
+#include "back-clusterdb.h"
+
+int cdbm_back_bind(Operation *op, SlapReply *rs)
+{
+    cdbm_info *info = op->o_bd->be_private;
+    struct berval name = BER_BVNULL;
+    cdbm_dn_kind kind, matched_kind;
+    cdb_user *user = NULL;
+    Entry *e = NULL;
+    char *username = NULL;
+    cdb *db = NULL;
+    int temporary = 0;
+    int st;
+
+    switch (be_rootdn_bind(op, rs)) {
+    case LDAP_SUCCESS:
+        return rs->sr_err = LDAP_SUCCESS;  /* the frontend sends the result */
+    case SLAP_CB_CONTINUE:
+        break;
+    default:
+        return rs->sr_err;  /* be_rootdn_bind sent the failure */
+    }
+
+    rs->sr_err = LDAP_INVALID_CREDENTIALS;
+    if (op->orb_method != LDAP_AUTH_SIMPLE) {
+        rs->sr_err = LDAP_AUTH_METHOD_NOT_SUPPORTED;
+        rs->sr_text = "authentication method not supported";
+        goto done;
+    }
+
+    kind = cdbm_dn_classify(op, info, &op->o_req_ndn, &name, &matched_kind);
+    if (kind != CDBM_DN_USER || memchr(name.bv_val, '\0', name.bv_len) != NULL)
+        goto done;
+    username = op->o_tmpalloc(name.bv_len + 1, op->o_tmpmemctx);
+    memcpy(username, name.bv_val, name.bv_len);
+    username[name.bv_len] = '\0';
+
+    db = cdbm_handle_get(op, info, &temporary);
+    if (db == NULL) {
+        rs->sr_err = LDAP_UNAVAILABLE;
+        rs->sr_text = "database unavailable";
+        goto done;
+    }
+
+    /* The credentials are slapd's buffer, passed by length: no copy of the
+     * password exists here to wipe. */
+    st = cdb_user_authenticate(db, username, op->orb_cred.bv_val, op->orb_cred.bv_len, &user);
+    if (st != CDB_OK) {
+        int code = cdbm_ldap_result(st, &rs->sr_text);
+
+        /* Only the store's own trouble is worth telling apart. */
+        if (code == LDAP_BUSY || code == LDAP_UNAVAILABLE) {
+            Debug(LDAP_DEBUG_ANY, "back-clusterdb: bind: %s\n", cdb_errmsg(db));
+            rs->sr_err = code;
+        } else {
+            rs->sr_text = NULL;
+        }
+        goto done;
+    }
+
+    e = cdbm_entry_user(op, info, user);
+    if (e == NULL || !dn_match(&e->e_nname, &op->o_req_ndn))
+        goto done;
+    /* As slap_passwd_check(): the ACLs must grant auth on userPassword. */
+    if (!access_allowed(op, e, slap_schema.si_ad_userPassword, NULL, ACL_AUTH, NULL))
+        goto done;
+
+    ber_dupbv(&op->orb_edn, &e->e_name);
+    rs->sr_err = LDAP_SUCCESS;
+
+done:
+    if (e != NULL)
+        entry_free(e);
+    cdb_user_free(user);
+    if (username != NULL)
+        op->o_tmpfree(username, op->o_tmpmemctx);
+    if (!BER_BVISNULL(&name))
+        op->o_tmpfree(name.bv_val, op->o_tmpmemctx);
+    cdbm_handle_put(db, temporary);
+    if (rs->sr_err != LDAP_SUCCESS)
+        send_ldap_result(op, rs);
+    return rs->sr_err;
+}

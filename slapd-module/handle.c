@@ -1,0 +1,137 @@
+/*
+ * One libclusterdb handle per slapd worker thread and database (a handle is
+ * single-threaded: it owns an SQLite connection and its prepared
+ * statements).  Kept in the thread pool's per-thread keys, keyed by the
+ * database's cdbm_info, and closed by the pool when the thread ends or by
+ * cdbm_handle_purge() (after back-wt's ctx.c).
+ *
+ * The module never migrates: slapd only reads the schema the CLI and the
+ * daemon maintain, so a database that needs migration is an error to log.
+ */
+#include "portable.h"
+
+#include <stdio.h>
+
+#include "back-clusterdb.h"
+
+typedef struct cdbm_thread_handle {
+    cdb *db;
+    unsigned long generation;
+} cdbm_thread_handle;
+
+static void cdbm_thread_handle_free(void *key, void *data)
+{
+    cdbm_thread_handle *h = data;
+
+    if (h == NULL)
+        return;
+    cdb_close(h->db);
+    ch_free(h);
+}
+
+static int cdbm_open(const char *path, cdb **out, char *msg, size_t msg_size)
+{
+    cdb *db = NULL;
+    int rc = cdb_open(path, 0, &db);
+
+    if (rc != CDB_OK) {
+        if (rc == CDB_ERR_VERSION)
+            snprintf(msg, msg_size,
+                     "%s: schema version mismatch (%s); run \"clusterdb migrate\" with a "
+                     "matching clusterdb, slapd never migrates",
+                     path, db ? cdb_errmsg(db) : cdb_strerror(rc));
+        else
+            snprintf(msg, msg_size, "cannot open %s: %s", path,
+                     db ? cdb_errmsg(db) : cdb_strerror(rc));
+        cdb_close(db);
+        return rc;
+    }
+    *out = db;
+    return CDB_OK;
+}
+
+int cdbm_handle_try_open(const char *path, char *msg, size_t msg_size)
+{
+    cdb *db = NULL;
+    int rc = cdbm_open(path, &db, msg, msg_size);
+
+    cdb_close(db);
+    return rc;
+}
+
+/* Open a handle for the database's current file; NULL when it fails. */
+static cdb *cdbm_open_current(cdbm_info *info, unsigned long *generation)
+{
+    char msg[512];
+    char *path = NULL;
+    cdb *db = NULL;
+
+    ldap_pvt_thread_mutex_lock(&info->mutex);
+    if (info->dbfile != NULL)
+        path = ch_strdup(info->dbfile);
+    *generation = info->generation;
+    ldap_pvt_thread_mutex_unlock(&info->mutex);
+
+    if (path == NULL) {
+        Debug(LDAP_DEBUG_ANY, "back-clusterdb: no dbfile configured\n");
+        return NULL;
+    }
+    if (cdbm_open(path, &db, msg, sizeof(msg)) != CDB_OK) {
+        Debug(LDAP_DEBUG_ANY, "back-clusterdb: %s\n", msg);
+        db = NULL;
+    }
+    ch_free(path);
+    return db;
+}
+
+cdb *cdbm_handle_get(Operation *op, cdbm_info *info, int *temporary)
+{
+    cdbm_thread_handle *h = NULL;
+    void *data = NULL;
+    unsigned long current;
+
+    *temporary = 0;
+    if (op->o_threadctx == NULL) {
+        /* Not on a pool thread (tools, start-up): a handle for this call. */
+        *temporary = 1;
+        return cdbm_open_current(info, &current);
+    }
+
+    if (ldap_pvt_thread_pool_getkey(op->o_threadctx, info, &data, NULL) == 0)
+        h = data;
+
+    ldap_pvt_thread_mutex_lock(&info->mutex);
+    current = info->generation;
+    ldap_pvt_thread_mutex_unlock(&info->mutex);
+
+    if (h != NULL && h->db != NULL && h->generation == current)
+        return h->db;
+
+    if (h == NULL) {
+        h = ch_calloc(1, sizeof(*h));
+        if (ldap_pvt_thread_pool_setkey(op->o_threadctx, info, h, cdbm_thread_handle_free, NULL,
+                                        NULL) != 0) {
+            Debug(LDAP_DEBUG_ANY, "back-clusterdb: cannot keep a per-thread handle\n");
+            ch_free(h);
+            *temporary = 1;
+            return cdbm_open_current(info, &current);
+        }
+    } else if (h->db != NULL) {
+        /* Opened for an earlier dbfile. */
+        cdb_close(h->db);
+        h->db = NULL;
+    }
+    h->db = cdbm_open_current(info, &h->generation);
+    return h->db;
+}
+
+void cdbm_handle_put(cdb *db, int temporary)
+{
+    if (temporary)
+        cdb_close(db);
+}
+
+void cdbm_handle_purge(cdbm_info *info)
+{
+    ldap_pvt_thread_pool_purgekey(info);
+}

@@ -1,0 +1,512 @@
+/*
+ * Search: every scope from every base of the tree.
+ *
+ * The tree is walked in a fixed order, each position with a stable key
+ * (phase, id) so that a paged search can resume after the last entry sent:
+ *   suffix, ou=people, users by uidNumber, ou=groups, groups by gidNumber.
+ * For the user and group phases the filter is narrowed to a candidate query
+ * (filter.c); the ids are collected first, the statement finished, and the
+ * rows fetched in batches and sent: no read statement stays open while a
+ * slow client receives entries.  test_filter() decides on every entry.
+ *
+ * The handling of send_search_entry() results, abandon, time and size limits
+ * and paged results follows back-mdb's search.c.
+ */
+#include "portable.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "back-clusterdb.h"
+
+enum cdbm_phase {
+    CDBM_PH_SUFFIX = 1,
+    CDBM_PH_PEOPLE = 2,
+    CDBM_PH_USERS = 3,
+    CDBM_PH_GROUPS_OU = 4,
+    CDBM_PH_GROUPS = 5
+};
+
+#define CDBM_PHASE_BIT(p) (1u << (p))
+#define CDBM_POS_SHIFT 48
+#define CDBM_POS(phase, id) \
+    (((PagedResultsCookie)(phase) << CDBM_POS_SHIFT) | \
+     ((PagedResultsCookie)(id) & (((PagedResultsCookie)1 << CDBM_POS_SHIFT) - 1)))
+#define CDBM_POS_PHASE(pos) ((unsigned)((pos) >> CDBM_POS_SHIFT))
+#define CDBM_POS_ID(pos) ((int64_t)((pos) & (((PagedResultsCookie)1 << CDBM_POS_SHIFT) - 1)))
+
+/* Rows fetched per core call while sending. */
+#define CDBM_BATCH 64
+
+enum { CDBM_CONTINUE = 0, CDBM_STOP = 1 };
+
+typedef struct cdbm_search {
+    Operation *op;
+    SlapReply *rs;
+    cdbm_info *info;
+    cdb *db;
+    time_t stoptime;
+    int paged;
+    PagedResultsCookie resume;  /* 0: from the start */
+    PagedResultsCookie last;    /* position of the last matching entry */
+    unsigned phases;
+    const cdb_query *user_query;
+    const cdb_query *group_query;
+} cdbm_search;
+
+static void cdbm_send_paged_response(Operation *op, SlapReply *rs, PagedResultsCookie *last)
+{
+    LDAPControl *ctrls[2];
+    BerElementBuffer berbuf;
+    BerElement *ber = (BerElement *)&berbuf;
+    PagedResultsCookie respcookie;
+    struct berval cookie;
+
+    ctrls[1] = NULL;
+    ber_init2(ber, NULL, LBER_USE_DER);
+    if (last != NULL) {
+        respcookie = *last;
+        cookie.bv_len = sizeof(respcookie);
+        cookie.bv_val = (char *)&respcookie;
+    } else {
+        respcookie = 0;
+        BER_BVSTR(&cookie, "");
+    }
+    op->o_conn->c_pagedresults_state.ps_cookie = respcookie;
+    op->o_conn->c_pagedresults_state.ps_count =
+        ((PagedResultsState *)op->o_pagedresults_state)->ps_count + rs->sr_nentries;
+
+    /* No estimate of the total: size 0. */
+    ber_printf(ber, "{iO}", 0, &cookie);
+    ctrls[0] = op->o_tmpalloc(sizeof(LDAPControl), op->o_tmpmemctx);
+    if (ber_flatten2(ber, &ctrls[0]->ldctl_value, 0) == -1) {
+        op->o_tmpfree(ctrls[0], op->o_tmpmemctx);
+        rs->sr_err = LDAP_OTHER;
+        rs->sr_text = "cannot encode the paged results control";
+        send_ldap_result(op, rs);
+        goto done;
+    }
+    ctrls[0]->ldctl_oid = LDAP_CONTROL_PAGEDRESULTS;
+    ctrls[0]->ldctl_iscritical = 0;
+    slap_add_ctrls(op, rs, ctrls);
+    rs->sr_err = LDAP_SUCCESS;
+    send_ldap_result(op, rs);
+done:
+    (void)ber_free_buf(ber);
+}
+
+/* The cookie must be the one this connection was last given. */
+static int cdbm_parse_paged_cookie(Operation *op, SlapReply *rs, PagedResultsCookie *resume)
+{
+    PagedResultsState *ps = op->o_pagedresults_state;
+    PagedResultsCookie req;
+
+    *resume = 0;
+    if (ps->ps_cookieval.bv_len == 0) {
+        op->o_conn->c_pagedresults_state.ps_cookie = 0;
+        return LDAP_SUCCESS;
+    }
+    if (ps->ps_cookieval.bv_len != sizeof(req)) {
+        rs->sr_text = "paged results cookie is invalid";
+        return LDAP_PROTOCOL_ERROR;
+    }
+    memcpy(&req, ps->ps_cookieval.bv_val, sizeof(req));
+    if (req > ps->ps_cookie) {
+        rs->sr_text = "paged results cookie is invalid";
+        return LDAP_PROTOCOL_ERROR;
+    }
+    if (req < ps->ps_cookie) {
+        rs->sr_text = "paged results cookie is invalid or old";
+        return LDAP_UNWILLING_TO_PERFORM;
+    }
+    *resume = req;
+    return LDAP_SUCCESS;
+}
+
+/* Test one built entry and send it when it matches.  Takes e. */
+static int cdbm_consider(cdbm_search *s, Entry *e, PagedResultsCookie pos)
+{
+    Operation *op = s->op;
+    SlapReply *rs = s->rs;
+    int rc;
+
+    if (op->o_abandon) {
+        entry_free(e);
+        rs->sr_err = SLAPD_ABANDON;
+        send_ldap_result(op, rs);
+        return CDBM_STOP;
+    }
+    if (slapd_shutdown) {
+        entry_free(e);
+        rs->sr_err = LDAP_UNAVAILABLE;
+        send_ldap_disconnect(op, rs);
+        return CDBM_STOP;
+    }
+    if (op->ors_tlimit != SLAP_NO_LIMIT && slap_get_time() > s->stoptime) {
+        entry_free(e);
+        rs->sr_err = LDAP_TIMELIMIT_EXCEEDED;
+        rs->sr_ref = rs->sr_v2ref;
+        send_ldap_result(op, rs);
+        rs->sr_err = LDAP_SUCCESS;
+        return CDBM_STOP;
+    }
+
+    if (test_filter(op, e, op->ors_filter) != LDAP_COMPARE_TRUE) {
+        entry_free(e);
+        return CDBM_CONTINUE;
+    }
+
+    if (s->paged) {
+        PagedResultsState *ps = op->o_pagedresults_state;
+
+        /* A further match: the page is full and there is more. */
+        if (rs->sr_nentries >= ps->ps_size) {
+            entry_free(e);
+            cdbm_send_paged_response(op, rs, &s->last);
+            return CDBM_STOP;
+        }
+        s->last = pos;
+    }
+
+    rs->sr_attrs = op->ors_attrs;
+    rs->sr_operational_attrs = NULL;
+    rs->sr_ctrls = NULL;
+    rs->sr_entry = e;
+    /* Ours to give: slapd frees it once sent (or not). */
+    rs->sr_flags = REP_ENTRY_MODIFIABLE | REP_ENTRY_MUSTBEFREED;
+    rs->sr_err = LDAP_SUCCESS;
+    rc = send_search_entry(op, rs);
+    if (rs->sr_entry != NULL && (rs->sr_flags & REP_ENTRY_MUSTBEFREED)) {
+        entry_free(rs->sr_entry);
+    }
+    rs->sr_entry = NULL;
+    rs->sr_flags = 0;
+    rs->sr_attrs = NULL;
+    rs->sr_err = rc;
+
+    switch (rc) {
+    case LDAP_SUCCESS:  /* sent */
+        break;
+    default:            /* not sent (access control, ...) */
+        break;
+    case LDAP_BUSY:
+        send_ldap_result(op, rs);
+        return CDBM_STOP;
+    case LDAP_UNAVAILABLE:
+        rs->sr_err = LDAP_OTHER;  /* the connection is gone */
+        return CDBM_STOP;
+    case LDAP_SIZELIMIT_EXCEEDED:
+        rs->sr_ref = rs->sr_v2ref;
+        send_ldap_result(op, rs);
+        rs->sr_err = LDAP_SUCCESS;
+        return CDBM_STOP;
+    }
+    rs->sr_err = LDAP_SUCCESS;
+    return CDBM_CONTINUE;
+}
+
+static int cdbm_core_error(cdbm_search *s, int status)
+{
+    SlapReply *rs = s->rs;
+
+    Debug(LDAP_DEBUG_ANY, "back-clusterdb: search: %s\n", cdb_errmsg(s->db));
+    rs->sr_err = cdbm_ldap_result(status, &rs->sr_text);
+    send_ldap_result(s->op, rs);
+    return CDBM_STOP;
+}
+
+/* slapd's "unchecked" size limit on the number of candidates. */
+static int cdbm_over_unchecked_limit(Operation *op, size_t candidates)
+{
+    return op->ors_limit != NULL && op->ors_limit->lms_s_unchecked != -1 &&
+           candidates > (size_t)op->ors_limit->lms_s_unchecked;
+}
+
+static int cdbm_admin_limit(cdbm_search *s)
+{
+    s->rs->sr_err = LDAP_ADMINLIMIT_EXCEEDED;
+    send_ldap_result(s->op, s->rs);
+    s->rs->sr_err = LDAP_SUCCESS;
+    return CDBM_STOP;
+}
+
+static int cdbm_fixed_phase(cdbm_search *s, unsigned phase)
+{
+    Entry *e;
+
+    if (!(s->phases & CDBM_PHASE_BIT(phase)))
+        return CDBM_CONTINUE;
+    if (s->resume != 0 && CDBM_POS_PHASE(s->resume) >= phase)
+        return CDBM_CONTINUE;  /* sent in an earlier page */
+    e = phase == CDBM_PH_SUFFIX   ? cdbm_entry_suffix(s->op, s->info)
+      : phase == CDBM_PH_PEOPLE   ? cdbm_entry_people(s->op, s->info)
+                                  : cdbm_entry_groups(s->op, s->info);
+    if (e == NULL)
+        return CDBM_CONTINUE;
+    return cdbm_consider(s, e, CDBM_POS(phase, 0));
+}
+
+static int cdbm_users_phase(cdbm_search *s)
+{
+    int64_t *ids = NULL, after = INT64_MIN;
+    size_t n = 0, i;
+    int rc, stop = CDBM_CONTINUE;
+
+    if (!(s->phases & CDBM_PHASE_BIT(CDBM_PH_USERS)) || s->user_query->op == CDB_Q_FALSE)
+        return CDBM_CONTINUE;
+    if (s->resume != 0) {
+        if (CDBM_POS_PHASE(s->resume) > CDBM_PH_USERS)
+            return CDBM_CONTINUE;
+        if (CDBM_POS_PHASE(s->resume) == CDBM_PH_USERS)
+            after = CDBM_POS_ID(s->resume);
+    }
+    rc = cdb_user_find(s->db, s->user_query, after, 0, &ids, &n);
+    if (rc != CDB_OK)
+        return cdbm_core_error(s, rc);
+    if (cdbm_over_unchecked_limit(s->op, n)) {
+        cdb_free(ids);
+        return cdbm_admin_limit(s);
+    }
+    for (i = 0; i < n && stop == CDBM_CONTINUE; i += CDBM_BATCH) {
+        size_t want = n - i < CDBM_BATCH ? n - i : CDBM_BATCH, got = 0, j;
+        cdb_user **users = NULL;
+
+        rc = cdb_user_get_many(s->db, ids + i, want, &users, &got);
+        if (rc != CDB_OK) {
+            stop = cdbm_core_error(s, rc);
+            break;
+        }
+        for (j = 0; j < got && stop == CDBM_CONTINUE; j++) {
+            Entry *e = cdbm_entry_user(s->op, s->info, users[j]);
+            if (e != NULL)
+                stop = cdbm_consider(s, e, CDBM_POS(CDBM_PH_USERS, users[j]->uid_number));
+        }
+        cdb_user_array_free(users, got);
+    }
+    cdb_free(ids);
+    return stop;
+}
+
+static int cdbm_groups_phase(cdbm_search *s)
+{
+    int64_t *ids = NULL, after = INT64_MIN;
+    size_t n = 0, i;
+    int rc, stop = CDBM_CONTINUE;
+
+    if (!(s->phases & CDBM_PHASE_BIT(CDBM_PH_GROUPS)) || s->group_query->op == CDB_Q_FALSE)
+        return CDBM_CONTINUE;
+    if (s->resume != 0 && CDBM_POS_PHASE(s->resume) == CDBM_PH_GROUPS)
+        after = CDBM_POS_ID(s->resume);
+    rc = cdb_group_find(s->db, s->group_query, after, 0, &ids, &n);
+    if (rc != CDB_OK)
+        return cdbm_core_error(s, rc);
+    if (cdbm_over_unchecked_limit(s->op, n)) {
+        cdb_free(ids);
+        return cdbm_admin_limit(s);
+    }
+    for (i = 0; i < n && stop == CDBM_CONTINUE; i += CDBM_BATCH) {
+        size_t want = n - i < CDBM_BATCH ? n - i : CDBM_BATCH, got = 0, j;
+        cdb_group **groups = NULL;
+
+        rc = cdb_group_get_many(s->db, ids + i, want, &groups, &got);
+        if (rc != CDB_OK) {
+            stop = cdbm_core_error(s, rc);
+            break;
+        }
+        for (j = 0; j < got && stop == CDBM_CONTINUE; j++) {
+            Entry *e = cdbm_entry_group(s->op, s->info, groups[j]);
+            if (e != NULL)
+                stop = cdbm_consider(s, e, CDBM_POS(CDBM_PH_GROUPS, groups[j]->gid_number));
+        }
+        cdb_group_array_free(groups, got);
+    }
+    cdb_free(ids);
+    return stop;
+}
+
+/* Which phases a scope from a base covers. */
+static unsigned cdbm_phases_for(cdbm_dn_kind kind, int scope)
+{
+    unsigned S = CDBM_PHASE_BIT(CDBM_PH_SUFFIX), P = CDBM_PHASE_BIT(CDBM_PH_PEOPLE),
+             U = CDBM_PHASE_BIT(CDBM_PH_USERS), GO = CDBM_PHASE_BIT(CDBM_PH_GROUPS_OU),
+             G = CDBM_PHASE_BIT(CDBM_PH_GROUPS);
+
+    switch (kind) {
+    case CDBM_DN_SUFFIX:
+        switch (scope) {
+        case LDAP_SCOPE_BASE:
+            return S;
+        case LDAP_SCOPE_ONELEVEL:
+            return P | GO;
+        case LDAP_SCOPE_SUBORDINATE:
+            return P | U | GO | G;
+        default:
+            return S | P | U | GO | G;
+        }
+    case CDBM_DN_PEOPLE:
+        switch (scope) {
+        case LDAP_SCOPE_BASE:
+            return P;
+        case LDAP_SCOPE_ONELEVEL:
+        case LDAP_SCOPE_SUBORDINATE:
+            return U;
+        default:
+            return P | U;
+        }
+    case CDBM_DN_GROUPS:
+        switch (scope) {
+        case LDAP_SCOPE_BASE:
+            return GO;
+        case LDAP_SCOPE_ONELEVEL:
+        case LDAP_SCOPE_SUBORDINATE:
+            return G;
+        default:
+            return GO | G;
+        }
+    case CDBM_DN_USER:
+        return scope == LDAP_SCOPE_BASE || scope == LDAP_SCOPE_SUBTREE ? U : 0;
+    case CDBM_DN_GROUP:
+        return scope == LDAP_SCOPE_BASE || scope == LDAP_SCOPE_SUBTREE ? G : 0;
+    default:
+        return 0;
+    }
+}
+
+int cdbm_back_search(Operation *op, SlapReply *rs)
+{
+    cdbm_info *info = op->o_bd->be_private;
+    cdbm_query_arena arena;
+    cdbm_search s;
+    struct berval name;
+    cdbm_dn_kind kind, matched_kind;
+    Entry *base = NULL, *matched = NULL;
+    slap_mask_t mask;
+    int temporary = 0;
+    int rc;
+
+    memset(&s, 0, sizeof(s));
+    memset(&arena, 0, sizeof(arena));
+    s.op = op;
+    s.rs = rs;
+    s.info = info;
+
+    s.db = cdbm_handle_get(op, info, &temporary);
+    if (s.db == NULL) {
+        send_ldap_error(op, rs, LDAP_UNAVAILABLE, "database unavailable");
+        return rs->sr_err;
+    }
+
+    /* The base entry (and, when missing, the closest entry above it). */
+    base = cdbm_entry_by_ndn(op, info, s.db, &op->o_req_ndn, &rc, &matched);
+    if (base == NULL) {
+        rs->sr_err = rc;
+        if (rc == LDAP_NO_SUCH_OBJECT) {
+            /* matchedDN only where the ACLs let the client know it exists. */
+            if (matched != NULL &&
+                access_allowed(op, matched, slap_schema.si_ad_entry, NULL, ACL_DISCLOSE, NULL))
+                rs->sr_matched = matched->e_name.bv_val;
+        } else {
+            rs->sr_text = "database error";
+        }
+        send_ldap_result(op, rs);
+        rs->sr_matched = NULL;
+        goto done;
+    }
+
+    /* Search access is required on the base entry (as back-mdb). */
+    if (!access_allowed_mask(op, base, slap_schema.si_ad_entry, NULL, ACL_SEARCH, NULL, &mask)) {
+        rs->sr_err = ACL_GRANT(mask, ACL_DISCLOSE) ? LDAP_INSUFFICIENT_ACCESS : LDAP_NO_SUCH_OBJECT;
+        send_ldap_result(op, rs);
+        goto done;
+    }
+    if (get_assert(op) && test_filter(op, base, get_assertion(op)) != LDAP_COMPARE_TRUE) {
+        rs->sr_err = LDAP_ASSERTION_FAILED;
+        send_ldap_result(op, rs);
+        goto done;
+    }
+
+    kind = cdbm_dn_classify(op, info, &op->o_req_ndn, &name, &matched_kind);
+    if (!BER_BVISNULL(&name))
+        op->o_tmpfree(name.bv_val, op->o_tmpmemctx);
+    s.phases = cdbm_phases_for(kind, op->ors_scope);
+    s.stoptime = op->o_time + op->ors_tlimit;
+
+    cdbm_query_arena_init(&arena, op->ors_filter);
+    s.user_query = cdbm_filter_to_query(&arena, op->ors_filter, CDBM_TABLE_USERS);
+    s.group_query = cdbm_filter_to_query(&arena, op->ors_filter, CDBM_TABLE_GROUPS);
+    if (s.user_query == NULL || s.group_query == NULL) {
+        send_ldap_error(op, rs, LDAP_OTHER, "internal error (query translation)");
+        goto done;
+    }
+
+    if (kind == CDBM_DN_USER || kind == CDBM_DN_GROUP) {
+        /* The base is the only entry in scope: test it directly. */
+        if (s.phases != 0) {
+            Entry *e = base;
+            base = NULL;
+            if (get_pagedresults(op) > SLAP_CONTROL_IGNORED) {
+                rs->sr_err = cdbm_parse_paged_cookie(op, rs, &s.resume);
+                if (rs->sr_err != LDAP_SUCCESS) {
+                    entry_free(e);
+                    send_ldap_result(op, rs);
+                    goto done;
+                }
+                s.paged = 1;
+                if (s.resume != 0) {
+                    entry_free(e);
+                    e = NULL;
+                }
+            }
+            if (e != NULL && cdbm_consider(&s, e, CDBM_POS(CDBM_PH_USERS, 1)) == CDBM_STOP)
+                goto done;
+        }
+        goto finish;
+    }
+
+    if (get_pagedresults(op) > SLAP_CONTROL_IGNORED) {
+        PagedResultsState *ps = op->o_pagedresults_state;
+
+        rs->sr_err = cdbm_parse_paged_cookie(op, rs, &s.resume);
+        if (rs->sr_err != LDAP_SUCCESS) {
+            send_ldap_result(op, rs);
+            goto done;
+        }
+        if (s.resume != 0 && ps->ps_size == 0) {
+            rs->sr_err = LDAP_SUCCESS;
+            rs->sr_text = "search abandoned by pagedResult size=0";
+            send_ldap_result(op, rs);
+            goto done;
+        }
+        s.paged = 1;
+    }
+
+    if (cdbm_fixed_phase(&s, CDBM_PH_SUFFIX) == CDBM_STOP ||
+        cdbm_fixed_phase(&s, CDBM_PH_PEOPLE) == CDBM_STOP || cdbm_users_phase(&s) == CDBM_STOP ||
+        cdbm_fixed_phase(&s, CDBM_PH_GROUPS_OU) == CDBM_STOP || cdbm_groups_phase(&s) == CDBM_STOP)
+        goto done;
+
+finish:
+    rs->sr_ctrls = NULL;
+    rs->sr_ref = rs->sr_v2ref;
+    rs->sr_err = rs->sr_v2ref == NULL ? LDAP_SUCCESS : LDAP_REFERRAL;
+    rs->sr_rspoid = NULL;
+    if (s.paged)
+        cdbm_send_paged_response(op, rs, NULL);
+    else
+        send_ldap_result(op, rs);
+    rs->sr_err = LDAP_SUCCESS;
+
+done:
+    if (rs->sr_v2ref) {
+        ber_bvarray_free(rs->sr_v2ref);
+        rs->sr_v2ref = NULL;
+    }
+    rs->sr_ref = NULL;
+    cdbm_query_arena_free(&arena);
+    if (base != NULL)
+        entry_free(base);
+    if (matched != NULL)
+        entry_free(matched);
+    cdbm_handle_put(s.db, temporary);
+    return rs->sr_err;
+}
