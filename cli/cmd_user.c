@@ -37,7 +37,7 @@ static json_t *user_json(const cdb_user *u)
                      "mail", cli_jstr(u->mail),
                      "status", cdb_user_status_name(u->status),
                      "gidNumber", (json_int_t)CDB_PRIMARY_GID,
-                     "password", u->user_password ? json_string("(set)") : json_null(),
+                     "userPassword", u->user_password ? json_string("(set)") : json_null(),
                      "sshPublicKeys", keys,
                      "groups", groups,
                      "createdAt", cli_jstr(u->created_at),
@@ -112,9 +112,9 @@ static int user_add(struct cli *cli, int argc, char **argv)
     if (key_file && (rc = cli_read_text_file("sshPublicKey", key_file, &keys)))
         goto done;
     in.ssh_public_key = keys;
-    if (pw_stdin && (rc = cli_read_secret_stdin("password", password)))
+    if (pw_stdin && (rc = cli_read_secret_stdin("userPassword", password)))
         goto done;
-    if (pw_prompt && (rc = cli_prompt_new_secret("password", "password", password)))
+    if (pw_prompt && (rc = cli_prompt_new_secret("userPassword", "password", password)))
         goto done;
     if (pw_stdin || pw_prompt)
         in.password = password;
@@ -299,9 +299,9 @@ static int user_passwd(struct cli *cli, int argc, char **argv)
     if ((rc = cli_open(cli, 0)) || (rc = cli_find_user(cli, args[0], &u)))
         goto done;
     if (pw_stdin)
-        rc = cli_read_secret_stdin("password", password);
+        rc = cli_read_secret_stdin("userPassword", password);
     else
-        rc = cli_prompt_new_secret("password", "password", password);
+        rc = cli_prompt_new_secret("userPassword", "password", password);
     if (rc)
         goto done;
     cdb_user_input in = {.password = password, .status = -1};

@@ -59,10 +59,11 @@ int cli_fail(struct cli *cli, int status)
     const char *msg = cli->db ? cdb_errmsg(cli->db) : NULL;
     if (!msg || !msg[0])
         msg = cdb_strerror(status);
-    /* Do not repeat the field when the message already starts with it. */
+    /* Do not repeat the field when the message starts with it
+     * ("mail must be ..." -> "clusterdb: mail: must be ..."). */
     if (field && field[0]) {
         size_t n = strlen(field);
-        if (!strncmp(msg, field, n) && msg[n] == ':') {
+        if (!strncmp(msg, field, n) && (msg[n] == ':' || msg[n] == ' ') && msg[n + 1]) {
             msg += n + 1;
             while (*msg == ' ')
                 msg++;

@@ -278,7 +278,10 @@ static void print_lines(const char *key, const char *text, size_t width)
     do {
         size_t n = strcspn(line, "\n");
         const char *k = first ? key : "";
-        printf("%s%*s  %.*s\n", k, (int)(width - display_width(k)), "", (int)n, line);
+        if (n == 0)
+            printf("%s\n", k);  /* no trailing blanks after an empty value */
+        else
+            printf("%s%*s  %.*s\n", k, (int)(width - display_width(k)), "", (int)n, line);
         line += n;
         first = 0;
     } while (*line++ == '\n' && *line);

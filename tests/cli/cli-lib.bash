@@ -1,0 +1,72 @@
+# Helpers for the CLI tests (sourced; not a test itself: run-all.sh runs *.sh).
+# Every command runs against a real database file in a scratch directory.
+. "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+
+scratch TESTDIR
+DB=$TESTDIR/clusterdb.sqlite
+_errfile=$TESTDIR/.stderr
+
+# run ARGS...: run the CLI on $DB; sets OUT, ERR and RC.  Reads the caller's stdin.
+run() {
+    OUT=$("$CLI" --db "$DB" "$@" 2>"$_errfile")
+    RC=$?
+    ERR=$(cat "$_errfile")
+}
+
+# new_db: a fresh, initialised database in $DB.
+new_db() {
+    rm -f "$DB" "$DB-wal" "$DB-shm"
+    "$CLI" --db "$DB" init >/dev/null
+}
+
+# Row counts of every table, one "Table=N" per table: a failed command must
+# leave this unchanged.
+table_counts() {
+    local q
+    q=$(sqlite3 "$DB" "SELECT group_concat('SELECT ''' || name || '='' || count(*) FROM \"' || name || '\"', ' UNION ALL ') FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+    sqlite3 "$DB" "$q" | tr '\n' ' '
+}
+
+integrity() { sqlite3 "$DB" 'PRAGMA integrity_check'; }
+
+# expect_ok DESC ARGS...: the command succeeds.
+expect_ok() {
+    local desc=$1; shift
+    run "$@"
+    if [ "$RC" -eq 0 ]; then ok "$desc"; else not_ok "$desc"; diag "clusterdb $* -> exit $RC" "$ERR"; fi
+}
+
+# expect_fail DESC CODE FIELD ARGS...: the command exits CODE, its message is
+# "clusterdb: FIELD: ..." (FIELD is an extended regex; empty: any message),
+# no table's row count changed and the database is intact.
+expect_fail() {
+    local desc=$1 code=$2 field=$3; shift 3
+    local before after problems=()
+    before=$(table_counts)
+    run "$@"
+    after=$(table_counts)
+    [ "$RC" -eq "$code" ] || problems+=("exit $RC, expected $code")
+    if [ -n "$field" ]; then
+        [[ "$ERR" =~ ^clusterdb:\ ($field): ]] || problems+=("message does not name $field")
+    else
+        [[ "$ERR" =~ ^clusterdb:\  ]] || problems+=("no clusterdb: message")
+    fi
+    [ "$before" == "$after" ] || problems+=("row counts changed: $before -> $after")
+    [ "$(integrity)" == ok ] || problems+=("integrity_check failed")
+    if [ ${#problems[@]} -eq 0 ]; then ok "$desc"; else
+        not_ok "$desc"; diag "clusterdb $*" "${problems[@]}" "stderr: $ERR"; fi
+}
+
+# json_ok DESC: $OUT parses as JSON.
+json_ok() {
+    local e
+    if e=$(printf '%s' "$OUT" | python3 -c 'import json,sys; json.load(sys.stdin)' 2>&1); then
+        ok "$1"; else not_ok "$1"; diag "$e" "$OUT"; fi
+}
+
+# json_get EXPR: evaluate a Python expression on the parsed $OUT (as `d`).
+json_get() {
+    printf '%s' "$OUT" | python3 -c "import json,sys; d=json.load(sys.stdin); v=$1; print(v if not isinstance(v,(dict,list)) else json.dumps(v))"
+}
+
+sql() { sqlite3 "$DB" "$@"; }
