@@ -1,0 +1,632 @@
+/* Users, groups, memberships and logins against a real migrated database. */
+#include "directory_fixture.h"
+
+#include <clusterdb/passwd.h>
+
+#define KEY_ED25519                                                                   \
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMEIBFtsrSm1eSZa6PEl7/0BMEeyuJbfg+YniQhCs6em"
+#define KEY_SK_ED25519                                                                \
+    "sk-ssh-ed25519@openssh.com AAAAGnNrLXNzaC1lZDI1NTE5QG9wZW5zc2guY29tAAAAIAABAgMEBQY" \
+    "HCAkKCwwNDg8QERITFBUWFxgZGhscHR4fAAAABHNzaDo="
+
+static void test_first_user_and_status_defaults(void **state)
+{
+    struct fixture *f = *state;
+    cdb_user *u = NULL;
+    cdb_user_input in;
+    int64_t uid;
+    int admin = -1;
+
+    uid = add_user(f->db, "alice", 0);
+    assert_int_equal(uid, CDB_FIRST_UID);
+    assert_int_equal(cdb_user_get(f->db, uid, &u), CDB_OK);
+    assert_int_equal(u->status, CDB_USER_ACTIVE);
+    assert_int_equal(u->n_groups, 1);
+    assert_int_equal(u->groups[0].gid_number, CDB_GID_SYSADMINS);
+    assert_string_equal(u->groups[0].cn, "sysadmins");
+    /* inetOrgPerson needs cn and sn: both default to the username. */
+    assert_string_equal(u->cn, "alice");
+    assert_string_equal(u->sn, "alice");
+    assert_null(u->given_name);
+    assert_null(u->mail);
+    assert_null(u->user_password);
+    assert_non_null(u->created_at);
+    assert_int_equal(strlen(u->created_at), 24);
+    cdb_user_free(u);
+    assert_int_equal(cdb_user_is_administrator(f->db, uid, &admin), CDB_OK);
+    assert_int_equal(admin, 1);
+
+    /* Later users: pending by default, active when an admin creates them. */
+    uid = add_user(f->db, "bob", 0);
+    assert_int_equal(uid, CDB_FIRST_UID + 1);
+    assert_int_equal(cdb_user_get(f->db, uid, &u), CDB_OK);
+    assert_int_equal(u->status, CDB_USER_PENDING);
+    assert_int_equal(u->n_groups, 0);
+    cdb_user_free(u);
+    assert_int_equal(cdb_user_is_administrator(f->db, uid, &admin), CDB_OK);
+    assert_int_equal(admin, 0);
+
+    uid = add_user(f->db, "carol", 1);
+    assert_int_equal(cdb_user_get(f->db, uid, &u), CDB_OK);
+    assert_int_equal(u->status, CDB_USER_ACTIVE);
+    assert_int_equal(u->n_groups, 0);
+    cdb_user_free(u);
+
+    in = user_input("dave");
+    in.status = CDB_USER_SUSPENDED;
+    assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_OK);
+    assert_int_equal(cdb_user_get(f->db, uid, &u), CDB_OK);
+    assert_int_equal(u->status, CDB_USER_SUSPENDED);
+    cdb_user_free(u);
+    assert_int_equal(cdb_user_is_administrator(f->db, 999999, &admin), CDB_ERR_NOTFOUND);
+    assert_integrity(f->db);
+}
+
+static void test_create_get_update_delete(void **state)
+{
+    struct fixture *f = *state;
+    cdb_user_input in = user_input("erin");
+    cdb_user *u = NULL;
+    int64_t uid = 0, count = 0;
+    char *created = NULL;
+
+    add_user(f->db, "root_admin", 0); /* the first user, out of the way */
+    in.given_name = "Erin";
+    in.sn = "Ülker";
+    in.mail = "Erin@Example.com";
+    in.ssh_public_key = KEY_ED25519 " erin@laptop\r\n\n  \n" KEY_SK_ED25519 "\n";
+    in.password = "pw-erin";
+    assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_OK);
+    assert_int_equal(cdb_user_get_by_name(f->db, "erin", &u), CDB_OK);
+    assert_int_equal(u->uid_number, uid);
+    assert_string_equal(u->cn, "Erin Ülker");
+    assert_string_equal(u->sn, "Ülker");
+    assert_string_equal(u->given_name, "Erin");
+    assert_string_equal(u->mail, "Erin@Example.com");
+    /* Keys normalised: one per line, no CR, no blank lines, no final newline. */
+    assert_string_equal(u->ssh_public_key, KEY_ED25519 " erin@laptop\n" KEY_SK_ED25519);
+    assert_non_null(u->user_password);
+    assert_true(strncmp(u->user_password, "$argon2id$", 10) == 0);
+    assert_int_equal(cdb_password_verify(u->user_password, "pw-erin", 7), CDB_OK);
+    created = strdup(u->created_at);
+    cdb_user_free(u);
+    /* get_by_name is exact. */
+    assert_int_equal(cdb_user_get_by_name(f->db, "Erin", &u), CDB_ERR_NOTFOUND);
+    assert_int_equal(cdb_user_get_by_name(f->db, "eri", &u), CDB_ERR_NOTFOUND);
+
+    /* Update: rename, clear mail, reset cn to its default, new keys. */
+    next_millisecond();
+    in = user_input("erin2");
+    in.mail = NULL;
+    in.cn = NULL;
+    in.ssh_public_key = "";
+    assert_int_equal(cdb_user_update(f->db, uid,
+                                     CDB_UF_USERNAME | CDB_UF_MAIL | CDB_UF_CN |
+                                         CDB_UF_SSH_PUBLIC_KEY,
+                                     &in),
+                     CDB_OK);
+    assert_int_equal(cdb_user_get(f->db, uid, &u), CDB_OK);
+    assert_string_equal(u->username, "erin2");
+    assert_null(u->mail);
+    assert_null(u->ssh_public_key);
+    assert_string_equal(u->cn, "Erin Ülker");
+    assert_string_equal(u->sn, "Ülker");
+    assert_string_equal(u->created_at, created);
+    assert_true(strcmp(u->updated_at, created) > 0);
+    assert_non_null(u->user_password); /* untouched */
+    cdb_user_free(u);
+
+    in = user_input(NULL);
+    in.cn = "Dr. Erin";
+    in.given_name = NULL;
+    in.status = CDB_USER_SUSPENDED;
+    assert_int_equal(cdb_user_update(f->db, uid, CDB_UF_CN | CDB_UF_GIVEN_NAME | CDB_UF_STATUS |
+                                                     CDB_UF_PASSWORD,
+                                     &in),
+                     CDB_OK);
+    assert_int_equal(cdb_user_get(f->db, uid, &u), CDB_OK);
+    assert_string_equal(u->cn, "Dr. Erin");
+    assert_null(u->given_name);
+    assert_int_equal(u->status, CDB_USER_SUSPENDED);
+    assert_null(u->user_password); /* PASSWORD with NULL clears it */
+    cdb_user_free(u);
+
+    assert_int_equal(cdb_user_count(f->db, &count), CDB_OK);
+    assert_int_equal(count, 2);
+    assert_int_equal(cdb_user_delete(f->db, uid), CDB_OK);
+    assert_int_equal(cdb_user_get(f->db, uid, &u), CDB_ERR_NOTFOUND);
+    assert_string_equal(cdb_errfield(f->db), "uidNumber");
+    assert_int_equal(cdb_user_delete(f->db, uid), CDB_ERR_NOTFOUND);
+    assert_int_equal(cdb_user_update(f->db, uid, CDB_UF_CN, &in), CDB_ERR_NOTFOUND);
+    assert_int_equal(cdb_user_count(f->db, &count), CDB_OK);
+    assert_int_equal(count, 1);
+    /* max + 1: with the highest user gone, its number is the next one. */
+    assert_int_equal(add_user(f->db, "frank", 0), uid);
+    free(created);
+    assert_integrity(f->db);
+}
+
+/* Every validation failure: INVALID, the field named, nothing written. */
+static void test_validation_failures(void **state)
+{
+    struct fixture *f = *state;
+    struct counts before;
+    cdb_user_input in;
+    char *big;
+    int64_t uid = 0, victim;
+    size_t i;
+    struct {
+        const char *username, *cn, *sn, *given_name, *mail, *keys, *hash;
+        int status;
+        const char *field;
+    } cases[] = {
+        {"", NULL, NULL, NULL, NULL, NULL, NULL, -1, "username"},
+        {NULL, NULL, NULL, NULL, NULL, NULL, NULL, -1, "username"},
+        {"Alice", NULL, NULL, NULL, NULL, NULL, NULL, -1, "username"},
+        {"al ice", NULL, NULL, NULL, NULL, NULL, NULL, -1, "username"},
+        {"al\xc3\xa9", NULL, NULL, NULL, NULL, NULL, NULL, -1, "username"},
+        {"x", "bad\ncn", NULL, NULL, NULL, NULL, NULL, -1, "cn"},
+        {"x", NULL, "\xc0\xaf", NULL, NULL, NULL, NULL, -1, "sn"},
+        {"x", NULL, NULL, "tab\t", NULL, NULL, NULL, -1, "givenName"},
+        {"x", NULL, NULL, NULL, "not-an-address", NULL, NULL, -1, "mail"},
+        {"x", NULL, NULL, NULL, "a@localhost", NULL, NULL, -1, "mail"},
+        {"x", NULL, NULL, NULL, NULL, "ssh-ed25519 AAAA", NULL, -1, "sshPublicKey"},
+        {"x", NULL, NULL, NULL, NULL, KEY_ED25519 "\ngarbage", NULL, -1, "sshPublicKey"},
+        {"x", NULL, NULL, NULL, NULL, NULL, "{SSHA}abcdef", -1, "userPassword"},
+        {"x", NULL, NULL, NULL, NULL, NULL, "$argon2id$v=19$m=1,t=1,p=1$x$y", -1, "userPassword"},
+        {"x", NULL, NULL, NULL, NULL, NULL, NULL, 3, "status"},
+        {"x", NULL, NULL, NULL, NULL, NULL, NULL, -2, "status"},
+        {"x", NULL, NULL, NULL, NULL, NULL, NULL, 1 << 30, "status"},
+    };
+
+    add_user(f->db, "admin", 0);
+    victim = add_user(f->db, "victim", 1);
+    before = take_counts(f->db);
+    for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        in = user_input(cases[i].username);
+        in.cn = cases[i].cn;
+        in.sn = cases[i].sn;
+        in.given_name = cases[i].given_name;
+        in.mail = cases[i].mail;
+        in.ssh_public_key = cases[i].keys;
+        in.password_hash = cases[i].hash;
+        in.status = cases[i].status;
+        uid = 0;
+        assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_ERR_INVALID);
+        assert_int_equal(uid, 0); /* out-params only on success */
+        assert_non_null(cdb_errfield(f->db));
+        assert_string_equal(cdb_errfield(f->db), cases[i].field);
+        assert_non_null(strstr(cdb_errmsg(f->db), cases[i].field));
+        assert_unchanged(f->db, before);
+        /* The same values fail an update of an existing user as well. */
+        if (cases[i].username != NULL && cases[i].username[0] != 'x') {
+            assert_int_equal(cdb_user_update(f->db, victim, CDB_UF_USERNAME, &in),
+                             CDB_ERR_INVALID);
+            assert_string_equal(cdb_errfield(f->db), "username");
+        }
+    }
+    /* Password and hash together; both update flags together; unknown flags. */
+    in = user_input("x");
+    in.password = "a";
+    in.password_hash = "$argon2i$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA";
+    assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_ERR_INVALID);
+    assert_int_equal(cdb_user_update(f->db, victim, CDB_UF_PASSWORD | CDB_UF_PASSWORD_HASH, &in),
+                     CDB_ERR_INVALID);
+    assert_int_equal(cdb_user_update(f->db, victim, 1u << 20, &in), CDB_ERR_INVALID);
+    in = user_input("x");
+    in.status = 9;
+    assert_int_equal(cdb_user_update(f->db, victim, CDB_UF_STATUS, &in), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(f->db), "status");
+    in = user_input(NULL);
+    assert_int_equal(cdb_user_update(f->db, victim, CDB_UF_USERNAME, &in), CDB_ERR_INVALID);
+
+    /* 1 MiB values. */
+    big = malloc((1u << 20) + 1);
+    assert_non_null(big);
+    memset(big, 'a', 1u << 20);
+    big[1u << 20] = '\0';
+    in = user_input(big);
+    assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(f->db), "username");
+    in = user_input("x");
+    in.cn = big;
+    assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(f->db), "cn");
+    in = user_input("x");
+    in.ssh_public_key = big;
+    assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(f->db), "sshPublicKey");
+    in = user_input("x");
+    in.mail = big;
+    assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(f->db), "mail");
+    free(big);
+    /* Many valid keys adding up to more than 64 KiB. */
+    {
+        size_t line = strlen(KEY_ED25519) + 1, n = 65536 / line + 2, k;
+        char *keys = malloc(n * line + 1);
+        assert_non_null(keys);
+        for (k = 0; k < n; k++) {
+            memcpy(keys + k * line, KEY_ED25519, line - 1);
+            keys[k * line + line - 1] = '\n';
+        }
+        keys[n * line] = '\0';
+        in = user_input("x");
+        in.ssh_public_key = keys;
+        assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_ERR_INVALID);
+        assert_string_equal(cdb_errfield(f->db), "sshPublicKey");
+        free(keys);
+    }
+    assert_unchanged(f->db, before);
+}
+
+static void test_conflicts(void **state)
+{
+    struct fixture *f = *state;
+    cdb_user_input in;
+    struct counts before;
+    int64_t uid = 0, alice, bob, gid = 0;
+
+    alice = add_user(f->db, "alice", 0);
+    in = user_input("bob");
+    in.mail = "bob@example.com";
+    assert_int_equal(cdb_user_create(f->db, &in, 1, &bob), CDB_OK);
+    /* An imported row whose name differs only in case. */
+    sql_exec(f->db, "INSERT INTO Users (uidNumber, username, sn, cn, status)"
+                    " VALUES (3000, 'Carol', 'Carol', 'Carol', 'active')");
+    before = take_counts(f->db);
+
+    in = user_input("alice");
+    assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_ERR_CONFLICT);
+    assert_string_equal(cdb_errfield(f->db), "Users.username");
+    in = user_input("carol");
+    assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_ERR_CONFLICT);
+    assert_string_equal(cdb_errfield(f->db), "Users.username");
+    in = user_input("zed");
+    in.mail = "BOB@Example.COM";
+    assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_ERR_CONFLICT);
+    assert_string_equal(cdb_errfield(f->db), "Users.mail");
+    assert_unchanged(f->db, before);
+    /* A failed create did not use up a uidNumber. */
+    assert_int_equal(add_user(f->db, "zed", 0), 3001);
+    before = take_counts(f->db);
+
+    in = user_input("bob");
+    assert_int_equal(cdb_user_update(f->db, alice, CDB_UF_USERNAME, &in), CDB_ERR_CONFLICT);
+    assert_string_equal(cdb_errfield(f->db), "Users.username");
+    in = user_input(NULL);
+    in.mail = "Bob@example.com";
+    assert_int_equal(cdb_user_update(f->db, alice, CDB_UF_MAIL, &in), CDB_ERR_CONFLICT);
+    assert_string_equal(cdb_errfield(f->db), "Users.mail");
+
+    assert_int_equal(cdb_group_create(f->db, "sysadmins", 0, 0, &gid), CDB_ERR_CONFLICT);
+    assert_string_equal(cdb_errfield(f->db), "Groups.cn");
+    sql_exec(f->db, "INSERT INTO Groups (gidNumber, cn) VALUES (4000, 'Devs')");
+    before = take_counts(f->db);
+    assert_int_equal(cdb_group_create(f->db, "devs", 0, 0, &gid), CDB_ERR_CONFLICT);
+    assert_string_equal(cdb_errfield(f->db), "Groups.cn");
+    assert_int_equal(cdb_group_create(f->db, "other", 4000, 0, &gid), CDB_ERR_CONFLICT);
+    assert_non_null(strstr(cdb_errfield(f->db), "gidNumber"));
+    assert_int_equal(cdb_group_update(f->db, 2000, CDB_GF_CN, "sysadmins", 0), CDB_ERR_CONFLICT);
+    assert_string_equal(cdb_errfield(f->db), "Groups.cn");
+    assert_int_equal(gid, 0);
+    assert_unchanged(f->db, before);
+}
+
+static void test_numbers_and_groups(void **state)
+{
+    struct fixture *f = *state;
+    cdb_group *g = NULL;
+    struct counts before;
+    int64_t gid = 0, count = 0;
+
+    before = take_counts(f->db);
+    assert_int_equal(cdb_group_create(f->db, "neg", -1, 0, &gid), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(f->db), "gidNumber");
+    assert_int_equal(cdb_group_create(f->db, "huge", INT64_C(1) << 40, 0, &gid), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(f->db), "gidNumber");
+    assert_int_equal(cdb_group_create(f->db, "huge", INT64_MAX, 0, &gid), CDB_ERR_INVALID);
+    assert_int_equal(cdb_group_create(f->db, "Bad Name", 0, 0, &gid), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(f->db), "cn");
+    assert_int_equal(cdb_group_create(f->db, NULL, 0, 0, &gid), CDB_ERR_INVALID);
+    assert_int_equal(cdb_group_update(f->db, 2000, CDB_GF_CN, "UPPER", 0), CDB_ERR_INVALID);
+    assert_int_equal(cdb_group_update(f->db, 2000, 1u << 5, "x", 0), CDB_ERR_INVALID);
+    assert_unchanged(f->db, before);
+    assert_int_equal(gid, 0);
+
+    assert_int_equal(cdb_group_get(f->db, -5, &g), CDB_ERR_NOTFOUND);
+    assert_int_equal(cdb_group_get(f->db, INT64_MAX, &g), CDB_ERR_NOTFOUND);
+    assert_int_equal(cdb_group_get(f->db, INT64_MIN, &g), CDB_ERR_NOTFOUND);
+    assert_null(g);
+
+    /* Allocation: max + 1 after the seeded 2000/2001; explicit numbers kept. */
+    assert_int_equal(cdb_group_create(f->db, "devs", 0, 0, &gid), CDB_OK);
+    assert_int_equal(gid, 2002);
+    assert_int_equal(cdb_group_create(f->db, "ops", 5000, 1, &gid), CDB_OK);
+    assert_int_equal(gid, 5000);
+    assert_int_equal(cdb_group_create(f->db, "qa", 0, 7, &gid), CDB_OK);
+    assert_int_equal(gid, 5001);
+    assert_int_equal(cdb_group_get_by_name(f->db, "ops", &g), CDB_OK);
+    assert_int_equal(g->gid_number, 5000);
+    assert_int_equal(g->is_administrator, 1);
+    assert_int_equal(g->n_members, 0);
+    cdb_group_free(g);
+    assert_int_equal(cdb_group_get(f->db, 5001, &g), CDB_OK);
+    assert_int_equal(g->is_administrator, 1); /* any non-zero is true */
+    cdb_group_free(g);
+
+    assert_int_equal(cdb_group_update(f->db, 5001, CDB_GF_CN, "testers", 1), CDB_OK);
+    assert_int_equal(cdb_group_get(f->db, 5001, &g), CDB_OK);
+    assert_string_equal(g->cn, "testers");
+    assert_int_equal(g->is_administrator, 1); /* not named in fields: kept */
+    cdb_group_free(g);
+    assert_int_equal(cdb_group_update(f->db, 5001, CDB_GF_IS_ADMINISTRATOR, NULL, 0), CDB_OK);
+    assert_int_equal(cdb_group_get(f->db, 5001, &g), CDB_OK);
+    assert_string_equal(g->cn, "testers");
+    assert_int_equal(g->is_administrator, 0);
+    cdb_group_free(g);
+    assert_int_equal(cdb_group_update(f->db, 777, CDB_GF_CN, "nobody", 0), CDB_ERR_NOTFOUND);
+
+    assert_int_equal(cdb_group_count(f->db, &count), CDB_OK);
+    assert_int_equal(count, 5);
+    assert_int_equal(cdb_group_delete(f->db, 5001), CDB_OK);
+    assert_int_equal(cdb_group_delete(f->db, 5001), CDB_ERR_NOTFOUND);
+    before = take_counts(f->db);
+    assert_int_equal(cdb_group_delete(f->db, CDB_GID_SYSADMINS), CDB_ERR_CONSTRAINT);
+    assert_int_equal(cdb_group_delete(f->db, CDB_GID_LDAPUSERS), CDB_ERR_CONSTRAINT);
+    assert_unchanged(f->db, before);
+}
+
+static void test_memberships(void **state)
+{
+    struct fixture *f = *state;
+    cdb_user *u = NULL;
+    cdb_group *g = NULL;
+    struct counts before;
+    char *user_stamp = NULL, *group_stamp = NULL;
+    int64_t zoe, adam, devs = 0;
+
+    zoe = add_user(f->db, "zoe", 0); /* first user: in sysadmins */
+    adam = add_user(f->db, "adam", 0);
+    assert_int_equal(cdb_group_create(f->db, "devs", 0, 0, &devs), CDB_OK);
+    assert_int_equal(cdb_group_get(f->db, devs, &g), CDB_OK);
+    group_stamp = strdup(g->updated_at);
+    cdb_group_free(g);
+    assert_int_equal(cdb_user_get(f->db, zoe, &u), CDB_OK);
+    user_stamp = strdup(u->updated_at);
+    cdb_user_free(u);
+
+    next_millisecond();
+    assert_int_equal(cdb_membership_add(f->db, zoe, devs), CDB_OK);
+    assert_int_equal(cdb_membership_add(f->db, adam, devs), CDB_OK);
+    assert_int_equal(cdb_membership_add(f->db, adam, CDB_GID_LDAPUSERS), CDB_OK);
+
+    /* Both entries changed: their modifyTimestamp moves. */
+    assert_int_equal(cdb_user_get(f->db, zoe, &u), CDB_OK);
+    assert_true(strcmp(u->updated_at, user_stamp) > 0);
+    assert_int_equal(u->n_groups, 2);
+    assert_int_equal(u->groups[0].gid_number, CDB_GID_SYSADMINS);
+    assert_int_equal(u->groups[1].gid_number, devs);
+    assert_string_equal(u->groups[1].cn, "devs");
+    free(user_stamp);
+    user_stamp = strdup(u->updated_at);
+    cdb_user_free(u);
+    assert_int_equal(cdb_group_get(f->db, devs, &g), CDB_OK);
+    assert_true(strcmp(g->updated_at, group_stamp) > 0);
+    assert_int_equal(g->n_members, 2);
+    assert_string_equal(g->member_usernames[0], "adam"); /* ascending by name */
+    assert_int_equal(g->member_uids[0], adam);
+    assert_string_equal(g->member_usernames[1], "zoe");
+    assert_int_equal(g->member_uids[1], zoe);
+    free(group_stamp);
+    group_stamp = strdup(g->updated_at);
+    cdb_group_free(g);
+    assert_int_equal(cdb_user_get(f->db, adam, &u), CDB_OK);
+    assert_int_equal(u->n_groups, 2);
+    assert_int_equal(u->groups[0].gid_number, CDB_GID_LDAPUSERS);
+    assert_int_equal(u->groups[1].gid_number, devs);
+    cdb_user_free(u);
+
+    /* Errors: twice, missing rows; nothing written. */
+    before = take_counts(f->db);
+    assert_int_equal(cdb_membership_add(f->db, zoe, devs), CDB_ERR_CONFLICT);
+    assert_int_equal(cdb_membership_add(f->db, 424242, devs), CDB_ERR_CONSTRAINT);
+    assert_int_equal(cdb_membership_add(f->db, zoe, 424242), CDB_ERR_CONSTRAINT);
+    assert_int_equal(cdb_membership_add(f->db, -1, -1), CDB_ERR_CONSTRAINT);
+    assert_int_equal(cdb_membership_remove(f->db, adam, CDB_GID_SYSADMINS), CDB_ERR_NOTFOUND);
+    assert_unchanged(f->db, before);
+
+    next_millisecond();
+    assert_int_equal(cdb_membership_remove(f->db, zoe, devs), CDB_OK);
+    assert_int_equal(cdb_user_get(f->db, zoe, &u), CDB_OK);
+    assert_true(strcmp(u->updated_at, user_stamp) > 0);
+    assert_int_equal(u->n_groups, 1);
+    cdb_user_free(u);
+    assert_int_equal(cdb_group_get(f->db, devs, &g), CDB_OK);
+    assert_true(strcmp(g->updated_at, group_stamp) > 0);
+    assert_int_equal(g->n_members, 1);
+    free(group_stamp);
+    group_stamp = strdup(g->updated_at);
+    cdb_group_free(g);
+
+    /* Deleting a member changes the group; deleting a group changes the user. */
+    next_millisecond();
+    assert_int_equal(cdb_user_delete(f->db, adam), CDB_OK);
+    assert_int_equal(cdb_group_get(f->db, devs, &g), CDB_OK);
+    assert_int_equal(g->n_members, 0);
+    assert_true(strcmp(g->updated_at, group_stamp) > 0);
+    cdb_group_free(g);
+    assert_int_equal(cdb_membership_add(f->db, zoe, devs), CDB_OK);
+    assert_int_equal(cdb_group_delete(f->db, devs), CDB_OK);
+    assert_int_equal(cdb_user_get(f->db, zoe, &u), CDB_OK);
+    assert_int_equal(u->n_groups, 1);
+    assert_int_equal(u->groups[0].gid_number, CDB_GID_SYSADMINS);
+    cdb_user_free(u);
+    free(user_stamp);
+    free(group_stamp);
+    assert_integrity(f->db);
+}
+
+static void test_get_many(void **state)
+{
+    struct fixture *f = *state;
+    cdb_user **users = NULL;
+    cdb_group **groups = NULL;
+    size_t n = 99, i;
+    int64_t a, b, c, *ids;
+    int64_t gids[] = {2001, 7, 2000, 2001};
+
+    a = add_user(f->db, "anna", 0);
+    b = add_user(f->db, "ben", 0);
+    c = add_user(f->db, "cleo", 0);
+    assert_int_equal(cdb_membership_add(f->db, c, CDB_GID_LDAPUSERS), CDB_OK);
+    {
+        int64_t want[] = {c, 99999, a, c, b, -1};
+        assert_int_equal(cdb_user_get_many(f->db, want, 6, &users, &n), CDB_OK);
+        assert_int_equal(n, 3);
+        assert_int_equal(users[0]->uid_number, c);
+        assert_int_equal(users[1]->uid_number, a);
+        assert_int_equal(users[2]->uid_number, b);
+        assert_int_equal(users[0]->n_groups, 1);
+        assert_int_equal(users[1]->n_groups, 1); /* anna, the first user: sysadmins */
+        assert_string_equal(users[1]->groups[0].cn, "sysadmins");
+        assert_int_equal(users[2]->n_groups, 0);
+        cdb_user_array_free(users, n);
+    }
+    /* More ids than one batch holds, most of them missing. */
+    ids = malloc(2500 * sizeof *ids);
+    assert_non_null(ids);
+    for (i = 0; i < 2500; i++)
+        ids[i] = 10000 + (int64_t)i;
+    ids[2499] = a;
+    ids[1200] = b;
+    ids[3] = b;
+    assert_int_equal(cdb_user_get_many(f->db, ids, 2500, &users, &n), CDB_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(users[0]->uid_number, b);
+    assert_int_equal(users[1]->uid_number, a);
+    cdb_user_array_free(users, n);
+    free(ids);
+    assert_int_equal(cdb_user_get_many(f->db, NULL, 0, &users, &n), CDB_OK);
+    assert_int_equal(n, 0);
+    cdb_user_array_free(users, n);
+
+    assert_int_equal(cdb_group_get_many(f->db, gids, 4, &groups, &n), CDB_OK);
+    assert_int_equal(n, 2);
+    assert_int_equal(groups[0]->gid_number, 2001);
+    assert_int_equal(groups[0]->n_members, 1);
+    assert_string_equal(groups[0]->member_usernames[0], "anna");
+    assert_int_equal(groups[1]->gid_number, 2000);
+    assert_int_equal(groups[1]->n_members, 1);
+    assert_string_equal(groups[1]->member_usernames[0], "cleo");
+    cdb_group_array_free(groups, n);
+}
+
+static void test_authenticate(void **state)
+{
+    struct fixture *f = *state;
+    cdb_user_input in;
+    cdb_user *u = NULL;
+    int64_t uid;
+    char *import = NULL;
+    const cdb_argon2_params cheap = {1024, 1, 1};
+
+    in = user_input("root_admin");
+    in.password = "rootpw";
+    assert_int_equal(cdb_user_create(f->db, &in, 0, &uid), CDB_OK); /* active */
+    in = user_input("pending_pat");
+    in.password = "patpw";
+    assert_int_equal(cdb_user_create(f->db, &in, 0, &uid), CDB_OK);
+    in = user_input("sus");
+    in.password = "suspw";
+    in.status = CDB_USER_SUSPENDED;
+    assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_OK);
+    in = user_input("nohash");
+    assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_OK);
+    /* An imported argon2i hash logs in as well. */
+    assert_int_equal(cdb_password_hash("imported", 8, &cheap, &import), CDB_OK);
+    in = user_input("imp");
+    in.password_hash =
+        "$argon2i$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA";
+    assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_OK);
+    in = user_input("imp2");
+    in.password_hash = import;
+    assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_OK);
+    cdb_free(import);
+
+    assert_int_equal(cdb_user_authenticate(f->db, "root_admin", "rootpw", 6, &u), CDB_OK);
+    assert_non_null(u);
+    assert_string_equal(u->username, "root_admin");
+    assert_int_equal(u->n_groups, 1);
+    cdb_user_free(u);
+    /* The length counts, not a terminator. */
+    assert_int_equal(cdb_user_authenticate(f->db, "root_admin", "rootpwXYZ", 6, NULL), CDB_OK);
+    assert_int_equal(cdb_user_authenticate(f->db, "imp", "password", 8, NULL), CDB_OK);
+    assert_int_equal(cdb_user_authenticate(f->db, "imp2", "imported", 8, NULL), CDB_OK);
+    assert_int_equal(cdb_user_authenticate(f->db, "imp2", "imported!", 9, NULL), CDB_ERR_DENIED);
+
+    u = NULL;
+    assert_int_equal(cdb_user_authenticate(f->db, "root_admin", "wrong", 5, &u), CDB_ERR_DENIED);
+    assert_null(u);
+    assert_int_equal(cdb_user_authenticate(f->db, "root_admin", "rootpw", 5, &u), CDB_ERR_DENIED);
+    assert_int_equal(cdb_user_authenticate(f->db, "root_admin", "", 0, &u), CDB_ERR_DENIED);
+    assert_int_equal(cdb_user_authenticate(f->db, "ROOT_ADMIN", "rootpw", 6, &u), CDB_ERR_DENIED);
+    assert_int_equal(cdb_user_authenticate(f->db, "pending_pat", "patpw", 5, &u), CDB_ERR_DENIED);
+    assert_int_equal(cdb_user_authenticate(f->db, "sus", "suspw", 5, &u), CDB_ERR_DENIED);
+    assert_int_equal(cdb_user_authenticate(f->db, "nohash", "", 0, &u), CDB_ERR_DENIED);
+    assert_int_equal(cdb_user_authenticate(f->db, "nobody", "x", 1, &u), CDB_ERR_DENIED);
+    assert_int_equal(cdb_user_authenticate(f->db, "bad name*)(", "x", 1, &u), CDB_ERR_DENIED);
+    assert_int_equal(cdb_user_authenticate(f->db, NULL, "x", 1, &u), CDB_ERR_DENIED);
+    assert_null(u);
+    /* The reason is not told apart. */
+    assert_null(strstr(cdb_errmsg(f->db), "nobody"));
+
+    /* Activating the pending user lets it in; a new password replaces the old. */
+    in = user_input(NULL);
+    in.status = CDB_USER_ACTIVE;
+    in.password = "newpw";
+    assert_int_equal(cdb_user_get_by_name(f->db, "pending_pat", &u), CDB_OK);
+    uid = u->uid_number;
+    cdb_user_free(u);
+    assert_int_equal(cdb_user_update(f->db, uid, CDB_UF_STATUS | CDB_UF_PASSWORD, &in), CDB_OK);
+    assert_int_equal(cdb_user_authenticate(f->db, "pending_pat", "patpw", 5, NULL),
+                     CDB_ERR_DENIED);
+    assert_int_equal(cdb_user_authenticate(f->db, "pending_pat", "newpw", 5, NULL), CDB_OK);
+}
+
+static void test_status_names(void **state)
+{
+    cdb_user_status s;
+
+    (void)state;
+    assert_string_equal(cdb_user_status_name(CDB_USER_PENDING), "pending");
+    assert_string_equal(cdb_user_status_name(CDB_USER_ACTIVE), "active");
+    assert_string_equal(cdb_user_status_name(CDB_USER_SUSPENDED), "suspended");
+    assert_int_equal(cdb_user_status_parse("suspended", &s), CDB_OK);
+    assert_int_equal(s, CDB_USER_SUSPENDED);
+    assert_int_equal(cdb_user_status_parse("Active", &s), CDB_ERR_INVALID);
+    assert_int_equal(cdb_user_status_parse("", &s), CDB_ERR_INVALID);
+    assert_int_equal(cdb_user_status_parse(NULL, &s), CDB_ERR_INVALID);
+    cdb_user_free(NULL);
+    cdb_group_free(NULL);
+    cdb_user_array_free(NULL, 3);
+    cdb_group_array_free(NULL, 3);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_first_user_and_status_defaults),
+        T(test_create_get_update_delete),
+        T(test_validation_failures),
+        T(test_conflicts),
+        T(test_numbers_and_groups),
+        T(test_memberships),
+        T(test_get_many),
+        T(test_authenticate),
+        cmocka_unit_test(test_status_names),
+    };
+    return cmocka_run_group_tests_name("directory", tests, NULL, NULL);
+}
