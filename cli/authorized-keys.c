@@ -302,7 +302,8 @@ static void ldap_report(LDAP *ld, const char *what, int err)
     char *diag = NULL;
     if (ld != NULL)
         ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &diag);
-    if (diag != NULL && *diag != '\0')
+    /* GnuTLS failures come back as "(unknown error code)": no help there. */
+    if (diag != NULL && *diag != '\0' && strcmp(diag, "(unknown error code)") != 0)
         ak_error("%s: %s (%s)", what, ldap_err2string(err), diag);
     else
         ak_error("%s: %s", what, ldap_err2string(err));
@@ -353,7 +354,8 @@ static int directory_connect(const struct ak_config *cfg, LDAP **out)
     if (cfg->tls == AK_TLS_STARTTLS) {
         err = ldap_start_tls_s(ld, NULL, NULL);
         if (err != LDAP_SUCCESS) {
-            ldap_report(ld, "StartTLS failed", err);
+            ldap_report(ld, "StartTLS failed (is the server certificate issued by tls_cacert, "
+                            "for the host name in uri?)", err);
             goto done;
         }
     }

@@ -140,6 +140,67 @@ else
 fi
 e2e_stop_pid "$silent_pid"
 
+# ---- TLS: the server certificate is always verified --------------------------
+# A back_mdb server of its own (the helper does not care which backend
+# answers) listening on ldap:// (StartTLS) and ldaps://, with a certificate
+# for the name ldap.e2e.test only, issued by a CA of the test.  A private
+# /etc/hosts gives that name and wrong.e2e.test to 127.0.0.1 ("localhost"
+# would not do: libldap replaces it with the reverse name of the address).
+tls_dir=$work/tls
+mkdir -p "$tls_dir/slapd/mdb"
+printf '127.0.0.1 localhost\n127.0.0.1 ldap.e2e.test\n127.0.0.1 wrong.e2e.test\n' > "$work/hosts"
+mount --bind "$work/hosts" /etc/hosts
+make_ca() { # make_ca NAME
+    openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=e2e $1 CA" \
+        -keyout "$tls_dir/$1.key" -out "$tls_dir/$1.pem" 2> /dev/null
+}
+if make_ca ca && make_ca other \
+    && openssl req -newkey rsa:2048 -nodes -subj "/CN=ldap.e2e.test" -keyout "$tls_dir/server.key" \
+        -out "$tls_dir/server.csr" 2> /dev/null \
+    && printf 'subjectAltName=DNS:ldap.e2e.test\nextendedKeyUsage=serverAuth\n' > "$tls_dir/ext" \
+    && openssl x509 -req -in "$tls_dir/server.csr" -CA "$tls_dir/ca.pem" -CAkey "$tls_dir/ca.key" \
+        -CAcreateserial -days 2 -extfile "$tls_dir/ext" -out "$tls_dir/server.pem" 2> /dev/null; then
+    slapd_write_mdb_conf "$tls_dir/slapd/slapd.conf" "$tls_dir/slapd"
+    sed -i "/^moduleload back_mdb.so/i TLSCACertificateFile $tls_dir/ca.pem\nTLSCertificateFile $tls_dir/server.pem\nTLSCertificateKeyFile $tls_dir/server.key" \
+        "$tls_dir/slapd/slapd.conf"
+    e2e_fixture_ldif > "$tls_dir/fixture.ldif"
+    slapadd -q -f "$tls_dir/slapd/slapd.conf" -l "$tls_dir/fixture.ldif"
+    tls_port=$(slapd_free_port); tls_sport=$(slapd_free_port)
+    slapd -h "ldap://127.0.0.1:$tls_port/ ldaps://127.0.0.1:$tls_sport/" -f "$tls_dir/slapd/slapd.conf" \
+        -d stats > "$tls_dir/slapd.log" 2>&1 < /dev/null &
+    tls_pid=$!
+    on_exit e2e_stop_pid "$tls_pid"
+    e2e_wait 20 ldapsearch -x -H "ldap://127.0.0.1:$tls_port/" -s base -b "" 1.1
+    tls_conf() { # tls_conf FILE URI TLS CACERT
+        printf 'uri %s\nbase %s\ntls %s\ntls_cacert %s\ntimeout 5\n' "$2" "$E2E_BASE" "$3" "$4" > "$1"
+    }
+    tls_conf "$work/t1.conf" "ldap://ldap.e2e.test:$tls_port/" starttls "$tls_dir/ca.pem"
+    ak "$work/t1.conf" alice
+    expect_eq "helper tls: StartTLS with the right CA gives alice's key" \
+        "0:$(cat "$E2E_KEYS/alice.pub")" "$ak_rc:$ak_out"
+    [ "$ak_rc" -eq 0 ] || ak_report
+    tls_conf "$work/t2.conf" "ldaps://ldap.e2e.test:$tls_sport/" none "$tls_dir/ca.pem"
+    ak "$work/t2.conf" alice
+    expect_eq "helper tls: ldaps:// with the right CA gives alice's key" \
+        "0:$(cat "$E2E_KEYS/alice.pub")" "$ak_rc:$ak_out"
+    [ "$ak_rc" -eq 0 ] || ak_report
+    tls_conf "$work/t3.conf" "ldap://ldap.e2e.test:$tls_port/" starttls "$tls_dir/other.pem"
+    ak "$work/t3.conf" alice
+    expect_eq "helper tls: StartTLS, certificate from an unknown CA: exit 1, no keys" "1:" "$ak_rc:$ak_out"
+    tls_conf "$work/t4.conf" "ldaps://ldap.e2e.test:$tls_sport/" none "$tls_dir/other.pem"
+    ak "$work/t4.conf" alice
+    expect_eq "helper tls: ldaps://, certificate from an unknown CA: exit 1, no keys" "1:" "$ak_rc:$ak_out"
+    tls_conf "$work/t5.conf" "ldaps://wrong.e2e.test:$tls_sport/" none "$tls_dir/ca.pem"
+    ak "$work/t5.conf" alice
+    expect_eq "helper tls: certificate for another host name: exit 1, no keys" "1:" "$ak_rc:$ak_out"
+    # An LDAPTLS_REQCERT=never in the environment must not weaken the check.
+    LDAPTLS_REQCERT=never LDAPTLS_CACERT=$tls_dir/other.pem ak "$work/t3.conf" alice
+    expect_eq "helper tls: LDAPTLS_* environment variables are ignored" "1:" "$ak_rc:$ak_out"
+    e2e_stop_pid "$tls_pid"
+else
+    not_ok "helper tls: test certificates made with openssl"
+fi
+
 # ---- sshd with the helper as AuthorizedKeysCommand ------------------------
 if ! e2e_nslcd_start "$work/nslcd"; then
     not_ok "nslcd answers"; slapd_log_tail dir; tap_done; exit
