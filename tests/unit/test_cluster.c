@@ -1197,6 +1197,44 @@ static void test_jobs(void **state)
     assert_integrity(fx);
 }
 
+/* Ids that cannot exist (negative, huge) are simply not found. */
+static void test_ids_out_of_range(void **state)
+{
+    fixture *fx = *state;
+    const int64_t ids[] = {-1, INT64_MIN, INT64_MAX, 0};
+    cdb_site *site = NULL;
+    cdb_node *node = NULL;
+    cdb_container *c = NULL, **cs = NULL;
+    cdb_service *s = NULL;
+    cdb_job *job = NULL;
+    cdb_job_message **msgs = NULL;
+    cdb_external_domain *d = NULL;
+    counts before = snapshot(fx);
+    size_t n = 99;
+
+    for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++) {
+        expect_fail(fx, cdb_site_get(fx->db, ids[i], &site), CDB_ERR_NOTFOUND, "id");
+        expect_fail(fx, cdb_node_get(fx->db, ids[i], &node), CDB_ERR_NOTFOUND, "id");
+        expect_fail(fx, cdb_external_domain_get(fx->db, ids[i], &d), CDB_ERR_NOTFOUND, "id");
+        expect_fail(fx, cdb_container_get(fx->db, ids[i], &c), CDB_ERR_NOTFOUND, "id");
+        expect_fail(fx, cdb_service_get(fx->db, ids[i], &s), CDB_ERR_NOTFOUND, "id");
+        expect_fail(fx, cdb_job_get(fx->db, ids[i], &job), CDB_ERR_NOTFOUND, "id");
+        expect_fail(fx, cdb_site_delete(fx->db, ids[i]), CDB_ERR_NOTFOUND, "id");
+        expect_fail(fx, cdb_container_delete(fx->db, ids[i]), CDB_ERR_NOTFOUND, "id");
+        expect_fail(fx, cdb_service_delete(fx->db, ids[i]), CDB_ERR_NOTFOUND, "id");
+    }
+    assert_null(site);
+    assert_null(node);
+    assert_null(c);
+    OK(fx, cdb_container_list(fx->db, -5, &cs, &n));
+    assert_int_equal(n, 0);
+    cdb_container_array_free(cs, n);
+    OK(fx, cdb_job_message_list(fx->db, fx->job, INT64_MAX, &msgs, &n));
+    assert_int_equal(n, 0);
+    cdb_job_message_array_free(msgs, n);
+    assert_unchanged(fx, &before);
+}
+
 static void test_enum_names(void **state)
 {
     cdb_container_status cs;
@@ -1238,6 +1276,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_service_failures_leave_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_port_allocation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ids_out_of_range, setup, teardown),
     };
 
     return cmocka_run_group_tests_name("cluster models", tests, NULL, NULL);
