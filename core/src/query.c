@@ -379,6 +379,53 @@ static void build(struct builder *b, const cdb_query *q, int depth)
     }
 }
 
+/*
+ * Whether an index narrows the query by itself.  Then the paging condition is
+ * written `+id > ?`, which keeps SQLite from walking the whole table in id
+ * order just to skip the sort (it would otherwise prefer that for prefix
+ * ranges); enumerations without such a term keep the id range, so each page
+ * starts where the last one ended.  Called only on trees build() accepted.
+ */
+static int selective(const cdb_query *q)
+{
+    size_t i;
+
+    switch (q->op) {
+    case CDB_Q_FALSE:
+        return 1;
+    case CDB_Q_AND:
+        for (i = 0; i < q->n_kids; i++)
+            if (selective(q->kids[i]))
+                return 1;
+        return 0;
+    case CDB_Q_OR:
+        for (i = 0; i < q->n_kids; i++)
+            if (!selective(q->kids[i]))
+                return 0;
+        return 1;
+    case CDB_Q_EQ:
+    case CDB_Q_PREFIX:
+    case CDB_Q_GE:
+    case CDB_Q_LE:
+        switch (q->field) {
+        case CDB_QF_USERNAME:
+        case CDB_QF_MAIL:
+        case CDB_QF_UID_NUMBER:
+        case CDB_QF_USER_MEMBER_OF:
+        case CDB_QF_GROUP_CN:
+        case CDB_QF_GID_NUMBER:
+        case CDB_QF_GROUP_MEMBER:
+        case CDB_QF_GROUP_MEMBER_UID:
+        case CDB_QF_UPDATED_AT:   /* Users_updatedAt, Groups_updatedAt */
+            return 1;
+        default:
+            return 0;
+        }
+    default:
+        return 0;
+    }
+}
+
 static int bind_all(struct builder *b, sqlite3_stmt *stmt)
 {
     size_t i;
@@ -430,8 +477,10 @@ static int find(cdb *db, enum table table, const cdb_query *query, int64_t after
         limit = 0;
     append(&b, table == TABLE_USERS ? "SELECT Users.uidNumber FROM Users WHERE "
                                     : "SELECT Groups.gidNumber FROM Groups WHERE ");
-    build(&b, query ? query : &everything, 0);
-    append(&b, " AND ");
+    if (query == NULL)
+        query = &everything;
+    build(&b, query, 0);
+    append(&b, b.status == CDB_OK && selective(query) ? " AND +" : " AND ");
     append(&b, id);
     append(&b, " > ? ORDER BY ");
     append(&b, id);

@@ -30,7 +30,7 @@ struct fixture {
     cdb *db;
 };
 
-static int fixture_setup(void **state)
+static inline int fixture_setup(void **state)
 {
     struct fixture *f = calloc(1, sizeof *f);
     int rc;
@@ -55,7 +55,7 @@ static int fixture_setup(void **state)
     return 0;
 }
 
-static void fixture_remove_files(const char *dir, const char *path)
+static inline void fixture_remove_files(const char *dir, const char *path)
 {
     static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
     char name[160];
@@ -68,7 +68,7 @@ static void fixture_remove_files(const char *dir, const char *path)
     rmdir(dir);
 }
 
-static int fixture_teardown(void **state)
+static inline int fixture_teardown(void **state)
 {
     struct fixture *f = *state;
 
@@ -81,7 +81,7 @@ static int fixture_teardown(void **state)
 }
 
 /* One integer from a query without parameters. */
-static int64_t sql_int(cdb *db, const char *sql)
+static inline int64_t sql_int(cdb *db, const char *sql)
 {
     sqlite3_stmt *stmt = NULL;
     int64_t value = -1;
@@ -93,7 +93,7 @@ static int64_t sql_int(cdb *db, const char *sql)
     return value;
 }
 
-static void sql_exec(cdb *db, const char *sql)
+static inline void sql_exec(cdb *db, const char *sql)
 {
     char *err = NULL;
     int rc = sqlite3_exec(cdb_sqlite(db), sql, NULL, NULL, &err);
@@ -109,7 +109,7 @@ struct counts {
     int64_t users, groups, memberships;
 };
 
-static struct counts take_counts(cdb *db)
+static inline struct counts take_counts(cdb *db)
 {
     struct counts c;
 
@@ -119,7 +119,7 @@ static struct counts take_counts(cdb *db)
     return c;
 }
 
-static void assert_integrity(cdb *db)
+static inline void assert_integrity(cdb *db)
 {
     sqlite3_stmt *stmt = NULL;
 
@@ -133,7 +133,7 @@ static void assert_integrity(cdb *db)
     assert_int_not_equal(sqlite3_get_autocommit(cdb_sqlite(db)), 0);
 }
 
-static void assert_unchanged(cdb *db, struct counts before)
+static inline void assert_unchanged(cdb *db, struct counts before)
 {
     struct counts after = take_counts(db);
 
@@ -144,7 +144,7 @@ static void assert_unchanged(cdb *db, struct counts before)
 }
 
 /* A user input with only a username; tests fill in the rest. */
-static cdb_user_input user_input(const char *username)
+static inline cdb_user_input user_input(const char *username)
 {
     cdb_user_input in;
 
@@ -154,7 +154,7 @@ static cdb_user_input user_input(const char *username)
     return in;
 }
 
-static int64_t add_user(cdb *db, const char *username, int by_admin)
+static inline int64_t add_user(cdb *db, const char *username, int by_admin)
 {
     cdb_user_input in = user_input(username);
     int64_t uid = -1;
@@ -167,7 +167,7 @@ static int64_t add_user(cdb *db, const char *username, int by_admin)
 }
 
 /* Wait until the millisecond clock has moved on, so updatedAt can change. */
-static void next_millisecond(void)
+static inline void next_millisecond(void)
 {
     usleep(3000);
 }
