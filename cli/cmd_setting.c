@@ -2,8 +2,11 @@
 #include <stdio.h>
 
 #include <clusterdb/settings.h>
+#include <clusterdb/validate.h>
 
 #include "cli.h"
+
+#define CLI_SETTING_MAX 4096
 
 static int setting_get(struct cli *cli, int argc, char **argv)
 {
@@ -43,6 +46,12 @@ static int setting_set(struct cli *cli, int argc, char **argv)
     int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
     if (rc != CLI_CONTINUE)
         return rc;
+    /* The store takes any string as a value; settings end up in URLs and
+     * LDAP-facing behaviour, so refuse what is not clean text here. */
+    if (!cdb_valid_text(args[1], CLI_SETTING_MAX))
+        return cli_error(CLI_EXIT_INVALID, "value",
+                         "must be valid UTF-8 without control characters, at most %d bytes",
+                         CLI_SETTING_MAX);
     if ((rc = cli_open(cli, 0)))
         return rc;
     int st = cdb_setting_set(cli->db, args[0], args[1]);
