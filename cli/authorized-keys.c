@@ -29,7 +29,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -256,7 +255,7 @@ static int read_bind_password(const char *path, struct berval *out)
                  path, (long)geteuid());
         goto done;
     }
-    buf = calloc(1, AK_MAX_PASSWORD + 2);
+    buf = calloc(1, AK_MAX_PASSWORD + 2); /* password_free wipes this size */
     if (buf == NULL) {
         ak_error("out of memory");
         goto done;
@@ -289,7 +288,8 @@ done:
 static void password_free(struct berval *pw)
 {
     if (pw->bv_val != NULL) {
-        explicit_bzero(pw->bv_val, pw->bv_len);
+        /* The whole buffer: it may hold more of the file than the first line. */
+        explicit_bzero(pw->bv_val, AK_MAX_PASSWORD + 2);
         free(pw->bv_val);
     }
     pw->bv_val = NULL;
