@@ -63,7 +63,8 @@ for profile in $(ls /usr/share/pam-configs 2>/dev/null || true); do
     grep -qxF "$profile" <<< "$profiles_before" || new_profiles+=("$profile")
 done
 if [ ${#new_profiles[@]} -gt 0 ] && command -v pam-auth-update >/dev/null; then
-    pam-auth-update --package --disable "${new_profiles[@]}"
+    pam-auth-update --package --disable "${new_profiles[@]}" \
+        || echo "install-deps: pam-auth-update --disable ${new_profiles[*]} failed" >&2
 fi
 
 if [ -s "$nss_backup" ]; then cp -p "$nss_backup" /etc/nsswitch.conf; fi
