@@ -3,6 +3,7 @@
  * the cluster models.
  */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -304,6 +305,17 @@ int cm_exec(cdb *db, sqlite3_stmt *stmt, const char *context)
     int status = (rc == SQLITE_DONE) ? CDB_OK : cdb_fail_sqlite(db, rc, context);
 
     cdb_stmt_done(stmt);
+    if (status == CDB_ERR_CONFLICT && cdb_errfield(db)) {
+        /* SQLite's "UNIQUE constraint failed: T.c" said as a rule. */
+        char key[128];
+        const char *dot;
+
+        snprintf(key, sizeof key, "%s", cdb_errfield(db));
+        dot = strchr(key, '.');
+        status = cdb_fail(db, CDB_ERR_CONFLICT, key,
+                          "%s is already taken by another row (unique key %s)",
+                          dot ? dot + 1 : key, key);
+    }
     return status;
 }
 

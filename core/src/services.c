@@ -356,3 +356,105 @@ int cdb_service_delete(cdb *db, int64_t id)
     status = cm_exec_id(db, sql, id, "deleting the service", "Services");
     return cm_tx_end(db, status);
 }
+
+static int update_subtype(cdb *db, const cdb_service_input *in, const cdb_service *cur,
+                          const char *now)
+{
+    static const char http_sql[] =
+        "UPDATE HTTPServices SET externalHostname = ?2, externalDomainId = ?3, updatedAt = ?4 "
+        "WHERE serviceId = ?1";
+    static const char transport_sql[] =
+        "UPDATE TransportServices SET protocol = ?2, externalPort = ?3, useTls = ?4, "
+        "updatedAt = ?5 WHERE serviceId = ?1";
+    static const char dns_sql[] =
+        "UPDATE DnsServices SET recordType = ?2, serviceName = ?3, updatedAt = ?4 "
+        "WHERE serviceId = ?1";
+    static const char domain_exists_sql[] = "SELECT 1 FROM ExternalDomains WHERE id = ?1";
+    sqlite3_stmt *st = NULL;
+    int64_t port;
+    int status, brc = SQLITE_OK;
+
+    switch (in->type) {
+    case CDB_SERVICE_HTTP:
+        if ((status = cm_require_row(db, domain_exists_sql, in->http.external_domain_id,
+                                     "externalDomainId", "ExternalDomains")) != CDB_OK)
+            return status;
+        if ((status = cdb_stmt(db, http_sql, &st)) != CDB_OK)
+            return status;
+        cm_bind(&brc, sqlite3_bind_int64(st, 1, cur->id));
+        cm_bind(&brc, cdb_bind_text(st, 2, in->http.external_hostname));
+        cm_bind(&brc, sqlite3_bind_int64(st, 3, in->http.external_domain_id));
+        cm_bind(&brc, cdb_bind_text(st, 4, now));
+        break;
+    case CDB_SERVICE_TRANSPORT:
+        port = in->transport.external_port ? in->transport.external_port
+                                           : cur->transport.external_port;
+        if ((status = cdb_stmt(db, transport_sql, &st)) != CDB_OK)
+            return status;
+        cm_bind(&brc, sqlite3_bind_int64(st, 1, cur->id));
+        cm_bind(&brc, cdb_bind_text(st, 2, cdb_transport_protocol_name(in->transport.protocol)));
+        cm_bind(&brc, sqlite3_bind_int64(st, 3, port));
+        cm_bind(&brc, sqlite3_bind_int(st, 4, in->transport.use_tls));
+        cm_bind(&brc, cdb_bind_text(st, 5, now));
+        break;
+    case CDB_SERVICE_DNS:
+    default:
+        if ((status = cdb_stmt(db, dns_sql, &st)) != CDB_OK)
+            return status;
+        cm_bind(&brc, sqlite3_bind_int64(st, 1, cur->id));
+        cm_bind(&brc, cdb_bind_text(st, 2, in->dns.record_type ? in->dns.record_type : "SRV"));
+        cm_bind(&brc, cdb_bind_text(st, 3, in->dns.service_name));
+        cm_bind(&brc, cdb_bind_text(st, 4, now));
+        break;
+    }
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    return cm_exec_one(db, st, "updating the service's subtype row", "subtype", cur->id);
+}
+
+int cdb_service_update(cdb *db, int64_t id, const cdb_service_input *in)
+{
+    static const char sql[] =
+        "UPDATE Services SET containerPort = ?2, updatedAt = ?3 WHERE id = ?1";
+    sqlite3_stmt *st = NULL;
+    cdb_service *cur = NULL;
+    cdb_service_input checked;
+    char now[32];
+    int status, brc = SQLITE_OK;
+
+    if (!in)
+        return cdb_fail(db, CDB_ERR_INVALID, NULL, "no service given");
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    if ((status = cdb_service_get(db, id, &cur)) != CDB_OK)
+        goto done;
+    if (in->type != cur->type) {
+        status = cdb_fail(db, CDB_ERR_INVALID, "type",
+                          "a service's type cannot change (it is %s); delete it and create "
+                          "another", cdb_service_type_name(cur->type));
+        goto done;
+    }
+    checked = *in;
+    checked.container_id = cur->container_id;
+    if ((status = validate_service(db, &checked)) != CDB_OK)
+        goto done;
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        goto done;
+    cdb_now_iso(now);
+    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    cm_bind(&brc, sqlite3_bind_int64(st, 2, checked.container_port));
+    cm_bind(&brc, cdb_bind_text(st, 3, now));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        goto done;
+    }
+    if ((status = cm_exec_one(db, st, "updating the service", "Services", id)) != CDB_OK)
+        goto done;
+    status = update_subtype(db, &checked, cur, now);
+done:
+    status = cm_tx_end(db, status);
+    cdb_service_free(cur);
+    return status;
+}

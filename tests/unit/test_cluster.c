@@ -666,6 +666,8 @@ static void test_container_unique_keys(void **state)
     in = container_input(fx, "web1");
     expect_fail(fx, cdb_container_create(fx->db, &in, &id), CDB_ERR_CONFLICT,
                 "Containers.hostname");
+    assert_string_equal(cdb_errmsg(fx->db),
+                        "hostname is already taken by another row (unique key Containers.hostname)");
     assert_unchanged(fx, &before);
 
     in = container_input(fx, "web2");
@@ -1046,6 +1048,67 @@ static void test_service_failures_leave_nothing(void **state)
                 CDB_ERR_INVALID, "protocol");
 }
 
+static void test_service_update(void **state)
+{
+    fixture *fx = *state;
+    int64_t c1 = make_container(fx, "web1", 101, NULL, NULL);
+    int64_t app = 0, api = 0, tcp1 = 0, tcp2 = 0;
+    cdb_service *s = NULL;
+    counts before;
+
+    cdb_service_input http = {.container_id = c1, .type = CDB_SERVICE_HTTP, .container_port = 80};
+    http.http.external_hostname = "app";
+    http.http.external_domain_id = fx->domain;
+    OK(fx, cdb_service_create(fx->db, &http, &app));
+    http.http.external_hostname = "api";
+    OK(fx, cdb_service_create(fx->db, &http, &api));
+    cdb_service_input tcp = transport_input(c1, CDB_PROTO_TCP, 0);
+    OK(fx, cdb_service_create(fx->db, &tcp, &tcp1)); /* 2000 */
+    OK(fx, cdb_service_create(fx->db, &tcp, &tcp2)); /* 2001 */
+
+    http.http.external_hostname = "www";
+    http.container_port = 8080;
+    http.container_id = 0; /* ignored: a service stays on its container */
+    OK(fx, cdb_service_update(fx->db, app, &http));
+    OK(fx, cdb_service_get(fx->db, app, &s));
+    assert_string_equal(s->http.external_hostname, "www");
+    assert_int_equal(s->container_port, 8080);
+    assert_int_equal(s->container_id, c1);
+    cdb_service_free(s);
+
+    /* Port 0 keeps the port; TLS can be switched on. */
+    tcp.transport.use_tls = 1;
+    tcp.container_port = 443;
+    OK(fx, cdb_service_update(fx->db, tcp1, &tcp));
+    OK(fx, cdb_service_get(fx->db, tcp1, &s));
+    assert_int_equal(s->transport.external_port, 2000);
+    assert_int_equal(s->transport.use_tls, 1);
+    assert_int_equal(s->container_port, 443);
+    cdb_service_free(s);
+
+    before = snapshot(fx);
+    http.http.external_hostname = "api";
+    expect_fail(fx, cdb_service_update(fx->db, app, &http), CDB_ERR_CONFLICT,
+                "HTTPServices.externalHostname,externalDomainId");
+    tcp.transport.external_port = 2001;
+    expect_fail(fx, cdb_service_update(fx->db, tcp1, &tcp), CDB_ERR_CONFLICT,
+                "TransportServices.protocol,externalPort");
+    expect_fail(fx, cdb_service_update(fx->db, app, &tcp), CDB_ERR_INVALID, "type");
+    tcp.container_port = 0;
+    expect_fail(fx, cdb_service_update(fx->db, tcp1, &tcp), CDB_ERR_INVALID, "containerPort");
+    expect_fail(fx, cdb_service_update(fx->db, 4242, &tcp), CDB_ERR_NOTFOUND, "id");
+    assert_unchanged(fx, &before);
+    /* The failed updates changed neither row. */
+    OK(fx, cdb_service_get(fx->db, app, &s));
+    assert_string_equal(s->http.external_hostname, "www");
+    assert_int_equal(s->container_port, 8080);
+    cdb_service_free(s);
+    OK(fx, cdb_service_get(fx->db, tcp1, &s));
+    assert_int_equal(s->transport.external_port, 2000);
+    assert_int_equal(s->container_port, 443);
+    cdb_service_free(s);
+}
+
 /* Two processes allocate transport ports at the same time: every port is
  * handed out once, and together they fill 2000.. without a hole. */
 #define WRITERS 2
@@ -1274,6 +1337,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_container_rejects_bad_input, setup, teardown),
         cmocka_unit_test_setup_teardown(test_service_kinds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_service_failures_leave_nothing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_service_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_port_allocation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids_out_of_range, setup, teardown),

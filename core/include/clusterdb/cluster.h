@@ -390,6 +390,14 @@ int cdb_service_create(cdb *db, const cdb_service_input *in, int64_t *id_out);
 int cdb_service_get(cdb *db, int64_t id, cdb_service **out);
 /* Services of one container (container_id 0: all), ascending id. */
 int cdb_service_list(cdb *db, int64_t container_id, cdb_service ***out, size_t *n_out);
+/*
+ * Change a service in place, in one transaction: its containerPort and the
+ * fields of its subtype (the member of in->type, which must be the service's
+ * type: a service never changes type or container; in->container_id is
+ * ignored).  A transport external_port of 0 keeps the current port.
+ * Validated and checked for uniqueness like create; bumps updatedAt.
+ */
+int cdb_service_update(cdb *db, int64_t id, const cdb_service_input *in);
 /* Removes the Services row and its subtype row. */
 int cdb_service_delete(cdb *db, int64_t id);
 /* The port cdb_service_create would allocate now: the lowest port >=
