@@ -157,6 +157,7 @@ BI_op_modify cdbm_back_modify;
 BI_op_modrdn cdbm_back_modrdn;
 BI_op_add cdbm_back_add;
 BI_op_delete cdbm_back_delete;
+BI_op_extended cdbm_back_extended;
 BI_entry_get_rw cdbm_back_entry_get;
 BI_entry_release_rw cdbm_back_entry_release;
 BI_has_subordinates cdbm_back_has_subordinates;

@@ -279,7 +279,7 @@ int cdbm_back_initialize(BackendInfo *bi)
     bi->bi_op_delete = cdbm_back_delete;
     bi->bi_op_abandon = 0;
 
-    bi->bi_extended = 0;
+    bi->bi_extended = cdbm_back_extended;
     bi->bi_chk_referrals = 0;
     bi->bi_operational = cdbm_back_operational;
     bi->bi_has_subordinates = cdbm_back_has_subordinates;

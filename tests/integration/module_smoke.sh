@@ -111,9 +111,28 @@ expect_eq "compare userPassword with the plaintext: FALSE, even for the rootdn" 
     "$(ldapcompare -x -H "${SLAPD_URI[main]}" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" "uid=alice,$P" userPassword:alice-pw 2>&1)"
 ldapcompare -x -H "${SLAPD_URI[main]}" "uid=alice,$P" userPassword:alice-pw > /dev/null 2>&1; rc=$?
 expect_eq "compare userPassword anonymously: insufficientAccess (50)" "50" "$rc"
+rmod() { ldapmodify -x -H "${SLAPD_URI[main]}" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" > /dev/null 2>&1; }
+printf 'dn: uid=alice,%s\nchangetype: modify\nreplace: mail\nmail: alice2@example.org\n-\nreplace: givenName\ngivenName: Alicia\n' "$P" | rmod; rc=$?
+expect_eq "modify replace mail and givenName" "0 alice2@example.org Alicia" \
+    "$rc $(attr mail -b "uid=alice,$P" -s base) $(attr givenName -b "uid=alice,$P" -s base)"
+expect_eq "the store has the change" "alice2@example.org" \
+    "$(cli --json user show alice | python3 -c 'import json,sys; print(json.load(sys.stdin)["mail"])' 2>&1)"
+printf 'dn: uid=bob,%s\nchangetype: modify\nreplace: mail\nmail: ALICE2@example.org\n' "$P" | rmod; rc=$?
+expect_eq "modify to a mail in use: constraintViolation (19)" "19" "$rc"
+printf 'dn: uid=alice,%s\nchangetype: modify\nreplace: uidNumber\nuidNumber: 1\n' "$P" | rmod; rc=$?
+expect_eq "modify of uidNumber: unwillingToPerform (53)" "53" "$rc"
 printf 'dn: uid=alice,%s\nchangetype: modify\nreplace: mail\nmail: x@example.org\n' "$P" |
-    ldapmodify -x -H "${SLAPD_URI[main]}" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" > /dev/null 2>&1; rc=$?
-expect_eq "modify: unwillingToPerform (53)" "53" "$rc"
+    ldapmodify -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-pw > /dev/null 2>&1; rc=$?
+expect_eq "modify without write access: insufficientAccess (50)" "50" "$rc"
+printf 'dn: cn=new,%s\nchangetype: add\nobjectClass: posixGroup\ncn: new\ngidNumber: 9\n' "$G" | rmod; rc=$?
+expect_eq "add: unwillingToPerform (53)" "53" "$rc"
+check "password modify extended operation" \
+    ldappasswd -x -H "${SLAPD_URI[main]}" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" -s alice-new-pw "uid=alice,$P"
+expect_eq "bind with the new password" "dn:uid=alice,$P" "$(ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-new-pw 2>&1)"
+ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-pw > /dev/null 2>&1; rc=$?
+expect_eq "the old password no longer binds" "49" "$rc"
+expect_match "the store holds an argon2id hash" '^\$argon2id\$' \
+    "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select userPassword from Users where username=?", ("alice",)).fetchone()[0])' "$db")"
 
 # ---- store changes are visible at once -------------------------------------------------
 cli user add dave > /dev/null 2>&1
