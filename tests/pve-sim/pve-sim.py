@@ -37,7 +37,7 @@ object {"op": OP, "kind": KIND, ...} that applies to the next `count`
 Run: pve-sim.py --port-file FILE [--tls-cert C --tls-key K] [--node pve]
      [--token user@realm!id=SECRET] [--user root@pam --password PW]
      [--template 9000:debian-12-standard] [--task-seconds 0.3]
-     [--dhcp-seconds 0.2]
+     [--dhcp-seconds 0.2] [--ip-prefix 10.0.0.]
 It binds 127.0.0.1 on a free port and writes the port to FILE once ready.
 """
 
@@ -503,7 +503,7 @@ class Handler(BaseHTTPRequestHandler):
                 ct["status"] = "running"
                 ct["started"] = time.monotonic()
                 if not no_ip:
-                    ct["ip"] = "10.0.0.%d" % state.next_ip
+                    ct["ip"] = "%s%d" % (state.args.ip_prefix, state.next_ip)
                     state.next_ip += 1
 
         exitstatus = "OK"
@@ -595,6 +595,8 @@ def main():
                         help="VMID:NAME of an LXC template (repeatable)")
     parser.add_argument("--task-seconds", type=float, default=0.3)
     parser.add_argument("--dhcp-seconds", type=float, default=0.2)
+    parser.add_argument("--ip-prefix", default="10.0.0.",
+                        help="containers get <prefix>100, <prefix>101, ... by DHCP")
     parser.add_argument("--tls-cert")
     parser.add_argument("--tls-key")
     parser.add_argument("--verbose", action="store_true")

@@ -1,0 +1,63 @@
+/*
+ * clusterdbd: the side daemon that runs pending Jobs from the database
+ * against Proxmox VE.  Internal header of the daemon.
+ *
+ * Single-threaded: one database handle, one Proxmox client per job.
+ */
+#ifndef CLUSTERDBD_H
+#define CLUSTERDBD_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include <clusterdb/clusterdb.h>
+#include <clusterdb/cluster.h>
+
+/* Job names (Jobs.name): the action is the first word; anything after a
+ * space is free text for people ("container.create web1"). */
+#define JOB_CONTAINER_CREATE "container.create"
+#define JOB_CONTAINER_DELETE "container.delete"
+/* Jobs.associatedResource of both: "container:<Containers.id>". */
+#define JOB_RESOURCE_CONTAINER "container:"
+
+struct daemon_config {
+    const char *db_path;
+    int once;                   /* run what is pending, then exit */
+    long poll_interval_ms;      /* between looks for new jobs */
+    long task_timeout_ms;       /* bound on each Proxmox task (clone, start, delete) */
+    long ip_timeout_ms;         /* bound on the wait for the container's DHCP address */
+    long request_timeout_ms;    /* bound on each Proxmox API request */
+    const char *pve_ca_file;    /* optional CA bundle for the nodes' API certificates */
+    const char *interface;      /* the container interface whose address is recorded */
+};
+
+/* Raised by SIGTERM/SIGINT: no new job is claimed, waits give up. */
+extern volatile sig_atomic_t daemon_stopping;
+
+/* Log a line to stderr ("clusterdbd: <level>: ...").  Never pass a secret. */
+void dlog(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The progress trail of one running job: JobStatuses rows plus the log. */
+struct job_run {
+    cdb *db;
+    const struct daemon_config *config;
+    cdb_job *job;
+};
+
+/* Append a message to the job's JobStatuses and log it. */
+void job_say(struct job_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * Look for pending jobs and run each one this daemon knows (claimed with a
+ * compare-and-set pending -> running, so two daemons never run one job).
+ * Returns the number of jobs run, or a negative cdb_status when the
+ * database cannot be read.
+ */
+int run_pending_jobs(cdb *db, const struct daemon_config *config);
+
+/* The job actions.  Return CDB_OK on success; on failure they have said why
+ * through job_say() and return a negative status. */
+int container_create_job(struct job_run *run, int64_t container_row_id);
+int container_delete_job(struct job_run *run, int64_t container_row_id);
+
+#endif

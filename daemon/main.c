@@ -1,0 +1,188 @@
+/*
+ * clusterdbd: runs the pending Jobs of a clusterdb database against the
+ * Proxmox VE nodes they concern (container creation and deletion).
+ *
+ *   clusterdbd --db FILE [--once] [--poll-interval S] [...]
+ *
+ * Logs go to stderr, one line per event, never with a secret.  SIGTERM or
+ * SIGINT: claim no new job, give up waiting at the next poll (the job in
+ * hand is recorded as failed with the reason) and exit 0.
+ */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <clusterdb/pve.h>
+
+#include "clusterdbd.h"
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+volatile sig_atomic_t daemon_stopping;
+
+void dlog(const char *level, const char *fmt, ...)
+{
+    char stamp[32];
+    struct timespec now;
+    struct tm tm;
+    va_list ap;
+
+    clock_gettime(CLOCK_REALTIME, &now);
+    gmtime_r(&now.tv_sec, &tm);
+    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    fprintf(stderr, "%s clusterdbd: %s: ", stamp, level);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputc('\n', stderr);
+}
+
+static void on_stop_signal(int signo)
+{
+    (void)signo;
+    daemon_stopping = 1;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: clusterdbd --db FILE [options]\n"
+            "\n"
+            "Run the pending jobs of a clusterdb database against Proxmox VE:\n"
+            "  container.create  clone the container's template on its node, configure,\n"
+            "                    start it, record CTID, MAC and IPv4 address\n"
+            "  container.delete  destroy the container on its node, delete its row\n"
+            "\n"
+            "Options:\n"
+            "  --db FILE             the database (required)\n"
+            "  --once                run the jobs pending now, then exit\n"
+            "  --poll-interval S     seconds between looks for new jobs (default 5)\n"
+            "  --task-timeout S      bound on each Proxmox task (default 600)\n"
+            "  --ip-timeout S        bound on the wait for a container's address (default 120)\n"
+            "  --request-timeout S   bound on each Proxmox API request (default 60)\n"
+            "  --interface NAME      the container interface to record (default eth0)\n"
+            "  --pve-ca-file FILE    CA certificates (PEM) for the nodes' API\n"
+            "  --help, --version\n"
+            "\n"
+            "Exit status: 0 stopped normally (job failures are recorded in the database),\n"
+            "1 the database cannot be used, 2 usage error.\n");
+}
+
+/* A positive number of seconds (fractions allowed) -> milliseconds. */
+static int parse_seconds(const char *text, long *ms_out)
+{
+    char *end;
+    double seconds;
+
+    errno = 0;
+    seconds = strtod(text, &end);
+    if (errno != 0 || end == text || *end != '\0' || !(seconds > 0) || seconds > 86400.0)
+        return -1;
+    *ms_out = (long)(seconds * 1000.0);
+    if (*ms_out < 1)
+        *ms_out = 1;
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option options[] = {
+        {"db", required_argument, NULL, 'd'},
+        {"once", no_argument, NULL, 'o'},
+        {"poll-interval", required_argument, NULL, 'p'},
+        {"task-timeout", required_argument, NULL, 't'},
+        {"ip-timeout", required_argument, NULL, 'i'},
+        {"request-timeout", required_argument, NULL, 'r'},
+        {"interface", required_argument, NULL, 'n'},
+        {"pve-ca-file", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    struct daemon_config config = {
+        .poll_interval_ms = 5000,
+        .task_timeout_ms = 600000,
+        .ip_timeout_ms = 120000,
+        .request_timeout_ms = 60000,
+        .interface = "eth0",
+    };
+    struct sigaction stop = {0};
+    cdb *db = NULL;
+    int opt, rc, status = 0;
+
+    while ((opt = getopt_long(argc, argv, "", options, NULL)) != -1) {
+        long *target = NULL;
+        switch (opt) {
+        case 'd': config.db_path = optarg; break;
+        case 'o': config.once = 1; break;
+        case 'p': target = &config.poll_interval_ms; break;
+        case 't': target = &config.task_timeout_ms; break;
+        case 'i': target = &config.ip_timeout_ms; break;
+        case 'r': target = &config.request_timeout_ms; break;
+        case 'n': config.interface = optarg; break;
+        case 'c': config.pve_ca_file = optarg; break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("clusterdbd %s\n", PACKAGE_VERSION); return 0;
+        default: usage(stderr); return 2;
+        }
+        if (target != NULL && parse_seconds(optarg, target) != 0) {
+            fprintf(stderr, "clusterdbd: %s needs a positive number of seconds, not %s\n",
+                    argv[optind - 1], optarg);
+            return 2;
+        }
+    }
+    if (optind != argc || config.db_path == NULL) {
+        fprintf(stderr, "clusterdbd: %s\n", config.db_path ? "unexpected argument" : "--db FILE is required");
+        usage(stderr);
+        return 2;
+    }
+
+    /* Not SA_RESTART: the signal must cut a sleep short. */
+    stop.sa_handler = on_stop_signal;
+    sigemptyset(&stop.sa_mask);
+    sigaction(SIGTERM, &stop, NULL);
+    sigaction(SIGINT, &stop, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    /* Before any other thread could exist: libcurl's global state. */
+    if (cdb_pve_global_init() != CDB_OK) {
+        dlog("error", "cannot initialise libcurl");
+        return 1;
+    }
+    rc = cdb_open(config.db_path, 0, &db);
+    if (rc != CDB_OK) {
+        dlog("error", "cannot open %s: %s", config.db_path, db ? cdb_errmsg(db) : cdb_strerror(rc));
+        cdb_close(db);
+        return 1;
+    }
+    dlog("info", "started (database %s%s)", config.db_path, config.once ? ", once" : "");
+
+    while (!daemon_stopping) {
+        rc = run_pending_jobs(db, &config);
+        if (rc < 0 && rc != CDB_ERR_BUSY && config.once) {
+            status = 1;
+            break;
+        }
+        if (config.once)
+            break;
+        {
+            struct timespec nap = {.tv_sec = config.poll_interval_ms / 1000,
+                                   .tv_nsec = (config.poll_interval_ms % 1000) * 1000000L};
+            nanosleep(&nap, NULL); /* SIGTERM ends it early */
+        }
+    }
+    dlog("info", "%s", daemon_stopping ? "stopping on signal" : "done");
+    cdb_close(db);
+    return status;
+}
