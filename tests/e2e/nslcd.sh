@@ -3,9 +3,10 @@
 # supplementary groups, enumeration with and without paged results, changes
 # made with the CLI, and PAM password authentication and account checks
 # through pam_ldap.  Runs in a private mount namespace (see lib/e2e.sh).
+# shellcheck source=lib/e2e.sh
 . "$(dirname "$0")/lib/e2e.sh"
 
-scratch work
+work=; scratch work   # sets $work
 chmod 0755 "$work"
 if ! e2e_private_runtime; then
     not_ok "tmpfs over /run and /var/log in the namespace"; tap_done; exit

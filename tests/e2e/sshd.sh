@@ -4,9 +4,10 @@
 # AuthorizedKeysCommand with NSS and the PAM account stage through nslcd:
 # key logins of active users work, inactive users and removed keys are
 # refused.  Runs in a private mount namespace (see lib/e2e.sh).
+# shellcheck source=lib/e2e.sh
 . "$(dirname "$0")/lib/e2e.sh"
 
-scratch work
+work=; scratch work   # sets $work
 chmod 0755 "$work"
 if [ ! -x "$AUTHKEYS" ]; then
     not_ok "clusterdb-authorized-keys is built ($AUTHKEYS)"; tap_done; exit
@@ -276,6 +277,7 @@ login alice alice 'echo "logged in as $(id -un) uid $(id -u) groups $(id -Gn | t
 expect_eq "sshd: alice logs in with her key and runs a command" \
     "logged in as alice uid 2000 groups developers ldapusers sysadmins " \
     "$(grep '^logged in' <<< "$login_out")"
+# shellcheck disable=SC2016
 login bob bob2 'echo ok-$(id -un)'
 expect_eq "sshd: bob logs in with his second key" "ok-bob" "$(grep '^ok-' <<< "$login_out")"
 check_fails "sshd: alice cannot log in with bob's key" login alice bob1 true

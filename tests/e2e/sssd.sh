@@ -3,9 +3,10 @@
 # NSS lookups and enumeration, pam_sss password authentication, the account
 # stage (shadowExpire through ldap_account_expire_policy = shadow), and CLI
 # changes after the cache expires.  Runs in a private mount namespace.
+# shellcheck source=lib/e2e.sh
 . "$(dirname "$0")/lib/e2e.sh"
 
-scratch work
+work=; scratch work   # sets $work
 chmod 0755 "$work"
 if ! e2e_private_runtime; then
     not_ok "tmpfs over /run and /var/log in the namespace"; tap_done; exit

@@ -30,9 +30,9 @@ if [ -z "${E2E_IN_NAMESPACE:-}" ]; then
     exit 0
 fi
 
-# shellcheck source=../../lib.sh
+# shellcheck source=tests/lib.sh
 . "$CLUSTERDB_TOP/tests/lib.sh"
-# shellcheck source=../../integration/lib-slapd.sh
+# shellcheck source=tests/integration/lib-slapd.sh
 . "$CLUSTERDB_TOP/tests/integration/lib-slapd.sh"
 
 E2E_BASE=${SLAPD_SUFFIX}
