@@ -460,6 +460,37 @@ static void builder_free(struct builder *b)
     free(b->sql);
 }
 
+/*
+ * The shapes come from clients' filters, and the handle's statement cache
+ * keeps whatever it is given.  Past this many statements on the connection a
+ * shape that is not cached yet is prepared for this call only, so a client
+ * sending ever new filters cannot grow a server's memory without bound.
+ */
+#define CACHED_STATEMENTS_MAX 384
+
+static int query_stmt(cdb *db, const char *sql, sqlite3_stmt **out, int *transient)
+{
+    sqlite3 *conn = cdb_sqlite(db);
+    sqlite3_stmt *s = NULL;
+    size_t count = 0;
+    int rc;
+
+    *transient = 0;
+    while (count < CACHED_STATEMENTS_MAX && (s = sqlite3_next_stmt(conn, s)) != NULL)
+        count++;
+    if (count < CACHED_STATEMENTS_MAX)
+        return cdb_stmt(db, sql, out);
+    for (s = NULL; (s = sqlite3_next_stmt(conn, s)) != NULL;) {
+        if (strcmp(sqlite3_sql(s), sql) == 0)
+            return cdb_stmt(db, sql, out); /* already cached: a hit */
+    }
+    rc = sqlite3_prepare_v3(conn, sql, -1, 0, out, NULL);
+    if (rc != SQLITE_OK)
+        return cdb_fail_sqlite(db, rc, "preparing a query");
+    *transient = 1;
+    return CDB_OK;
+}
+
 static int find(cdb *db, enum table table, const cdb_query *query, int64_t after, size_t limit,
                 int64_t **ids_out, size_t *n_out)
 {
@@ -469,7 +500,7 @@ static int find(cdb *db, enum table table, const cdb_query *query, int64_t after
     sqlite3_stmt *stmt = NULL;
     int64_t *ids = NULL;
     size_t n = 0, cap = 0;
-    int rc, step;
+    int rc, step, transient = 0;
 
     if (db == NULL || ids_out == NULL || n_out == NULL)
         return CDB_ERR_INVALID;
@@ -490,7 +521,7 @@ static int find(cdb *db, enum table table, const cdb_query *query, int64_t after
     rc = b.status;
     if (rc != CDB_OK)
         goto done;
-    rc = cdb_stmt(db, b.sql, &stmt);
+    rc = query_stmt(db, b.sql, &stmt, &transient);
     if (rc != CDB_OK)
         goto done;
     rc = bind_all(&b, stmt);
@@ -523,7 +554,10 @@ static int find(cdb *db, enum table table, const cdb_query *query, int64_t after
     *n_out = n;
     ids = NULL;
 done:
-    cdb_stmt_done(stmt);
+    if (transient)
+        sqlite3_finalize(stmt);
+    else
+        cdb_stmt_done(stmt);
     free(ids);
     builder_free(&b);
     return rc;

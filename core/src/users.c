@@ -158,6 +158,10 @@ static int resolve_password(cdb *db, const char *password, const char *password_
     if (use_plain) {
         if (password == NULL)
             return CDB_OK;
+        /* LDAP treats a simple bind with an empty password as anonymous. */
+        if (password[0] == '\0')
+            return cdb_fail(db, CDB_ERR_INVALID, "userPassword",
+                            "userPassword must not be empty (give no password instead)");
         rc = cdb_password_hash(password, strlen(password), NULL, out);
         if (rc != CDB_OK)
             return cdb_fail(db, rc, "userPassword", "hashing the password failed");

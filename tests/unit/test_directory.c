@@ -214,6 +214,12 @@ static void test_validation_failures(void **state)
                      CDB_ERR_INVALID);
     assert_int_equal(cdb_user_update(f->db, victim, 1u << 20, &in), CDB_ERR_INVALID);
     in = user_input("x");
+    in.password = "";
+    assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(f->db), "userPassword");
+    assert_int_equal(cdb_user_update(f->db, victim, CDB_UF_PASSWORD, &in), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(f->db), "userPassword");
+    in = user_input("x");
     in.status = 9;
     assert_int_equal(cdb_user_update(f->db, victim, CDB_UF_STATUS, &in), CDB_ERR_INVALID);
     assert_string_equal(cdb_errfield(f->db), "status");

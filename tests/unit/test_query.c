@@ -453,6 +453,34 @@ static void test_statement_reuse(void **state)
     assert_int_equal(list_stmts(db, list), count + 1);
 }
 
+/* Ever new shapes (as a hostile client could send) do not grow the cache
+ * without bound, and every one still answers correctly. */
+static void test_cache_is_bounded(void **state)
+{
+    cdb *db = ((struct fixture *)*state)->db;
+    static sqlite3_stmt *list[MAX_STMTS];
+    cdb_query by_name = leaf_text(CDB_Q_EQ, CDB_QF_USERNAME, "bob");
+    cdb_query by_uid = leaf_num(CDB_Q_EQ, CDB_QF_UID_NUMBER, 2003);
+    const cdb_query *kids[16];
+    cdb_query tree = {.op = CDB_Q_OR, .kids = kids};
+    unsigned shape;
+
+    /* 450 distinct small shapes: the bits of `shape` below its top bit pick
+     * a name or a uid leaf for each term of an OR.  All select bob. */
+    for (shape = 2; shape < 452; shape++) {
+        unsigned top = 31 - (unsigned)__builtin_clz(shape), bit;
+        for (bit = 0; bit < top; bit++)
+            kids[bit] = (shape >> bit) & 1 ? &by_uid : &by_name;
+        tree.n_kids = top;
+        assert_string_equal(users_where(db, &tree), "2003");
+    }
+    assert_true(list_stmts(db, list) <= 400);
+    /* A shape cached before the limit is still served. */
+    kids[0] = &by_name;
+    tree.n_kids = 1;
+    assert_string_equal(users_where(db, &tree), "2003");
+}
+
 static void assert_indexed(cdb *db, int users, const cdb_query *q, const char *must_contain)
 {
     char *sql = new_statement_sql(db, users, q);
@@ -506,7 +534,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_user_text_fields), T(test_user_number_fields), T(test_group_fields),
         T(test_nesting),          T(test_paging),             T(test_limits),
-        T(test_statement_reuse),  T(test_index_use),
+        T(test_statement_reuse),  T(test_index_use),          T(test_cache_is_bounded),
     };
     return cmocka_run_group_tests_name("query", tests, NULL, NULL);
 }
