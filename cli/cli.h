@@ -147,6 +147,12 @@ int cli_find_container(struct cli *cli, const char *hostname, cdb_container **ou
 int cli_find_job(struct cli *cli, const char *id, cdb_job **out);
 int cli_find_service(struct cli *cli, const char *id, cdb_service **out);
 
+/* The name people know a referenced row by (site name, node name, container
+ * hostname, external domain), as a JSON string; null when the id is 0 or the
+ * row is gone.  One lookup per call: the cluster tables are small. */
+enum cli_ref { CLI_REF_SITE, CLI_REF_NODE, CLI_REF_CONTAINER, CLI_REF_DOMAIN };
+json_t *cli_jname(struct cli *cli, enum cli_ref kind, int64_t id);
+
 /* ---------------------------------------------------------------- output */
 
 /* A JSON string for s (null for NULL); invalid UTF-8 bytes become U+FFFD so

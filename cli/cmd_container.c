@@ -1,15 +1,16 @@
 /* clusterdb container add | list | show | delete */
 #include "cli.h"
 
-static json_t *container_json(const cdb_container *c)
+static json_t *container_json(struct cli *cli, const cdb_container *c)
 {
-    return json_pack("{s:I, s:o, s:o, s:s?, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+    return json_pack("{s:I, s:o, s:o, s:s?, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "id", (json_int_t)c->id,
                      "hostname", cli_jstr(c->hostname),
                      "username", cli_jstr(c->username),
                      "status", cdb_container_status_name(c->status),
                      "template", cli_jstr(c->template_name),
                      "nodeId", (json_int_t)c->node_id,
+                     "node", cli_jname(cli, CLI_REF_NODE, c->node_id),
                      "containerId", cli_jid(c->container_id),
                      "macAddress", cli_jstr(c->mac_address),
                      "ipv4Address", cli_jstr(c->ipv4_address),
@@ -73,7 +74,7 @@ static int container_add(struct cli *cli, int argc, char **argv)
     if (st == CDB_OK)
         st = cdb_container_get(cli->db, id, &c);
     rc = st != CDB_OK ? cli_fail(cli, st)
-                      : cli_emit_done(cli, container_json(c), "created container %s (id %lld)",
+                      : cli_emit_done(cli, container_json(cli, c), "created container %s (id %lld)",
                                       cli_printable(c->hostname), (long long)c->id);
     cdb_node_free(node);
     cdb_container_free(c);
@@ -104,11 +105,11 @@ static int container_list(struct cli *cli, int argc, char **argv)
         return cli_fail(cli, st);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, container_json(rows[i]));
+        json_array_append_new(list, container_json(cli, rows[i]));
     cdb_container_array_free(rows, n);
     static const struct cli_column cols[] = {
         {"id", "ID"}, {"hostname", "HOSTNAME"}, {"username", "OWNER"}, {"status", "STATUS"},
-        {"nodeId", "NODE"}, {"containerId", "CTID"}, {"ipv4Address", "IPV4"},
+        {"node", "NODE"}, {"containerId", "CTID"}, {"ipv4Address", "IPV4"},
         {"macAddress", "MAC"}, {NULL, NULL}
     };
     return cli_emit_list(cli, list, cols);
@@ -125,7 +126,7 @@ static int container_show(struct cli *cli, int argc, char **argv)
     cdb_container *c = NULL;
     if ((rc = cli_find_container(cli, args[0], &c)))
         return rc;
-    rc = cli_emit_object(cli, container_json(c));
+    rc = cli_emit_object(cli, container_json(cli, c));
     cdb_container_free(c);
     return rc;
 }

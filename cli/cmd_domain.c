@@ -3,13 +3,14 @@
 
 #include "cli.h"
 
-static json_t *domain_json(const cdb_external_domain *d)
+static json_t *domain_json(struct cli *cli, const cdb_external_domain *d)
 {
     /* The Cloudflare key is shown only as "(set)". */
-    return json_pack("{s:I, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o}",
+    return json_pack("{s:I, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "id", (json_int_t)d->id,
                      "domain", cli_jstr(d->domain),
                      "siteId", (json_int_t)d->site_id,
+                     "site", cli_jname(cli, CLI_REF_SITE, d->site_id),
                      "acmeEmail", cli_jstr(d->acme_email),
                      "acmeDirectory", cli_jstr(d->acme_directory),
                      "cloudflareApiEmail", cli_jstr(d->cloudflare_api_email),
@@ -55,7 +56,7 @@ static int domain_add(struct cli *cli, int argc, char **argv)
     if (st == CDB_OK)
         st = cdb_external_domain_get(cli->db, id, &d);
     rc = st != CDB_OK ? cli_fail(cli, st)
-                      : cli_emit_done(cli, domain_json(d), "created external domain %s (id %lld)",
+                      : cli_emit_done(cli, domain_json(cli, d), "created external domain %s (id %lld)",
                                       cli_printable(d->domain), (long long)d->id);
 done:
     cdb_wipe(key, sizeof key);
@@ -88,10 +89,10 @@ static int domain_list(struct cli *cli, int argc, char **argv)
         return cli_fail(cli, st);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, domain_json(domains[i]));
+        json_array_append_new(list, domain_json(cli, domains[i]));
     cdb_external_domain_array_free(domains, n);
     static const struct cli_column cols[] = {
-        {"id", "ID"}, {"domain", "DOMAIN"}, {"siteId", "SITE"}, {"acmeEmail", "ACME MAIL"},
+        {"id", "ID"}, {"domain", "DOMAIN"}, {"site", "SITE"}, {"acmeEmail", "ACME MAIL"},
         {"cloudflareApiKey", "CLOUDFLARE KEY"}, {NULL, NULL}
     };
     return cli_emit_list(cli, list, cols);
@@ -109,7 +110,7 @@ static int domain_show(struct cli *cli, int argc, char **argv)
     cdb_external_domain *d = NULL;
     if ((rc = cli_find_domain(cli, args[0], &d)))
         return rc;
-    rc = cli_emit_object(cli, domain_json(d));
+    rc = cli_emit_object(cli, domain_json(cli, d));
     cdb_external_domain_free(d);
     return rc;
 }

@@ -3,13 +3,14 @@
 
 #include "cli.h"
 
-static json_t *node_json(const cdb_node *n)
+static json_t *node_json(struct cli *cli, const cdb_node *n)
 {
     /* The API secret is shown only as "(set)": it opens the whole cluster. */
-    return json_pack("{s:I, s:o, s:I, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
+    return json_pack("{s:I, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
                      "id", (json_int_t)n->id,
                      "name", cli_jstr(n->name),
                      "siteId", (json_int_t)n->site_id,
+                     "site", cli_jname(cli, CLI_REF_SITE, n->site_id),
                      "ipv4Address", cli_jstr(n->ipv4_address),
                      "apiUrl", cli_jstr(n->api_url),
                      "apiTokenIdOrUsername", cli_jstr(n->api_token_id_or_username),
@@ -25,7 +26,7 @@ static int emit_node(struct cli *cli, int64_t id, const char *verb)
     int st = cdb_node_get(cli->db, id, &n);
     if (st != CDB_OK)
         return cli_fail(cli, st);
-    int rc = cli_emit_done(cli, node_json(n), "%s node %s (id %lld)", verb, cli_printable(n->name),
+    int rc = cli_emit_done(cli, node_json(cli, n), "%s node %s (id %lld)", verb, cli_printable(n->name),
                            (long long)n->id);
     cdb_node_free(n);
     return rc;
@@ -154,10 +155,10 @@ static int node_list(struct cli *cli, int argc, char **argv)
         return cli_fail(cli, st);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, node_json(nodes[i]));
+        json_array_append_new(list, node_json(cli, nodes[i]));
     cdb_node_array_free(nodes, n);
     static const struct cli_column cols[] = {
-        {"id", "ID"}, {"name", "NAME"}, {"siteId", "SITE"}, {"ipv4Address", "IPV4"},
+        {"id", "ID"}, {"name", "NAME"}, {"site", "SITE"}, {"ipv4Address", "IPV4"},
         {"apiUrl", "API URL"}, {"apiTokenIdOrUsername", "TOKEN ID"},
         {"apiTokenSecretOrPassword", "SECRET"}, {NULL, NULL}
     };
@@ -176,7 +177,7 @@ static int node_show(struct cli *cli, int argc, char **argv)
     cdb_node *n = NULL;
     if ((rc = cli_find_node(cli, args[0], &n)))
         return rc;
-    rc = cli_emit_object(cli, node_json(n));
+    rc = cli_emit_object(cli, node_json(cli, n));
     cdb_node_free(n);
     return rc;
 }

@@ -3,24 +3,28 @@
 
 #include "cli.h"
 
-static json_t *service_json(const cdb_service *s)
+static json_t *service_json(struct cli *cli, const cdb_service *s)
 {
-    json_t *o = json_pack("{s:I, s:I, s:s?, s:I}",
+    json_t *o = json_pack("{s:I, s:I, s:o, s:s?, s:I}",
                           "id", (json_int_t)s->id,
                           "containerId", (json_int_t)s->container_id,
+                          "container", cli_jname(cli, CLI_REF_CONTAINER, s->container_id),
                           "type", cdb_service_type_name(s->type),
                           "containerPort", (json_int_t)s->container_port);
     char endpoint[320];
     switch (s->type) {
-    case CDB_SERVICE_HTTP:
-        json_object_set_new(o, "http", json_pack("{s:o, s:I}", "externalHostname",
+    case CDB_SERVICE_HTTP: {
+        json_t *domain = cli_jname(cli, CLI_REF_DOMAIN, s->http.external_domain_id);
+        snprintf(endpoint, sizeof endpoint, "https://%s.%s",
+                 s->http.external_hostname ? s->http.external_hostname : "",
+                 json_is_string(domain) ? json_string_value(domain) : "?");
+        json_object_set_new(o, "http", json_pack("{s:o, s:I, s:o}", "externalHostname",
                                                  cli_jstr(s->http.external_hostname),
                                                  "externalDomainId",
-                                                 (json_int_t)s->http.external_domain_id));
-        snprintf(endpoint, sizeof endpoint, "%s (domain %lld)",
-                 s->http.external_hostname ? s->http.external_hostname : "",
-                 (long long)s->http.external_domain_id);
+                                                 (json_int_t)s->http.external_domain_id,
+                                                 "externalDomain", domain));
         break;
+    }
     case CDB_SERVICE_TRANSPORT:
         json_object_set_new(o, "transport",
                             json_pack("{s:s?, s:I, s:b}", "protocol",
@@ -116,7 +120,7 @@ static int service_add(struct cli *cli, int argc, char **argv)
     if (st == CDB_OK)
         st = cdb_service_get(cli->db, id, &s);
     rc = st != CDB_OK ? cli_fail(cli, st)
-                      : cli_emit_done(cli, service_json(s), "created %s service %lld of %s",
+                      : cli_emit_done(cli, service_json(cli, s), "created %s service %lld of %s",
                                       cdb_service_type_name(s->type), (long long)s->id,
                                       cli_printable(c->hostname));
 done:
@@ -150,10 +154,10 @@ static int service_list(struct cli *cli, int argc, char **argv)
         return cli_fail(cli, st);
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++)
-        json_array_append_new(list, service_json(rows[i]));
+        json_array_append_new(list, service_json(cli, rows[i]));
     cdb_service_array_free(rows, n);
     static const struct cli_column cols[] = {
-        {"id", "ID"}, {"containerId", "CONTAINER"}, {"type", "TYPE"}, {"containerPort", "PORT"},
+        {"id", "ID"}, {"container", "CONTAINER"}, {"type", "TYPE"}, {"containerPort", "PORT"},
         {"external", "EXTERNAL"}, {NULL, NULL}
     };
     return cli_emit_list(cli, list, cols);
@@ -170,7 +174,7 @@ static int service_show(struct cli *cli, int argc, char **argv)
     cdb_service *s = NULL;
     if ((rc = cli_find_service(cli, args[0], &s)))
         return rc;
-    rc = cli_emit_object(cli, service_json(s));
+    rc = cli_emit_object(cli, service_json(cli, s));
     cdb_service_free(s);
     return rc;
 }

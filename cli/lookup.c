@@ -144,3 +144,41 @@ int cli_find_domain(struct cli *cli, const char *key, cdb_external_domain **out)
     cdb_external_domain_array_free(domains, n);
     return rc;
 }
+
+json_t *cli_jname(struct cli *cli, enum cli_ref kind, int64_t id)
+{
+    json_t *name = NULL;
+    if (id == 0)
+        return json_null();
+    switch (kind) {
+    case CLI_REF_SITE: {
+        cdb_site *row = NULL;
+        if (cdb_site_get(cli->db, id, &row) == CDB_OK)
+            name = cli_jstr(row->name);
+        cdb_site_free(row);
+        break;
+    }
+    case CLI_REF_NODE: {
+        cdb_node *row = NULL;
+        if (cdb_node_get(cli->db, id, &row) == CDB_OK)
+            name = cli_jstr(row->name);
+        cdb_node_free(row);
+        break;
+    }
+    case CLI_REF_CONTAINER: {
+        cdb_container *row = NULL;
+        if (cdb_container_get(cli->db, id, &row) == CDB_OK)
+            name = cli_jstr(row->hostname);
+        cdb_container_free(row);
+        break;
+    }
+    case CLI_REF_DOMAIN: {
+        cdb_external_domain *row = NULL;
+        if (cdb_external_domain_get(cli->db, id, &row) == CDB_OK)
+            name = cli_jstr(row->domain);
+        cdb_external_domain_free(row);
+        break;
+    }
+    }
+    return name ? name : json_null();
+}
