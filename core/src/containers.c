@@ -303,10 +303,6 @@ int cdb_container_update(cdb *db, int64_t id, unsigned fields, const cdb_contain
     m.mac_address = (fields & CDB_CTF_MAC_ADDRESS) ? in->mac_address : cur->mac_address;
     m.ipv4_address = (fields & CDB_CTF_IPV4_ADDRESS) ? in->ipv4_address : cur->ipv4_address;
     m.ai_container = (fields & CDB_CTF_AI_CONTAINER) ? in->ai_container : cur->ai_container;
-    if ((fields & CDB_CTF_STATUS) && in->status == -1) {
-        status = check_status(db, in->status);
-        goto done;
-    }
     if ((status = validate_container(db, &m)) != CDB_OK)
         goto done;
     if ((fields & (CDB_CTF_NODE_ID | CDB_CTF_CREATION_JOB_ID)) &&

@@ -1109,6 +1109,52 @@ static void test_service_update(void **state)
     cdb_service_free(s);
 }
 
+/* When every port from 2000 up is taken, allocation says so and writes nothing. */
+static void test_port_exhaustion(void **state)
+{
+    fixture *fx = *state;
+    int64_t c1 = make_container(fx, "game1", 101, NULL, NULL);
+    int64_t port = 0, id = -1;
+    sqlite3 *rw = NULL;
+    char sql[512];
+    counts before;
+
+    /* Take 2000..65534 behind the library's back, in one transaction. */
+    assert_int_equal(sqlite3_open_v2(fx->path, &rw, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
+    sqlite3_busy_timeout(rw, 10000);
+    snprintf(sql, sizeof sql,
+             "BEGIN;"
+             "WITH RECURSIVE p(n) AS (SELECT 2000 UNION ALL SELECT n + 1 FROM p WHERE n < 65534)"
+             " INSERT INTO Services (id, containerId, type, containerPort)"
+             " SELECT n, %lld, 'transport', 1 FROM p;"
+             "INSERT INTO TransportServices (serviceId, protocol, externalPort)"
+             " SELECT id, 'tcp', id FROM Services WHERE type = 'transport';"
+             "COMMIT;",
+             (long long)c1);
+    assert_int_equal(sqlite3_exec(rw, sql, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(rw);
+
+    OK(fx, cdb_transport_next_port(fx->db, CDB_PROTO_TCP, &port));
+    assert_int_equal(port, 65535);
+    cdb_service_input tcp = transport_input(c1, CDB_PROTO_TCP, 0);
+    OK(fx, cdb_service_create(fx->db, &tcp, &id));
+    before = snapshot(fx);
+    port = -1;
+    expect_fail(fx, cdb_transport_next_port(fx->db, CDB_PROTO_TCP, &port), CDB_ERR_CONFLICT,
+                "TransportServices.protocol,externalPort");
+    assert_int_equal(port, -1);
+    id = -1;
+    expect_fail(fx, cdb_service_create(fx->db, &tcp, &id), CDB_ERR_CONFLICT,
+                "TransportServices.protocol,externalPort");
+    assert_int_equal(id, -1);
+    assert_unchanged(fx, &before);
+    /* udp is untouched; a port below 2000 can still be asked for. */
+    OK(fx, cdb_transport_next_port(fx->db, CDB_PROTO_UDP, &port));
+    assert_int_equal(port, 2000);
+    tcp.transport.external_port = 1999;
+    OK(fx, cdb_service_create(fx->db, &tcp, &id));
+}
+
 /* Two processes allocate transport ports at the same time: every port is
  * handed out once, and together they fill 2000.. without a hole. */
 #define WRITERS 2
@@ -1338,6 +1384,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_service_kinds, setup, teardown),
         cmocka_unit_test_setup_teardown(test_service_failures_leave_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_service_update, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_port_exhaustion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_port_allocation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids_out_of_range, setup, teardown),

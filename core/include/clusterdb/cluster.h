@@ -269,7 +269,7 @@ typedef struct cdb_container {
 typedef struct cdb_container_input {
     const char *hostname;       /* required; one RFC 1123 label (a-z0-9-, 1-63, no dots) */
     const char *username;       /* required; text */
-    int status;                 /* a cdb_container_status, or -1 for pending */
+    int status;                 /* a cdb_container_status, or -1 for pending (also in update) */
     const char *template_name;  /* optional; text */
     int64_t creation_job_id;    /* optional (0); an existing job */
     int64_t node_id;            /* required; an existing node */
