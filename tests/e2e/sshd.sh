@@ -218,58 +218,11 @@ cp "$conf" "$srv/authorized-keys.conf"
 chmod 0644 "$srv/authorized-keys.conf"
 mount --bind "$srv" /srv
 
-mkdir -p /run/sshd
-chmod 0755 /run/sshd
-ssh-keygen -q -t ed25519 -N '' -f "$work/ssh_host_ed25519_key"
-ssh_port=$(slapd_free_port)
-cat > "$work/sshd_config" <<EOF
-# sshd_config of the e2e tests (see docs/container-hosts.md)
-Port $ssh_port
-ListenAddress 127.0.0.1
-HostKey $work/ssh_host_ed25519_key
-PidFile /run/sshd-e2e.pid
-LogLevel VERBOSE
-UsePAM yes
-PubkeyAuthentication yes
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-AuthorizedKeysFile none
-AuthorizedKeysCommand /srv/clusterdb-authorized-keys -c /srv/authorized-keys.conf %u
-AuthorizedKeysCommandUser nobody
-# Tests only: dave's key also comes from a file, so that his login passes the
-# key check and reaches the PAM account stage, which must refuse him.
-Match User dave
-    AuthorizedKeysFile /srv/dave.keys
-EOF
-cp "$E2E_KEYS/dave.pub" "$srv/dave.keys"
-chmod 0644 "$srv/dave.keys"
-
-# sshd's PAM service: the account stage asks nslcd (status via shadowExpire).
-e2e_private_pam_dir "$work/pam.d"
-cat > /etc/pam.d/sshd <<'EOF'
-auth     required  pam_deny.so
-account  required  pam_ldap.so minimum_uid=1000
-password required  pam_deny.so
-session  required  pam_permit.so
-EOF
-
-# The ASan build of the helper runs under sshd with an empty environment:
-# sshd gives it no ASAN_OPTIONS, so it runs with the sanitizer defaults.
-/usr/sbin/sshd -D -e -f "$work/sshd_config" > "$work/sshd.log" 2>&1 < /dev/null &
-sshd_pid=$!
-on_exit e2e_stop_pid "$sshd_pid"
-if ! e2e_wait 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$ssh_port"; then
-    not_ok "sshd listens"; e2e_fail_log "$work/sshd.log"; tap_done; exit
-fi
-
-# login USER KEY CMD: ssh as USER with KEY, output in $login_out.
-login() {
-    local user=$1 key=$2; shift 2
-    login_out=$(ssh -F /dev/null -p "$ssh_port" -i "$E2E_KEYS/$key" -o IdentitiesOnly=yes \
-        -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
-        -o ConnectTimeout=10 -o LogLevel=ERROR "$user@127.0.0.1" "$@" 2>&1)
-}
-ssh_logs() { e2e_fail_log "$work/sshd.log" "$NSLCD_LOG"; slapd_log_tail dir 20; }
+e2e_sshd_start "$work/sshd" \
+    "/srv/clusterdb-authorized-keys -c /srv/authorized-keys.conf %u" "pam_ldap.so minimum_uid=1000" \
+    || { not_ok "sshd listens"; tap_done; exit; }
+login() { e2e_ssh_login "$@"; }
+ssh_logs() { e2e_fail_log "$SSHD_LOG" "$NSLCD_LOG"; slapd_log_tail dir 20; }
 
 before=$_tap_failed
 # shellcheck disable=SC2016
@@ -285,7 +238,7 @@ check_fails "sshd: suspended dave is refused with his valid key" login dave dave
 check_fails "sshd: pending carol is refused with her valid key" login carol carol true
 # dave's key is accepted (from the file); the PAM account stage (pam_ldap,
 # shadowExpire) refuses the login: the second line of defence works.
-if grep -q 'Access denied for user dave by PAM account configuration' "$work/sshd.log"; then
+if grep -q 'Access denied for user dave by PAM account configuration' "$SSHD_LOG"; then
     ok "sshd: suspended dave's accepted key is refused by the PAM account stage"
 else
     not_ok "sshd: suspended dave's accepted key is refused by the PAM account stage"
@@ -303,14 +256,14 @@ if e2e_set_status alice suspended > "$work/change.log" 2>&1; then
 else
     not_ok "sshd: suspend alice"; e2e_fail_log "$work/change.log"
 fi
-if grep -q 'AuthorizedKeysCommand .* failed\|ERROR: AddressSanitizer\|runtime error' "$work/sshd.log"; then
-    not_ok "sshd: the helper never failed under sshd"; grep -i 'failed\|sanitizer\|runtime error' "$work/sshd.log" | head | sed 's/^/#   /'
+if grep -q 'AuthorizedKeysCommand .* failed\|ERROR: AddressSanitizer\|runtime error' "$SSHD_LOG"; then
+    not_ok "sshd: the helper never failed under sshd"; grep -i 'failed\|sanitizer\|runtime error' "$SSHD_LOG" | head | sed 's/^/#   /'
 else
     ok "sshd: the helper never failed under sshd"
 fi
 [ "$_tap_failed" -ne "$before" ] && ssh_logs
 
-check "sshd is still running" kill -0 "$sshd_pid"
-e2e_stop_pid "$sshd_pid"
+check "sshd is still running" kill -0 "$SSHD_PID"
+e2e_stop_pid "$SSHD_PID"
 e2e_nslcd_stop
 tap_done

@@ -107,6 +107,28 @@ before=$_tap_failed
 e2e_pam_checks clusterdb-e2e
 [ "$_tap_failed" -ne "$before" ] && sssd_logs
 
+# sshd with SSSD: keys from sss_ssh_authorizedkeys, account stage pam_sss.
+before=$_tap_failed
+if e2e_sshd_start "$work/sshd" "/usr/bin/sss_ssh_authorizedkeys %u" "pam_sss.so"; then
+    # shellcheck disable=SC2016
+    e2e_ssh_login alice alice 'echo ok-$(id -un)-$(id -u)'
+    expect_eq "sshd+sssd: alice logs in with her key and runs a command" "ok-alice-2000" \
+        "$(grep '^ok-' <<< "$login_out")"
+    check_fails "sshd+sssd: suspended dave is refused with his valid key" e2e_ssh_login dave dave true
+    # sss_ssh_authorizedkeys hands out dave's key: pam_sss's account stage
+    # (ldap_account_expire_policy = shadow) is what refuses him.
+    if grep -q 'Access denied for user dave by PAM account configuration' "$SSHD_LOG"; then
+        ok "sshd+sssd: dave's accepted key is refused by the PAM account stage"
+    else
+        not_ok "sshd+sssd: dave's accepted key is refused by the PAM account stage"
+    fi
+    check_fails "sshd+sssd: pending carol is refused with her valid key" e2e_ssh_login carol carol true
+    e2e_stop_pid "$SSHD_PID"
+else
+    not_ok "sshd+sssd: sshd listens"
+fi
+[ "$_tap_failed" -ne "$before" ] && { e2e_fail_log "$SSHD_LOG"; sssd_logs; }
+
 before=$_tap_failed
 e2e_change_checks "$work"
 [ "$_tap_failed" -ne "$before" ] && sssd_logs

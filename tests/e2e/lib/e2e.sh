@@ -86,9 +86,11 @@ e2e_private_runtime() {
 # /etc/pam.d, so tests can add their own service files.
 e2e_private_pam_dir() {
     local dir=$1
+    [ -z "${E2E_PAM_DIR:-}" ] || return 0
     mkdir -p "$dir"
     cp -a /etc/pam.d/. "$dir/"
-    mount --bind "$dir" /etc/pam.d
+    mount --bind "$dir" /etc/pam.d || return 1
+    E2E_PAM_DIR=$dir
 }
 
 # ---- the directory ---------------------------------------------------------
@@ -370,4 +372,67 @@ e2e_change_checks() {
     else
         not_ok "change: activate carol"; e2e_fail_log "$work_dir/change.log"
     fi
+}
+
+# ---- sshd ------------------------------------------------------------------
+
+# e2e_sshd_start DIR COMMAND ACCOUNT_MODULE: sshd on a free loopback port,
+# keys from "AuthorizedKeysCommand COMMAND" run as nobody, UsePAM yes with
+# "account required ACCOUNT_MODULE" as its PAM account stage.  dave's key
+# also comes from a root-owned file, so that his login passes the key check
+# and reaches the account stage, which must refuse him.  Sets SSHD_PID,
+# SSHD_PORT, SSHD_LOG.  Needs e2e_private_runtime first.
+e2e_sshd_start() {
+    local dir=$1 command=$2 account=$3
+    mkdir -p "$dir" /run/sshd /run/e2e-keys
+    chmod 0755 /run/sshd /run/e2e-keys
+    cp "$E2E_KEYS/dave.pub" /run/e2e-keys/dave.keys
+    chmod 0644 /run/e2e-keys/dave.keys
+    ssh-keygen -q -t ed25519 -N '' -f "$dir/ssh_host_ed25519_key" || return 1
+    SSHD_PORT=$(slapd_free_port)
+    cat > "$dir/sshd_config" <<EOF
+# sshd_config of the e2e tests (see docs/container-hosts.md)
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $dir/ssh_host_ed25519_key
+PidFile /run/sshd-e2e.pid
+LogLevel VERBOSE
+UsePAM yes
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+AuthorizedKeysFile none
+AuthorizedKeysCommand $command
+AuthorizedKeysCommandUser nobody
+# Tests only: see above.
+Match User dave
+    AuthorizedKeysFile /run/e2e-keys/dave.keys
+EOF
+    e2e_private_pam_dir "$dir/pam.d" || return 1
+    cat > /etc/pam.d/sshd <<EOF
+auth     required  pam_deny.so
+account  required  $account
+password required  pam_deny.so
+session  required  pam_permit.so
+EOF
+    SSHD_LOG=$dir/sshd.log
+    # An ASan-built AuthorizedKeysCommand runs under sshd with an empty
+    # environment (no ASAN_OPTIONS): the sanitizer defaults apply.
+    /usr/sbin/sshd -D -e -f "$dir/sshd_config" > "$SSHD_LOG" 2>&1 < /dev/null &
+    SSHD_PID=$!
+    on_exit e2e_stop_pid "$SSHD_PID"
+    if ! e2e_wait 20 bash -c "exec 3<>/dev/tcp/127.0.0.1/$SSHD_PORT"; then
+        diag "sshd does not listen on port $SSHD_PORT"
+        e2e_fail_log "$SSHD_LOG"
+        return 1
+    fi
+}
+
+# e2e_ssh_login USER KEY CMD...: ssh as USER with the fixture key KEY; the
+# output (stdout and stderr) in $login_out, ssh's exit status returned.
+e2e_ssh_login() {
+    local user=$1 key=$2; shift 2
+    login_out=$(ssh -F /dev/null -p "$SSHD_PORT" -i "$E2E_KEYS/$key" -o IdentitiesOnly=yes \
+        -o BatchMode=yes -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null \
+        -o ConnectTimeout=10 -o LogLevel=ERROR "$user@127.0.0.1" "$@" 2>&1)
 }
