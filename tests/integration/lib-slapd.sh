@@ -29,6 +29,11 @@ SLAPD_ROOTPW=${SLAPD_ROOTPW:-rootsecret}
 SLAPD_SCHEMA_DIR=${SLAPD_SCHEMA_DIR:-/etc/ldap/schema}
 SLAPD_SYSTEM_MODULES=${SLAPD_SYSTEM_MODULES:-/usr/lib/ldap}
 CLUSTERDB_MODULE_DIR=${CLUSTERDB_MODULE_DIR:-$CLUSTERDB_BUILD/slapd-module/.libs}
+# Debian's python3 (the tools use the standard library only): a version
+# manager's shim in PATH can cost seconds per start.
+if [ -z "${PYTHON:-}" ]; then
+    if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
+fi
 declare -gA SLAPD_URI=() SLAPD_PID=() SLAPD_LOG=() SLAPD_PORT=() SLAPD_DIR=()
 _slapd_names=()
 
@@ -38,7 +43,7 @@ slapd_module_built() { [ -f "$CLUSTERDB_MODULE_DIR/back_clusterdb.so" ]; }
 # A TCP port on 127.0.0.1 that nobody listens on right now.  Another process
 # may take it before slapd binds: slapd_start retries with a new port then.
 slapd_free_port() {
-    python3 -c 'import socket
+    "$PYTHON" -c 'import socket
 s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
 }
 
@@ -237,5 +242,5 @@ rsearch() {
 # lines inside each entry and the entries by DN.  Output: one entry per
 # paragraph, "dn:" first.  Reads stdin.
 ldif_normalize() {
-    python3 "$CLUSTERDB_TOP/tests/tools/ldif-normalize" "$@"
+    "$PYTHON" "$CLUSTERDB_TOP/tests/tools/ldif-normalize" "$@"
 }
