@@ -277,7 +277,7 @@ EOF
     /usr/sbin/nslcd -d > "$NSLCD_LOG" 2>&1 < /dev/null &
     NSLCD_PID=$!
     on_exit e2e_stop_pid "$NSLCD_PID"
-    if ! e2e_wait 20 getent passwd alice; then
+    if ! e2e_wait 30 getent passwd alice; then
         diag "nslcd gave no answer for alice"
         e2e_fail_log "$NSLCD_LOG"
         return 1
