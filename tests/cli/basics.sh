@@ -77,4 +77,16 @@ echo "not a database" > "$TESTDIR/garbage.sqlite"
 out=$("$CLI" --db "$TESTDIR/garbage.sqlite" status 2>&1); rc=$?
 expect_eq "status on a file that is not a database: exit 1" 1 "$rc"
 
+# ---- a database made by a newer clusterdb is refused, not modified
+cp "$DB" "$TESTDIR/newer.sqlite"
+sqlite3 "$TESTDIR/newer.sqlite" "INSERT INTO SchemaMigrations (version, name, appliedAt) VALUES (9999, 'future', '2099-01-01T00:00:00.000Z')"
+out=$("$CLI" --db "$TESTDIR/newer.sqlite" status 2>&1); rc=$?
+expect_eq "status on a newer schema: exit 1" 1 "$rc"
+expect_match "the message says the schema is newer" "clusterdb: .*newer" "$out"
+out=$("$CLI" --db "$TESTDIR/newer.sqlite" migrate 2>&1); rc=$?
+expect_eq "migrate on a newer schema: exit 1" 1 "$rc"
+out=$("$CLI" --db "$TESTDIR/newer.sqlite" user add zed 2>&1); rc=$?
+expect_eq "user add on a newer schema: exit 1" 1 "$rc"
+expect_eq "nothing was written to it" 0 "$(sqlite3 "$TESTDIR/newer.sqlite" 'SELECT count(*) FROM Users')"
+
 tap_done
