@@ -56,9 +56,11 @@ int cdbm_query_arena_init(cdbm_query_arena *a, Filter *f)
     memset(a, 0, sizeof(*a));
     if (f != NULL)
         cdbm_filter_size(f, &nodes, &text);
-    /* Room for two translations (users and groups) plus scope restrictions. */
-    a->cap_nodes = 2 * nodes + 8;
-    a->cap_kids = 2 * nodes + 8;
+    /* Room for two translations (users and groups).  One filter node gives
+     * at most three query nodes (a timestamp equality is GE AND LE) and two
+     * strings of at most 21 bytes. */
+    a->cap_nodes = 6 * nodes + 8;
+    a->cap_kids = 6 * nodes + 8;
     a->cap_text = 2 * text + 64;
     a->nodes = ch_calloc(a->cap_nodes, sizeof(*a->nodes));
     a->kids = ch_calloc(a->cap_kids, sizeof(*a->kids));
