@@ -122,6 +122,7 @@ if [ "$ak_rc" -eq 1 ] && [ -z "$ak_out" ] && [ "$ak_ms" -lt 3000 ]; then
 else
     not_ok "helper: server down, exit 1 within 3 s"; ak_report
 fi
+expect_match "helper: server down, the reason on stderr" "Can't contact LDAP server" "$ak_err"
 # A server that accepts the connection but never answers: the operation
 # timeout ends the wait.
 python3 -c '
