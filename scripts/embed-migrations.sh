@@ -7,10 +7,9 @@ set -e
 previous=0
 for f in "$@"; do
     base=$(basename "$f" .sql)
-    case "$base" in
-        [0-9][0-9][0-9][0-9]_*) ;;
-        *) echo "embed-migrations: $f: name must be NNNN_name.sql" >&2; exit 1 ;;
-    esac
+    if ! printf '%s\n' "$base" | grep -Eq '^[0-9]{4}_[A-Za-z0-9_]+$'; then
+        echo "embed-migrations: $f: name must be NNNN_name.sql (letters, digits, _)" >&2; exit 1
+    fi
     version=$(echo "$base" | sed 's/^0*\([0-9][0-9]*\)_.*/\1/')
     if [ "$version" -le "$previous" ]; then
         echo "embed-migrations: $f: version $version does not follow $previous" >&2; exit 1
@@ -28,7 +27,8 @@ for f in "$@"; do
     base=$(basename "$f" .sql)
     version=$(echo "$base" | sed 's/^0*\([0-9][0-9]*\)_.*/\1/')
     printf '    { %s, "%s",\n' "$version" "$base"
-    sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/      "/' -e 's/$/\\n"/' "$f"
+    # CR of CRLF files dropped; backslashes and quotes escaped.
+    sed -e 's/\r$//' -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/      "/' -e 's/$/\\n"/' "$f"
     echo '    },'
 done
 echo '};'
