@@ -29,6 +29,15 @@ struct daemon_config {
     long request_timeout_ms;    /* bound on each Proxmox API request */
     const char *pve_ca_file;    /* optional CA bundle for the nodes' API certificates */
     const char *interface;      /* the container interface whose address is recorded */
+
+    /* Configuration rendering (DESIGN.md section 9); off without a site. */
+    const char *site;              /* Sites.name whose configuration is rendered */
+    const char *nginx_http_conf;   /* file for nginx's http block, or NULL */
+    const char *nginx_stream_conf; /* file for nginx's stream block, or NULL */
+    const char *dnsmasq_conf;      /* dnsmasq configuration file, or NULL */
+    const char *tls_dir;           /* <tls_dir>/<domain>/{fullchain,privkey}.pem */
+    const char *nginx_test, *nginx_reload;     /* shell command lines */
+    const char *dnsmasq_test, *dnsmasq_reload; /* $CLUSTERDB_CONFIG names the file */
 };
 
 /* Raised by SIGTERM/SIGINT: no new job is claimed, waits give up. */
@@ -54,6 +63,13 @@ void job_say(struct job_run *run, const char *fmt, ...) __attribute__((format(pr
  * database cannot be read.
  */
 int run_pending_jobs(cdb *db, const struct daemon_config *config);
+
+/*
+ * Render the site's nginx and dnsmasq files; write those whose content
+ * changed atomically, validate, restore on rejection, reload.  0, or -1
+ * after logging what went wrong.  A no-op without config->site.
+ */
+int render_configs(cdb *db, const struct daemon_config *config);
 
 /* The job actions.  Return CDB_OK on success; on failure they have said why
  * through job_say() and return a negative status. */

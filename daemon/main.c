@@ -29,6 +29,14 @@
 #define PACKAGE_VERSION "unknown"
 #endif
 
+#define DEFAULT_TLS_DIR "/etc/ssl/clusterdb"
+#define DEFAULT_NGINX_TEST "nginx -t -q"
+#define DEFAULT_NGINX_RELOAD "nginx -s reload"
+#define DEFAULT_DNSMASQ_TEST "dnsmasq --test --conf-file=\"$CLUSTERDB_CONFIG\""
+/* dnsmasq re-reads only its hosts files on SIGHUP: a changed configuration
+ * needs a restart. */
+#define DEFAULT_DNSMASQ_RELOAD "systemctl restart dnsmasq"
+
 volatile sig_atomic_t daemon_stopping;
 
 void dlog(const char *level, const char *fmt, ...)
@@ -73,10 +81,25 @@ static void usage(FILE *out)
             "  --request-timeout S   bound on each Proxmox API request (default 60)\n"
             "  --interface NAME      the container interface to record (default eth0)\n"
             "  --pve-ca-file FILE    CA certificates (PEM) for the nodes' API\n"
+            "\n"
+            "Configuration rendering (after each look for jobs; only changed files are\n"
+            "written, validated, restored if rejected, then the service reloaded):\n"
+            "  --site NAME               the site whose configuration is rendered\n"
+            "  --nginx-http-conf FILE    server blocks for HTTP services (nginx http block)\n"
+            "  --nginx-stream-conf FILE  server blocks for transport services (stream block)\n"
+            "  --dnsmasq-conf FILE       dnsmasq: domain, forwarders, DHCP, host and SRV records\n"
+            "  --tls-dir DIR             certificates: DIR/<domain>/fullchain.pem, privkey.pem\n"
+            "                            (default " DEFAULT_TLS_DIR ")\n"
+            "  --nginx-test CMD          default: " DEFAULT_NGINX_TEST "\n"
+            "  --nginx-reload CMD        default: " DEFAULT_NGINX_RELOAD "\n"
+            "  --dnsmasq-test CMD        default: " DEFAULT_DNSMASQ_TEST "\n"
+            "  --dnsmasq-reload CMD      default: " DEFAULT_DNSMASQ_RELOAD "\n"
+            "  (commands run with /bin/sh; $CLUSTERDB_CONFIG names the file concerned)\n"
+            "\n"
             "  --help, --version\n"
             "\n"
             "Exit status: 0 stopped normally (job failures are recorded in the database),\n"
-            "1 the database cannot be used, 2 usage error.\n");
+            "1 the database cannot be used (or, with --once, rendering failed), 2 usage error.\n");
 }
 
 /* A positive number of seconds (fractions allowed) -> milliseconds. */
@@ -106,6 +129,15 @@ int main(int argc, char **argv)
         {"request-timeout", required_argument, NULL, 'r'},
         {"interface", required_argument, NULL, 'n'},
         {"pve-ca-file", required_argument, NULL, 'c'},
+        {"site", required_argument, NULL, 's'},
+        {"nginx-http-conf", required_argument, NULL, 'H'},
+        {"nginx-stream-conf", required_argument, NULL, 'S'},
+        {"dnsmasq-conf", required_argument, NULL, 'D'},
+        {"tls-dir", required_argument, NULL, 'T'},
+        {"nginx-test", required_argument, NULL, '1'},
+        {"nginx-reload", required_argument, NULL, '2'},
+        {"dnsmasq-test", required_argument, NULL, '3'},
+        {"dnsmasq-reload", required_argument, NULL, '4'},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
@@ -116,6 +148,11 @@ int main(int argc, char **argv)
         .ip_timeout_ms = 120000,
         .request_timeout_ms = 60000,
         .interface = "eth0",
+        .tls_dir = DEFAULT_TLS_DIR,
+        .nginx_test = DEFAULT_NGINX_TEST,
+        .nginx_reload = DEFAULT_NGINX_RELOAD,
+        .dnsmasq_test = DEFAULT_DNSMASQ_TEST,
+        .dnsmasq_reload = DEFAULT_DNSMASQ_RELOAD,
     };
     struct sigaction stop = {0};
     cdb *db = NULL;
@@ -132,6 +169,15 @@ int main(int argc, char **argv)
         case 'r': target = &config.request_timeout_ms; break;
         case 'n': config.interface = optarg; break;
         case 'c': config.pve_ca_file = optarg; break;
+        case 's': config.site = optarg; break;
+        case 'H': config.nginx_http_conf = optarg; break;
+        case 'S': config.nginx_stream_conf = optarg; break;
+        case 'D': config.dnsmasq_conf = optarg; break;
+        case 'T': config.tls_dir = optarg; break;
+        case '1': config.nginx_test = optarg; break;
+        case '2': config.nginx_reload = optarg; break;
+        case '3': config.dnsmasq_test = optarg; break;
+        case '4': config.dnsmasq_reload = optarg; break;
         case 'h': usage(stdout); return 0;
         case 'V': printf("clusterdbd %s\n", PACKAGE_VERSION); return 0;
         default: usage(stderr); return 2;
@@ -145,6 +191,11 @@ int main(int argc, char **argv)
     if (optind != argc || config.db_path == NULL) {
         fprintf(stderr, "clusterdbd: %s\n", config.db_path ? "unexpected argument" : "--db FILE is required");
         usage(stderr);
+        return 2;
+    }
+    if ((config.nginx_http_conf || config.nginx_stream_conf || config.dnsmasq_conf) != (config.site != NULL)) {
+        fprintf(stderr, "clusterdbd: %s\n", config.site ? "--site needs at least one of --nginx-http-conf, "
+                "--nginx-stream-conf, --dnsmasq-conf" : "rendering a configuration needs --site NAME");
         return 2;
     }
 
@@ -174,6 +225,10 @@ int main(int argc, char **argv)
             status = 1;
             break;
         }
+        /* Jobs change containers; the CLI changes services at any time:
+         * render every round (only changed files are touched). */
+        if (config.site != NULL && !daemon_stopping && render_configs(db, &config) != 0 && config.once)
+            status = 1;
         if (config.once)
             break;
         {
