@@ -1,0 +1,107 @@
+#!/usr/bin/env bash
+# slapd with back_clusterdb under valgrind (memcheck) through a short search,
+# bind and compare workload, with CLI writes in between: no memory errors and
+# no definite leaks.  slapd's own start-up leaks are suppressed
+# (tests/integration/valgrind.supp); the module is built without sanitizers,
+# so this is where its memory handling is checked.
+#   VALGRIND_LOOPS  repetitions of the workload (default 3)
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib.sh"
+. "$top/tests/integration/lib-slapd.sh"
+export CLUSTERDB_ARGON2=${CLUSTERDB_ARGON2:-m=1024,t=1,p=1}
+
+if ! slapd_module_built; then
+    skip "back_clusterdb.so is not built ($CLUSTERDB_MODULE_DIR)"; tap_done; exit
+fi
+if ! command -v valgrind > /dev/null; then
+    skip "valgrind is not installed"; tap_done; exit
+fi
+
+scratch work
+DB=$work/clusterdb.db
+S=dc=cluster,dc=internal
+PEOPLE=ou=people,$S
+KEYS=$CLUSTERDB_TOP/tests/fixtures/keys
+cdb() { "$CLI" --db "$DB" "$@"; }
+setup() {
+    cdb init &&
+    printf 'alice-secret\n' | cdb user add alice --given-name Alice --sn Liddell \
+        --mail alice@example.org --ssh-key-file "$KEYS/alice.pub" --password-stdin &&
+    printf 'bob-secret\n' | cdb user add bob --ssh-key-file "$KEYS/bob.pub" --status pending --password-stdin &&
+    cdb user add _erin --given-name 'Érin' --sn 'Müller, "Straße"' &&
+    cdb group add developers && cdb group add-member developers alice &&
+    cdb group add-member developers bob
+}
+check "directory built with the CLI" setup
+
+vglog=$work/valgrind.log
+SLAPD_WRAPPER="valgrind --tool=memcheck --error-exitcode=99 --leak-check=full
+ --errors-for-leak-kinds=definite --show-leak-kinds=definite --keep-debuginfo=yes
+ --num-callers=40 --suppressions=$CLUSTERDB_TOP/tests/integration/valgrind.supp
+ --gen-suppressions=all --log-file=$vglog"
+export SLAPD_WRAPPER
+if ! SLAPD_DEBUG=0 SLAPD_DBFILE=$DB slapd_start vg "$work/slapd"; then
+    not_ok "slapd under valgrind starts"; cat "$vglog" 2>/dev/null | tail -30 | sed 's/^/# /'
+    tap_done; exit
+fi
+ok "slapd under valgrind starts"
+URI=${SLAPD_URI[vg]}
+
+workload() {
+    local i q fails=0
+    run() { "$@" > /dev/null 2>&1; local rc=$?; [ "$rc" -eq "$want" ] || {
+        echo "unexpected exit $rc (want $want): $*"; fails=$((fails + 1)); }; }
+    for i in $(seq 1 "${VALGRIND_LOOPS:-3}"); do
+        want=0
+        for q in '(&(objectClass=posixAccount)(uid=alice))' '(&(objectClass=posixAccount)(uidNumber=2001))' \
+                 '(&(objectClass=posixGroup)(cn=developers))' '(&(objectClass=posixGroup)(gidNumber=2002))' \
+                 "(&(objectClass=posixGroup)(|(memberUid=bob)(member=uid=bob,$PEOPLE)))" \
+                 '(objectClass=posixAccount)' '(objectClass=posixGroup)' '(&(objectClass=shadowAccount)(uid=bob))' \
+                 '(!(uidNumber=0))' '(modifyTimestamp>=19700101000000Z)' '(cn=*ller, \22Stra*)' \
+                 '(|(uid=a*)(mail=*@example.org)(sn~=liddel))' '(uid:caseExactMatch:=alice)' '(ou:dn:=people)' \
+                 '(sshPublicKey=*)' '(description=x)' '(memberOf=cn=developers,ou=groups,dc=cluster,dc=internal)'; do
+            run ldapsearch -x -LLL -H "$URI" -b "$S" "$q"
+        done
+        for scope in base one sub children; do
+            run ldapsearch -x -LLL -H "$URI" -b "$S" -s $scope '(objectClass=*)' '*' '+'
+            run ldapsearch -x -LLL -H "$URI" -b "uid=alice,$PEOPLE" -s $scope '(objectClass=*)'
+        done
+        run ldapsearch -x -LLL -H "$URI" -s base -b "" '(objectClass=*)' '+'
+        run ldapsearch -x -LLL -H "$URI" -E pr=1/noprompt -b "$S" '(objectClass=*)'
+        run ldapwhoami -x -H "$URI" -D "uid=alice,$PEOPLE" -w alice-secret
+        run ldapwhoami -x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW"
+        run ldapsearch -x -LLL -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" -b "$S" '(uid=*)' userPassword
+        want=4; run ldapsearch -x -LLL -H "$URI" -z 1 -b "$S" '(objectClass=*)'
+        want=32; run ldapsearch -x -LLL -H "$URI" -b "uid=nobody,$PEOPLE" '(objectClass=*)'
+        want=49
+        run ldapwhoami -x -H "$URI" -D "uid=alice,$PEOPLE" -w wrong
+        run ldapwhoami -x -H "$URI" -D "uid=bob,$PEOPLE" -w bob-secret
+        run ldapwhoami -x -H "$URI" -D "uid=nobody,$PEOPLE" -w x
+        want=6; run ldapcompare -x -H "$URI" "uid=alice,$PEOPLE" mail:alice@example.org
+        want=5; run ldapcompare -x -H "$URI" "uid=alice,$PEOPLE" uidNumber:1
+        want=16; run ldapcompare -x -H "$URI" "uid=alice,$PEOPLE" description:x
+        want=0
+        # A write through the CLI between two reads.
+        run cdb user set bob --mail "bob$i@example.org"
+        run cdb group add "g$i"
+        run cdb group add-member "g$i" alice
+    done
+    [ "$fails" -eq 0 ]
+}
+t0=$(date +%s)
+check "search/bind/compare workload under valgrind gets the right answers" workload
+diag "workload took $(( $(date +%s) - t0 ))s"
+slapd_alive vg && ok "slapd survived the workload" || not_ok "slapd survived the workload"
+
+SLAPD_STOP_TIMEOUT=120 slapd_stop vg
+rc=$?
+errors=$(sed -n 's/.*ERROR SUMMARY: \([0-9]*\) errors.*/\1/p' "$vglog" | tail -1)
+definite=$(sed -n 's/.*definitely lost: \([0-9,]*\) bytes.*/\1/p' "$vglog" | tail -1)
+if [ "$rc" -ne 99 ] && [ "${errors:-x}" == 0 ]; then
+    ok "valgrind: no errors, no definite leaks (slapd exit $rc, definitely lost ${definite:-0} bytes)"
+else
+    not_ok "valgrind: no errors, no definite leaks (slapd exit $rc, ${errors:-?} errors)"
+    grep -v '^==[0-9]*== *$' "$vglog" | grep -A40 -E 'Invalid|uninitialised|definitely lost in|Mismatched|overlap' |
+        head -120 | sed 's/^/# /'
+fi
+tap_done
