@@ -72,5 +72,8 @@ expect_fail "setting get unknown: exit 5" 5 key setting get no_such_key
 expect_fail "setting with a bad key: exit 3" 3 key setting set 'bad key!' x
 expect_fail "setting with a non-UTF-8 value: exit 3" 3 value setting set some_key $'\xc3\x28'
 expect_fail "setting set without a value: exit 2" 2 '' setting set some_key
+expect_ok "setting delete" setting delete push_notification_url
+expect_eq "setting deleted" 0 "$(sql "SELECT count(*) FROM Settings WHERE key='push_notification_url'")"
+expect_fail "setting delete unknown: exit 5" 5 key setting delete push_notification_url
 
 tap_done
