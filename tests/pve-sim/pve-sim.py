@@ -32,7 +32,8 @@ object {"op": OP, "kind": KIND, ...} that applies to the next `count`
         garbage (a body that is not JSON), huge (a body of `bytes` bytes),
         echo_auth (a 500 whose message repeats the Authorization header,
         Cookie and CSRF token: the client must mask them), no_ip (the
-        container never gets an IPv4 address)
+        container never gets an IPv4 address), task_seconds (the task of
+        clone/start/delete runs `seconds` instead of --task-seconds)
 
 Run: pve-sim.py --port-file FILE [--tls-cert C --tls-key K] [--node pve]
      [--token user@realm!id=SECRET] [--user root@pam --password PW]
@@ -313,7 +314,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.headers.get("Authorization", ""), self.headers.get("Cookie", ""),
                 self.headers.get("CSRFPreventionToken", ""))
             raise ApiError(500, "proxy error: " + echoed)
-        return inj  # task_error, no_ip: the operation applies them itself
+        return inj  # task_error, no_ip, task_seconds: the operation applies them itself
+
+    def task_seconds(self, inj):
+        if inj is not None and inj.get("kind") == "task_seconds":
+            return float(inj.get("seconds", 5))
+        return self.server.state.args.task_seconds
 
     def route(self, rel, params, user):
         state = self.server.state
@@ -459,7 +465,7 @@ class Handler(BaseHTTPRequestHandler):
             exitstatus = inj.get("message", "clone failed: storage 'local-lvm' is full")
             with state.lock:
                 state.containers.pop(newid, None)
-        upid = state.new_upid("vzclone", vmid, user, state.args.task_seconds, exitstatus, done)
+        upid = state.new_upid("vzclone", vmid, user, self.task_seconds(inj), exitstatus, done)
         self.send_data(upid)
 
     def config_get(self, vmid):
@@ -509,7 +515,7 @@ class Handler(BaseHTTPRequestHandler):
         exitstatus = "OK"
         if inj and inj.get("kind") == "task_error":
             exitstatus = inj.get("message", "startup for container '%d' failed" % vmid)
-        self.send_data(state.new_upid("vzstart", vmid, user, state.args.task_seconds, exitstatus, done))
+        self.send_data(state.new_upid("vzstart", vmid, user, self.task_seconds(inj), exitstatus, done))
 
     def interfaces(self, vmid):
         state = self.server.state
@@ -550,7 +556,7 @@ class Handler(BaseHTTPRequestHandler):
         exitstatus = "OK"
         if inj and inj.get("kind") == "task_error":
             exitstatus = inj.get("message", "unable to destroy CT %d" % vmid)
-        self.send_data(state.new_upid("vzdestroy", vmid, user, state.args.task_seconds, exitstatus, done))
+        self.send_data(state.new_upid("vzdestroy", vmid, user, self.task_seconds(inj), exitstatus, done))
 
     # ---- control --------------------------------------------------------
 

@@ -427,6 +427,8 @@ static void test_wait_is_bounded(void **state)
     char *upid = NULL;
     cdb_pve_task task = {0};
     (void)state;
+    /* A task long enough to be seen running even on a loaded machine. */
+    inject("{\"op\":\"clone\",\"kind\":\"task_seconds\",\"seconds\":1.5}");
     assert_int_equal(cdb_pve_lxc_clone(pve, 9000, 100, "web", &upid), CDB_OK);
     assert_int_equal(cdb_pve_task_status(pve, upid, &task), CDB_OK);
     assert_int_equal(task.running, 1);
@@ -450,6 +452,7 @@ static void test_wait_can_be_cancelled(void **state)
     cdb_pve *pve = client_with(api_url, TOKEN_ID, TOKEN_SECRET, with_cancel);
     char *upid = NULL;
     (void)state;
+    inject("{\"op\":\"clone\",\"kind\":\"task_seconds\",\"seconds\":30}");
     assert_int_equal(cdb_pve_lxc_clone(pve, 9000, 100, "web", &upid), CDB_OK);
     cancel_flag = 1;
     assert_int_equal(cdb_pve_wait_task(pve, upid, 10000, 50), CDB_ERR_IO);
