@@ -8,6 +8,7 @@
 #   mdb_start NAME DIR LDIF  back_mdb with the same schemas and suffix,
 #                            loaded from LDIF with slapadd
 #   slapd_stop NAME
+# A server whose DIR holds slapd.d/ runs on that cn=config directory instead.
 # After a start, ${SLAPD_URI[NAME]}, ${SLAPD_PID[NAME]} and ${SLAPD_LOG[NAME]}
 # are set.  Settings (environment or shell variables):
 #   SLAPD_WRAPPER   command prefix for slapd, e.g. "valgrind --error-exitcode=..."
@@ -16,6 +17,7 @@
 #   SLAPD_SIZELIMIT slapd's sizelimit (default 500; "unlimited" for the differential test)
 #   SLAPD_ACL       file with access lines for the database (default: the
 #                   test policy below)
+#   SLAPD_EXTRA_URLS more -h listeners (e.g. an ldapi:// socket in the test's directory)
 #   SLAPD_START_TIMEOUT  seconds to wait for the first answer (default 30; 120
 #                   under a wrapper)
 
@@ -132,15 +134,17 @@ _slapd_launch() {
     [ -n "$timeout" ] || { if [ -n "$SLAPD_WRAPPER" ]; then timeout=120; else timeout=30; fi; }
     SLAPD_LOG[$name]=$log
     SLAPD_DIR[$name]=$dir
-    local attempt port pid deadline
+    local attempt port pid deadline conf_args=(-f "$conf")
+    # A cn=config directory (slapd.d) wins over slapd.conf.
+    [ -d "$dir/slapd.d" ] && conf_args=(-F "$dir/slapd.d")
     for attempt in 1 2 3 4 5; do
         port=$(slapd_free_port) || return 1
         SLAPD_PORT[$name]=$port
         SLAPD_URI[$name]=ldap://127.0.0.1:$port/
         # word splitting of SLAPD_WRAPPER is intended: it is a command prefix.
         # shellcheck disable=SC2086
-        $SLAPD_WRAPPER "$SLAPD_BIN" -h "ldap://127.0.0.1:$port/" -f "$conf" -d "$SLAPD_DEBUG" \
-            > "$log" 2>&1 < /dev/null &
+        $SLAPD_WRAPPER "$SLAPD_BIN" -h "ldap://127.0.0.1:$port/${SLAPD_EXTRA_URLS:+ $SLAPD_EXTRA_URLS}" \
+            "${conf_args[@]}" -d "$SLAPD_DEBUG" > "$log" 2>&1 < /dev/null &
         pid=$!
         SLAPD_PID[$name]=$pid
         _slapd_names+=("$name")
@@ -184,6 +188,9 @@ slapd_start() {
     fi
     _slapd_launch "$name" "$dir"
 }
+
+# slapd_start_config NAME DIR: slapd on the cn=config directory DIR/slapd.d.
+slapd_start_config() { _slapd_launch "$1" "$2"; }
 
 # mdb_start NAME DIR LDIF: back_mdb loaded from LDIF with slapadd.
 mdb_start() {

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# The cn=config files of schema-ldif/ work on Debian's default configuration:
+# a private slapd.d made from Debian's own template (slapd.init.ldif, as the
+# package's postinst does), then openssh-lpk.ldif, clusterdb-module.ldif and
+# acl-example.ldif applied over ldapi:// with SASL EXTERNAL exactly as the
+# files' comments say; the database serves, and survives a restart from slapd.d.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib.sh"
+. "$top/tests/integration/lib-slapd.sh"
+export CLUSTERDB_ARGON2=${CLUSTERDB_ARGON2:-m=1024,t=1,p=1}
+
+template=/usr/share/slapd/slapd.init.ldif
+if ! slapd_module_built; then
+    skip "back_clusterdb.so is not built ($CLUSTERDB_MODULE_DIR)"; tap_done; exit
+fi
+if [ ! -f "$template" ]; then
+    skip "Debian's $template is missing"; tap_done; exit
+fi
+
+scratch work
+DB=$work/clusterdb.db
+S=dc=cluster,dc=internal
+PEOPLE=ou=people,$S
+LDIFS=$CLUSTERDB_TOP/schema-ldif
+dir=$work/slapd
+mkdir -p "$dir/slapd.d" "$dir/mdb"
+cdb() { "$CLI" --db "$DB" "$@"; }
+setup() {
+    cdb init &&
+    printf 'alice-secret\n' | cdb user add alice --mail alice@example.org \
+        --ssh-key-file "$CLUSTERDB_TOP/tests/fixtures/keys/alice.pub" --password-stdin &&
+    printf 'bob-secret\n' | cdb user add bob --password-stdin
+}
+check "directory built with the CLI" setup
+
+# Debian's default configuration, with the paths moved into the test's
+# directory and the module path extended by the build's module directory.
+sed -e "s|/var/run/slapd/|$dir/|; s|/var/lib/ldap|$dir/mdb|" \
+    -e "s|@SUFFIX@|dc=example,dc=com|; s|@PASSWORD@|$SLAPD_ROOTPW|" \
+    -e "s|^olcModulePath: .*|olcModulePath: $CLUSTERDB_MODULE_DIR:$SLAPD_SYSTEM_MODULES|" \
+    "$template" > "$work/init.ldif"
+check "slapadd -n0 of Debian's default configuration" \
+    slapadd -q -n0 -F "$dir/slapd.d" -l "$work/init.ldif"
+
+ldapi="ldapi://$(printf '%s' "$dir/ldapi" | sed 's|/|%2F|g')"
+if ! SLAPD_EXTRA_URLS=$ldapi slapd_start_config cfg "$dir"; then
+    not_ok "slapd starts on slapd.d"; tap_done; exit
+fi
+ok "slapd starts on slapd.d"
+URI=${SLAPD_URI[cfg]}
+root_modify() { ldapmodify -Q -Y EXTERNAL -H "$ldapi" "$@"; }
+
+check "ldapadd openssh-lpk.ldif" root_modify -a -f "$LDIFS/openssh-lpk.ldif"
+sed "s|^olcClusterdbFile: .*|olcClusterdbFile: $DB|" "$LDIFS/clusterdb-module.ldif" > "$work/module.ldif"
+check "ldapmodify clusterdb-module.ldif" root_modify -f "$work/module.ldif"
+
+out=$(ldapsearch -x -LLL -o ldif-wrap=no -H "$URI" -b "$S" '(uid=alice)' uid sshPublicKey userPassword 2>&1)
+expect_match "the new database serves users with their keys" \
+    "dn: uid=alice,$PEOPLE.*sshPublicKey: ssh-ed25519 " "$(echo $out)"
+if [[ "$out" == *userPassword* ]]; then not_ok "userPassword hidden by the module LDIF's rules"; diag "$out"
+else ok "userPassword hidden by the module LDIF's rules"; fi
+check "a user binds" ldapwhoami -x -H "$URI" -D "uid=alice,$PEOPLE" -w alice-secret
+out=$(ldapsearch -Q -LLL -Y EXTERNAL -H "$ldapi" -b cn=config '(olcDatabase={2}clusterdb)' olcClusterdbFile olcSuffix 2>&1)
+expect_match "cn=config shows olcDatabase={2}clusterdb with its file" "olcClusterdbFile: $DB" "$out"
+
+check "ldapmodify acl-example.ldif" root_modify -f "$LDIFS/acl-example.ldif"
+n=$(ldapsearch -x -LLL -H "$URI" -b "$S" '(objectClass=*)' 1.1 2>/dev/null | grep -c '^dn:')
+expect_eq "acl-example.ldif: anonymous reads nothing" 0 "$n"
+n=$(ldapsearch -x -LLL -H "$URI" -D "uid=bob,$PEOPLE" -w bob-secret -b "$PEOPLE" '(objectClass=posixAccount)' 1.1 2>/dev/null | grep -c '^dn:')
+expect_eq "acl-example.ldif: a user reads the users" 2 "$n"
+out=$(ldapsearch -x -LLL -H "$URI" -D "uid=alice,$PEOPLE" -w alice-secret -b "$PEOPLE" '(uid=bob)' userPassword 2>&1)
+expect_match "acl-example.ldif: a sysadmins member reads hashes" "userPassword:: " "$out"
+
+# The configuration persists: a restart from slapd.d serves the same.
+slapd_stop cfg
+if SLAPD_EXTRA_URLS=$ldapi slapd_start_config cfg "$dir"; then
+    URI=${SLAPD_URI[cfg]}
+    n=$(ldapsearch -x -LLL -H "$URI" -D "uid=bob,$PEOPLE" -w bob-secret -b "$PEOPLE" '(objectClass=posixAccount)' 1.1 2>/dev/null | grep -c '^dn:')
+    expect_eq "after a restart from slapd.d the database serves again" 2 "$n"
+else
+    not_ok "slapd restarts from slapd.d"
+fi
+tap_done
