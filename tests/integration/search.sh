@@ -63,6 +63,7 @@ expect_search() {
         diag "ldapsearch $* (exit $rc) $(cat "$err")" "diff expected actual:" \
             "$(diff <(echo "$exp") <(echo "$act") | head -40)"
         slapd_alive cdb || diag "slapd is not running any more"
+        slapd_log_tail cdb 8
     fi
 }
 
