@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# Build the libFuzzer targets (tests/fuzz/fuzz_*.c) with clang, ASan and
+# UBSan, directly against core's sources: the autotools build uses gcc, and
+# libFuzzer needs clang's coverage instrumentation in the code under test.
+# Objects are rebuilt only when their source, a core header or the flags
+# changed, so a second run is quick.
+# Usage: tests/fuzz/build.sh OUT_DIR [target...]   (targets: validate passwd query upid)
+# Environment: CC (default clang), EXTRA_CFLAGS (added to every compile).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/../.." && pwd)
+out=${1:?usage: build.sh OUT_DIR [target...]}
+shift
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(validate passwd query upid)
+cc=${CC:-clang}
+command -v "$cc" >/dev/null || { echo "build.sh: $cc not found (scripts/install-deps.sh test)" >&2; exit 2; }
+mkdir -p "$out/obj"
+
+deps_cflags=$(pkg-config --cflags sqlite3 libargon2 libcurl jansson)
+deps_libs=$(pkg-config --libs sqlite3 libargon2 libcurl jansson)
+# Every UB report is a crash, so the fuzzer stops and keeps the input.
+san="-fsanitize=address,undefined -fno-sanitize-recover=all"
+common="-std=gnu11 -g -O1 -fno-omit-frame-pointer $san -Wall -Wextra -Wshadow -Wformat=2
+        -Wno-unused-parameter -DPACKAGE_VERSION=\"fuzz\" -I$top/core/include -I$top/core/src
+        $deps_cflags ${EXTRA_CFLAGS:-}"
+common=$(echo $common)
+# Core objects get coverage instrumentation but no libFuzzer main.
+core_flags="$common -fsanitize=fuzzer-no-link"
+
+# The flags are part of every object's identity: a change rebuilds everything.
+stamp="$out/obj/flags"
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$cc $core_flags" ]; then
+    rm -f "$out"/obj/*.o
+    printf '%s' "$cc $core_flags" > "$stamp"
+fi
+
+newest_header=$(ls -t "$top"/core/src/*.h "$top"/core/include/clusterdb/*.h | head -1)
+
+# The migrations, embedded the same way the library build does it.
+migrations=$(ls "$top"/migrations/*.sql | sort)
+embedded="$out/obj/migrations_embedded.c"
+sh "$top/scripts/embed-migrations.sh" $migrations > "$embedded.tmp"
+if cmp -s "$embedded.tmp" "$embedded"; then rm -f "$embedded.tmp"; else mv "$embedded.tmp" "$embedded"; fi
+
+compile() { # source object flags...
+    local src=$1 obj=$2
+    shift 2
+    if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_header" -nt "$obj" ]; then
+        echo "  CC $(basename "$src")" >&2
+        # shellcheck disable=SC2086
+        $cc $* -c "$src" -o "$obj"
+    fi
+}
+
+objs=()
+for src in "$top"/core/src/*.c "$embedded"; do
+    obj="$out/obj/core_$(basename "$src" .c).o"
+    compile "$src" "$obj" "$core_flags"
+    objs+=("$obj")
+done
+
+for t in "${targets[@]}"; do
+    src="$top/tests/fuzz/fuzz_$t.c"
+    [ -f "$src" ] || { echo "build.sh: no target $t ($src)" >&2; exit 2; }
+    obj="$out/obj/fuzz_$t.o"
+    compile "$src" "$obj" "$common -fsanitize=fuzzer"
+    if [ ! -x "$out/fuzz_$t" ] || [ "$obj" -nt "$out/fuzz_$t" ] || \
+       [ -n "$(find "$out/obj" -name 'core_*.o' -newer "$out/fuzz_$t" | head -1)" ]; then
+        echo "  LD fuzz_$t" >&2
+        # shellcheck disable=SC2086
+        $cc $common -fsanitize=fuzzer "$obj" "${objs[@]}" $deps_libs -lpthread -o "$out/fuzz_$t"
+    fi
+done
