@@ -250,7 +250,8 @@ int cdb_valid_text(const char *s, size_t max_bytes)
 
     if (s == NULL)
         return 0;
-    len = strnlen(s, max_bytes + 1);
+    /* max_bytes + 1 would wrap to 0 for SIZE_MAX ("no limit"). */
+    len = max_bytes == SIZE_MAX ? strlen(s) : strnlen(s, max_bytes + 1);
     return len <= max_bytes && valid_text_n(s, len);
 }
 

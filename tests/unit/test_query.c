@@ -525,6 +525,21 @@ static void test_index_use(void **state)
     assert_indexed(db, 0, &member, "(username=?)");
     assert_indexed(db, 0, &member_uid, "(uidNumber=?)");
     assert_indexed(db, 0, &either, "(username=?)");
+
+    /* An enumeration pages along the primary key: each page starts where the
+     * last ended instead of scanning from the first row again. */
+    {
+        cdb_query status = leaf_num(CDB_Q_EQ, CDB_QF_USER_STATUS, CDB_USER_ACTIVE);
+        char *sql = new_statement_sql(db, 1, &status);
+        char *plan;
+
+        assert_non_null(sql);
+        plan = query_plan(db, sql);
+        printf("# %s\n#   plan: %s\n", sql, plan);
+        assert_non_null(strstr(plan, "SEARCH Users USING INTEGER PRIMARY KEY (rowid>?)"));
+        free(plan);
+        free(sql);
+    }
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fixture_teardown)

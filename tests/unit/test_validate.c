@@ -131,6 +131,11 @@ static void test_text(void **state)
     char *big = huge_string('a');
     assert_false(cdb_valid_text(big, 256));
     assert_true(cdb_valid_text(big, 1u << 20));
+    assert_false(cdb_valid_text(big, (1u << 20) - 1));
+    assert_true(cdb_valid_text(big, SIZE_MAX));
+    assert_false(cdb_valid_text("bad\x01", SIZE_MAX));
+    assert_true(cdb_valid_text("", 0));
+    assert_false(cdb_valid_text("a", 0));
     free(big);
 }
 
