@@ -156,6 +156,33 @@ static void test_malformed(void **state)
     assert_int_equal(cdb_password_verify(NULL, "password", 8), CDB_ERR_INVALID);
 }
 
+/* Mutated PHC strings: refused or verified, never a crash or an over-read. */
+static void test_mutated_phc(void **state)
+{
+    const char *good =
+        "$argon2i$v=19$m=65536,t=2,p=1$c29tZXNhbHQ$wWKIMhR9lyDFvRz9YTZweHKfbftvj+qf+YFY4NeBbtA";
+    char buf[128];
+    unsigned seed = 777;
+    size_t len = strlen(good);
+    int i, accepted = 0;
+
+    (void)state;
+    for (i = 0; i < 20000; i++) {
+        memcpy(buf, good, len + 1);
+        seed = seed * 1103515245u + 12345u;
+        size_t at = (seed >> 8) % len;
+        buf[at] = "$=,0123456789mtpv+/Aa\x80"[(seed >> 16) % 23];
+        if (cdb_password_is_phc(buf))
+            accepted++;
+        seed = seed * 1103515245u + 12345u;
+        buf[(seed >> 8) % len] = '\0';
+        (void)cdb_password_is_phc(buf);
+    }
+    /* Some mutations keep the string well-formed (a changed salt letter). */
+    assert_true(accepted > 0);
+    assert_true(accepted < 20000);
+}
+
 static void test_wipe(void **state)
 {
     char buf[16] = "secret-secret!!";
@@ -175,6 +202,7 @@ int main(void)
         cmocka_unit_test(test_binary_and_empty), cmocka_unit_test(test_default_params),
         cmocka_unit_test(test_known_vector),   cmocka_unit_test(test_other_variants),
         cmocka_unit_test(test_malformed),      cmocka_unit_test(test_wipe),
+        cmocka_unit_test(test_mutated_phc),
     };
     return cmocka_run_group_tests_name("passwd", tests, NULL, NULL);
 }

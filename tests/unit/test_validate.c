@@ -265,13 +265,65 @@ static void test_url(void **state)
     free(big);
 }
 
+/* Random and mutated input through every validator: each answers 0 or 1
+ * and never reads out of bounds (the sanitizers watch). */
+static void test_random_input(void **state)
+{
+    static const char *const seeds[] = {
+        KEY_ED25519 " c", KEY_RSA, KEY_SK_ECDSA, "alice@example.com", "https://h.example:1/x",
+        "10.0.0.1", "bc:24:11:ab:cd:0f", "web-01.cluster.internal", "Zo\xc3\xab \xf0\x9f\x99\x82",
+    };
+    char buf[1200];
+    unsigned seed = 12345;
+    int i;
+
+    (void)state;
+    for (i = 0; i < 20000; i++) {
+        size_t len, k;
+        if (i % 2 == 0) {
+            const char *base = seeds[(unsigned)i / 2 % (sizeof seeds / sizeof seeds[0])];
+            len = strlen(base);
+            memcpy(buf, base, len + 1);
+            /* Flip, cut or insert a few bytes. */
+            for (k = 0; k < 3 && len > 0; k++) {
+                seed = seed * 1103515245u + 12345u;
+                size_t at = (seed >> 8) % len;
+                switch ((seed >> 4) % 3) {
+                case 0: buf[at] = (char)(seed >> 16); break;
+                case 1: buf[at] = '\0'; break;
+                default: buf[at] = "= /@.:-\n\t\xff"[(seed >> 16) % 11]; break;
+                }
+            }
+            buf[len] = '\0';
+        } else {
+            seed = seed * 1103515245u + 12345u;
+            len = (seed >> 8) % 64;
+            for (k = 0; k < len; k++) {
+                seed = seed * 1103515245u + 12345u;
+                buf[k] = (char)((seed >> 16) | 1); /* no NUL inside */
+            }
+            buf[len] = '\0';
+        }
+        assert_true(cdb_valid_username(buf) <= 1);
+        assert_true(cdb_valid_mail(buf) <= 1);
+        assert_true(cdb_valid_ssh_key(buf) <= 1);
+        assert_true(cdb_valid_ssh_keys(buf) <= 1);
+        assert_true(cdb_valid_ipv4(buf) <= 1);
+        assert_true(cdb_valid_mac(buf) <= 1);
+        assert_true(cdb_valid_hostname(buf) <= 1);
+        assert_true(cdb_valid_domain(buf) <= 1);
+        assert_true(cdb_valid_text(buf, 64) <= 1);
+        assert_true(cdb_valid_url(buf) <= 1);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_username), cmocka_unit_test(test_mail),
         cmocka_unit_test(test_text),     cmocka_unit_test(test_ssh_key),
         cmocka_unit_test(test_ssh_keys), cmocka_unit_test(test_network),
-        cmocka_unit_test(test_url),
+        cmocka_unit_test(test_url),      cmocka_unit_test(test_random_input),
     };
     return cmocka_run_group_tests_name("validate", tests, NULL, NULL);
 }
