@@ -53,6 +53,10 @@ struct job_run {
     cdb_job *job;
 };
 
+/* Whether someone set the job to cancelled while it runs (checked between
+ * steps: a Proxmox task already started is not interrupted). */
+int job_cancelled(struct job_run *run);
+
 /* Append a message to the job's JobStatuses and log it. */
 void job_say(struct job_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 

@@ -57,6 +57,18 @@ static cdb_pve *client_for_node(struct job_run *run, const cdb_node *node)
     return pve;
 }
 
+/* Between steps: stop when an operator cancelled the job meanwhile. */
+static int stop_if_cancelled(struct job_run *run, int vmid)
+{
+    if (!job_cancelled(run))
+        return CDB_OK;
+    if (vmid > 0)
+        job_say(run, "cancelled; CT %d stays on the node (a container.delete job removes it)", vmid);
+    else
+        job_say(run, "cancelled");
+    return CDB_ERR_CONFLICT;
+}
+
 /* Start a task and wait for it; say what happens. */
 static int wait_for(struct job_run *run, cdb_pve *pve, const char *what, char *upid)
 {
@@ -139,7 +151,8 @@ static int create_on_node(struct job_run *run, cdb_pve *pve, const cdb_node *nod
         job_say(run, "failed: %s", cdb_pve_errmsg(pve));
         goto done;
     }
-    if ((rc = clone_template(run, pve, ct, template_vmid, &vmid, &upid)) != CDB_OK)
+    if ((rc = stop_if_cancelled(run, 0)) != CDB_OK ||
+        (rc = clone_template(run, pve, ct, template_vmid, &vmid, &upid)) != CDB_OK)
         goto done;
     if ((rc = wait_for(run, pve, "waiting for the clone", upid)) != CDB_OK)
         goto done;
@@ -153,6 +166,8 @@ static int create_on_node(struct job_run *run, cdb_pve *pve, const cdb_node *nod
     free(upid);
     upid = NULL;
 
+    if ((rc = stop_if_cancelled(run, vmid)) != CDB_OK)
+        goto done;
     snprintf(description, sizeof(description), "%s, owner %s (managed by clusterdb)",
              ct->hostname, ct->username);
     job_say(run, "configuring CT %d", vmid);
@@ -161,6 +176,8 @@ static int create_on_node(struct job_run *run, cdb_pve *pve, const cdb_node *nod
         goto done;
     }
 
+    if ((rc = stop_if_cancelled(run, vmid)) != CDB_OK)
+        goto done;
     job_say(run, "starting CT %d", vmid);
     if ((rc = cdb_pve_lxc_start(pve, vmid, &upid)) != CDB_OK) {
         job_say(run, "failed: %s", cdb_pve_errmsg(pve));
@@ -261,6 +278,8 @@ int container_delete_job(struct job_run *run, int64_t container_row_id)
             rc = CDB_ERR_INVALID;
             goto done;
         }
+        if ((rc = stop_if_cancelled(run, 0)) != CDB_OK)
+            goto done;
         job_say(run, "destroying CT %lld on node %s", (long long)ct->container_id, node->name);
         rc = cdb_pve_lxc_delete(pve, (int)ct->container_id, &upid);
         if (rc != CDB_OK && strstr(cdb_pve_errmsg(pve), "does not exist") != NULL) {

@@ -70,6 +70,17 @@ void job_say(struct job_run *run, const char *fmt, ...)
              cdb_errmsg(run->db));
 }
 
+int job_cancelled(struct job_run *run)
+{
+    cdb_job *now = NULL;
+    int cancelled = 0;
+
+    if (cdb_job_get(run->db, run->job->id, &now) == CDB_OK)
+        cancelled = now->status == CDB_JOB_CANCELLED;
+    cdb_job_free(now);
+    return cancelled;
+}
+
 /* Remember the unknown jobs already reported, so each is logged once. */
 static int first_sighting(int64_t job_id)
 {
@@ -89,7 +100,9 @@ static int finish(struct job_run *run, int succeeded)
     cdb_job_status final = succeeded ? CDB_JOB_SUCCESS : CDB_JOB_FAILURE;
     int rc = cdb_job_set_status(run->db, run->job->id, CDB_JOB_RUNNING, final);
 
-    if (rc != CDB_OK)
+    if (rc == CDB_ERR_CONFLICT && job_cancelled(run))
+        dlog("info", "job %lld (%s): cancelled", (long long)run->job->id, run->job->name);
+    else if (rc != CDB_OK)
         dlog("error", "job %lld: cannot record its end (%s): %s", (long long)run->job->id,
              cdb_job_status_name(final), cdb_errmsg(run->db));
     else

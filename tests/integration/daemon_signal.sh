@@ -73,6 +73,25 @@ expect_match "SIGTERM during a task: the trail says the task may still finish" \
     "stopped waiting for task vzclone 9000 \(shutting down\); it may still finish on the node" \
     "$(sql "$db" "SELECT message FROM JobStatuses WHERE jobId = $job ORDER BY id DESC LIMIT 1")"
 
+# ---- an operator cancels the job while the clone runs: it stops before the next step
+sim_inject "$FAST_PORT" '{"op":"clone","kind":"task_seconds","seconds":3}'
+job=$(queue_create cancel1 pve)
+"$DAEMON" --db "$db" --once 2>"$work/daemon3.err" &
+pid=$!
+on_exit "kill $pid 2>/dev/null"
+if wait_for 60 grep -q "waiting for the clone" "$work/daemon3.err"; then ok "the clone to cancel is under way"
+else not_ok "the clone to cancel is under way"; diag "$(cat "$work/daemon3.err")"; fi
+sql "$db" "UPDATE Jobs SET status = 'cancelled' WHERE id = $job"
+wait "$pid"; rc=$?
+expect_eq "cancelled: the daemon exits 0" 0 "$rc"
+expect_eq "cancelled: the job stays cancelled" "cancelled" "$(job_status "$job")"
+expect_eq "cancelled: the container is failed" "failed" \
+    "$(sql "$db" "SELECT status FROM Containers WHERE hostname = 'cancel1'")"
+expect_match "cancelled: the trail says which CT stays" "^cancelled; CT [0-9]+ stays on the node" \
+    "$(sql "$db" "SELECT message FROM JobStatuses WHERE jobId = $job ORDER BY id DESC LIMIT 1")"
+expect_eq "cancelled: never started (the node saw one start: late1's)" "1" \
+    "$(sim_query "$FAST_PORT" 'sum(1 for r in state["requests"] if r["path"].endswith("/status/start"))')"
+
 # ---- usage
 "$DAEMON" >/dev/null 2>&1; expect_eq "no --db: usage error 2" 2 "$?"
 "$DAEMON" --db "$db" --poll-interval 0 >/dev/null 2>&1; expect_eq "poll interval 0: usage error 2" 2 "$?"
