@@ -377,6 +377,23 @@ static void test_numbers_and_groups(void **state)
 
     assert_int_equal(cdb_group_count(f->db, &count), CDB_OK);
     assert_int_equal(count, 5);
+
+    /* Id space exhausted: refused and named, nothing written. */
+    sql_exec(f->db, "INSERT INTO Users (uidNumber, username, status) VALUES (2147483647, 'top', 'active')");
+    sql_exec(f->db, "INSERT INTO Groups (gidNumber, cn) VALUES (2147483647, 'topg')");
+    before = take_counts(f->db);
+    {
+        cdb_user_input in = user_input("one_more");
+        int64_t uid = 0;
+        assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_ERR_INVALID);
+        assert_string_equal(cdb_errfield(f->db), "uidNumber");
+        assert_int_equal(uid, 0);
+    }
+    assert_int_equal(cdb_group_create(f->db, "one_more", 0, 0, &gid), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(f->db), "gidNumber");
+    assert_unchanged(f->db, before);
+    sql_exec(f->db, "DELETE FROM Users WHERE uidNumber = 2147483647");
+    sql_exec(f->db, "DELETE FROM Groups WHERE gidNumber = 2147483647");
     assert_int_equal(cdb_group_delete(f->db, 5001), CDB_OK);
     assert_int_equal(cdb_group_delete(f->db, 5001), CDB_ERR_NOTFOUND);
     before = take_counts(f->db);
