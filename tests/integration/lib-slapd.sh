@@ -21,6 +21,14 @@
 #   SLAPD_START_TIMEOUT  seconds to wait for the first answer (default 30; 120
 #                   under a wrapper)
 
+# Run as a program (as tests/run-all.sh does with every *.sh here), this file
+# tests itself against back_mdb: see the end of the file.
+if [ "${BASH_SOURCE[0]}" == "$0" ]; then
+    _slapd_selftest=1
+    # shellcheck source=../lib.sh
+    . "$(cd "$(dirname "$0")/../.." && pwd)/tests/lib.sh"
+fi
+
 SLAPD_BIN=${SLAPD_BIN:-/usr/sbin/slapd}
 SLAPADD_BIN=${SLAPADD_BIN:-/usr/sbin/slapadd}
 SLAPD_WRAPPER=${SLAPD_WRAPPER:-}
@@ -251,3 +259,65 @@ rsearch() {
 ldif_normalize() {
     "$PYTHON" "$CLUSTERDB_TOP/tests/tools/ldif-normalize" "$@"
 }
+
+# ---- self-test (when run as a program) --------------------------------------
+if [ -n "${_slapd_selftest:-}" ]; then
+    scratch _st_dir
+    _st_dc=${SLAPD_SUFFIX%%,*}
+    cat > "$_st_dir/tree.ldif" <<EOF
+dn: $SLAPD_SUFFIX
+objectClass: top
+objectClass: dcObject
+objectClass: organization
+dc: ${_st_dc#dc=}
+o: x
+
+dn: uid=tester,$SLAPD_SUFFIX
+objectClass: inetOrgPerson
+objectClass: posixAccount
+objectClass: ldapPublicKey
+uid: tester
+cn: Tester
+sn: Tester
+uidNumber: 2000
+gidNumber: 2000
+homeDirectory: /home/tester
+sshPublicKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIItRkx6Ng85q+nIdwlqJ6azr2KP1sob9de5XbT0Zeroj t
+userPassword: {ARGON2}\$argon2i\$v=19\$m=4096,t=3,p=1\$c2FsdHNhbHQ\$aGFzaGhhc2hoYXNo
+EOF
+    if mdb_start one "$_st_dir/one" "$_st_dir/tree.ldif" && mdb_start two "$_st_dir/two" "$_st_dir/tree.ldif"; then
+        ok "two back_mdb servers start (schemas incl. openssh-lpk, argon2 loaded)"
+    else
+        not_ok "two back_mdb servers start"
+    fi
+    if [ -n "${SLAPD_PORT[one]:-}" ] && [ "${SLAPD_PORT[one]:-}" != "${SLAPD_PORT[two]:-}" ]; then
+        ok "each server has its own port (${SLAPD_PORT[one]:-?}, ${SLAPD_PORT[two]:-?})"
+    else
+        not_ok "each server has its own port"
+    fi
+    _st_out=$(lsearch one -b "$SLAPD_SUFFIX" '(uid=tester)' uid sshPublicKey userPassword 2>&1)
+    expect_eq "lsearch: anonymous answer, no password hash" "dn: uid=tester,$SLAPD_SUFFIX
+uid: tester
+sshPublicKey: ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIItRkx6Ng85q+nIdwlqJ6azr2KP1sob9de5XbT0Zeroj t" "$_st_out"
+    _st_out=$(rsearch two -b "$SLAPD_SUFFIX" '(uid=tester)' userPassword 2>&1 | ldif_normalize)
+    expect_match "rsearch + ldif_normalize: the rootdn sees the hash" 'userpassword: \{ARGON2\}\$argon2i' "$_st_out"
+    _st_pid=${SLAPD_PID[one]:-}
+    slapd_stop one
+    _st_rc=$?
+    if [ "$_st_rc" -eq 0 ] && [ -n "$_st_pid" ] && ! kill -0 "$_st_pid" 2>/dev/null; then
+        ok "slapd_stop: slapd exits 0 on SIGINT and is gone"
+    else
+        not_ok "slapd_stop: slapd exits 0 on SIGINT and is gone (exit $_st_rc)"
+    fi
+    mkdir -p "$_st_dir/bad"
+    echo "include $_st_dir/nonexistent.schema" > "$_st_dir/bad/slapd.conf"
+    _st_out=$(SLAPD_START_TIMEOUT=10 slapd_start bad "$_st_dir/bad" 2>&1)
+    _st_rc=$?
+    if [ "$_st_rc" -ne 0 ] && [[ "$_st_out" == *"log ("* ]]; then
+        ok "a slapd that cannot start: failure with the log tail"
+    else
+        not_ok "a slapd that cannot start: failure with the log tail"; diag "$_st_out"
+    fi
+    tap_done
+    exit
+fi
