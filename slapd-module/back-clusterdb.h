@@ -120,6 +120,10 @@ Entry *cdbm_entry_user_by_name(Operation *op, cdbm_info *info, cdb *db,
                                struct berval *name, int *rc);
 Entry *cdbm_entry_group_by_name(Operation *op, cdbm_info *info, cdb *db,
                                 struct berval *name, int *rc);
+/* The gidNumber of the group whose entry is at ndn: 1 found, 0 none,
+ * -1 the store failed. */
+int cdbm_group_gid_by_ndn(Operation *op, cdbm_info *info, cdb *db, struct berval *ndn,
+                          int64_t *gid);
 /* The entry at ndn whatever it is (search base, compare, bind, ACLs). */
 Entry *cdbm_entry_by_ndn(Operation *op, cdbm_info *info, cdb *db, struct berval *ndn,
                          int *rc, Entry **matched);
@@ -133,6 +137,10 @@ int cdbm_ldap_result(int cdb_status, const char **text);
 typedef enum cdbm_table { CDBM_TABLE_USERS, CDBM_TABLE_GROUPS } cdbm_table;
 
 typedef struct cdbm_query_arena {
+    /* Optional: the gidNumber of the group entry at a normalized DN;
+     * 1 found, 0 no such group, -1 unknown (then the assertion widens). */
+    int (*group_gid)(void *ctx, struct berval *ndn, int64_t *gid);
+    void *group_gid_ctx;
     cdb_query *nodes;
     size_t n_nodes, cap_nodes;
     const cdb_query **kids;

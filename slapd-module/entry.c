@@ -521,6 +521,32 @@ Entry *cdbm_entry_group_by_name(Operation *op, cdbm_info *info, cdb *db, struct 
     return e;
 }
 
+int cdbm_group_gid_by_ndn(Operation *op, cdbm_info *info, cdb *db, struct berval *ndn,
+                          int64_t *gid)
+{
+    struct berval name;
+    cdbm_dn_kind matched_kind;
+    char *s;
+    int st, found = 0;
+
+    if (cdbm_dn_classify(op, info, ndn, &name, &matched_kind) != CDBM_DN_GROUP) {
+        if (!BER_BVISNULL(&name))
+            op->o_tmpfree(name.bv_val, op->o_tmpmemctx);
+        return 0;
+    }
+    s = cdbm_name_cstr(op, &name);
+    op->o_tmpfree(name.bv_val, op->o_tmpmemctx);
+    if (s == NULL)
+        return 0;
+    st = cdbm_find_one(db, CDBM_TABLE_GROUPS, s, gid);
+    op->o_tmpfree(s, op->o_tmpmemctx);
+    if (st == CDB_OK)
+        found = 1;
+    else if (st != CDB_ERR_NOTFOUND)
+        found = -1;
+    return found;
+}
+
 /* The fixed entry, or the user/group entry, of a kind. */
 static Entry *cdbm_entry_of_kind(Operation *op, cdbm_info *info, cdb *db, cdbm_dn_kind kind,
                                  struct berval *name, int *rc)

@@ -53,7 +53,7 @@ int cdbm_query_arena_init(cdbm_query_arena *a, Filter *f)
 {
     size_t nodes = 0, text = 0;
 
-    memset(a, 0, sizeof(*a));
+    a->n_nodes = a->n_kids = a->n_text = 0;
     if (f != NULL)
         cdbm_filter_size(f, &nodes, &text);
     /* Room for two translations (users and groups).  One filter node gives
@@ -73,7 +73,9 @@ void cdbm_query_arena_free(cdbm_query_arena *a)
     ch_free(a->nodes);
     ch_free((void *)a->kids);
     ch_free(a->text);
-    memset(a, 0, sizeof(*a));
+    a->nodes = NULL;
+    a->kids = NULL;
+    a->text = NULL;
 }
 
 static cdb_query *cdbm_node(cdbm_query_arena *a, cdb_qop op, cdb_qfield field)
@@ -309,6 +311,17 @@ static const cdb_query *cdbm_ava(cdbm_query_arena *a, Filter *f, cdbm_table tabl
         } else if (desc == cdbm_ad.uid_number) {
             field = CDB_QF_UID_NUMBER;
             numeric = 1;
+        } else if (desc == cdbm_ad.member_of && choice == LDAP_FILTER_EQUALITY &&
+                   a->group_gid != NULL) {
+            /* memberOf=<group DN> (rfc2307bis clients): members of that group. */
+            struct berval ndn = *v;
+            int found = a->group_gid(a->group_gid_ctx, &ndn, &n);
+
+            if (found < 0)
+                return &cdbm_q_true;
+            if (found == 0)
+                return &cdbm_q_false;
+            return cdbm_query_eq_number(a, CDB_QF_USER_MEMBER_OF, n);
         } else if (desc == cdbm_ad.gid_number) {
             /* Every user's gidNumber is the primary group's. */
             int64_t primary = CDB_PRIMARY_GID;
@@ -384,12 +397,13 @@ static const cdb_query *cdbm_substrings(cdbm_query_arena *a, Filter *f, cdbm_tab
 static const cdb_query *cdbm_present(cdbm_query_arena *a, Filter *f, cdbm_table table)
 {
     AttributeDescription *desc = f->f_desc;
-    cdb_query *q;
 
-    if (table == CDBM_TABLE_USERS && desc == cdbm_ad.mail) {
-        q = cdbm_node(a, CDB_Q_PRESENT, CDB_QF_MAIL);
-        return q;
-    }
+    if (table == CDBM_TABLE_USERS && desc == cdbm_ad.mail)
+        return cdbm_node(a, CDB_Q_PRESENT, CDB_QF_MAIL);
+    if (table == CDBM_TABLE_USERS && desc == cdbm_ad.member_of)
+        return cdbm_node(a, CDB_Q_PRESENT, CDB_QF_USER_MEMBER_OF);
+    if (table == CDBM_TABLE_GROUPS && desc == cdbm_ad.member_uid)
+        return cdbm_node(a, CDB_Q_PRESENT, CDB_QF_GROUP_MEMBER);
     return cdbm_table_may_have(table, desc) ? &cdbm_q_true : &cdbm_q_false;
 }
 

@@ -324,6 +324,13 @@ static int cdbm_groups_phase(cdbm_search *s)
     return stop;
 }
 
+static int cdbm_search_group_gid(void *ctx, struct berval *ndn, int64_t *gid)
+{
+    cdbm_search *s = ctx;
+
+    return cdbm_group_gid_by_ndn(s->op, s->info, s->db, ndn, gid);
+}
+
 /* Which phases a scope from a base covers. */
 static unsigned cdbm_phases_for(cdbm_dn_kind kind, int scope)
 {
@@ -431,6 +438,8 @@ int cdbm_back_search(Operation *op, SlapReply *rs)
     s.phases = cdbm_phases_for(kind, op->ors_scope);
     s.stoptime = op->o_time + op->ors_tlimit;
 
+    arena.group_gid = cdbm_search_group_gid;
+    arena.group_gid_ctx = &s;
     cdbm_query_arena_init(&arena, op->ors_filter);
     s.user_query = cdbm_filter_to_query(&arena, op->ors_filter, CDBM_TABLE_USERS);
     s.group_query = cdbm_filter_to_query(&arena, op->ors_filter, CDBM_TABLE_GROUPS);

@@ -57,6 +57,9 @@ expect_eq "NOT filter (SSSD)" "uid=bob,$P uid=carol,$P" "$(dns -b "$P" -s one "(
 expect_eq "substring on cn" "uid=alice,$P" "$(dns -b "$S" '(cn=*Smi*)')"
 expect_eq "modifyTimestamp>= (SSSD refresh)" "3" \
     "$(lsearch main -b "$P" -s one '(modifyTimestamp>=20000101000000Z)' 1.1 | grep -c '^dn:')"
+expect_eq "memberOf equality (rfc2307bis)" "uid=alice,$P uid=bob,$P" "$(dns -b "$S" "(memberOf=cn=devs,$G)")"
+expect_eq "memberOf of a group that does not exist" "" "$(dns -b "$S" "(memberOf=cn=nothere,$G)")"
+expect_eq "groups without members" "cn=ldapusers,$G" "$(dns -b "$G" '(&(objectClass=posixGroup)(!(memberUid=*)))')"
 expect_eq "no such user: no entries" "" "$(dns -b "$S" '(&(objectClass=posixAccount)(uid=nobody))')"
 
 # ---- entry contents -----------------------------------------------------------
