@@ -11,7 +11,7 @@ build_pkgs=(build-essential autoconf automake libtool pkg-config dpkg-dev openss
     libgnutls28-dev libltdl-dev libperl-dev libsasl2-dev libwrap0-dev nettle-dev unixodbc-dev groff-base)
 test_pkgs=(libcmocka-dev valgrind python3 util-linux procps
     nslcd libnss-ldapd libpam-ldapd sssd-ldap libnss-sss libpam-sss openssh-server openssh-client pamtester openssl
-    dnsmasq-base nginx-light libnginx-mod-stream)
+    dnsmasq-base nginx-light libnginx-mod-stream clang libclang-rt-14-dev)
 bench_pkgs=(gnuplot-nox unixodbc libsqliteodbc odbcinst linux-perf)
 
 wanted=()

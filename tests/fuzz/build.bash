@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
+# (Not named *.sh: tests/run-all.sh runs every tests/fuzz/*.sh as a test.)
 # Build the libFuzzer targets (tests/fuzz/fuzz_*.c) with clang, ASan and
 # UBSan, directly against core's sources: the autotools build uses gcc, and
 # libFuzzer needs clang's coverage instrumentation in the code under test.
 # Objects are rebuilt only when their source, a core header or the flags
 # changed, so a second run is quick.
-# Usage: tests/fuzz/build.sh OUT_DIR [target...]   (targets: validate passwd query upid)
+# Usage: tests/fuzz/build.bash OUT_DIR [target...]   (targets: validate passwd query pve)
 # Environment: CC (default clang), EXTRA_CFLAGS (added to every compile).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
-out=${1:?usage: build.sh OUT_DIR [target...]}
+out=${1:?usage: build.bash OUT_DIR [target...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(validate passwd query upid)
+[ ${#targets[@]} -eq 0 ] && targets=(validate passwd query pve)
 cc=${CC:-clang}
-command -v "$cc" >/dev/null || { echo "build.sh: $cc not found (scripts/install-deps.sh test)" >&2; exit 2; }
+command -v "$cc" >/dev/null || { echo "build.bash: $cc not found (scripts/install-deps.sh test)" >&2; exit 2; }
 mkdir -p "$out/obj"
 
 deps_cflags=$(pkg-config --cflags sqlite3 libargon2 libcurl jansson)
@@ -61,7 +62,7 @@ done
 
 for t in "${targets[@]}"; do
     src="$top/tests/fuzz/fuzz_$t.c"
-    [ -f "$src" ] || { echo "build.sh: no target $t ($src)" >&2; exit 2; }
+    [ -f "$src" ] || { echo "build.bash: no target $t ($src)" >&2; exit 2; }
     obj="$out/obj/fuzz_$t.o"
     compile "$src" "$obj" "$common -fsanitize=fuzzer"
     if [ ! -x "$out/fuzz_$t" ] || [ "$obj" -nt "$out/fuzz_$t" ] || \
