@@ -58,6 +58,16 @@ a=$(hashes cdb); b=$(hashes mdb)
 if [ "$a" == "$b" ] && [ -n "$a" ]; then ok "userPassword values identical (rootdn)"; else
     not_ok "userPassword values identical (rootdn)"; diag "$(diff <(echo "$b") <(echo "$a") | head -20)"; fi
 
+# Paged enumerations from back_clusterdb equal back_mdb's unpaged answers.
+for flt in '(objectClass=*)' '(objectClass=posixAccount)' '(|(memberUid=*)(shadowExpire=1))' '(!(mail=*))'; do
+    a=$(lsearch mdb -b "$S" "$flt" '*' 2>&1 | ldif_normalize --drop memberOf --drop userPassword)
+    b=$(lsearch cdb -E pr=37/noprompt -b "$S" "$flt" '*' 2>&1 | ldif_normalize --drop memberOf --drop userPassword)
+    na=$(printf '%s\n' "$a" | grep -c '^dn:')
+    if [ "$a" == "$b" ] && [ "$na" -gt 37 ]; then ok "paged (37 per page) $flt: the same $na entries"; else
+        not_ok "paged (37 per page) $flt: the same entries"
+        diag "back_mdb $na entries, back_clusterdb $(printf '%s\n' "$b" | grep -c '^dn:')"; fi
+done
+
 t0=$(date +%s)
 out=$("$PYTHON" "$CLUSTERDB_TOP/tests/tools/differential-driver" --seed "$seed" --ldif "$REF" \
     --suffix "$S" --uri-a "${SLAPD_URI[mdb]}" --name-a back_mdb \
