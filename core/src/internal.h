@@ -47,6 +47,9 @@ void cdb_tx_rollback(cdb *db);  /* safe to call when no transaction is open */
 /* Current time as ISO-8601 UTC with milliseconds ("2026-11-26T22:16:04.123Z"). */
 void cdb_now_iso(char buf[32]);
 
+/* How many argon2 verifications this process has run (for tests). */
+unsigned long cdb_password_verifications(void);
+
 /* strdup that returns NULL for NULL. */
 char *cdb_strdup_or_null(const char *s);
 
