@@ -7,7 +7,9 @@
  * expression, inet_pton, a byte-range UTF-8 table, a line splitter) or
  * against properties the callers rely on: an accepted value is safe to put
  * into an LDAP entry, a DNS or nginx file and a log line.  A disagreement
- * aborts, so libFuzzer keeps the input.
+ * aborts, so libFuzzer keeps the input.  The enumeration parsers
+ * (user, job and container status, service type, transport protocol) run on
+ * the same string: what they accept prints back as the same name.
  */
 #include <arpa/inet.h>
 #include <regex.h>
@@ -16,6 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <clusterdb/cluster.h>
+#include <clusterdb/directory.h>
 #include <clusterdb/validate.h>
 
 #define CHECK(cond, ...)                                                     \
@@ -299,6 +303,26 @@ static void check_ssh_keys(const char *s)
     CHECK(cdb_valid_ssh_keys(s) == all, "key list: %d, lines say %d", !all, all);
 }
 
+/* The enumeration parsers: a name parses only to the value that prints as it. */
+#define CHECK_ENUM(type, parse, name)                                             \
+    do {                                                                          \
+        type value_;                                                              \
+        int rc_ = parse(s, &value_);                                              \
+        CHECK(rc_ == CDB_OK || rc_ == CDB_ERR_INVALID, #parse " \"%s\": %d", s, rc_); \
+        if (rc_ == CDB_OK)                                                        \
+            CHECK(name(value_) != NULL && strcmp(name(value_), s) == 0,           \
+                  #parse " \"%s\" gave %d", s, (int)value_);                     \
+    } while (0)
+
+static void check_enums(const char *s)
+{
+    CHECK_ENUM(cdb_user_status, cdb_user_status_parse, cdb_user_status_name);
+    CHECK_ENUM(cdb_job_status, cdb_job_status_parse, cdb_job_status_name);
+    CHECK_ENUM(cdb_container_status, cdb_container_status_parse, cdb_container_status_name);
+    CHECK_ENUM(cdb_service_type, cdb_service_type_parse, cdb_service_type_name);
+    CHECK_ENUM(cdb_transport_protocol, cdb_transport_protocol_parse, cdb_transport_protocol_name);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -319,6 +343,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_text(s, len, max);
     check_ssh_key(s, len);
     check_ssh_keys(s);
+    check_enums(s);
     (void)cdb_valid_port((int64_t)len - 2);
     free(s);
     return 0;
