@@ -50,6 +50,8 @@ typedef struct cdbm_search {
     PagedResultsCookie resume;  /* 0: from the start */
     PagedResultsCookie last;    /* position of the last matching entry */
     unsigned phases;
+    Entry *base;               /* the base entry, reused for its own phase */
+    unsigned base_phase;       /* 0 when the base is a user or group */
     const cdb_query *user_query;
     const cdb_query *group_query;
 } cdbm_search;
@@ -238,9 +240,14 @@ static int cdbm_fixed_phase(cdbm_search *s, unsigned phase)
         return CDBM_CONTINUE;
     if (s->resume != 0 && CDBM_POS_PHASE(s->resume) >= phase)
         return CDBM_CONTINUE;  /* sent in an earlier page */
-    e = phase == CDBM_PH_SUFFIX   ? cdbm_entry_suffix(s->op, s->info)
-      : phase == CDBM_PH_PEOPLE   ? cdbm_entry_people(s->op, s->info)
-                                  : cdbm_entry_groups(s->op, s->info);
+    if (phase == s->base_phase && s->base != NULL) {
+        e = s->base;  /* built already to check access to the base */
+        s->base = NULL;
+    } else {
+        e = phase == CDBM_PH_SUFFIX ? cdbm_entry_suffix(s->op, s->info)
+          : phase == CDBM_PH_PEOPLE ? cdbm_entry_people(s->op, s->info)
+                                    : cdbm_entry_groups(s->op, s->info);
+    }
     if (e == NULL)
         return CDBM_CONTINUE;
     return cdbm_consider(s, e, CDBM_POS(phase, 0));
@@ -436,6 +443,10 @@ int cdbm_back_search(Operation *op, SlapReply *rs)
     if (!BER_BVISNULL(&name))
         op->o_tmpfree(name.bv_val, op->o_tmpmemctx);
     s.phases = cdbm_phases_for(kind, op->ors_scope);
+    s.base_phase = kind == CDBM_DN_SUFFIX ? CDBM_PH_SUFFIX
+                 : kind == CDBM_DN_PEOPLE ? CDBM_PH_PEOPLE
+                 : kind == CDBM_DN_GROUPS ? CDBM_PH_GROUPS_OU
+                                          : 0;
     s.stoptime = op->o_time + op->ors_tlimit;
 
     arena.group_gid = cdbm_search_group_gid;
@@ -489,6 +500,8 @@ int cdbm_back_search(Operation *op, SlapReply *rs)
         s.paged = 1;
     }
 
+    s.base = base;
+    base = NULL;
     if (cdbm_fixed_phase(&s, CDBM_PH_SUFFIX) == CDBM_STOP ||
         cdbm_fixed_phase(&s, CDBM_PH_PEOPLE) == CDBM_STOP || cdbm_users_phase(&s) == CDBM_STOP ||
         cdbm_fixed_phase(&s, CDBM_PH_GROUPS_OU) == CDBM_STOP || cdbm_groups_phase(&s) == CDBM_STOP)
@@ -514,6 +527,8 @@ done:
     cdbm_query_arena_free(&arena);
     if (base != NULL)
         entry_free(base);
+    if (s.base != NULL)
+        entry_free(s.base);
     if (matched != NULL)
         entry_free(matched);
     cdbm_handle_put(s.db, temporary);
