@@ -79,6 +79,9 @@ expect_search "nslcd: posixGroup by gidNumber" --dn "cn=ops,$GROUPS_DN" -- \
 expect_search "nslcd: groups of a user (memberUid or member)" \
     --dn "cn=developers,$GROUPS_DN" --dn "cn=ops,$GROUPS_DN" -- \
     -b "$S" "(&(objectClass=posixGroup)(|(memberUid=dave.o-brien)(member=uid=dave.o-brien,$PEOPLE)))"
+expect_search "nslcd: group search with a non-critical deref control" \
+    --dn "cn=developers,$GROUPS_DN" --dn "cn=ops,$GROUPS_DN" -- \
+    -E deref=member:uid -b "$S" "(&(objectClass=posixGroup)(memberUid=dave.o-brien))"
 expect_search "nslcd: enumerate posixAccount" --base "$PEOPLE" --scope children -- \
     -b "$S" '(objectClass=posixAccount)'
 expect_search "nslcd: enumerate posixGroup" --base "$GROUPS_DN" --scope children -- \
@@ -171,6 +174,10 @@ out=$(lsearch cdb -b "uid=alice,$PEOPLE" -s base '(objectClass=*)' 2>&1)
 if [[ "$out" == *memberOf* || "$out" == *entryUUID* ]]; then
     not_ok "operational attributes are not returned for '*'"; diag "$out"
 else ok "operational attributes are not returned for '*'"; fi
+expect_search "hasSubordinates=TRUE: the suffix and the two containers" \
+    --dn "$S" --dn "$PEOPLE" --dn "$GROUPS_DN" --attrs 1.1 -- -b "$S" '(hasSubordinates=TRUE)' 1.1
+expect_search "entryDN equality" --dn "uid=bob,$PEOPLE" --attrs 1.1 -- \
+    -b "$S" "(entryDN=UID=Bob,$PEOPLE)" 1.1
 expect_search "memberOf filter finds the members of a group" \
     --dn "uid=alice,$PEOPLE" --dn "uid=dave.o-brien,$PEOPLE" --attrs 1.1 -- \
     -b "$S" "(memberOf=cn=developers,$GROUPS_DN)" 1.1
