@@ -3,13 +3,17 @@
  * each with its own connection, repeat one operation for a fixed time and
  * record every latency; the summary is one JSON line.
  *
- * The operation's strings may contain one "%d", replaced by a random integer
- * from the -r LO:HI range (inclusive), so each request names another entry.
+ * The operation's strings may contain "%d", replaced by a random integer
+ * from the -r LO:HI range (inclusive), so each request names another entry;
+ * with -L FILE (lines of whitespace-separated words, e.g. "username
+ * password"), "%s" and "%p" are the first and second word of a line picked at
+ * random for each request.  In a modify value "%d" is a number unique to the
+ * request (seed, thread and count), so unique attributes stay unique.
  *
  *   ldapload -H URI -m search -b BASE [-s base|one|sub] -f FILTER [-a ATTR]... [-P PAGESIZE]
  *   ldapload -H URI -m bind -D DN -w PASSWORD
  *   ldapload -H URI -m modify -D ROOTDN -w PW -b DN -a ATTR -v VALUE
- *   common: [-t THREADS] [-d SECONDS] [-r LO:HI] [-S SEED]
+ *   common: [-t THREADS] [-d SECONDS] [-r LO:HI] [-L FILE] [-S SEED]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,11 +43,14 @@ struct load_config {
     int threads;
     double seconds;
     long range_lo, range_hi;
+    char **words1, **words2;  /* -L: first and second word of each line */
+    size_t n_lines;
     unsigned seed;
 };
 
 struct worker {
     pthread_t thread;
+    int index;
     const struct load_config *cfg;
     unsigned rand_state;
     uint32_t *latencies_us;  /* one per completed operation */
@@ -60,17 +67,57 @@ static double now_seconds(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* Replace the first "%d" of pattern with n; patterns come from our own command line. */
-static void expand(char *out, size_t size, const char *pattern, long n)
+/* Replace every "%d" of pattern with n, "%s"/"%p" with w1/w2; patterns come
+ * from our own command line.  Output longer than size is cut. */
+static void expand(char *out, size_t size, const char *pattern, long n, const char *w1, const char *w2)
 {
-    const char *mark = pattern ? strstr(pattern, "%d") : NULL;
-    if (!pattern) {
-        out[0] = '\0';
-    } else if (!mark) {
-        snprintf(out, size, "%s", pattern);
-    } else {
-        snprintf(out, size, "%.*s%ld%s", (int)(mark - pattern), pattern, n, mark + 2);
+    size_t used = 0;
+    out[0] = '\0';
+    for (const char *p = pattern; p && *p && used + 1 < size; p++) {
+        int wrote;
+        if (p[0] == '%' && p[1] == 'd')
+            wrote = snprintf(out + used, size - used, "%ld", n);
+        else if (p[0] == '%' && p[1] == 's')
+            wrote = snprintf(out + used, size - used, "%s", w1 ? w1 : "");
+        else if (p[0] == '%' && p[1] == 'p')
+            wrote = snprintf(out + used, size - used, "%s", w2 ? w2 : "");
+        else {
+            out[used++] = *p;
+            out[used] = '\0';
+            continue;
+        }
+        p++;
+        used += (size_t)wrote < size - used ? (size_t)wrote : size - used - 1;
     }
+}
+
+/* Read -L FILE: the first two words of each non-empty line. */
+static int load_words(struct load_config *cfg, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    char line[1024];
+    size_t cap = 0;
+    if (!f)
+        return -1;
+    while (fgets(line, sizeof line, f)) {
+        char *save = NULL, *a = strtok_r(line, " \t\r\n", &save), *b = strtok_r(NULL, " \t\r\n", &save);
+        if (!a)
+            continue;
+        if (cfg->n_lines == cap) {
+            cap = cap ? cap * 2 : 1024;
+            cfg->words1 = realloc(cfg->words1, cap * sizeof *cfg->words1);
+            cfg->words2 = realloc(cfg->words2, cap * sizeof *cfg->words2);
+            if (!cfg->words1 || !cfg->words2) {
+                fclose(f);
+                return -1;
+            }
+        }
+        cfg->words1[cfg->n_lines] = strdup(a);
+        cfg->words2[cfg->n_lines] = strdup(b ? b : "");
+        cfg->n_lines++;
+    }
+    fclose(f);
+    return cfg->n_lines ? 0 : -1;
 }
 
 static int record(struct worker *w, double started)
@@ -173,15 +220,21 @@ static void *run_worker(void *arg)
     while (now_seconds() < deadline) {
         long n = cfg->range_lo + (cfg->range_hi > cfg->range_lo
                                   ? rand_r(&w->rand_state) % (cfg->range_hi - cfg->range_lo + 1) : 0);
+        const char *w1 = NULL, *w2 = NULL;
+        if (cfg->n_lines) {
+            size_t line = (size_t)rand_r(&w->rand_state) % cfg->n_lines;
+            w1 = cfg->words1[line];
+            w2 = cfg->words2[line];
+        }
         double started = now_seconds();
         int rc;
         if (cfg->mode == MODE_SEARCH) {
-            expand(a, sizeof a, cfg->base, n);
-            expand(b, sizeof b, cfg->filter, n);
+            expand(a, sizeof a, cfg->base, n, w1, w2);
+            expand(b, sizeof b, cfg->filter, n, w1, w2);
             rc = one_search(w, ld, a, b);
         } else if (cfg->mode == MODE_BIND) {
-            expand(a, sizeof a, cfg->bind_dn, n);
-            expand(b, sizeof b, cfg->password, n);
+            expand(a, sizeof a, cfg->bind_dn, n, w1, w2);
+            expand(b, sizeof b, cfg->password, n, w1, w2);
             struct berval cred = { strlen(b), b };
             rc = ldap_sasl_bind_s(ld, a, LDAP_SASL_SIMPLE, &cred, NULL, NULL, NULL);
         } else {
@@ -190,9 +243,10 @@ static void *run_worker(void *arg)
             LDAPMod mod = { .mod_op = LDAP_MOD_REPLACE, .mod_type = cfg->attrs[0],
                             .mod_vals.modv_strvals = values };
             LDAPMod *mods[2] = { &mod, NULL };
-            expand(a, sizeof a, cfg->base, n);
-            snprintf(b, sizeof b, "%s", cfg->value);
-            expand(value, sizeof value, b, (long)w->n_latencies);
+            long unique = ((long)cfg->seed * 1000 + w->index) * 100000000L + (long)w->n_latencies
+                          + w->errors;
+            expand(a, sizeof a, cfg->base, n, w1, w2);
+            expand(value, sizeof value, cfg->value, unique, w1, w2);
             rc = ldap_modify_ext_s(ld, a, mods, NULL, NULL);
         }
         if (rc != LDAP_SUCCESS && rc != LDAP_SIZELIMIT_EXCEEDED) {
@@ -220,7 +274,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: ldapload -H URI -m search|bind|modify [-b BASE] [-s SCOPE] [-f FILTER]\n"
                     "       [-a ATTR]... [-D DN] [-w PASSWORD] [-v VALUE] [-P PAGESIZE]\n"
-                    "       [-t THREADS] [-d SECONDS] [-r LO:HI] [-S SEED]\n");
+                    "       [-t THREADS] [-d SECONDS] [-r LO:HI] [-L FILE] [-S SEED]\n");
     exit(2);
 }
 
@@ -229,7 +283,7 @@ int main(int argc, char **argv)
     struct load_config cfg = { .scope = LDAP_SCOPE_SUBTREE, .threads = 4, .seconds = 10,
                                .filter = "(objectClass=*)", .seed = 1 };
     int opt;
-    while ((opt = getopt(argc, argv, "H:m:b:s:f:a:D:w:v:P:t:d:r:S:")) != -1) {
+    while ((opt = getopt(argc, argv, "H:m:b:s:f:a:D:w:v:P:t:d:r:L:S:")) != -1) {
         switch (opt) {
         case 'H': cfg.uri = optarg; break;
         case 'm':
@@ -256,6 +310,12 @@ int main(int argc, char **argv)
         case 'r':
             if (sscanf(optarg, "%ld:%ld", &cfg.range_lo, &cfg.range_hi) != 2) usage();
             break;
+        case 'L':
+            if (load_words(&cfg, optarg) < 0) {
+                fprintf(stderr, "ldapload: cannot read words from %s\n", optarg);
+                return 2;
+            }
+            break;
         case 'S': cfg.seed = (unsigned)strtoul(optarg, NULL, 10); break;
         default: usage();
         }
@@ -272,6 +332,7 @@ int main(int argc, char **argv)
     double started = now_seconds();
     for (int i = 0; i < cfg.threads; i++) {
         workers[i].cfg = &cfg;
+        workers[i].index = i;
         workers[i].rand_state = cfg.seed * 7919u + (unsigned)i;
         pthread_create(&workers[i].thread, NULL, run_worker, &workers[i]);
     }
