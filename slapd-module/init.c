@@ -242,10 +242,11 @@ int cdbm_back_initialize(BackendInfo *bi)
     int rc;
 
     if (!cdbm_version_matches()) {
+        /* Versionstr's first line names the running slapd. */
         Debug(LDAP_DEBUG_ANY,
-              "back-clusterdb: built for slapd " SLAPD_VERSION " but running in \"%s\"; "
+              "back-clusterdb: built for slapd " SLAPD_VERSION " but running in \"%.*s\"; "
               "refusing to load (rebuild the module against this slapd's sources)\n",
-              Versionstr);
+              (int)strcspn(Versionstr, "\n"), Versionstr);
         return -1;
     }
 
