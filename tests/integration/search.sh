@@ -183,6 +183,10 @@ expect_search "memberOf filter finds the members of a group" \
     -b "$S" "(memberOf=cn=developers,$GROUPS_DN)" 1.1
 
 # ---- values that need escaping; DNs written differently ---------------------
+# Usernames (and so RDN values) never need escaping: the CLI refuses them.
+# The escaping is exercised with attribute values in filters instead.
+"$CLI" --db "$DB" user add 'a,b+c' > /dev/null 2>&1
+expect_eq "the CLI refuses a username that would need DN escaping (exit 3)" 3 "$?"
 expect_search "filter value with comma, quotes, plus, parentheses, star, backslash" \
     --dn "uid=dave.o-brien,$PEOPLE" --attrs cn -- \
     -b "$S" '(cn=O'"'"'Brien, "Dave" + Co \28Ltd\29 \2a\5c x)' cn
