@@ -96,6 +96,15 @@ paged=$(lsearch main -b "$S" -E pr=2/noprompt '(objectClass=*)' 1.1 | grep '^dn:
 expect_eq "paged results give every entry once" "$all" "$paged"
 expect_eq "paged results: 9 entries in pages of 2" "4" "$(lsearch main -b "$S" -E pr=2/noprompt '(objectClass=*)' 1.1 | grep -c '^# pagedresults: cookie=.')"
 
+lsearch main -b "uid=alice,$P" -s base -e '!assert=(uid=alice)' 1.1 > /dev/null 2>&1; rc=$?
+expect_eq "assertion control that holds" "0" "$rc"
+lsearch main -b "uid=alice,$P" -s base -e '!assert=(uid=bob)' 1.1 > /dev/null 2>&1; rc=$?
+expect_eq "assertion control that fails: assertionFailed (122)" "122" "$rc"
+expect_eq "critical paged results accepted" "3" \
+    "$(lsearch main -b "$P" -s one -E '!pr=1/noprompt' '(objectClass=posixAccount)' 1.1 | grep -c '^dn:')"
+expect_eq "hasSubordinates compare on ou=groups" "TRUE" "$(ldapcompare -x -H "${SLAPD_URI[main]}" "$G" hasSubordinates:TRUE 2>&1)"
+expect_eq "hasSubordinates filter" "$S $G $P" "$(dns -b "$S" '(hasSubordinates=TRUE)')"
+
 # ---- binds ----------------------------------------------------------------------
 expect_eq "bind as an active user" "dn:uid=alice,$P" "$(ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-pw 2>&1)"
 for who in "alice:wrong-pw:wrong password" "bob:bob-pw:pending user" "carol:carol-pw:suspended user" "nobody:x:unknown user"; do
