@@ -9,6 +9,9 @@
  * from the stored values and bent, numbers near the stored ids, deep chains
  * and wide lists around the size limits), a table, an `after` and a `limit`.
  *
+ * The statement cache is filled nearly to its bound first (see
+ * fill_statement_cache), so both of query.c's statement paths are used.
+ *
  * The answer must be CDB_ERR_INVALID exactly when the tree breaks the
  * documented rules, CDB_OK otherwise, with ids ascending, above `after`, at
  * most `limit`, and equal to a naive evaluation of the tree over the rows in
@@ -21,8 +24,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include <clusterdb/clusterdb.h>
 #include <clusterdb/directory.h>
+
+#include "internal.h"
 
 #define CHECK(cond, ...)                                                     \
     do {                                                                     \
@@ -161,6 +168,46 @@ static void populate(void)
         dict_add(edges[i]);
 }
 
+/*
+ * query.c caches at most 384 statements on a connection and prepares any
+ * further new shape for one call only.  Fill the cache to 64 short of that
+ * with shapes the decoder never makes (AND / OR of 2-255 uidNumber
+ * equalities), so that each run exercises both the cached and the one-call
+ * path within its first inputs.
+ */
+#define CACHE_LIMIT 384
+#define CACHE_HEADROOM 64
+
+static size_t statements(void)
+{
+    sqlite3_stmt *stmt = NULL;
+    size_t n = 0;
+
+    while ((stmt = sqlite3_next_stmt(cdb_sqlite(db), stmt)) != NULL)
+        n++;
+    return n;
+}
+
+static void fill_statement_cache(void)
+{
+    static cdb_query leaf = {.op = CDB_Q_EQ, .field = CDB_QF_UID_NUMBER, .number = 2000};
+    static const cdb_query *kids[255];
+    cdb_query list = {.kids = kids};
+    int64_t *ids;
+    size_t n;
+
+    for (size_t i = 0; i < 255; i++)
+        kids[i] = &leaf;
+    for (size_t k = 2; k <= 255 && statements() < CACHE_LIMIT - CACHE_HEADROOM; k++) {
+        for (int op = CDB_Q_AND; op <= CDB_Q_OR && statements() < CACHE_LIMIT - CACHE_HEADROOM; op++) {
+            list.op = (cdb_qop)op;
+            list.n_kids = k;
+            must(cdb_user_find(db, &list, INT64_MIN, 0, &ids, &n), "filling the statement cache");
+            cdb_free(ids);
+        }
+    }
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -175,6 +222,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     atexit(remove_database);
     must(cdb_open(path, CDB_OPEN_CREATE | CDB_OPEN_MIGRATE, &db), "open");
     populate();
+    fill_statement_cache();
     return 0;
 }
 
