@@ -314,6 +314,9 @@ static const char *make_text(struct reader *r)
             buf[byte(r) % len] = (char)(c ? c : 1);
         }
         break;
+    case 5: /* a prefix of it, then one byte more */
+        len = byte(r) % (len + 1);
+        /* fall through */
     case 4: /* one byte more */
         buf[len] = (char)byte(r);
         if (buf[len] != '\0')
