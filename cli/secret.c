@@ -101,13 +101,15 @@ static int prompt_once(const char *field, const char *prompt, char buf[CLI_SECRE
     quiet = saved_termios;
     quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK | ECHONL);
     quiet.c_lflag |= ICANON;
-    fputs(prompt, stderr);
-    fflush(stderr);
+    /* Echo off first, prompt second: TCSAFLUSH discards pending input, so
+     * anything typed after the prompt appeared must come after the flush. */
     echo_is_off = 1;
     if (tcsetattr(tty_fd, TCSAFLUSH, &quiet) != 0) {
         echo_is_off = 0;
         return cli_error(CLI_EXIT_OTHER, field, "cannot turn off echo: %s", strerror(errno));
     }
+    fputs(prompt, stderr);
+    fflush(stderr);
     int eof;
     int rc = read_line(tty_fd, field, buf, &eof);
     restore_echo();

@@ -32,8 +32,16 @@ read_until(b"New password: ")
 os.write(fd, first.encode() + b"\n")
 read_until(b"Retype new password: ")
 os.write(fd, second.encode() + b"\n")
-read_until(b"\x00", timeout=30)  # until the program closes the terminal
-_, status = os.waitpid(pid, 0)
+read_until(b"\x00", timeout=60)  # until the program closes the terminal
+# A program stuck on the terminal must fail the test, not hang it.
+for _ in range(100):
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    time.sleep(0.1)
+else:
+    os.kill(pid, 9)
+    _, status = os.waitpid(pid, 0)
 print("exit=%d" % os.waitstatus_to_exitcode(status))
 sys.stdout.write(seen.decode(errors="replace"))
 EOF
