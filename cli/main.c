@@ -7,6 +7,7 @@
  * and hands the rest of argv to the command group (cmd_*.c).  Business rules
  * (uid allocation, validation, uniqueness) live in the library only.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,7 +121,7 @@ int main(int argc, char **argv)
     }
     cdb_close(cli.db);
     /* A failed write to stdout (a full disk, a closed pipe) is a failure too. */
-    if (fflush(stdout) != 0 && rc == CLI_EXIT_OK)
-        rc = CLI_EXIT_OTHER;
+    if ((fflush(stdout) != 0 || ferror(stdout)) && rc == CLI_EXIT_OK)
+        rc = cli_error(CLI_EXIT_OTHER, NULL, "cannot write the output: %s", strerror(errno));
     return rc;
 }

@@ -119,6 +119,18 @@ expect_fail "show unknown user: exit 5" 5 username user show nobody
 expect_fail "set unknown user: exit 5" 5 username user set nobody --cn X
 expect_fail "delete unknown user: exit 5" 5 username user delete nobody
 
+# ---- stored values that bypassed validation (old rows, direct SQL) are shown safely
+sql "UPDATE Users SET cn = CAST(X'666fff6f' AS TEXT), sn = 'a' || char(27) || '[2Jb' WHERE username='bob'"
+expect_ok "show of a row with invalid UTF-8 and an escape sequence" --json user show bob
+json_ok "its JSON still parses"
+expect_ok "human show of that row" user show bob
+case "$OUT" in *$'\033'*) not_ok "no raw escape character reaches the terminal" ;; *) ok "no raw escape character reaches the terminal" ;; esac
+run user list
+case "$OUT" in *$'\033'*) not_ok "nor in the table" ;; *) ok "nor in the table" ;; esac
+out=$("$CLI" --db "$DB" user list 2>&1 > /dev/full); rc=$?
+expect_eq "a failed write of the output: exit 1" 1 "$rc"
+expect_match "and says so" "clusterdb: cannot write the output" "$out"
+
 # ---- delete
 expect_ok "user delete" user delete erin
 expect_eq "erin is gone" 0 "$(sql "SELECT count(*) FROM Users WHERE username='erin'")"
