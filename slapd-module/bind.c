@@ -1,8 +1,10 @@
 /*
  * Simple bind to a user entry: the password is checked by core
  * (cdb_user_authenticate: active users with a matching argon2 hash only;
- * unknown users cost the same as a wrong password).  Every refusal is
- * invalidCredentials.  The rootdn is slapd's (be_rootdn_bind).
+ * unknown users cost the same as a wrong password), then the push second
+ * factor when the Settings enable it (cdb_notify_second_factor, DESIGN.md
+ * section 7).  Every refusal is invalidCredentials.  The rootdn is slapd's
+ * (be_rootdn_bind).
  *
  * Bind protocol: on success return 0 without sending (the frontend sends
  * the result); on failure send the result and return the code.
@@ -10,6 +12,8 @@
 #include "portable.h"
 
 #include <string.h>
+
+#include <clusterdb/notify.h>
 
 #include "back-clusterdb.h"
 
@@ -77,6 +81,17 @@ int cdbm_back_bind(Operation *op, SlapReply *rs)
     /* As slap_passwd_check(): the ACLs must grant auth on userPassword. */
     if (!access_allowed(op, e, slap_schema.si_ad_userPassword, NULL, ACL_AUTH, NULL))
         goto done;
+
+    /* The push second factor, when Settings enable it: only after the
+     * password verified, and only an explicit approval grants.  The wait
+     * holds this worker thread; core bounds it and the number waiting. */
+    st = cdb_notify_second_factor(db, username,
+                                  op->o_conn ? op->o_conn->c_peer_name.bv_val : NULL, 0, NULL);
+    if (st != CDB_OK) {
+        Debug(LDAP_DEBUG_STATS, "%s back-clusterdb: bind of \"%s\" refused by the second factor: %s\n",
+              op->o_log_prefix, username, cdb_errmsg(db));
+        goto done;
+    }
 
     ber_dupbv(&op->orb_edn, &e->e_name);
     rs->sr_err = LDAP_SUCCESS;

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <clusterdb/notify.h>
+
 #include "back-clusterdb.h"
 
 #ifndef SLAPD_VERSION
@@ -193,6 +195,10 @@ static int cdbm_db_open(BackendDB *be, ConfigReply *cr)
               msg);
         goto done;
     }
+    /* Binds waiting for a push answer hold worker threads: let at most half
+     * of slapd's threads wait, so searches keep being served. */
+    if (connection_pool_max > 1)
+        cdb_notify_set_max_waiters((unsigned)connection_pool_max / 2);
     info->opened = 1;
     rc = 0;
 done:
@@ -247,6 +253,13 @@ int cdbm_back_initialize(BackendInfo *bi)
               "back-clusterdb: built for slapd " SLAPD_VERSION " but running in \"%.*s\"; "
               "refusing to load (rebuild the module against this slapd's sources)\n",
               (int)strcspn(Versionstr, "\n"), Versionstr);
+        return -1;
+    }
+
+    /* libcurl's global set-up (the push second factor), before slapd
+     * starts its worker threads. */
+    if (cdb_notify_global_init() != CDB_OK) {
+        Debug(LDAP_DEBUG_ANY, "back-clusterdb: cannot initialise the HTTP client\n");
         return -1;
     }
 

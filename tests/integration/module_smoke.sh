@@ -116,6 +116,47 @@ expect_eq "rootdn bind (frontend)" "dn:$SLAPD_ROOTDN" "$(ldapwhoami -x -H "${SLA
 ldapwhoami -x -H "${SLAPD_URI[main]}" -D "ou=people,$S" -w x > /dev/null 2>&1; rc=$?
 expect_eq "bind to a non-user entry refused" "49" "$rc"
 
+# ---- push second factor (DESIGN.md section 7) ------------------------------------
+# A stand-in push service: answers with the action written in $work/push.action
+# and records each request's username.
+cat > "$work/push.py" <<'PY'
+import http.server, json, sys
+action_file, log_file = sys.argv[1], sys.argv[2]
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        with open(log_file, "a") as f:
+            f.write("%s %s\n" % (self.path, body.get("username")))
+        answer = json.dumps({"success": True, "action": open(action_file).read().strip()}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(answer)))
+        self.end_headers()
+        self.wfile.write(answer)
+    def log_message(self, *args):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+PY
+echo approve > "$work/push.action"
+python3 "$work/push.py" "$work/push.action" "$work/push.log" > "$work/push.port" 2>/dev/null &
+pushpid=$!
+on_exit "kill $pushpid 2>/dev/null"
+for _ in $(seq 1 50); do [ -s "$work/push.port" ] && break; sleep 0.1; done
+cli setting set push_notification_url "http://127.0.0.1:$(cat "$work/push.port")" > /dev/null
+cli setting set push_notification_enabled true > /dev/null
+expect_eq "push approved: bind succeeds" "dn:uid=alice,$P" "$(ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-pw 2>&1)"
+expect_eq "the push named the user" "/send-notification alice" "$(tail -n 1 "$work/push.log" 2>/dev/null)"
+echo reject > "$work/push.action"
+ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-pw > /dev/null 2>&1; rc=$?
+expect_eq "push rejected: invalidCredentials (49)" "49" "$rc"
+n_before=$(wc -l < "$work/push.log")
+ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w wrong-pw > /dev/null 2>&1; rc=$?
+expect_eq "wrong password: refused without a push" "49 $n_before" "$rc $(wc -l < "$work/push.log")"
+cli setting set push_notification_enabled false > /dev/null
+expect_eq "push disabled again: bind succeeds" "dn:uid=alice,$P" "$(ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-pw 2>&1)"
+
 # ---- compare and writes -----------------------------------------------------------
 expect_eq "compare uid TRUE" "TRUE" "$(ldapcompare -x -H "${SLAPD_URI[main]}" "uid=alice,$P" uid:alice 2>&1)"
 expect_eq "compare uidNumber FALSE" "FALSE" "$(ldapcompare -x -H "${SLAPD_URI[main]}" "uid=alice,$P" uidNumber:1 2>&1)"
