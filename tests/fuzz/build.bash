@@ -53,12 +53,17 @@ compile() { # source object flags...
     fi
 }
 
+# Two compilers at a time, as scripts/build.sh does (make -j2).
 objs=()
+running=0
 for src in "$top"/core/src/*.c "$embedded"; do
     obj="$out/obj/core_$(basename "$src" .c).o"
-    compile "$src" "$obj" "$core_flags"
     objs+=("$obj")
+    if [ "$running" -ge 2 ]; then wait -n || exit 1; running=$((running - 1)); fi
+    compile "$src" "$obj" "$core_flags" &
+    running=$((running + 1))
 done
+while [ "$running" -gt 0 ]; do wait -n || exit 1; running=$((running - 1)); done
 
 for t in "${targets[@]}"; do
     src="$top/tests/fuzz/fuzz_$t.c"
