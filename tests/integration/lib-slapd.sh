@@ -241,6 +241,11 @@ _slapd_stop_all() {
     for n in "${_slapd_names[@]}"; do slapd_stop "$n" || true; done
 }
 on_exit _slapd_stop_all
+# A test killed by a signal (run-all.sh's timeout) still runs its exit hooks,
+# so no slapd outlives it.
+trap 'exit 143' TERM
+trap 'exit 130' INT
+trap 'exit 129' HUP
 
 # ---- client helpers --------------------------------------------------------
 
