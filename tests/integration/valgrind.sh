@@ -45,6 +45,7 @@ if ! SLAPD_DEBUG=0 SLAPD_DBFILE=$DB slapd_start vg "$work/slapd"; then
     tap_done; exit
 fi
 ok "slapd under valgrind starts"
+expect_match "valgrind is watching slapd itself" "Command: $SLAPD_BIN " "$(grep -m1 'Command:' "$vglog")"
 URI=${SLAPD_URI[vg]}
 
 workload() {
