@@ -17,30 +17,31 @@ cc=${CC:-clang}
 command -v "$cc" >/dev/null || { echo "build.bash: $cc not found (scripts/install-deps.sh test)" >&2; exit 2; }
 mkdir -p "$out/obj"
 
-deps_cflags=$(pkg-config --cflags sqlite3 libargon2 libcurl jansson)
-deps_libs=$(pkg-config --libs sqlite3 libargon2 libcurl jansson)
+read -ra deps_cflags <<< "$(pkg-config --cflags sqlite3 libargon2 libcurl jansson)"
+read -ra deps_libs <<< "$(pkg-config --libs sqlite3 libargon2 libcurl jansson)"
+read -ra extra <<< "${EXTRA_CFLAGS:-}"
 # Every UB report is a crash, so the fuzzer stops and keeps the input.
-san="-fsanitize=address,undefined -fno-sanitize-recover=all"
-common="-std=gnu11 -g -O1 -fno-omit-frame-pointer $san -Wall -Wextra -Wshadow -Wformat=2
-        -Wno-unused-parameter -DPACKAGE_VERSION=\"fuzz\" -I$top/core/include -I$top/core/src
-        $deps_cflags ${EXTRA_CFLAGS:-}"
-common=$(echo $common)
+common=(-std=gnu11 -g -O1 -fno-omit-frame-pointer '-fsanitize=address,undefined'
+        -fno-sanitize-recover=all -Wall -Wextra -Wshadow -Wformat=2 -Wno-unused-parameter
+        '-DPACKAGE_VERSION="fuzz"' "-I$top/core/include" "-I$top/core/src"
+        "${deps_cflags[@]}" "${extra[@]}")
 # Core objects get coverage instrumentation but no libFuzzer main.
-core_flags="$common -fsanitize=fuzzer-no-link"
+core_flags=("${common[@]}" -fsanitize=fuzzer-no-link)
 
 # The flags are part of every object's identity: a change rebuilds everything.
 stamp="$out/obj/flags"
-if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$cc $core_flags" ]; then
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$cc ${core_flags[*]}" ]; then
     rm -f "$out"/obj/*.o
-    printf '%s' "$cc $core_flags" > "$stamp"
+    printf '%s' "$cc ${core_flags[*]}" > "$stamp"
 fi
 
+# shellcheck disable=SC2012  # our own file names, no spaces
 newest_header=$(ls -t "$top"/core/src/*.h "$top"/core/include/clusterdb/*.h | head -1)
 
-# The migrations, embedded the same way the library build does it.
-migrations=$(ls "$top"/migrations/*.sql | sort)
+# The migrations, embedded the same way the library build does it (the glob
+# sorts by name, which is their order).
 embedded="$out/obj/migrations_embedded.c"
-sh "$top/scripts/embed-migrations.sh" $migrations > "$embedded.tmp"
+sh "$top/scripts/embed-migrations.sh" "$top"/migrations/*.sql > "$embedded.tmp"
 if cmp -s "$embedded.tmp" "$embedded"; then rm -f "$embedded.tmp"; else mv "$embedded.tmp" "$embedded"; fi
 
 compile() { # source object flags...
@@ -48,8 +49,7 @@ compile() { # source object flags...
     shift 2
     if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ "$newest_header" -nt "$obj" ]; then
         echo "  CC $(basename "$src")" >&2
-        # shellcheck disable=SC2086
-        $cc $* -c "$src" -o "$obj"
+        "$cc" "$@" -c "$src" -o "$obj"
     fi
 }
 
@@ -60,7 +60,7 @@ for src in "$top"/core/src/*.c "$embedded"; do
     obj="$out/obj/core_$(basename "$src" .c).o"
     objs+=("$obj")
     if [ "$running" -ge 2 ]; then wait -n || exit 1; running=$((running - 1)); fi
-    compile "$src" "$obj" "$core_flags" &
+    compile "$src" "$obj" "${core_flags[@]}" &
     running=$((running + 1))
 done
 while [ "$running" -gt 0 ]; do wait -n || exit 1; running=$((running - 1)); done
@@ -69,11 +69,11 @@ for t in "${targets[@]}"; do
     src="$top/tests/fuzz/fuzz_$t.c"
     [ -f "$src" ] || { echo "build.bash: no target $t ($src)" >&2; exit 2; }
     obj="$out/obj/fuzz_$t.o"
-    compile "$src" "$obj" "$common -fsanitize=fuzzer"
+    compile "$src" "$obj" "${common[@]}" -fsanitize=fuzzer
     if [ ! -x "$out/fuzz_$t" ] || [ "$obj" -nt "$out/fuzz_$t" ] || \
        [ -n "$(find "$out/obj" -name 'core_*.o' -newer "$out/fuzz_$t" | head -1)" ]; then
         echo "  LD fuzz_$t" >&2
-        # shellcheck disable=SC2086
-        $cc $common -fsanitize=fuzzer "$obj" "${objs[@]}" $deps_libs -lpthread -o "$out/fuzz_$t"
+        "$cc" "${common[@]}" -fsanitize=fuzzer "$obj" "${objs[@]}" "${deps_libs[@]}" -lpthread \
+            -o "$out/fuzz_$t"
     fi
 done

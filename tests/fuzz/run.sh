@@ -6,6 +6,7 @@
 # New inputs go to a scratch directory and are thrown away; a failing input is
 # kept in $CLUSTERDB_BUILD/fuzz/artifacts/.  Longer campaigns: docs/fuzzing.md.
 # Environment: FUZZ_SECONDS (per target; default 12, the query target 20).
+# shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
 targets=(validate passwd query pve)
@@ -25,6 +26,7 @@ if ! build_log=$("$CLUSTERDB_TOP/tests/fuzz/build.bash" "$out" "${targets[@]}" 2
 fi
 ok "the fuzz targets build with clang -fsanitize=fuzzer,address,undefined"
 
+work=
 scratch work
 mkdir -p "$out/artifacts"
 for t in "${targets[@]}"; do
