@@ -37,7 +37,7 @@ echo 'alice-password' | "$cli" user add alice --given-name Alice --sn Liddell --
 echo 'bob-password' | "$cli" user add bob --given-name Bob --sn Builder --mail bob@example.org \
     --ssh-key-file "$demo/bob-key.pub" --status active --password-stdin >/dev/null
 echo 'carol-password' | "$cli" user add carol --given-name Carol --sn Pending --mail carol@example.org \
-    --ssh-key-file "$demo/carol-key.pub" --password-stdin >/dev/null
+    --ssh-key-file "$demo/carol-key.pub" --status pending --password-stdin >/dev/null
 "$cli" group add developers >/dev/null
 "$cli" group add-member developers bob >/dev/null
 "$cli" group add-member ldapusers bob >/dev/null
@@ -60,7 +60,6 @@ rootpw secret
 dbfile $db
 include $top/schema-ldif/acl-example.conf
 CONF
-sed -i "s/@SUFFIX@/$suffix/g" "$demo/slapd.conf"
 /usr/sbin/slapd -h "ldap://127.0.0.1:$port/" -f "$demo/slapd.conf" -s 0 || {
     echo "slapd did not start; rerun by hand with -d stats: /usr/sbin/slapd -d stats -h ldap://127.0.0.1:$port/ -f $demo/slapd.conf" >&2; exit 1; }
 for _ in $(seq 50); do ldapsearch -x -H "ldap://127.0.0.1:$port" -s base -b '' >/dev/null 2>&1 && break; sleep 0.1; done
@@ -70,12 +69,14 @@ cat <<NEXT
 
 slapd (pid $(cat "$pidfile")) serves $db on ldap://127.0.0.1:$port with back_clusterdb.
 Next, try:
-  ldapsearch -x -H ldap://127.0.0.1:$port -b ou=people,$suffix '(&(objectClass=posixAccount)(uid=bob))'
-  ldapsearch -x -H ldap://127.0.0.1:$port -b $suffix '(&(objectClass=posixGroup)(memberUid=bob))' cn gidNumber
+  bind="-x -H ldap://127.0.0.1:$port -D uid=bob,ou=people,$suffix -w bob-password"   # users read the directory
+  ldapsearch \$bind -b ou=people,$suffix '(&(objectClass=posixAccount)(uid=bob))'
+  ldapsearch \$bind -b $suffix '(&(objectClass=posixGroup)(memberUid=bob))' cn gidNumber
+  ldapsearch \$bind -b $suffix '(objectClass=*)' userPassword      # hashes: shown to nobody but sysadmins
   ldapwhoami -x -H ldap://127.0.0.1:$port -D uid=alice,ou=people,$suffix -w alice-password
   ldapwhoami -x -H ldap://127.0.0.1:$port -D uid=carol,ou=people,$suffix -w carol-password   # pending: refused (49)
   export CLUSTERDB_DB=$db
-  echo s3cret-pass | $cli user add dave --given-name Dave --sn Day --mail dave@example.org --status active --password-stdin
-  ldapsearch -x -H ldap://127.0.0.1:$port -b ou=people,$suffix uid=dave
+  echo s3cret-pass | $cli user add dave --given-name Dave --sn Day --mail dave@example.org --password-stdin
+  ldapsearch \$bind -b ou=people,$suffix uid=dave                  # visible at once: no sync
   scripts/demo.sh stop
 NEXT

@@ -37,10 +37,10 @@ tap_done() { echo "1..$_tap_n"; [ "$_tap_failed" -eq 0 ]; }
 
 # scratch VAR: a fresh directory in $VAR, removed when the test exits.
 scratch() {
-    local d
-    d=$(mktemp -d "${TMPDIR:-/tmp}/clusterdb-test.XXXXXX")
-    _scratch_dirs+=("$d")
-    printf -v "$1" '%s' "$d"
+    local _scratch_new  # a name no caller uses, so printf -v reaches the caller's variable
+    _scratch_new=$(mktemp -d "${TMPDIR:-/tmp}/clusterdb-test.XXXXXX")
+    _scratch_dirs+=("$_scratch_new")
+    printf -v "$1" '%s' "$_scratch_new"
 }
 _scratch_dirs=()
 _cleanup_hooks=()
