@@ -5,14 +5,14 @@
 # libFuzzer needs clang's coverage instrumentation in the code under test.
 # Objects are rebuilt only when their source, a core header or the flags
 # changed, so a second run is quick.
-# Usage: tests/fuzz/build.bash OUT_DIR [target...]   (targets: validate passwd query pve)
+# Usage: tests/fuzz/build.bash OUT_DIR [target...]   (targets: validate passwd query pve users)
 # Environment: CC (default clang), EXTRA_CFLAGS (added to every compile).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:?usage: build.bash OUT_DIR [target...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(validate passwd query pve)
+[ ${#targets[@]} -eq 0 ] && targets=(validate passwd query pve users)
 cc=${CC:-clang}
 command -v "$cc" >/dev/null || { echo "build.bash: $cc not found (scripts/install-deps.sh test)" >&2; exit 2; }
 mkdir -p "$out/obj"
