@@ -106,14 +106,16 @@ static void bind_text(struct builder *b, const char *text)
 }
 
 /*
- * The smallest string greater, under NOCASE, than every string starting with
- * prefix: fold ASCII to lower case (as NOCASE does), then increment the last
- * byte that can be incremented and cut after it.  A byte that would land on
- * 'A'..'Z' goes to '[' instead, since folded text never holds upper case.
- * When no such string exists (empty prefix, all 0xff) the bound is a BLOB,
- * which SQLite orders after every TEXT value.
+ * The smallest string greater than every string starting with prefix, under
+ * the column's collation.  For NOCASE columns fold ASCII to lower case (as
+ * NOCASE does) first, and a byte that would land on 'A'..'Z' goes to '['
+ * instead, since folded text never holds upper case; case-exact columns
+ * (the timestamps) keep the prefix as it is.  Then increment the last byte
+ * that can be incremented and cut after it.  When no such string exists
+ * (empty prefix, all 0xff) the bound is a BLOB, which SQLite orders after
+ * every TEXT value.
  */
-static void bind_prefix_end(struct builder *b, const char *prefix)
+static void bind_prefix_end(struct builder *b, const char *prefix, int case_exact)
 {
     size_t n = strlen(prefix), i;
     char *end;
@@ -131,10 +133,10 @@ static void bind_prefix_end(struct builder *b, const char *prefix)
     }
     for (size_t k = 0; k < i; k++) {
         unsigned char c = (unsigned char)prefix[k];
-        end[k] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+        end[k] = (char)(!case_exact && c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
     }
     end[i - 1] = (char)((unsigned char)end[i - 1] + 1);
-    if (end[i - 1] >= 'A' && end[i - 1] <= 'Z')
+    if (!case_exact && end[i - 1] >= 'A' && end[i - 1] <= 'Z')
         end[i - 1] = '[';
     end[i] = '\0';
     bind_text(b, end);
@@ -163,13 +165,20 @@ static int field_is_text(cdb_qfield field)
     }
 }
 
+enum text_column_flags {
+    TEXT_NULLABLE = 1 << 0,
+    TEXT_CASE_EXACT = 1 << 1  /* BINARY collation (timestamps), not NOCASE */
+};
+
 /*
  * A text comparison on a column of the outer table (`column` carries its
- * own collation): EQ, PREFIX, GE, LE, PRESENT.
+ * own collation, described by flags): EQ, PREFIX, GE, LE, PRESENT.
  */
 static void text_compare(struct builder *b, const cdb_query *q, const char *column,
-                         int nullable)
+                         unsigned flags)
 {
+    int nullable = (flags & TEXT_NULLABLE) != 0;
+
     switch (q->op) {
     case CDB_Q_EQ:
         append(b, column);
@@ -183,7 +192,7 @@ static void text_compare(struct builder *b, const cdb_query *q, const char *colu
         append(b, column);
         append(b, " < ?)");
         bind_text(b, q->text);
-        bind_prefix_end(b, q->text);
+        bind_prefix_end(b, q->text, (flags & TEXT_CASE_EXACT) != 0);
         break;
     case CDB_Q_GE:
         append(b, column);
@@ -235,16 +244,16 @@ static void leaf_users(struct builder *b, const cdb_query *q)
         text_compare(b, q, "Users.username", 0);
         break;
     case CDB_QF_MAIL:
-        text_compare(b, q, "Users.mail", 1);
+        text_compare(b, q, "Users.mail", TEXT_NULLABLE);
         break;
     case CDB_QF_UID_NUMBER:
         number_compare(b, q, "Users.uidNumber");
         break;
     case CDB_QF_UPDATED_AT:
-        text_compare(b, q, "Users.updatedAt", 0);
+        text_compare(b, q, "Users.updatedAt", TEXT_CASE_EXACT);
         break;
     case CDB_QF_CREATED_AT:
-        text_compare(b, q, "Users.createdAt", 0);
+        text_compare(b, q, "Users.createdAt", TEXT_CASE_EXACT);
         break;
     case CDB_QF_USER_MEMBER_OF:
         /* Driven from the membership index on (gidNumber, uidNumber). */
@@ -285,10 +294,10 @@ static void leaf_groups(struct builder *b, const cdb_query *q)
         number_compare(b, q, "Groups.gidNumber");
         break;
     case CDB_QF_UPDATED_AT:
-        text_compare(b, q, "Groups.updatedAt", 0);
+        text_compare(b, q, "Groups.updatedAt", TEXT_CASE_EXACT);
         break;
     case CDB_QF_CREATED_AT:
-        text_compare(b, q, "Groups.createdAt", 0);
+        text_compare(b, q, "Groups.createdAt", TEXT_CASE_EXACT);
         break;
     case CDB_QF_GROUP_MEMBER:
         /* memberUid=alice: find alice by the username index, then her groups

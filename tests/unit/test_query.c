@@ -248,6 +248,21 @@ static void test_group_fields(void **state)
     assert_string_equal(groups_where(db, &q), "");
     q = leaf_text(CDB_Q_GE, CDB_QF_UPDATED_AT, "2000");
     assert_string_equal(groups_where(db, &q), "2000,2001,2002,2003");
+    {
+        /* Timestamps compare case-exactly: "<date>T!" sorts before every
+         * "<date>T<hh>", and the prefix bound must not fold 'T' to 't'. */
+        char bound[40];
+        cdb_group *oldest = NULL;
+        assert_int_equal(cdb_group_get(db, 2000, &oldest), CDB_OK);
+        char *date = oldest->updated_at; /* all four groups were made moments apart */
+        snprintf(bound, sizeof bound, "%.10sT!", date);
+        q = leaf_text(CDB_Q_PREFIX, CDB_QF_UPDATED_AT, bound);
+        assert_string_equal(groups_where(db, &q), "");
+        snprintf(bound, sizeof bound, "%.10sT", date);
+        q = leaf_text(CDB_Q_PREFIX, CDB_QF_UPDATED_AT, bound);
+        assert_string_equal(groups_where(db, &q), "2000,2001,2002,2003");
+        cdb_group_free(oldest);
+    }
 
     q = leaf_text(CDB_Q_EQ, CDB_QF_USERNAME, "bob");
     assert_int_equal(cdb_group_find(db, &q, 0, 0, &ids, &n), CDB_ERR_INVALID);
