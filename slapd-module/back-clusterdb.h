@@ -96,6 +96,8 @@ Entry *cdbm_entry_groups(Operation *op, cdbm_info *info);
 Entry *cdbm_entry_user(Operation *op, cdbm_info *info, const cdb_user *user);
 Entry *cdbm_entry_group(Operation *op, cdbm_info *info, const cdb_group *group);
 
+typedef enum cdbm_table { CDBM_TABLE_USERS, CDBM_TABLE_GROUPS } cdbm_table;
+
 /* Where a DN falls in the tree (the request DN, normalized). */
 typedef enum cdbm_dn_kind {
     CDBM_DN_NONE,     /* under the suffix but nothing we serve; see matched */
@@ -114,6 +116,11 @@ typedef enum cdbm_dn_kind {
 cdbm_dn_kind cdbm_dn_classify(Operation *op, cdbm_info *info, struct berval *ndn,
                               struct berval *name, cdbm_dn_kind *matched_kind);
 
+/* The value of a single-AVA RDN whose type is ad (tmp memory, freed with
+ * op->o_tmpfree): 1, or 0 when the RDN is not of that shape. */
+int cdbm_rdn_value(Operation *op, struct berval *rdn, AttributeDescription *ad,
+                   struct berval *value);
+
 /* Find and build the entry of a user or group by RDN value; NULL with
  * *rc = LDAP_NO_SUCH_OBJECT when none, or another LDAP code on failure. */
 Entry *cdbm_entry_user_by_name(Operation *op, cdbm_info *info, cdb *db,
@@ -129,12 +136,28 @@ Entry *cdbm_entry_by_ndn(Operation *op, cdbm_info *info, cdb *db, struct berval 
                          int *rc, Entry **matched);
 
 /* The one mapping from core status codes to LDAP result codes (with a
- * text safe to send to clients). */
-int cdbm_ldap_result(int cdb_status, const char **text);
+ * text safe to send to clients).  detail is optional: writes pass the handle
+ * that failed, so that the text names the field and rule core reported, and
+ * the RDN key of the entry written ("username", "cn"), so that a conflict on
+ * it is entryAlreadyExists; a conflict on another unique key (mail) is a
+ * constraintViolation.  *text may point into detail->text. */
+typedef struct cdbm_result_detail {
+    const cdb *db;
+    const char *rdn_key;
+    char text[256];
+} cdbm_result_detail;
+int cdbm_ldap_result(int cdb_status, cdbm_result_detail *detail, const char **text);
+
+/* The id of the user (username) or group (cn) of that name, compared as LDAP
+ * does (without regard to case); CDB_ERR_NOTFOUND when none. */
+int cdbm_find_id(cdb *db, cdbm_table table, const char *name, int64_t *id);
+
+/* write.c: whether the requester administers the directory: the rootdn, or
+ * an active user in a group with isAdministrator.  -1 when the store failed. */
+int cdbm_requester_is_admin(Operation *op, cdbm_info *info, cdb *db);
 
 /* filter.c: narrow an LDAP filter to a candidate query for one table.
  * The result lives in *arena until cdbm_query_arena_free(). */
-typedef enum cdbm_table { CDBM_TABLE_USERS, CDBM_TABLE_GROUPS } cdbm_table;
 
 typedef struct cdbm_query_arena {
     /* Optional: the gidNumber of the group entry at a normalized DN;
@@ -156,6 +179,33 @@ const cdb_query *cdbm_filter_to_query(cdbm_query_arena *arena, Filter *f, cdbm_t
 /* AND of two queries (either may be NULL = TRUE). */
 const cdb_query *cdbm_query_and(cdbm_query_arena *arena, const cdb_query *a, const cdb_query *b);
 const cdb_query *cdbm_query_eq_number(cdbm_query_arena *arena, cdb_qfield field, int64_t n);
+
+/* modify.c: helpers the writes share. */
+typedef struct cdbm_tmp_string {
+    char *s;
+    size_t len;
+    int secret;
+} cdbm_tmp_string;
+
+/* Copies made for core (NUL-terminated, op->o_tmpmemctx), released
+ * together; secret ones are wiped first. */
+typedef struct cdbm_copies {
+    cdbm_tmp_string items[16];
+    size_t n;
+} cdbm_copies;
+
+/* NULL when the value holds a NUL or the copies are exhausted. */
+char *cdbm_copy(Operation *op, cdbm_copies *c, const char *s, size_t len, int secret);
+void cdbm_copies_free(Operation *op, cdbm_copies *c);
+/* The first value of a numeric attribute of e; -1 when absent. */
+int cdbm_entry_number(Entry *e, AttributeDescription *ad, int64_t *out);
+/* A userPassword value for core: {ARGON2}<PHC> is stored as is (sets
+ * CDB_UF_PASSWORD_HASH), a value without a {SCHEME} is a plaintext core
+ * hashes (CDB_UF_PASSWORD); other schemes are refused.  -1 with rs set. */
+int cdbm_password_value(Operation *op, SlapReply *rs, cdbm_copies *c, struct berval *v,
+                        unsigned *fields, cdb_user_input *in);
+/* sshPublicKey values joined one per line; NULL if a value spans lines. */
+char *cdbm_join_keys(Operation *op, cdbm_copies *c, BerVarray vals, unsigned n);
 
 /* Operations. */
 BI_op_search cdbm_back_search;

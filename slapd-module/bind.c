@@ -63,7 +63,7 @@ int cdbm_back_bind(Operation *op, SlapReply *rs)
      * password exists here to wipe. */
     st = cdb_user_authenticate(db, username, op->orb_cred.bv_val, op->orb_cred.bv_len, &user);
     if (st != CDB_OK) {
-        int code = cdbm_ldap_result(st, &rs->sr_text);
+        int code = cdbm_ldap_result(st, NULL, &rs->sr_text);
 
         /* Only the store's own trouble is worth telling apart. */
         if (code == LDAP_BUSY || code == LDAP_UNAVAILABLE) {

@@ -13,6 +13,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "back-clusterdb.h"
 
@@ -361,7 +362,7 @@ Entry *cdbm_entry_group(Operation *op, cdbm_info *info, const cdb_group *g)
 /* ---- DN -> place in the tree ------------------------------------------- */
 
 /* The single-AVA RDN value of rdn if its type is ad; in tmp memory. */
-static int cdbm_rdn_value(Operation *op, struct berval *rdn, AttributeDescription *ad,
+int cdbm_rdn_value(Operation *op, struct berval *rdn, AttributeDescription *ad,
                           struct berval *value)
 {
     LDAPRDN parsed = NULL;
@@ -446,7 +447,7 @@ static char *cdbm_name_cstr(Operation *op, struct berval *name)
     return s;
 }
 
-static int cdbm_find_one(cdb *db, cdbm_table table, const char *name, int64_t *id)
+int cdbm_find_id(cdb *db, cdbm_table table, const char *name, int64_t *id)
 {
     cdb_query q;
     int64_t *ids = NULL;
@@ -481,14 +482,14 @@ Entry *cdbm_entry_user_by_name(Operation *op, cdbm_info *info, cdb *db, struct b
     *rc = LDAP_NO_SUCH_OBJECT;
     if (s == NULL)
         return NULL;
-    st = cdbm_find_one(db, CDBM_TABLE_USERS, s, &id);
+    st = cdbm_find_id(db, CDBM_TABLE_USERS, s, &id);
     if (st == CDB_OK)
         st = cdb_user_get(db, id, &u);
     if (st == CDB_OK) {
         e = cdbm_entry_user(op, info, u);
         *rc = e ? LDAP_SUCCESS : LDAP_OTHER;
     } else {
-        *rc = cdbm_ldap_result(st, NULL);
+        *rc = cdbm_ldap_result(st, NULL, NULL);
     }
     cdb_user_free(u);
     op->o_tmpfree(s, op->o_tmpmemctx);
@@ -507,14 +508,14 @@ Entry *cdbm_entry_group_by_name(Operation *op, cdbm_info *info, cdb *db, struct 
     *rc = LDAP_NO_SUCH_OBJECT;
     if (s == NULL)
         return NULL;
-    st = cdbm_find_one(db, CDBM_TABLE_GROUPS, s, &id);
+    st = cdbm_find_id(db, CDBM_TABLE_GROUPS, s, &id);
     if (st == CDB_OK)
         st = cdb_group_get(db, id, &g);
     if (st == CDB_OK) {
         e = cdbm_entry_group(op, info, g);
         *rc = e ? LDAP_SUCCESS : LDAP_OTHER;
     } else {
-        *rc = cdbm_ldap_result(st, NULL);
+        *rc = cdbm_ldap_result(st, NULL, NULL);
     }
     cdb_group_free(g);
     op->o_tmpfree(s, op->o_tmpmemctx);
@@ -538,7 +539,7 @@ int cdbm_group_gid_by_ndn(Operation *op, cdbm_info *info, cdb *db, struct berval
     op->o_tmpfree(name.bv_val, op->o_tmpmemctx);
     if (s == NULL)
         return 0;
-    st = cdbm_find_one(db, CDBM_TABLE_GROUPS, s, gid);
+    st = cdbm_find_id(db, CDBM_TABLE_GROUPS, s, gid);
     op->o_tmpfree(s, op->o_tmpmemctx);
     if (st == CDB_OK)
         found = 1;
@@ -613,10 +614,37 @@ Entry *cdbm_entry_by_ndn(Operation *op, cdbm_info *info, cdb *db, struct berval 
     return e;
 }
 
-int cdbm_ldap_result(int status, const char **text)
+/* Fields whose invalid values are a matter of syntax (the value can never be
+ * stored), as opposed to a rule about the directory's state. */
+static int cdbm_field_is_syntax(const char *field)
 {
+    static const char *const syntax_fields[] = {"mail", "sshPublicKey", "username", "cn", "sn",
+                                                "givenName"};
+    size_t i;
+
+    for (i = 0; i < sizeof(syntax_fields) / sizeof(syntax_fields[0]); i++)
+        if (field != NULL && strcmp(field, syntax_fields[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* Whether a unique key core reports (a column, "Users.username", or a bare
+ * field name) is the RDN key given. */
+static int cdbm_field_is_key(const char *field, const char *key)
+{
+    const char *dot;
+
+    if (field == NULL || key == NULL)
+        return 0;
+    dot = strrchr(field, '.');
+    return strcasecmp(dot ? dot + 1 : field, key) == 0;
+}
+
+int cdbm_ldap_result(int status, cdbm_result_detail *detail, const char **text)
+{
+    const char *field = detail && detail->db ? cdb_errfield(detail->db) : NULL;
     const char *t = NULL;
-    int rc;
+    int rc, explain = 0;
 
     switch (status) {
     case CDB_OK:
@@ -624,18 +652,29 @@ int cdbm_ldap_result(int status, const char **text)
         break;
     case CDB_ERR_NOTFOUND:
         rc = LDAP_NO_SUCH_OBJECT;
+        explain = 1;
         break;
     case CDB_ERR_INVALID:
-        rc = LDAP_CONSTRAINT_VIOLATION;
+        rc = cdbm_field_is_syntax(field) ? LDAP_INVALID_SYNTAX : LDAP_CONSTRAINT_VIOLATION;
         t = "value rejected by the directory's rules";
+        explain = 1;
         break;
     case CDB_ERR_CONFLICT:
-        rc = LDAP_CONSTRAINT_VIOLATION;
+        if (detail != NULL && cdbm_field_is_key(field, detail->rdn_key))
+            rc = LDAP_ALREADY_EXISTS;
+        else if (field != NULL && strncmp(field, "UserGroups.", 11) == 0)
+            rc = LDAP_TYPE_OR_VALUE_EXISTS;
+        else
+            rc = LDAP_CONSTRAINT_VIOLATION;
         t = "value already in use";
+        explain = 1;
         break;
     case CDB_ERR_CONSTRAINT:
-        rc = LDAP_CONSTRAINT_VIOLATION;
+        /* The store refuses to lose a row others depend on (the default
+         * groups, a referenced row): no LDAP change can make it willing. */
+        rc = detail != NULL ? LDAP_UNWILLING_TO_PERFORM : LDAP_CONSTRAINT_VIOLATION;
         t = "entry still referenced, or a referenced entry is missing";
+        explain = 1;
         break;
     case CDB_ERR_BUSY:
         rc = LDAP_BUSY;
@@ -660,6 +699,12 @@ int cdbm_ldap_result(int status, const char **text)
         rc = LDAP_OTHER;
         t = "internal error";
         break;
+    }
+    /* Core's messages name the field and the rule, never a secret (they
+     * may quote a name or address the client sent). */
+    if (explain && detail != NULL && detail->db != NULL) {
+        snprintf(detail->text, sizeof(detail->text), "%s", cdb_errmsg(detail->db));
+        t = detail->text;
     }
     if (text != NULL)
         *text = t;

@@ -1,13 +1,19 @@
 /*
- * Writes the directory allows over LDAP, on user entries only:
- *  - modify: replace of mail, cn, sn, givenName, sshPublicKey (one value per
- *    key) and userPassword (an {ARGON2} PHC value is stored as is, a value
- *    without a {SCHEME} is hashed by core, other schemes are refused);
+ * Modify and password modify.
+ *  - modify of a user: add, delete and replace of mail, givenName (both may
+ *    be cleared), cn, sn (required), sshPublicKey (one value per key) and
+ *    userPassword (an {ARGON2} PHC value is stored as is, a value without a
+ *    {SCHEME} is hashed by core, other schemes are refused); the whole
+ *    modification list is applied to a copy of the entry with slapd's value
+ *    matching first, then written as ONE core update;
+ *  - modify of a group: add, delete and replace of memberUid, as membership
+ *    changes (names resolved first; a failure undoes the changes made);
  *  - the password modify extended operation (RFC 3062), handled here so that
  *    core hashes the new password with its own argon2 parameters.
  * Validation and uniqueness are core's (cdb_user_update); its status maps
  * to an LDAP result through cdbm_ldap_result() only.  Access control is
- * slapd's: write access on every modified attribute (acl_check_modlist).
+ * slapd's: write access on every modified attribute (acl_check_modlist),
+ * unless the requester administers the directory (cdbm_requester_is_admin).
  * Copies of passwords are wiped before they are freed.
  */
 #include "portable.h"
@@ -20,19 +26,7 @@
 
 #define CDBM_ARGON2_PREFIX "{ARGON2}"
 
-typedef struct cdbm_tmp_string {
-    char *s;
-    size_t len;
-    int secret;
-} cdbm_tmp_string;
-
-/* Copies made for core (NUL-terminated), released together. */
-typedef struct cdbm_copies {
-    cdbm_tmp_string items[16];
-    size_t n;
-} cdbm_copies;
-
-static char *cdbm_copy(Operation *op, cdbm_copies *c, const char *s, size_t len, int secret)
+char *cdbm_copy(Operation *op, cdbm_copies *c, const char *s, size_t len, int secret)
 {
     char *out;
 
@@ -48,7 +42,7 @@ static char *cdbm_copy(Operation *op, cdbm_copies *c, const char *s, size_t len,
     return out;
 }
 
-static void cdbm_copies_free(Operation *op, cdbm_copies *c)
+void cdbm_copies_free(Operation *op, cdbm_copies *c)
 {
     size_t i;
 
@@ -60,9 +54,9 @@ static void cdbm_copies_free(Operation *op, cdbm_copies *c)
     c->n = 0;
 }
 
-static int cdbm_entry_uid_number(Entry *e, int64_t *out)
+int cdbm_entry_number(Entry *e, AttributeDescription *ad, int64_t *out)
 {
-    Attribute *a = attr_find(e->e_attrs, cdbm_ad.uid_number);
+    Attribute *a = attr_find(e->e_attrs, ad);
     char buf[32];
 
     if (a == NULL || a->a_numvals < 1 || a->a_vals[0].bv_len >= sizeof(buf))
@@ -71,6 +65,19 @@ static int cdbm_entry_uid_number(Entry *e, int64_t *out)
     buf[a->a_vals[0].bv_len] = '\0';
     *out = strtoll(buf, NULL, 10);
     return 0;
+}
+
+/* A memberUid value as a C string (tmp memory), NULL if it holds a NUL. */
+static char *cdbm_copy_name(Operation *op, struct berval *v)
+{
+    char *s;
+
+    if (memchr(v->bv_val, '\0', v->bv_len) != NULL)
+        return NULL;
+    s = op->o_tmpalloc(v->bv_len + 1, op->o_tmpmemctx);
+    memcpy(s, v->bv_val, v->bv_len);
+    s[v->bv_len] = '\0';
+    return s;
 }
 
 /* The user entry at the request DN, answering the client when there is
@@ -98,7 +105,7 @@ static Entry *cdbm_target_user(Operation *op, SlapReply *rs, cdbm_info *info, cd
     kind = cdbm_dn_classify(op, info, &op->o_req_ndn, &name, &matched_kind);
     if (!BER_BVISNULL(&name))
         op->o_tmpfree(name.bv_val, op->o_tmpmemctx);
-    if (kind != CDBM_DN_USER || cdbm_entry_uid_number(e, uid_number) != 0) {
+    if (kind != CDBM_DN_USER || cdbm_entry_number(e, cdbm_ad.uid_number, uid_number) != 0) {
         entry_free(e);
         rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
         rs->sr_text = "only user entries can be changed over LDAP";
@@ -108,7 +115,7 @@ static Entry *cdbm_target_user(Operation *op, SlapReply *rs, cdbm_info *info, cd
 }
 
 /* A userPassword value for core: a PHC string or a plaintext. */
-static int cdbm_password_value(Operation *op, SlapReply *rs, cdbm_copies *c, struct berval *v,
+int cdbm_password_value(Operation *op, SlapReply *rs, cdbm_copies *c, struct berval *v,
                                unsigned *fields, cdb_user_input *in)
 {
     size_t plen = sizeof(CDBM_ARGON2_PREFIX) - 1;
@@ -141,7 +148,7 @@ static int cdbm_password_value(Operation *op, SlapReply *rs, cdbm_copies *c, str
 }
 
 /* sshPublicKey values joined one per line, as the store keeps them. */
-static char *cdbm_join_keys(Operation *op, cdbm_copies *c, BerVarray vals, unsigned n)
+char *cdbm_join_keys(Operation *op, cdbm_copies *c, BerVarray vals, unsigned n)
 {
     size_t len = 0, i, o = 0;
     char *joined, *out;
@@ -165,109 +172,267 @@ static char *cdbm_join_keys(Operation *op, cdbm_copies *c, BerVarray vals, unsig
     return out;
 }
 
-/* Turn the modification list into a core update. */
-static int cdbm_mods_to_update(Operation *op, SlapReply *rs, cdbm_copies *c, unsigned *fields,
-                               cdb_user_input *in)
+/* ---- modify ------------------------------------------------------------ */
+
+/* Apply one modification to the entry copy with slapd's own value matching
+ * (so add of a present value, delete of an absent one and the like answer
+ * as any backend does). */
+static int cdbm_apply_mod(Entry *e, Modifications *ml, SlapReply *rs, char *textbuf,
+                          size_t textlen)
 {
-    Modifications *ml;
+    Modification *mod = &ml->sml_mod;
 
-    for (ml = op->orm_modlist; ml != NULL; ml = ml->sml_next) {
-        AttributeDescription *desc = ml->sml_desc;
-        unsigned n = ml->sml_values ? ml->sml_numvals : 0;
-        struct berval *v = n ? &ml->sml_values[0] : NULL;
+    switch (mod->sm_op & LDAP_MOD_OP) {
+    case LDAP_MOD_ADD:
+        return modify_add_values(e, mod, 0, &rs->sr_text, textbuf, textlen);
+    case LDAP_MOD_DELETE:
+        return modify_delete_values(e, mod, 0, &rs->sr_text, textbuf, textlen);
+    case LDAP_MOD_REPLACE:
+        return modify_replace_values(e, mod, 0, &rs->sr_text, textbuf, textlen);
+    default:
+        rs->sr_text = "only add, delete and replace modifications are supported";
+        return LDAP_UNWILLING_TO_PERFORM;
+    }
+}
 
-        /* modifiersName, modifyTimestamp, entryCSN: kept by the store. */
-        if ((ml->sml_flags & SLAP_MOD_INTERNAL) || is_at_no_user_mod(desc->ad_type))
-            continue;
-        if ((ml->sml_op & LDAP_MOD_OP) != LDAP_MOD_REPLACE) {
-            rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
-            rs->sr_text = "only replace modifications are supported";
-            return -1;
-        }
-        if (desc == cdbm_ad.ssh_public_key) {
-            *fields |= CDB_UF_SSH_PUBLIC_KEY;
-            in->ssh_public_key = n ? cdbm_join_keys(op, c, ml->sml_values, n) : NULL;
-            if (n && in->ssh_public_key == NULL) {
-                rs->sr_err = LDAP_CONSTRAINT_VIOLATION;
-                rs->sr_text = "sshPublicKey: one key per value";
-                return -1;
-            }
-            continue;
-        }
-        if (n > 1) {
-            rs->sr_err = LDAP_CONSTRAINT_VIOLATION;
-            rs->sr_text = "only one value can be stored for this attribute";
-            return -1;
-        }
-        if (desc == cdbm_ad.user_password) {
-            if (n == 0) {
-                rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
-                rs->sr_text = "userPassword cannot be removed over LDAP";
-                return -1;
-            }
-            if (cdbm_password_value(op, rs, c, v, fields, in) != 0)
-                return -1;
-            continue;
-        }
-        if (desc == cdbm_ad.mail || desc == cdbm_ad.given_name) {
-            const char *s = n ? cdbm_copy(op, c, v->bv_val, v->bv_len, 0) : NULL;
+/* The single value of ad in e: 0 none, 1 one (in *out), -1 several. */
+static int cdbm_single(Entry *e, AttributeDescription *ad, struct berval **out)
+{
+    Attribute *a = attr_find(e->e_attrs, ad);
 
-            if (n && s == NULL)
-                goto invalid;
-            if (desc == cdbm_ad.mail) {
-                *fields |= CDB_UF_MAIL;
-                in->mail = s;
-            } else {
-                *fields |= CDB_UF_GIVEN_NAME;
-                in->given_name = s;
-            }
-            continue;
-        }
-        if (desc == cdbm_ad.cn || desc == cdbm_ad.sn) {
-            const char *s;
-
-            if (n == 0) {
-                rs->sr_err = LDAP_OBJECT_CLASS_VIOLATION;
-                rs->sr_text = "cn and sn are required";
-                return -1;
-            }
-            s = cdbm_copy(op, c, v->bv_val, v->bv_len, 0);
-            if (s == NULL)
-                goto invalid;
-            if (desc == cdbm_ad.cn) {
-                *fields |= CDB_UF_CN;
-                in->cn = s;
-            } else {
-                *fields |= CDB_UF_SN;
-                in->sn = s;
-            }
-            continue;
-        }
-        rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
-        rs->sr_text = "this attribute cannot be changed over LDAP "
-                      "(mail, cn, sn, givenName, sshPublicKey, userPassword can)";
+    if (a == NULL || a->a_numvals == 0)
+        return 0;
+    if (a->a_numvals > 1)
         return -1;
+    *out = &a->a_vals[0];
+    return 1;
+}
+
+/* A user's changed entry (after) turned into one core update of the fields
+ * the modifications touched. */
+static int cdbm_user_update_from(Operation *op, SlapReply *rs, cdbm_copies *c, Entry *after,
+                                 unsigned touched, unsigned *fields, cdb_user_input *in)
+{
+    static const struct {
+        unsigned field;
+        int required;
+        const char *name;
+    } text_fields[] = {
+        {CDB_UF_CN, 1, "cn"},
+        {CDB_UF_SN, 1, "sn"},
+        {CDB_UF_GIVEN_NAME, 0, "givenName"},
+        {CDB_UF_MAIL, 0, "mail"},
+    };
+    AttributeDescription *ads[4];
+    const char **slots[4];
+    size_t i;
+
+    ads[0] = cdbm_ad.cn, slots[0] = &in->cn;
+    ads[1] = cdbm_ad.sn, slots[1] = &in->sn;
+    ads[2] = cdbm_ad.given_name, slots[2] = &in->given_name;
+    ads[3] = cdbm_ad.mail, slots[3] = &in->mail;
+    for (i = 0; i < 4; i++) {
+        struct berval *v = NULL;
+        int n;
+
+        if (!(touched & text_fields[i].field))
+            continue;
+        n = cdbm_single(after, ads[i], &v);
+        if (n < 0) {
+            rs->sr_err = LDAP_CONSTRAINT_VIOLATION;
+            rs->sr_text = "cn, sn, givenName and mail hold one value each";
+            return -1;
+        }
+        if (n == 0 && text_fields[i].required) {
+            rs->sr_err = LDAP_OBJECT_CLASS_VIOLATION;
+            rs->sr_text = "cn and sn are required";
+            return -1;
+        }
+        *slots[i] = n ? cdbm_copy(op, c, v->bv_val, v->bv_len, 0) : NULL;
+        if (n && *slots[i] == NULL) {
+            rs->sr_err = LDAP_INVALID_SYNTAX;
+            rs->sr_text = "value cannot be stored";
+            return -1;
+        }
+        *fields |= text_fields[i].field;
+    }
+    if (touched & CDB_UF_SSH_PUBLIC_KEY) {
+        Attribute *a = attr_find(after->e_attrs, cdbm_ad.ssh_public_key);
+        unsigned n = a ? a->a_numvals : 0;
+
+        *fields |= CDB_UF_SSH_PUBLIC_KEY;
+        in->ssh_public_key = n ? cdbm_join_keys(op, c, a->a_vals, n) : NULL;
+        if (n && in->ssh_public_key == NULL) {
+            rs->sr_err = LDAP_INVALID_SYNTAX;
+            rs->sr_text = "sshPublicKey: one key per value";
+            return -1;
+        }
+    }
+    if (touched & CDB_UF_PASSWORD) {
+        struct berval *v = NULL;
+        int n = cdbm_single(after, cdbm_ad.user_password, &v);
+
+        if (n <= 0) {
+            rs->sr_err = n == 0 ? LDAP_UNWILLING_TO_PERFORM : LDAP_CONSTRAINT_VIOLATION;
+            rs->sr_text = n == 0 ? "userPassword cannot be removed over LDAP"
+                                 : "userPassword holds one value";
+            return -1;
+        }
+        if (cdbm_password_value(op, rs, c, v, fields, in) != 0)
+            return -1;
     }
     return 0;
-invalid:
-    rs->sr_err = LDAP_INVALID_SYNTAX;
-    rs->sr_text = "value cannot be stored";
-    return -1;
+}
+
+/* Which core field a modification of a user entry touches (0: none, the
+ * modification is refused with the text in *why). */
+static unsigned cdbm_user_field_of(AttributeDescription *desc, const char **why)
+{
+    if (desc == cdbm_ad.cn)
+        return CDB_UF_CN;
+    if (desc == cdbm_ad.sn)
+        return CDB_UF_SN;
+    if (desc == cdbm_ad.given_name)
+        return CDB_UF_GIVEN_NAME;
+    if (desc == cdbm_ad.mail)
+        return CDB_UF_MAIL;
+    if (desc == cdbm_ad.ssh_public_key)
+        return CDB_UF_SSH_PUBLIC_KEY;
+    if (desc == cdbm_ad.user_password)
+        return CDB_UF_PASSWORD;
+    if (desc == cdbm_ad.uid)
+        *why = "uid is the entry's name: rename the entry with modrdn";
+    else
+        *why = "this attribute cannot be changed over LDAP "
+               "(mail, cn, sn, givenName, sshPublicKey, userPassword can)";
+    return 0;
+}
+
+/* Whether v is among vals (exact bytes: memberUid is caseExactIA5). */
+static int cdbm_has_value(BerVarray vals, unsigned n, struct berval *v)
+{
+    unsigned i;
+
+    for (i = 0; i < n; i++)
+        if (vals[i].bv_len == v->bv_len && memcmp(vals[i].bv_val, v->bv_val, v->bv_len) == 0)
+            return 1;
+    return 0;
+}
+
+typedef struct cdbm_member_change {
+    int64_t uid_number;
+    int add;
+} cdbm_member_change;
+
+/*
+ * memberUid changes of a group: the difference between the entry before and
+ * after, applied as membership changes.  Every name is resolved before the
+ * first change, and a failing change undoes those made before it, so a
+ * refused modify leaves the group as it was.
+ */
+static void cdbm_group_members_apply(Operation *op, SlapReply *rs, cdb *db, int64_t gid,
+                                     Entry *before, Entry *after, cdbm_result_detail *detail)
+{
+    Attribute *ab = attr_find(before->e_attrs, cdbm_ad.member_uid);
+    Attribute *aa = attr_find(after->e_attrs, cdbm_ad.member_uid);
+    unsigned nb = ab ? ab->a_numvals : 0, na = aa ? aa->a_numvals : 0, i;
+    cdbm_member_change *changes;
+    size_t n = 0, done, unknown_len = 0;
+    char *unknown;
+    int st = CDB_OK;
+
+    changes = op->o_tmpalloc((nb + na + 1) * sizeof(*changes), op->o_tmpmemctx);
+    unknown = op->o_tmpalloc(sizeof(detail->text), op->o_tmpmemctx);
+    unknown[0] = '\0';
+    for (i = 0; i < nb + na && st == CDB_OK; i++) {
+        int add = i >= nb;
+        struct berval *v = add ? &aa->a_vals[i - nb] : &ab->a_vals[i];
+        char *name;
+
+        if (add ? cdbm_has_value(nb ? ab->a_vals : NULL, nb, v)
+                : cdbm_has_value(na ? aa->a_vals : NULL, na, v))
+            continue;
+        name = cdbm_copy_name(op, v);
+        st = name ? cdbm_find_id(db, CDBM_TABLE_USERS, name, &changes[n].uid_number)
+                  : CDB_ERR_NOTFOUND;
+        if (st == CDB_ERR_NOTFOUND && (add || name == NULL)) {
+            /* Collect every unknown name for one answer. */
+            unknown_len += (size_t)snprintf(unknown + unknown_len,
+                                            unknown_len < sizeof(detail->text)
+                                                ? sizeof(detail->text) - unknown_len
+                                                : 0,
+                                            "%s%s", unknown_len ? ", " : "",
+                                            name ? name : "(invalid)");
+            if (unknown_len >= sizeof(detail->text))
+                unknown_len = sizeof(detail->text) - 1;
+            st = CDB_OK;
+        } else if (st == CDB_OK) {
+            changes[n++].add = add;
+        } else if (st == CDB_ERR_NOTFOUND) {
+            st = CDB_OK; /* a member removed whose user is gone already */
+        }
+        if (name != NULL)
+            op->o_tmpfree(name, op->o_tmpmemctx);
+    }
+    if (st != CDB_OK) {
+        detail->db = db;
+        rs->sr_err = cdbm_ldap_result(st, detail, &rs->sr_text);
+        goto done;
+    }
+    if (unknown[0] != '\0') {
+        snprintf(detail->text, sizeof(detail->text), "memberUid: no such user: %s", unknown);
+        rs->sr_err = LDAP_CONSTRAINT_VIOLATION;
+        rs->sr_text = detail->text;
+        goto done;
+    }
+    if (op->o_noop) {
+        rs->sr_err = LDAP_X_NO_OPERATION;
+        goto done;
+    }
+    for (done = 0; done < n; done++) {
+        st = changes[done].add ? cdb_membership_add(db, changes[done].uid_number, gid)
+                               : cdb_membership_remove(db, changes[done].uid_number, gid);
+        if (st != CDB_OK)
+            break;
+    }
+    detail->db = db;
+    rs->sr_err = cdbm_ldap_result(st, detail, &rs->sr_text);
+    if (st != CDB_OK) {
+        Debug(LDAP_DEBUG_TRACE, "back-clusterdb: modify %s: %s\n", op->o_req_dn.bv_val,
+              cdb_errmsg(db));
+        while (done-- > 0) {
+            int undo = changes[done].add ? cdb_membership_remove(db, changes[done].uid_number, gid)
+                                         : cdb_membership_add(db, changes[done].uid_number, gid);
+            if (undo != CDB_OK)
+                Debug(LDAP_DEBUG_ANY,
+                      "back-clusterdb: modify %s: undoing a membership change failed\n",
+                      op->o_req_dn.bv_val);
+        }
+    }
+done:
+    op->o_tmpfree(unknown, op->o_tmpmemctx);
+    op->o_tmpfree(changes, op->o_tmpmemctx);
 }
 
 int cdbm_back_modify(Operation *op, SlapReply *rs)
 {
     cdbm_info *info = op->o_bd->be_private;
+    cdbm_result_detail detail;
     cdb_user_input in;
     cdbm_copies copies;
-    Entry *e = NULL;
-    int64_t uid_number = 0;
-    unsigned fields = 0;
+    Modifications *ml;
+    Entry *e = NULL, *matched = NULL, *after = NULL;
+    struct berval name;
+    cdbm_dn_kind kind, matched_kind;
+    char textbuf[SLAP_TEXT_BUFLEN];
+    int64_t id = 0;
+    unsigned fields = 0, touched = 0;
     cdb *db;
-    int temporary = 0, st;
+    int temporary = 0, st, rc, admin;
 
     memset(&in, 0, sizeof(in));
     memset(&copies, 0, sizeof(copies));
+    memset(&detail, 0, sizeof(detail));
     in.status = -1;
 
     db = cdbm_handle_get(op, info, &temporary);
@@ -275,23 +440,89 @@ int cdbm_back_modify(Operation *op, SlapReply *rs)
         send_ldap_error(op, rs, LDAP_UNAVAILABLE, "database unavailable");
         return rs->sr_err;
     }
-    e = cdbm_target_user(op, rs, info, db, &uid_number);
+    e = cdbm_entry_by_ndn(op, info, db, &op->o_req_ndn, &rc, &matched);
     if (e == NULL) {
-        rs->sr_flags |= rs->sr_matched ? REP_MATCHED_MUSTBEFREED : 0;
+        rs->sr_err = rc;
+        if (rc == LDAP_NO_SUCH_OBJECT && matched != NULL &&
+            access_allowed(op, matched, slap_schema.si_ad_entry, NULL, ACL_DISCLOSE, NULL)) {
+            rs->sr_matched = ch_strdup(matched->e_name.bv_val);
+            rs->sr_flags |= REP_MATCHED_MUSTBEFREED;
+        } else if (rc != LDAP_NO_SUCH_OBJECT) {
+            rs->sr_text = "database error";
+        }
         goto send;
     }
-    if (!acl_check_modlist(op, e, op->orm_modlist)) {
+    kind = cdbm_dn_classify(op, info, &op->o_req_ndn, &name, &matched_kind);
+    if (!BER_BVISNULL(&name))
+        op->o_tmpfree(name.bv_val, op->o_tmpmemctx);
+    if ((kind != CDBM_DN_USER && kind != CDBM_DN_GROUP) ||
+        cdbm_entry_number(e, kind == CDBM_DN_USER ? cdbm_ad.uid_number : cdbm_ad.gid_number,
+                          &id) != 0) {
+        rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
+        rs->sr_text = "only user and group entries can be changed over LDAP";
+        goto send;
+    }
+    admin = cdbm_requester_is_admin(op, info, db);
+    if (admin < 0) {
+        rs->sr_err = LDAP_OTHER;
+        rs->sr_text = "database error";
+        goto send;
+    }
+    if (!admin && !acl_check_modlist(op, e, op->orm_modlist)) {
         rs->sr_err = LDAP_INSUFFICIENT_ACCESS;
         goto send;
     }
-    if (cdbm_mods_to_update(op, rs, &copies, &fields, &in) != 0)
+
+    /* Validate the whole change on a copy before anything is written. */
+    after = entry_dup(e);
+    for (ml = op->orm_modlist; ml != NULL; ml = ml->sml_next) {
+        AttributeDescription *desc = ml->sml_desc;
+        const char *why = NULL;
+
+        /* modifiersName, modifyTimestamp, entryCSN: kept by the store. */
+        if ((ml->sml_flags & SLAP_MOD_INTERNAL) || is_at_no_user_mod(desc->ad_type))
+            continue;
+        if (kind == CDBM_DN_USER) {
+            unsigned f = cdbm_user_field_of(desc, &why);
+
+            if (f == 0) {
+                rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
+                rs->sr_text = why;
+                goto send;
+            }
+            touched |= f;
+        } else if (desc != cdbm_ad.member_uid) {
+            rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
+            rs->sr_text = desc == cdbm_ad.cn
+                              ? "cn is the group's name: rename the entry with modrdn"
+                              : "only memberUid of a group can be changed over LDAP";
+            goto send;
+        }
+        rs->sr_err = cdbm_apply_mod(after, ml, rs, textbuf, sizeof(textbuf));
+        if (rs->sr_err != LDAP_SUCCESS)
+            goto send;
+        rs->sr_text = NULL;
+    }
+
+    if (kind == CDBM_DN_GROUP) {
+        detail.rdn_key = "cn";
+        cdbm_group_members_apply(op, rs, db, id, e, after, &detail);
+        goto send;
+    }
+    if (cdbm_user_update_from(op, rs, &copies, after, touched, &fields, &in) != 0)
         goto send;
     if (fields == 0) {
         rs->sr_err = LDAP_SUCCESS;
         goto send;
     }
-    st = cdb_user_update(db, uid_number, fields, &in);
-    rs->sr_err = cdbm_ldap_result(st, &rs->sr_text);
+    if (op->o_noop) {
+        rs->sr_err = LDAP_X_NO_OPERATION;
+        goto send;
+    }
+    st = cdb_user_update(db, id, fields, &in);
+    detail.db = db;
+    detail.rdn_key = "username";
+    rs->sr_err = cdbm_ldap_result(st, &detail, &rs->sr_text);
     if (st != CDB_OK)
         Debug(LDAP_DEBUG_TRACE, "back-clusterdb: modify %s: %s\n", op->o_req_dn.bv_val,
               cdb_errmsg(db));
@@ -299,8 +530,12 @@ int cdbm_back_modify(Operation *op, SlapReply *rs)
 send:
     send_ldap_result(op, rs);
     cdbm_copies_free(op, &copies);
+    if (after != NULL)
+        entry_free(after);
     if (e != NULL)
         entry_free(e);
+    if (matched != NULL)
+        entry_free(matched);
     cdbm_handle_put(db, temporary);
     return rs->sr_err;
 }
@@ -361,7 +596,7 @@ static int cdbm_password_modify(Operation *op, SlapReply *rs)
         goto done;
     }
     st = cdb_user_update(db, uid_number, CDB_UF_PASSWORD, &in);
-    rs->sr_err = cdbm_ldap_result(st, &rs->sr_text);
+    rs->sr_err = cdbm_ldap_result(st, NULL, &rs->sr_text);
 
 done:
     cdbm_copies_free(op, &copies);

@@ -212,7 +212,7 @@ static int cdbm_core_error(cdbm_search *s, int status)
     SlapReply *rs = s->rs;
 
     Debug(LDAP_DEBUG_ANY, "back-clusterdb: search: %s\n", cdb_errmsg(s->db));
-    rs->sr_err = cdbm_ldap_result(status, &rs->sr_text);
+    rs->sr_err = cdbm_ldap_result(status, NULL, &rs->sr_text);
     send_ldap_result(s->op, rs);
     return CDBM_STOP;
 }

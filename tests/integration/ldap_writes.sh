@@ -1,0 +1,408 @@
+#!/usr/bin/env bash
+# LDAP writes through back_clusterdb: ldapadd / ldapmodify / ldapdelete /
+# ldapmodrdn of users and groups, checked through LDAP, the CLI and the
+# store's row counts.  After every refused write nothing has changed.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/lib-slapd.sh"
+
+if ! slapd_module_built; then
+    skip "back_clusterdb.so not built (configure --with-openldap-src)"
+    tap_done; exit
+fi
+if [ ! -x "$CLI" ] || ! command -v sqlite3 > /dev/null; then
+    skip "clusterdb CLI or sqlite3 missing"
+    tap_done; exit
+fi
+
+scratch work
+db=$work/clusterdb.db
+S=$SLAPD_SUFFIX
+P="ou=people,$S"
+G="ou=groups,$S"
+cli() { "$CLI" --db "$db" "$@"; }
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+
+# ---- the directory -------------------------------------------------------
+check "database created by the CLI" cli init
+check "first user root1 (active, sysadmins)" sh -c "echo root1-pw | \"$CLI\" --db '$db' user add root1 --password-stdin"
+check "plain active user pat" sh -c "echo pat-pw | \"$CLI\" --db '$db' user add pat --status active --password-stdin"
+
+if ! SLAPD_DBFILE=$db slapd_start main "$work/slapd"; then
+    not_ok "slapd starts with back_clusterdb"
+    tap_done; exit
+fi
+ok "slapd starts with back_clusterdb"
+URI=${SLAPD_URI[main]}
+
+# ldap TOOL [ldap tool args...] < input: as the rootdn; output in $out, code in $rc.
+as_root() { local t=$1; shift; out=$("$t" -x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" "$@" 2>&1); rc=$?; }
+as_user() { local u=$1 pw=$2 t=$3; shift 3; out=$("$t" -x -H "$URI" -D "uid=$u,$P" -w "$pw" "$@" 2>&1); rc=$?; }
+# A fingerprint of every row the writes could touch.
+state() {
+    sqlite3 "$db" "SELECT uidNumber, username, cn, sn, ifnull(givenName,''), ifnull(mail,''),
+                          ifnull(sshPublicKey,''), status FROM Users ORDER BY uidNumber;
+                   SELECT gidNumber, cn FROM Groups ORDER BY gidNumber;
+                   SELECT uidNumber, gidNumber FROM UserGroups ORDER BY 1, 2;" | md5sum
+}
+unchanged() { expect_eq "$1: nothing changed" "$2" "$(state)"; }
+dns() { lsearch main -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" "$@" 1.1 | sed -n 's/^dn: //p' | sort | tr '\n' ' ' | sed 's/ $//'; }
+vals() { local a=$1; shift; lsearch main -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" "$@" "$a" | sed -n "s/^$a: //p" | tr '\n' ' ' | sed 's/ $//'; }
+
+ssh-keygen -q -t ed25519 -N '' -C k1 -f "$work/k1" && ssh-keygen -q -t ed25519 -N '' -C k2 -f "$work/k2"
+k1=$(cat "$work/k1.pub"); k2=$(cat "$work/k2.pub")
+next_uid=$(( $(sqlite3 "$db" 'SELECT max(uidNumber) FROM Users') + 1 ))
+
+# ---- add users -----------------------------------------------------------------
+as_root ldapadd <<EOF
+dn: uid=dave,$P
+objectClass: top
+objectClass: inetOrgPerson
+objectClass: posixAccount
+objectClass: shadowAccount
+objectClass: ldapPublicKey
+uid: dave
+cn: Dave Jones
+sn: Jones
+givenName: Dave
+mail: dave@example.org
+gidNumber: 2000
+homeDirectory: /home/dave
+loginShell: /bin/bash
+userPassword: dave-pw
+sshPublicKey: $k1
+EOF
+expect_eq "ldapadd of a user without uidNumber (rootdn)" "0" "$rc"
+expect_eq "uidNumber allocated (CLI)" "$next_uid" "$(cli --json user show dave | json 'd["uidNumber"]')"
+expect_eq "added by the rootdn: active" "active" "$(cli --json user show dave | json 'd["status"]')"
+expect_eq "ldapsearch sees the new user" "$next_uid dave@example.org" \
+    "$(vals uidNumber -b "uid=dave,$P" -s base) $(vals mail -b "uid=dave,$P" -s base)"
+expect_eq "its password binds" "dn:uid=dave,$P" "$(ldapwhoami -x -H "$URI" -D "uid=dave,$P" -w dave-pw 2>&1)"
+
+before=$(state)
+as_root ldapadd <<EOF
+dn: uid=dave,$P
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: dave
+cn: Dave
+sn: Jones
+EOF
+expect_eq "duplicate user: entryAlreadyExists (68)" "68" "$rc"
+as_root ldapadd <<EOF
+dn: uid=DAVE,$P
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: DAVE
+cn: Dave
+sn: Jones
+EOF
+expect_match "duplicate differing in case refused" "^(68|21|19)$" "$rc"
+as_root ldapadd <<EOF
+dn: uid=erin,$P
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: erin
+cn: Erin
+sn: E
+mail: not-an-address
+EOF
+expect_match "bad mail: syntax/constraint code" "^(19|21)$" "$rc"
+expect_match "bad mail: the text names mail" "mail" "$out"
+as_root ldapadd <<EOF
+dn: uid=erin,$P
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: erin
+cn: Erin
+sn: E
+mail: DAVE@example.org
+EOF
+expect_eq "mail in use: constraintViolation (19)" "19" "$rc"
+as_root ldapadd <<EOF
+dn: uid=erin,$P
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: erin
+cn: Erin
+sn: E
+uidNumber: 5555
+EOF
+expect_eq "a uidNumber other than the next: unwillingToPerform (53)" "53" "$rc"
+expect_match "... saying clusterdb allocates it" "allocated by clusterdb" "$out"
+as_root ldapadd <<EOF
+dn: uid=erin,$P
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: erin
+cn: Erin
+sn: E
+userPassword: {SSHA}abcdefgh
+EOF
+expect_eq "a userPassword scheme other than ARGON2 refused (53)" "53" "$rc"
+as_root ldapadd <<EOF
+dn: uid=erin,$P
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: erin
+cn: Erin
+sn: E
+loginShell: /bin/zsh
+EOF
+expect_eq "another loginShell refused (53)" "53" "$rc"
+as_root ldapadd <<EOF
+dn: uid=erin,$P
+objectClass: account
+uid: erin
+EOF
+expect_eq "a user without posixAccount/inetOrgPerson: objectClassViolation (65)" "65" "$rc"
+unchanged "refused user adds" "$before"
+
+next_uid=$(( $(sqlite3 "$db" 'SELECT max(uidNumber) FROM Users') + 1 ))
+as_root ldapadd <<EOF
+dn: uid=erin,$P
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: erin
+cn: Erin
+sn: E
+uidNumber: $next_uid
+EOF
+expect_eq "a uidNumber equal to the next allocation is accepted" "0 $next_uid" \
+    "$rc $(cli --json user show erin | json 'd["uidNumber"]')"
+
+# ---- add groups ----------------------------------------------------------------
+as_root ldapadd <<EOF
+dn: cn=devs,$G
+objectClass: top
+objectClass: posixGroup
+cn: devs
+memberUid: dave
+memberUid: erin
+EOF
+expect_eq "ldapadd of a group with memberUid" "0" "$rc"
+expect_eq "members (CLI)" "dave erin" "$(cli --json group show devs | json '" ".join(d["members"])')"
+expect_eq "getent-style search by memberUid" "cn=devs,$G" "$(dns -b "$S" '(&(objectClass=posixGroup)(memberUid=erin))')"
+before=$(state)
+groups_before=$(sqlite3 "$db" 'SELECT count(*) FROM Groups')
+ug_before=$(sqlite3 "$db" 'SELECT count(*) FROM UserGroups')
+as_root ldapadd <<EOF
+dn: cn=ops,$G
+objectClass: posixGroup
+cn: ops
+memberUid: dave
+memberUid: nobody1
+memberUid: nobody2
+EOF
+expect_eq "unknown memberUid: constraintViolation (19)" "19" "$rc"
+expect_match "... naming the unknown users" "nobody1, nobody2" "$out"
+expect_eq "no group and no membership created (row counts)" "$groups_before $ug_before" \
+    "$(sqlite3 "$db" 'SELECT count(*) FROM Groups') $(sqlite3 "$db" 'SELECT count(*) FROM UserGroups')"
+as_root ldapadd <<EOF
+dn: cn=devs,$G
+objectClass: posixGroup
+cn: devs
+EOF
+expect_eq "duplicate group: entryAlreadyExists (68)" "68" "$rc"
+as_root ldapadd <<EOF
+dn: ou=people,$S
+objectClass: organizationalUnit
+ou: people
+EOF
+expect_eq "adding a fixed entry: entryAlreadyExists (68)" "68" "$rc"
+as_root ldapadd <<EOF
+dn: cn=x,$S
+objectClass: device
+cn: x
+EOF
+expect_eq "an entry outside people/groups: unwillingToPerform (53)" "53" "$rc"
+unchanged "refused group adds" "$before"
+
+# ---- modify groups ---------------------------------------------------------------
+as_root ldapmodify <<EOF
+dn: cn=devs,$G
+changetype: modify
+add: memberUid
+memberUid: pat
+-
+delete: memberUid
+memberUid: erin
+EOF
+expect_eq "memberUid add + delete in one modify" "0" "$rc"
+expect_eq "members after (CLI)" "dave pat" "$(cli --json group show devs | json '" ".join(d["members"])')"
+expect_eq "memberUid search follows" "cn=devs,$G" "$(dns -b "$S" '(&(objectClass=posixGroup)(memberUid=pat))')"
+expect_eq "erin is gone from it" "" "$(dns -b "$S" '(&(objectClass=posixGroup)(memberUid=erin))')"
+as_root ldapmodify <<EOF
+dn: cn=devs,$G
+changetype: modify
+replace: memberUid
+memberUid: erin
+EOF
+expect_eq "memberUid replace" "0 erin" "$rc $(cli --json group show devs | json '" ".join(d["members"])')"
+before=$(state)
+as_root ldapmodify <<EOF
+dn: cn=devs,$G
+changetype: modify
+add: memberUid
+memberUid: dave
+memberUid: ghost
+EOF
+expect_eq "memberUid add of an unknown user: constraintViolation (19)" "19" "$rc"
+as_root ldapmodify <<EOF
+dn: cn=devs,$G
+changetype: modify
+add: memberUid
+memberUid: erin
+EOF
+expect_eq "memberUid add of a member: typeOrValueExists (20)" "20" "$rc"
+as_root ldapmodify <<EOF
+dn: cn=devs,$G
+changetype: modify
+replace: cn
+cn: devs2
+EOF
+expect_eq "replace of a group's cn: unwillingToPerform (53)" "53" "$rc"
+unchanged "refused group modifies" "$before"
+
+# ---- modify users: sshPublicKey values, clearing ----------------------------------
+as_root ldapmodify <<EOF
+dn: uid=dave,$P
+changetype: modify
+add: sshPublicKey
+sshPublicKey: $k2
+EOF
+expect_eq "sshPublicKey add of a value" "0 2" "$rc $(cli --json user show dave | json 'len(d["sshPublicKeys"])')"
+as_root ldapmodify <<EOF
+dn: uid=dave,$P
+changetype: modify
+delete: sshPublicKey
+sshPublicKey: $k1
+EOF
+expect_eq "sshPublicKey delete of a value" "0 k2" \
+    "$rc $(vals sshPublicKey -b "uid=dave,$P" -s base | awk '{print $3}')"
+as_root ldapmodify <<EOF
+dn: uid=dave,$P
+changetype: modify
+delete: mail
+-
+delete: givenName
+EOF
+expect_eq "delete of mail and givenName clears them" "0 None None" \
+    "$rc $(cli --json user show dave | json 'd["mail"]') $(cli --json user show dave | json 'd["givenName"]')"
+before=$(state)
+as_root ldapmodify <<EOF
+dn: uid=dave,$P
+changetype: modify
+add: sshPublicKey
+sshPublicKey: ssh-ed25519 not-base64!! broken
+EOF
+expect_match "malformed key refused" "^(19|21)$" "$rc"
+expect_match "... naming sshPublicKey" "sshPublicKey" "$out"
+as_root ldapmodify <<EOF
+dn: uid=dave,$P
+changetype: modify
+replace: mail
+mail: dave2@example.org
+-
+replace: uidNumber
+uidNumber: 9999
+EOF
+expect_eq "a modify with one refused change: unwillingToPerform (53)" "53" "$rc"
+as_root ldapmodify <<EOF
+dn: uid=dave,$P
+changetype: modify
+delete: sn
+EOF
+expect_eq "delete of sn: objectClassViolation (65)" "65" "$rc"
+unchanged "refused user modifies" "$before"
+
+# ---- modrdn ------------------------------------------------------------------------
+as_root ldapmodrdn -r "uid=dave,$P" uid=david
+expect_eq "ldapmodrdn renames a user" "0" "$rc"
+expect_eq "the new name answers" "uid=david,$P" "$(dns -b "$P" -s one '(uid=david)')"
+expect_eq "the old one is gone" "" "$(dns -b "$P" -s one '(uid=dave)')"
+expect_eq "CLI sees the rename" "david" "$(cli --json user show david | json 'd["username"]')"
+as_root ldapmodrdn -r "cn=devs,$G" cn=developers
+expect_eq "ldapmodrdn renames a group" "0 developers" "$rc $(cli --json group show developers | json 'd["cn"]')"
+before=$(state)
+as_root ldapmodrdn -r "uid=david,$P" uid=erin
+expect_eq "rename onto an existing user: entryAlreadyExists (68)" "68" "$rc"
+as_root ldapmodrdn "uid=david,$P" uid=dave
+expect_eq "rename keeping the old RDN: unwillingToPerform (53)" "53" "$rc"
+as_root ldapmodrdn -r -s "$G" "uid=david,$P" uid=dave
+expect_eq "moving to another parent: unwillingToPerform (53)" "53" "$rc"
+unchanged "refused renames" "$before"
+
+# ---- access --------------------------------------------------------------------------
+before=$(state)
+as_user pat pat-pw ldapadd <<EOF
+dn: uid=mallory,$P
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: mallory
+cn: M
+sn: M
+EOF
+expect_eq "a plain user's add: insufficientAccess (50)" "50" "$rc"
+as_user pat pat-pw ldapdelete "uid=erin,$P"
+expect_eq "a plain user's delete: insufficientAccess (50)" "50" "$rc"
+as_user pat pat-pw ldapmodify <<EOF
+dn: cn=developers,$G
+changetype: modify
+add: memberUid
+memberUid: pat
+EOF
+expect_eq "a plain user's group modify: insufficientAccess (50)" "50" "$rc"
+as_user pat pat-pw ldapmodrdn -r "uid=erin,$P" uid=erin2
+expect_eq "a plain user's modrdn: insufficientAccess (50)" "50" "$rc"
+unchanged "refused writes of a plain user" "$before"
+
+as_user root1 root1-pw ldapadd <<EOF
+dn: uid=frank,$P
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: frank
+cn: Frank
+sn: F
+EOF
+expect_eq "a sysadmins member may add" "0 active" "$rc $(cli --json user show frank | json 'd["status"]')"
+as_user root1 root1-pw ldapmodify <<EOF
+dn: cn=developers,$G
+changetype: modify
+add: memberUid
+memberUid: frank
+EOF
+expect_eq "a sysadmins member may modify a group" "0" "$rc"
+
+# ---- delete ----------------------------------------------------------------------------
+before=$(state)
+as_root ldapdelete "cn=sysadmins,$G"
+expect_eq "sysadmins undeletable: unwillingToPerform (53)" "53" "$rc"
+as_root ldapdelete "cn=ldapusers,$G"
+expect_eq "ldapusers undeletable: unwillingToPerform (53)" "53" "$rc"
+as_root ldapdelete "$G"
+expect_eq "ou=groups: notAllowedOnNonLeaf (66)" "66" "$rc"
+as_root ldapdelete "$S"
+expect_eq "the suffix: notAllowedOnNonLeaf (66)" "66" "$rc"
+as_root ldapdelete "uid=nobody,$P"
+expect_eq "an absent user: noSuchObject (32)" "32" "$rc"
+expect_match "... with the matched DN" "matched DN: $P" "$out"
+unchanged "refused deletes" "$before"
+
+as_user root1 root1-pw ldapdelete "uid=frank,$P"
+expect_eq "a sysadmins member deletes a user" "0" "$rc"
+as_root ldapdelete "uid=david,$P"
+expect_eq "the rootdn deletes a user" "0" "$rc"
+expect_eq "gone from LDAP and the store" " 0" \
+    "$(dns -b "$P" -s one '(uid=david)') $(sqlite3 "$db" "SELECT count(*) FROM Users WHERE username IN ('david','frank')")"
+expect_eq "its memberships went with it" "erin" "$(cli --json group show developers | json '" ".join(d["members"])')"
+as_root ldapdelete "cn=developers,$G"
+expect_eq "the rootdn deletes a group" "0 0" \
+    "$rc $(sqlite3 "$db" "SELECT count(*) FROM Groups WHERE cn = 'developers'")"
+
+if ! slapd_alive main; then
+    not_ok "slapd still running"
+    slapd_log_tail main
+else
+    ok "slapd still running"
+fi
+tap_done
