@@ -48,8 +48,7 @@ json=$("$LDAPLOAD" -H "${SLAPD_URI[$BACKEND]}" -m search -t 1 -d "$DURATION" "${
 callgrind_control -d "$BACKEND-$WORKLOAD" "$pid" > /dev/null
 sleep 1
 ops=$(sed 's/.*"ops":\([0-9]*\).*/\1/' <<< "$json")
-dump=$(ls -t "$out".* | grep -v '\.[0-9]*$' | head -1 || true)
-[ -n "$dump" ] || dump=$(ls -t "$out".* | head -1)
+dump=$out.$pid.1   # the first dump of that process (--callgrind-out-file ...%p)
 ir=$(callgrind_annotate "$dump" 2>/dev/null | awk '/PROGRAM TOTALS/ { gsub(",", "", $1); print $1; exit }')
 echo "$BACKEND $WORKLOAD ops=$ops Ir=$ir Ir/op=$(( ir / (ops > 0 ? ops : 1) )) profile=$dump"
 slapd_stop "$BACKEND" || true

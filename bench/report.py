@@ -131,6 +131,9 @@ def main():
              "rather than absolute figures)." % (meta["nproc"], meta["cpu_model"], meta["kernel"],
                                                  meta["slapd"], meta["load_before"], meta["load_after"]))
     L.append("")
+    L.append("slapd log level: %s (to syslog, which this container lacks: each logged line is a failed "
+             "connect)." % meta.get("loglevel", "default (stats)"))
+    L.append("")
     L.append("Data: generated in %s s (tests/tools/gen-directory); slapadd + back-mdb start %s s." %
              (meta["generate_seconds"], meta["slapadd_seconds"] or "-"))
     L.append("")

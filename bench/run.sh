@@ -16,6 +16,7 @@
 #   BENCH_DATA      cache of generated directories (default BUILD_DIR/bench-data)
 #   BENCH_OUT       where the report goes (default bench/results); BENCH_NO_REPORT=1: raw data only
 #   BENCH_WORK      scratch directory (default: a fresh one, removed at exit)
+#   BENCH_LOGLEVEL  slapd "loglevel" for all three servers (default: slapd's own, stats)
 # Raw results: one JSON line per run in $BENCH_WORK/raw.jsonl (kept when BENCH_WORK is given).
 set -euo pipefail
 CLUSTERDB_TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -100,12 +101,23 @@ prepare_data
 
 # ---- servers --------------------------------------------------------------
 declare -A LOAD_SECONDS=()
+# A global "loglevel" line first in a server's slapd.conf, when asked for.
+set_loglevel() {
+    [ -n "${BENCH_LOGLEVEL:-}" ] || return 0
+    sed -i "1i loglevel $BENCH_LOGLEVEL" "$1"
+}
 start_clusterdb() {
     cp "$DATA/clusterdb.db" "$WORK/clusterdb.db"
-    SLAPD_DBFILE=$WORK/clusterdb.db slapd_start clusterdb "$WORK/clusterdb"
+    mkdir -p "$WORK/clusterdb"
+    slapd_write_clusterdb_conf "$WORK/clusterdb/slapd.conf" "$WORK/clusterdb" "$WORK/clusterdb.db"
+    set_loglevel "$WORK/clusterdb/slapd.conf"
+    slapd_start clusterdb "$WORK/clusterdb"
 }
 start_mdb() {
     local t0; t0=$(date +%s.%N)
+    mkdir -p "$WORK/mdb"
+    slapd_write_mdb_conf "$WORK/mdb/slapd.conf" "$WORK/mdb"
+    set_loglevel "$WORK/mdb/slapd.conf"
     mdb_start mdb "$WORK/mdb" "$DATA/directory.ldif"
     LOAD_SECONDS[mdb]=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }')
 }
@@ -139,6 +151,7 @@ use_subtree_shortcut yes
 EOF
         _slapd_acl_default
     } > "$dir/slapd.conf"
+    set_loglevel "$dir/slapd.conf"
     ODBCSYSINI=$dir/odbc ODBCINI=$dir/odbc/odbc.ini slapd_start sql "$dir"
 }
 
@@ -257,8 +270,8 @@ hash_strong=$("$ARGON2_HASH" cost 5 "${pw_strong#* }" "${pw_strong%% *}")
         "$(dpkg-query -W -f='${Version}' slapd)"
     printf '"generate_seconds":%s,"slapadd_seconds":"%s","hash_cheap_cpu":%s,"hash_argon2id_cpu":%s,' \
         "$(cat "$DATA/generate-seconds")" "${LOAD_SECONDS[mdb]:-}" "$hash_cheap" "$hash_strong"
-    printf '"cheap_params":"%s","argon2id_params":"%s","skip":"%s","peak_rss_kb":{' \
-        "$CHEAP_PARAMS" "$STRONG_PARAMS" "$(echo $SKIP)"
+    printf '"cheap_params":"%s","argon2id_params":"%s","skip":"%s","loglevel":"%s","peak_rss_kb":{' \
+        "$CHEAP_PARAMS" "$STRONG_PARAMS" "$(echo $SKIP)" "${BENCH_LOGLEVEL:-default (stats)}"
     sep=
     for b in $BACKENDS; do printf '%s"%s":%s' "$sep" "$b" "$(peak_rss_kb "${SLAPD_PID[$b]}")"; sep=,; done
     printf '}}\n'
