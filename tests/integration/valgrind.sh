@@ -86,6 +86,42 @@ workload() {
         run cdb user set bob --mail "bob$i@example.org"
         run cdb group add "g$i"
         run cdb group add-member "g$i" alice
+        # LDAP writes (add, modify, modrdn, delete; refused ones too).
+        local r=(-x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW")
+        local u="dn: uid=w$i,$PEOPLE
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: w$i
+cn: W
+sn: W
+mail: w$i@example.org
+userPassword: w-secret
+sshPublicKey: $(cat "$KEYS/bob.pub")"
+        local g="dn: cn=gw$i,ou=groups,$S
+objectClass: posixGroup
+cn: gw$i
+memberUid: alice"
+        run ldapadd "${r[@]}" <<< "$u"
+        run ldapadd "${r[@]}" <<< "$g"
+        run ldapmodify "${r[@]}" <<< "dn: cn=gw$i,ou=groups,$S
+changetype: modify
+add: memberUid
+memberUid: w$i
+-
+delete: memberUid
+memberUid: alice"
+        run ldapmodify "${r[@]}" <<< "dn: uid=w$i,$PEOPLE
+changetype: modify
+add: sshPublicKey
+sshPublicKey: $(head -n 1 "$KEYS/alice.pub")
+-
+delete: mail"
+        run ldapmodrdn "${r[@]}" -r "uid=w$i,$PEOPLE" "uid=wr$i"
+        want=68; run ldapadd "${r[@]}" <<< "$g"
+        want=19; run ldapadd "${r[@]}" <<< "${g/memberUid: alice/memberUid: ghost}"
+        want=53; run ldapdelete "${r[@]}" "cn=sysadmins,ou=groups,$S"
+        want=0
+        run ldapdelete "${r[@]}" "uid=wr$i,$PEOPLE" "cn=gw$i,ou=groups,$S"
     done
     [ "$fails" -eq 0 ]
 }
