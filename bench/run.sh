@@ -271,7 +271,7 @@ hash_strong=$("$ARGON2_HASH" cost 5 "${pw_strong#* }" "${pw_strong%% *}")
     printf '"generate_seconds":%s,"slapadd_seconds":"%s","hash_cheap_cpu":%s,"hash_argon2id_cpu":%s,' \
         "$(cat "$DATA/generate-seconds")" "${LOAD_SECONDS[mdb]:-}" "$hash_cheap" "$hash_strong"
     printf '"cheap_params":"%s","argon2id_params":"%s","skip":"%s","loglevel":"%s","peak_rss_kb":{' \
-        "$CHEAP_PARAMS" "$STRONG_PARAMS" "$(echo $SKIP)" "${BENCH_LOGLEVEL:-default (stats)}"
+        "$CHEAP_PARAMS" "$STRONG_PARAMS" "$(xargs <<< "$SKIP")" "${BENCH_LOGLEVEL:-default (stats)}"
     sep=
     for b in $BACKENDS; do printf '%s"%s":%s' "$sep" "$b" "$(peak_rss_kb "${SLAPD_PID[$b]}")"; sep=,; done
     printf '}}\n'

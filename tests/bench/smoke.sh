@@ -12,7 +12,7 @@ fi
 if ! dpkg -L libsqliteodbc 2>/dev/null | grep -q '/libsqlite3odbc.so$' || [ ! -f /usr/lib/ldap/back_sql.so ]; then
     skip "libsqliteodbc or back_sql missing (scripts/install-deps.sh bench)"; tap_done; exit
 fi
-scratch work
+work=; scratch work
 users=200
 # Cheap hashes for both bind workloads: the smoke checks the plumbing, not argon2's cost.
 if BENCH_USERS=$users BENCH_ROUNDS=1 BENCH_SECONDS=0.3 BENCH_THREADS=2 BENCH_NO_REPORT=1 \
