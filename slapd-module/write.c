@@ -184,6 +184,49 @@ static int cdbm_is_next_uid(cdb *db, int64_t given, int *is_next)
 
 /* ---- add --------------------------------------------------------------- */
 
+/* The RDN value of dn (not normalized) as a C string in tmp memory, when the
+ * RDN is a single ad=value; NULL otherwise. */
+static char *cdbm_raw_rdn_name(Operation *op, struct berval *dn, AttributeDescription *ad)
+{
+    struct berval rdn, value = BER_BVNULL;
+    char *s = NULL;
+
+    dnRdn(dn, &rdn);
+    if (!cdbm_rdn_value(op, &rdn, ad, &value))
+        return NULL;
+    if (memchr(value.bv_val, '\0', value.bv_len) == NULL) {
+        s = op->o_tmpalloc(value.bv_len + 1, op->o_tmpmemctx);
+        memcpy(s, value.bv_val, value.bv_len);
+        s[value.bv_len] = '\0';
+    }
+    op->o_tmpfree(value.bv_val, op->o_tmpmemctx);
+    return s;
+}
+
+/* Whether another user or group (not the one with id self) already has the
+ * name, compared without regard to case; 1 with rs set (entryAlreadyExists,
+ * or the store's failure). */
+static int cdbm_name_taken(Operation *op, SlapReply *rs, cdb *db, cdbm_dn_kind kind,
+                           const char *name, int64_t self, cdbm_result_detail *detail)
+{
+    int64_t found = 0;
+    int st = cdbm_find_id(db, kind == CDBM_DN_USER ? CDBM_TABLE_USERS : CDBM_TABLE_GROUPS, name,
+                          &found);
+
+    (void)op;
+    if (st == CDB_ERR_NOTFOUND || (st == CDB_OK && found == self))
+        return 0;
+    if (st == CDB_OK) {
+        rs->sr_err = LDAP_ALREADY_EXISTS;
+        rs->sr_text = kind == CDBM_DN_USER ? "a user of that name exists"
+                                           : "a group of that name exists";
+        return 1;
+    }
+    detail->db = db;
+    rs->sr_err = cdbm_ldap_result(st, detail, &rs->sr_text);
+    return 1;
+}
+
 static int cdbm_refuse(SlapReply *rs, int code, const char *text)
 {
     rs->sr_err = code;
@@ -505,6 +548,16 @@ int cdbm_back_add(Operation *op, SlapReply *rs)
                       "can be added";
         goto send;
     }
+    /* The name as the client wrote it (the normalized DN lower-cases it):
+     * core refuses names outside its rule rather than have them changed. */
+    op->o_tmpfree(name, op->o_tmpmemctx);
+    name = cdbm_raw_rdn_name(op, &op->ora_e->e_name,
+                             kind == CDBM_DN_USER ? cdbm_ad.uid : cdbm_ad.cn);
+    if (name == NULL) {
+        rs->sr_err = LDAP_NAMING_VIOLATION;
+        rs->sr_text = "the RDN must be uid=<name> (users) or cn=<name> (groups)";
+        goto send;
+    }
     parent = kind == CDBM_DN_USER ? cdbm_entry_people(op, info) : cdbm_entry_groups(op, info);
     if (parent == NULL) {
         rs->sr_err = LDAP_OTHER;
@@ -523,6 +576,10 @@ int cdbm_back_add(Operation *op, SlapReply *rs)
         rs->sr_text = "no write access";
         goto send;
     }
+    /* LDAP compares names without regard to case, and so does core's
+     * uniqueness: an entry whose name differs only in case exists. */
+    if (cdbm_name_taken(op, rs, db, kind, name, 0, &detail))
+        goto send;
     rs->sr_err = LDAP_SUCCESS;
     if (kind == CDBM_DN_USER) {
         detail.rdn_key = "username";
@@ -695,7 +752,8 @@ int cdbm_back_modrdn(Operation *op, SlapReply *rs)
         rs->sr_text = "entries cannot move: users stay under ou=people, groups under ou=groups";
         goto send;
     }
-    if (!cdbm_rdn_value(op, &op->orr_nnewrdn,
+    /* The name as the client wrote it (see add). */
+    if (!cdbm_rdn_value(op, &op->orr_newrdn,
                         kind == CDBM_DN_USER ? cdbm_ad.uid : cdbm_ad.cn, &value) ||
         memchr(value.bv_val, '\0', value.bv_len) != NULL) {
         rs->sr_err = LDAP_NAMING_VIOLATION;
@@ -724,6 +782,8 @@ int cdbm_back_modrdn(Operation *op, SlapReply *rs)
     new_name = op->o_tmpalloc(value.bv_len + 1, op->o_tmpmemctx);
     memcpy(new_name, value.bv_val, value.bv_len);
     new_name[value.bv_len] = '\0';
+    if (cdbm_name_taken(op, rs, db, kind, new_name, id, &detail))
+        goto send;
     if (op->o_noop) {
         rs->sr_err = LDAP_X_NO_OPERATION;
         goto send;

@@ -96,7 +96,7 @@ uid: DAVE
 cn: Dave
 sn: Jones
 EOF
-expect_match "duplicate differing in case refused" "^(68|21|19)$" "$rc"
+expect_eq "duplicate differing in case: entryAlreadyExists (68)" "68" "$rc"
 as_root ldapadd <<EOF
 dn: uid=erin,$P
 objectClass: inetOrgPerson
@@ -108,6 +108,16 @@ mail: not-an-address
 EOF
 expect_match "bad mail: syntax/constraint code" "^(19|21)$" "$rc"
 expect_match "bad mail: the text names mail" "mail" "$out"
+as_root ldapadd <<EOF
+dn: uid=Erin,$P
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: Erin
+cn: Erin
+sn: E
+EOF
+expect_eq "a name outside the rule (upper case): invalidAttributeSyntax (21)" "21" "$rc"
+expect_match "... naming username" "username" "$out"
 as_root ldapadd <<EOF
 dn: uid=erin,$P
 objectClass: inetOrgPerson
@@ -326,6 +336,8 @@ expect_eq "ldapmodrdn renames a group" "0 developers" "$rc $(cli --json group sh
 before=$(state)
 as_root ldapmodrdn -r "uid=david,$P" uid=erin
 expect_eq "rename onto an existing user: entryAlreadyExists (68)" "68" "$rc"
+as_root ldapmodrdn -r "uid=david,$P" uid=ERIN
+expect_eq "rename onto a user's name in other case: entryAlreadyExists (68)" "68" "$rc"
 as_root ldapmodrdn "uid=david,$P" uid=dave
 expect_eq "rename keeping the old RDN: unwillingToPerform (53)" "53" "$rc"
 as_root ldapmodrdn -r -s "$G" "uid=david,$P" uid=dave
