@@ -118,7 +118,8 @@ sshPublicKey: $(head -n 1 "$KEYS/alice.pub")
 delete: mail"
         run ldapmodrdn "${r[@]}" -r "uid=w$i,$PEOPLE" "uid=wr$i"
         want=68; run ldapadd "${r[@]}" <<< "$g"
-        want=19; run ldapadd "${r[@]}" <<< "${g/memberUid: alice/memberUid: ghost}"
+        local gx=${g//gw/gx}
+        want=19; run ldapadd "${r[@]}" <<< "${gx/memberUid: alice/memberUid: ghost}"
         want=53; run ldapdelete "${r[@]}" "cn=sysadmins,ou=groups,$S"
         want=0
         run ldapdelete "${r[@]}" "uid=wr$i,$PEOPLE" "cn=gw$i,ou=groups,$S"
