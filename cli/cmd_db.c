@@ -25,10 +25,9 @@ int cli_cmd_init(struct cli *cli, int argc, char **argv)
                 "Safe to run again on an existing database.", NULL, 0, 0};
     char **args;
     int nargs;
-    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs,
+                            CDB_OPEN_CREATE | CDB_OPEN_MIGRATE);
     if (rc != CLI_CONTINUE)
-        return rc;
-    if ((rc = cli_open(cli, CDB_OPEN_CREATE | CDB_OPEN_MIGRATE)))
         return rc;
     return report_versions(cli, "initialised");
 }
@@ -40,10 +39,8 @@ int cli_cmd_migrate(struct cli *cli, int argc, char **argv)
                    "transaction.  Does nothing when the schema is current.", NULL, 0, 0};
     char **args;
     int nargs;
-    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, CDB_OPEN_MIGRATE);
     if (rc != CLI_CONTINUE)
-        return rc;
-    if ((rc = cli_open(cli, CDB_OPEN_MIGRATE)))
         return rc;
     int st = cdb_migrate(cli->db);
     if (st != CDB_OK)
@@ -83,10 +80,8 @@ int cli_cmd_status(struct cli *cli, int argc, char **argv)
                   "many users, groups, nodes and containers it holds.", NULL, 0, 0};
     char **args;
     int nargs;
-    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
     if (rc != CLI_CONTINUE)
-        return rc;
-    if ((rc = cli_open(cli, 0)))
         return rc;
     int current = 0, known = 0;
     int64_t users = 0, groups = 0, nodes = 0, containers = 0;

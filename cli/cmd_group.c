@@ -58,10 +58,8 @@ static int group_list(struct cli *cli, int argc, char **argv)
                                          NULL, 0, 0};
     char **args;
     int nargs;
-    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
     if (rc != CLI_CONTINUE)
-        return rc;
-    if ((rc = cli_open(cli, 0)))
         return rc;
     int64_t *ids = NULL;
     size_t n = 0;
@@ -96,11 +94,11 @@ static int group_show(struct cli *cli, int argc, char **argv)
     static const struct cli_spec spec = {"group show CN", "Show a group and its members.", NULL, 1, 1};
     char **args;
     int nargs;
-    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
     if (rc != CLI_CONTINUE)
         return rc;
     cdb_group *g = NULL;
-    if ((rc = cli_open(cli, 0)) || (rc = cli_find_group(cli, args[0], &g)))
+    if ((rc = cli_find_group(cli, args[0], &g)))
         return rc;
     rc = cli_emit_object(cli, group_json(g));
     cdb_group_free(g);
@@ -115,13 +113,12 @@ static int change_membership(struct cli *cli, int argc, char **argv, int add)
         add ? "Add a user to a group." : "Remove a user from a group.", NULL, 2, 2};
     char **args;
     int nargs;
-    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
     if (rc != CLI_CONTINUE)
         return rc;
     cdb_group *g = NULL;
     cdb_user *u = NULL;
-    if ((rc = cli_open(cli, 0)) || (rc = cli_find_group(cli, args[0], &g)) ||
-        (rc = cli_find_user(cli, args[1], &u)))
+    if ((rc = cli_find_group(cli, args[0], &g)) || (rc = cli_find_user(cli, args[1], &u)))
         goto done;
     int st = add ? cdb_membership_add(cli->db, u->uid_number, g->gid_number)
                  : cdb_membership_remove(cli->db, u->uid_number, g->gid_number);
@@ -160,11 +157,11 @@ static int group_delete(struct cli *cli, int argc, char **argv)
                                          "Delete a group and its memberships.", NULL, 1, 1};
     char **args;
     int nargs;
-    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
     if (rc != CLI_CONTINUE)
         return rc;
     cdb_group *g = NULL;
-    if ((rc = cli_open(cli, 0)) || (rc = cli_find_group(cli, args[0], &g)))
+    if ((rc = cli_find_group(cli, args[0], &g)))
         return rc;
     int st = cdb_group_delete(cli->db, g->gid_number);
     if (st != CDB_OK)

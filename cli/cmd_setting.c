@@ -15,10 +15,8 @@ static int setting_get(struct cli *cli, int argc, char **argv)
                                          1, 1};
     char **args;
     int nargs;
-    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
     if (rc != CLI_CONTINUE)
-        return rc;
-    if ((rc = cli_open(cli, 0)))
         return rc;
     char *value = NULL;
     int st = cdb_setting_get(cli->db, args[0], &value);
@@ -67,10 +65,8 @@ static int setting_delete(struct cli *cli, int argc, char **argv)
     static const struct cli_spec spec = {"setting delete KEY", "Remove a setting.", NULL, 1, 1};
     char **args;
     int nargs;
-    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
     if (rc != CLI_CONTINUE)
-        return rc;
-    if ((rc = cli_open(cli, 0)))
         return rc;
     int st = cdb_setting_delete(cli->db, args[0]);
     if (st == CDB_ERR_NOTFOUND)
@@ -86,10 +82,8 @@ static int setting_list(struct cli *cli, int argc, char **argv)
     static const struct cli_spec spec = {"setting list", "List all settings by key.", NULL, 0, 0};
     char **args;
     int nargs;
-    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
     if (rc != CLI_CONTINUE)
-        return rc;
-    if ((rc = cli_open(cli, 0)))
         return rc;
     cdb_setting *settings = NULL;
     size_t n = 0;

@@ -205,10 +205,8 @@ static int user_show(struct cli *cli, int argc, char **argv)
                                          "hash is never shown.", NULL, 1, 1};
     char **args;
     int nargs;
-    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
     if (rc != CLI_CONTINUE)
-        return rc;
-    if ((rc = cli_open(cli, 0)))
         return rc;
     cdb_user *u = NULL;
     if ((rc = cli_find_user(cli, args[0], &u)))
@@ -290,13 +288,13 @@ static int user_passwd(struct cli *cli, int argc, char **argv)
     char **args;
     int nargs;
     char password[CLI_SECRET_MAX];
-    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
     if (rc != CLI_CONTINUE)
         return rc;
     cdb_user *u = NULL;
     password[0] = '\0';
     /* Find the user first: no point asking for a password of nobody. */
-    if ((rc = cli_open(cli, 0)) || (rc = cli_find_user(cli, args[0], &u)))
+    if ((rc = cli_find_user(cli, args[0], &u)))
         goto done;
     if (pw_stdin)
         rc = cli_read_secret_stdin("userPassword", password);
@@ -324,11 +322,11 @@ static int user_delete(struct cli *cli, int argc, char **argv)
                                          "Delete a user and its group memberships.", NULL, 1, 1};
     char **args;
     int nargs;
-    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
     if (rc != CLI_CONTINUE)
         return rc;
     cdb_user *u = NULL;
-    if ((rc = cli_open(cli, 0)) || (rc = cli_find_user(cli, args[0], &u)))
+    if ((rc = cli_find_user(cli, args[0], &u)))
         return rc;
     int st = cdb_user_delete(cli->db, u->uid_number);
     if (st != CDB_OK)
