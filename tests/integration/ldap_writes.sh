@@ -384,6 +384,13 @@ add: memberUid
 memberUid: frank
 EOF
 expect_eq "a sysadmins member may modify a group" "0" "$rc"
+as_user pat pat-pw ldappasswd -s stolen "uid=erin,$P"
+expect_match "a plain user's password change of another: insufficientAccess (50)" "Insufficient access" "$rc $out"
+ldapwhoami -x -H "$URI" -D "uid=erin,$P" -w stolen > /dev/null 2>&1
+expect_eq "... and that password does not bind" "49" "$?"
+as_user root1 root1-pw ldappasswd -s erin-new-pw "uid=erin,$P"
+expect_eq "a sysadmins member sets another's password (password modify)" "0" "$rc"
+expect_eq "... which binds" "dn:uid=erin,$P" "$(ldapwhoami -x -H "$URI" -D "uid=erin,$P" -w erin-new-pw 2>&1)"
 
 # ---- delete ----------------------------------------------------------------------------
 before=$(state)
