@@ -27,13 +27,7 @@ void cdb_external_domain_free(cdb_external_domain *d)
     free(d->acme_email);
     free(d->acme_directory);
     free(d->cloudflare_api_email);
-    if (d->cloudflare_api_key) {
-        size_t len = strlen(d->cloudflare_api_key);
-        volatile char *p = d->cloudflare_api_key;
-        while (len--)
-            *p++ = '\0';
-        free(d->cloudflare_api_key);
-    }
+    cdb_free_secret(d->cloudflare_api_key);
     free(d->created_at);
     free(d->updated_at);
     free(d);

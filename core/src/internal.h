@@ -50,6 +50,11 @@ void cdb_now_iso(char buf[32]);
 /* How many argon2 verifications this process has run (for tests). */
 unsigned long cdb_password_verifications(void);
 
+/* Wipe a NUL-terminated secret (password, token secret, API key, hash) with
+ * cdb_wipe() and free it, so it does not linger in freed heap memory.
+ * NULL is fine. */
+void cdb_free_secret(char *secret);
+
 /* strdup that returns NULL for NULL. */
 char *cdb_strdup_or_null(const char *s);
 

@@ -28,14 +28,7 @@ void cdb_node_free(cdb_node *node)
     free(node->ipv4_address);
     free(node->api_url);
     free(node->api_token_id_or_username);
-    if (node->api_token_secret_or_password) {
-        /* Do not leave the secret lying in freed heap memory. */
-        size_t len = strlen(node->api_token_secret_or_password);
-        volatile char *p = node->api_token_secret_or_password;
-        while (len--)
-            *p++ = '\0';
-        free(node->api_token_secret_or_password);
-    }
+    cdb_free_secret(node->api_token_secret_or_password);
     free(node->created_at);
     free(node->updated_at);
     free(node);

@@ -36,6 +36,14 @@ void cdb_wipe(void *ptr, size_t len)
         explicit_bzero(ptr, len);
 }
 
+void cdb_free_secret(char *secret)
+{
+    if (secret == NULL)
+        return;
+    cdb_wipe(secret, strlen(secret));
+    free(secret);
+}
+
 /* Parse a decimal uint32 without sign or leading zeros; advance *p. */
 static int parse_u32(const char **p, uint32_t *out)
 {

@@ -13,6 +13,7 @@
 #include <clusterdb/pve.h>
 
 #include "http_client.h"
+#include "internal.h"
 
 #define PVE_DEFAULT_CONNECT_MS 10000L
 #define PVE_DEFAULT_REQUEST_MS 60000L
@@ -213,16 +214,6 @@ nomem:
     return CDB_ERR_NOMEM;
 }
 
-static void wipe_free(char *secret)
-{
-    if (secret == NULL)
-        return;
-    /* volatile so the compiler keeps the wipe of memory about to be freed */
-    for (volatile char *p = secret; *p; p++)
-        *p = '\0';
-    free(secret);
-}
-
 void cdb_pve_free(cdb_pve *pve)
 {
     if (pve == NULL)
@@ -231,9 +222,9 @@ void cdb_pve_free(cdb_pve *pve)
     free(pve->base_url);
     free(pve->node);
     free(pve->user);
-    wipe_free(pve->secret);
-    wipe_free(pve->ticket);
-    wipe_free(pve->csrf);
+    cdb_free_secret(pve->secret);
+    cdb_free_secret(pve->ticket);
+    cdb_free_secret(pve->csrf);
     free(pve);
 }
 
@@ -378,8 +369,8 @@ int cdb_pve_login(cdb_pve *pve)
 
     if (pve->token_mode)
         return CDB_OK;
-    wipe_free(pve->ticket);
-    wipe_free(pve->csrf);
+    cdb_free_secret(pve->ticket);
+    cdb_free_secret(pve->csrf);
     pve->ticket = pve->csrf = NULL;
 
     sb_form_field(&form, "username", pve->user);
@@ -417,7 +408,7 @@ int cdb_pve_login(cdb_pve *pve)
 done:
     json_decref(data);
     if (form.data != NULL)
-        wipe_free(form.data); /* it held the password */
+        cdb_free_secret(form.data); /* it held the password */
     return rc;
 }
 

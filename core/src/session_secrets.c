@@ -95,10 +95,7 @@ void cdb_session_secret_array_free(cdb_session_secret *secrets, size_t n)
     if (secrets == NULL)
         return;
     for (size_t i = 0; i < n; i++) {
-        if (secrets[i].secret) {
-            explicit_bzero(secrets[i].secret, strlen(secrets[i].secret));
-            free(secrets[i].secret);
-        }
+        cdb_free_secret(secrets[i].secret);
         free(secrets[i].created_at);
     }
     free(secrets);

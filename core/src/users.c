@@ -38,10 +38,7 @@ static void user_values_clear(struct user_values *v)
     free(v->given_name);
     free(v->mail);
     free(v->ssh_public_key);
-    if (v->user_password != NULL) {
-        cdb_wipe(v->user_password, strlen(v->user_password));
-        free(v->user_password);
-    }
+    cdb_free_secret(v->user_password);
     memset(v, 0, sizeof *v);
 }
 
@@ -456,9 +453,7 @@ int cdb_user_update(cdb *db, int64_t uid_number, unsigned fields, const cdb_user
         keys = NULL;
     }
     if (fields & (CDB_UF_PASSWORD | CDB_UF_PASSWORD_HASH)) {
-        if (v.user_password != NULL)
-            cdb_wipe(v.user_password, strlen(v.user_password));
-        free(v.user_password);
+        cdb_free_secret(v.user_password);
         v.user_password = hash;
         hash = NULL;
     }
@@ -489,10 +484,7 @@ done:
     if (in_tx)
         cdb_tx_rollback(db);
     free(keys);
-    if (hash != NULL) {
-        cdb_wipe(hash, strlen(hash));
-        free(hash);
-    }
+    cdb_free_secret(hash);
     user_values_clear(&v);
     return rc;
 }

@@ -60,11 +60,8 @@ void cdb_user_free(cdb_user *user)
     free(user->given_name);
     free(user->mail);
     free(user->ssh_public_key);
-    if (user->user_password != NULL) {
-        /* A hash is not the password, but it is what an attacker would crack. */
-        cdb_wipe(user->user_password, strlen(user->user_password));
-        free(user->user_password);
-    }
+    /* A hash is not the password, but it is what an attacker would crack. */
+    cdb_free_secret(user->user_password);
     free(user->created_at);
     free(user->updated_at);
     for (i = 0; i < user->n_groups; i++)
