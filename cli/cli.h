@@ -177,6 +177,13 @@ int cli_emit_object(struct cli *cli, json_t *obj);
 /* Print an array of objects: as JSON with --json, else as an aligned table
  * of `cols` (ending with a NULL key).  Takes ownership of array. */
 int cli_emit_list(struct cli *cli, json_t *array, const struct cli_column *cols);
+/* Fetch the rows with ids[0 .. n-1] (one cdb_*_get_many) and append their
+ * JSON objects to list; returns a cdb status. */
+typedef int (*cli_append_rows_fn)(struct cli *cli, const int64_t *ids, size_t n, json_t *list);
+/* cli_emit_list for the ids a cdb_*_find returned, fetched in batches through
+ * `append`.  Takes ownership of ids (released with cdb_free). */
+int cli_emit_rows_by_id(struct cli *cli, int64_t *ids, size_t n, cli_append_rows_fn append,
+                        const struct cli_column *cols);
 /* After a change: with --json print obj, else print `message` to stdout.
  * Takes ownership of obj (may be NULL, then {} is printed). */
 int cli_emit_done(struct cli *cli, json_t *obj, const char *fmt, ...)

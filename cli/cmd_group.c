@@ -52,6 +52,19 @@ static int group_add(struct cli *cli, int argc, char **argv)
     return rc;
 }
 
+static int append_groups(struct cli *cli, const int64_t *ids, size_t n, json_t *list)
+{
+    cdb_group **groups = NULL;
+    size_t got = 0;
+    int st = cdb_group_get_many(cli->db, ids, n, &groups, &got);
+    if (st != CDB_OK)
+        return st;
+    for (size_t i = 0; i < got; i++)
+        json_array_append_new(list, group_json(groups[i]));
+    cdb_group_array_free(groups, got);
+    return CDB_OK;
+}
+
 static int group_list(struct cli *cli, int argc, char **argv)
 {
     static const struct cli_spec spec = {"group list", "List groups by gidNumber, with members.",
@@ -66,27 +79,11 @@ static int group_list(struct cli *cli, int argc, char **argv)
     int st = cdb_group_find(cli->db, NULL, 0, 0, &ids, &n);
     if (st != CDB_OK)
         return cli_fail(cli, st);
-    json_t *list = json_array();
-    for (size_t at = 0; at < n && st == CDB_OK; at += 500) {
-        cdb_group **groups = NULL;
-        size_t got = 0;
-        st = cdb_group_get_many(cli->db, ids + at, n - at < 500 ? n - at : 500, &groups, &got);
-        if (st != CDB_OK)
-            break;
-        for (size_t i = 0; i < got; i++)
-            json_array_append_new(list, group_json(groups[i]));
-        cdb_group_array_free(groups, got);
-    }
-    cdb_free(ids);
-    if (st != CDB_OK) {
-        json_decref(list);
-        return cli_fail(cli, st);
-    }
     static const struct cli_column cols[] = {
         {"gidNumber", "GID"}, {"cn", "CN"}, {"isAdministrator", "ADMIN"}, {"members", "MEMBERS"},
         {NULL, NULL}
     };
-    return cli_emit_list(cli, list, cols);
+    return cli_emit_rows_by_id(cli, ids, n, append_groups, cols);
 }
 
 static int group_show(struct cli *cli, int argc, char **argv)

@@ -146,6 +146,19 @@ done:
     return rc;
 }
 
+static int append_users(struct cli *cli, const int64_t *ids, size_t n, json_t *list)
+{
+    cdb_user **users = NULL;
+    size_t got = 0;
+    int st = cdb_user_get_many(cli->db, ids, n, &users, &got);
+    if (st != CDB_OK)
+        return st;
+    for (size_t i = 0; i < got; i++)
+        json_array_append_new(list, user_json(users[i]));
+    cdb_user_array_free(users, got);
+    return CDB_OK;
+}
+
 static int user_list(struct cli *cli, int argc, char **argv)
 {
     const char *status_text = NULL;
@@ -174,28 +187,11 @@ static int user_list(struct cli *cli, int argc, char **argv)
     int st = cdb_user_find(cli->db, status_text ? &by_status : NULL, 0, 0, &ids, &n);
     if (st != CDB_OK)
         return cli_fail(cli, st);
-    json_t *list = json_array();
-    /* In batches: one query per batch, bounded memory for big directories. */
-    for (size_t at = 0; at < n && st == CDB_OK; at += 500) {
-        cdb_user **users = NULL;
-        size_t got = 0;
-        st = cdb_user_get_many(cli->db, ids + at, n - at < 500 ? n - at : 500, &users, &got);
-        if (st != CDB_OK)
-            break;
-        for (size_t i = 0; i < got; i++)
-            json_array_append_new(list, user_json(users[i]));
-        cdb_user_array_free(users, got);
-    }
-    cdb_free(ids);
-    if (st != CDB_OK) {
-        json_decref(list);
-        return cli_fail(cli, st);
-    }
     static const struct cli_column cols[] = {
         {"uidNumber", "UID"}, {"username", "USERNAME"}, {"cn", "CN"}, {"mail", "MAIL"},
         {"status", "STATUS"}, {"groups", "GROUPS"}, {NULL, NULL}
     };
-    return cli_emit_list(cli, list, cols);
+    return cli_emit_rows_by_id(cli, ids, n, append_users, cols);
 }
 
 static int user_show(struct cli *cli, int argc, char **argv)

@@ -380,6 +380,24 @@ int cli_emit_list(struct cli *cli, json_t *array, const struct cli_column *cols)
     return CLI_EXIT_OK;
 }
 
+/* Users and groups can be many: one query per batch keeps memory bounded. */
+#define CLI_ROWS_PER_BATCH 500
+
+int cli_emit_rows_by_id(struct cli *cli, int64_t *ids, size_t n, cli_append_rows_fn append,
+                        const struct cli_column *cols)
+{
+    json_t *list = json_array();
+    int st = CDB_OK;
+    for (size_t at = 0; at < n && st == CDB_OK; at += CLI_ROWS_PER_BATCH)
+        st = append(cli, ids + at, n - at < CLI_ROWS_PER_BATCH ? n - at : CLI_ROWS_PER_BATCH, list);
+    cdb_free(ids);
+    if (st != CDB_OK) {
+        json_decref(list);
+        return cli_fail(cli, st);
+    }
+    return cli_emit_list(cli, list, cols);
+}
+
 int cli_emit_done(struct cli *cli, json_t *obj, const char *fmt, ...)
 {
     if (cli->json)
