@@ -20,6 +20,7 @@
 #include <clusterdb/clusterdb.h>
 
 #include "internal.h"
+#include "tmpdir_fixture.h"
 
 struct cdb_migration {
     int version;
@@ -49,36 +50,14 @@ const struct cdb_migration cdb_migrations[] = {
 };
 const size_t cdb_migrations_count = sizeof cdb_migrations / sizeof cdb_migrations[0];
 
-struct fixture {
-    char dir[256];
-    char path[300];
-};
-
 static int setup(void **state)
 {
-    struct fixture *fx = calloc(1, sizeof *fx);
-    const char *tmp = getenv("TMPDIR");
-
-    if (fx == NULL)
-        return -1;
-    snprintf(fx->dir, sizeof fx->dir, "%s/test_migrate.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (mkdtemp(fx->dir) == NULL)
-        return -1;
-    snprintf(fx->path, sizeof fx->path, "%s/clusterdb.sqlite", fx->dir);
-    *state = fx;
-    return 0;
+    return tmpdir_setup(state, "test_migrate");
 }
 
 static int teardown(void **state)
 {
-    struct fixture *fx = *state;
-    char cmd[400];
-
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
-    if (system(cmd) != 0)
-        return -1;
-    free(fx);
-    return 0;
+    return tmpdir_teardown(state);
 }
 
 /* A file as an older library left it: migrations 1..version applied by hand,

@@ -14,43 +14,16 @@
 #include <clusterdb/settings.h>
 
 #include "internal.h"
-
-struct fixture {
-    char dir[256];
-    cdb *db;
-};
+#include "tmpdir_fixture.h"
 
 static int setup(void **state)
 {
-    struct fixture *fx = calloc(1, sizeof *fx);
-    const char *tmp = getenv("TMPDIR");
-    char path[300];
-
-    if (fx == NULL)
-        return -1;
-    snprintf(fx->dir, sizeof fx->dir, "%s/test_settings.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (mkdtemp(fx->dir) == NULL)
-        return -1;
-    snprintf(path, sizeof path, "%s/clusterdb.sqlite", fx->dir);
-    if (cdb_open(path, CDB_OPEN_CREATE | CDB_OPEN_MIGRATE, &fx->db) != CDB_OK) {
-        fprintf(stderr, "open: %s\n", cdb_errmsg(fx->db));
-        return -1;
-    }
-    *state = fx;
-    return 0;
+    return tmpdir_setup_open(state, "test_settings");
 }
 
 static int teardown(void **state)
 {
-    struct fixture *fx = *state;
-    char cmd[400];
-
-    cdb_close(fx->db);
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
-    if (system(cmd) != 0)
-        return -1;
-    free(fx);
-    return 0;
+    return tmpdir_teardown(state);
 }
 
 static void assert_setting(cdb *db, const char *key, const char *expected)

@@ -22,37 +22,16 @@
 #include <clusterdb/clusterdb.h>
 
 #include "internal.h"
-
-struct fixture {
-    char dir[256];
-    char path[300];
-};
+#include "tmpdir_fixture.h"
 
 static int setup(void **state)
 {
-    struct fixture *fx = calloc(1, sizeof *fx);
-    const char *tmp = getenv("TMPDIR");
-
-    if (fx == NULL)
-        return -1;
-    snprintf(fx->dir, sizeof fx->dir, "%s/test_store.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (mkdtemp(fx->dir) == NULL)
-        return -1;
-    snprintf(fx->path, sizeof fx->path, "%s/clusterdb.sqlite", fx->dir);
-    *state = fx;
-    return 0;
+    return tmpdir_setup(state, "test_store");
 }
 
 static int teardown(void **state)
 {
-    struct fixture *fx = *state;
-    char cmd[400];
-
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", fx->dir);
-    if (system(cmd) != 0)
-        return -1;
-    free(fx);
-    return 0;
+    return tmpdir_teardown(state);
 }
 
 static cdb *open_fresh(const char *path)
