@@ -147,6 +147,10 @@ int cli_find_container(struct cli *cli, const char *hostname, cdb_container **ou
 int cli_find_job(struct cli *cli, const char *id, cdb_job **out);
 int cli_find_service(struct cli *cli, const char *id, cdb_service **out);
 
+/* A lookup by KEY failed with cdb status st: "clusterdb: FIELD: no such WHAT:
+ * KEY" and exit 5 when it is CDB_ERR_NOTFOUND, else as cli_fail. */
+int cli_lookup_fail(struct cli *cli, int st, const char *field, const char *what, const char *key);
+
 /* The name people know a referenced row by (site name, node name, container
  * hostname, external domain), as a JSON string; null when the id is 0 or the
  * row is gone.  One lookup per call: the cluster tables are small. */

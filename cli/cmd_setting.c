@@ -20,10 +20,8 @@ static int setting_get(struct cli *cli, int argc, char **argv)
         return rc;
     char *value = NULL;
     int st = cdb_setting_get(cli->db, args[0], &value);
-    if (st == CDB_ERR_NOTFOUND)
-        return cli_error(CLI_EXIT_NOTFOUND, "key", "no such setting: %s", cli_printable(args[0]));
     if (st != CDB_OK)
-        return cli_fail(cli, st);
+        return cli_lookup_fail(cli, st, "key", "setting", args[0]);
     if (cli->json)
         rc = cli_emit_object(cli, json_pack("{s:o, s:o}", "key", cli_jstr(args[0]), "value",
                                             cli_jstr(value)));
@@ -69,10 +67,8 @@ static int setting_delete(struct cli *cli, int argc, char **argv)
     if (rc != CLI_CONTINUE)
         return rc;
     int st = cdb_setting_delete(cli->db, args[0]);
-    if (st == CDB_ERR_NOTFOUND)
-        return cli_error(CLI_EXIT_NOTFOUND, "key", "no such setting: %s", cli_printable(args[0]));
     if (st != CDB_OK)
-        return cli_fail(cli, st);
+        return cli_lookup_fail(cli, st, "key", "setting", args[0]);
     return cli_emit_done(cli, json_pack("{s:o}", "key", cli_jstr(args[0])), "%s deleted",
                          cli_printable(args[0]));
 }

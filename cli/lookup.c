@@ -17,8 +17,7 @@ static int all_digits(const char *s)
     return 1;
 }
 
-static int lookup_result(struct cli *cli, int st, const char *field, const char *what,
-                         const char *key)
+int cli_lookup_fail(struct cli *cli, int st, const char *field, const char *what, const char *key)
 {
     if (st == CDB_ERR_NOTFOUND)
         return cli_error(CLI_EXIT_NOTFOUND, field, "no such %s: %s", what, cli_printable(key));
@@ -28,25 +27,25 @@ static int lookup_result(struct cli *cli, int st, const char *field, const char 
 int cli_find_user(struct cli *cli, const char *username, cdb_user **out)
 {
     int st = cdb_user_get_by_name(cli->db, username, out);
-    return st == CDB_OK ? 0 : lookup_result(cli, st, "username", "user", username);
+    return st == CDB_OK ? 0 : cli_lookup_fail(cli, st, "username", "user", username);
 }
 
 int cli_find_group(struct cli *cli, const char *cn, cdb_group **out)
 {
     int st = cdb_group_get_by_name(cli->db, cn, out);
-    return st == CDB_OK ? 0 : lookup_result(cli, st, "cn", "group", cn);
+    return st == CDB_OK ? 0 : cli_lookup_fail(cli, st, "cn", "group", cn);
 }
 
 int cli_find_node(struct cli *cli, const char *name, cdb_node **out)
 {
     int st = cdb_node_get_by_name(cli->db, name, out);
-    return st == CDB_OK ? 0 : lookup_result(cli, st, "node", "node", name);
+    return st == CDB_OK ? 0 : cli_lookup_fail(cli, st, "node", "node", name);
 }
 
 int cli_find_container(struct cli *cli, const char *hostname, cdb_container **out)
 {
     int st = cdb_container_get_by_hostname(cli->db, hostname, out);
-    return st == CDB_OK ? 0 : lookup_result(cli, st, "hostname", "container", hostname);
+    return st == CDB_OK ? 0 : cli_lookup_fail(cli, st, "hostname", "container", hostname);
 }
 
 static int parse_id(const char *field, const char *text, int64_t *id)
@@ -61,7 +60,7 @@ int cli_find_job(struct cli *cli, const char *id_text, cdb_job **out)
     if (rc)
         return rc;
     int st = cdb_job_get(cli->db, id, out);
-    return st == CDB_OK ? 0 : lookup_result(cli, st, "id", "job", id_text);
+    return st == CDB_OK ? 0 : cli_lookup_fail(cli, st, "id", "job", id_text);
 }
 
 int cli_find_service(struct cli *cli, const char *id_text, cdb_service **out)
@@ -71,7 +70,7 @@ int cli_find_service(struct cli *cli, const char *id_text, cdb_service **out)
     if (rc)
         return rc;
     int st = cdb_service_get(cli->db, id, out);
-    return st == CDB_OK ? 0 : lookup_result(cli, st, "id", "service", id_text);
+    return st == CDB_OK ? 0 : cli_lookup_fail(cli, st, "id", "service", id_text);
 }
 
 /* Sites have no unique name: an id always works, a name must be unambiguous. */
@@ -84,7 +83,7 @@ int cli_find_site(struct cli *cli, const char *key, cdb_site **out)
         if (rc)
             return rc;
         st = cdb_site_get(cli->db, id, out);
-        return st == CDB_OK ? 0 : lookup_result(cli, st, "site", "site", key);
+        return st == CDB_OK ? 0 : cli_lookup_fail(cli, st, "site", "site", key);
     }
     cdb_site **sites = NULL;
     size_t n = 0, found = 0, match = 0;
@@ -98,7 +97,7 @@ int cli_find_site(struct cli *cli, const char *key, cdb_site **out)
         }
     int rc = 0;
     if (found == 0) {
-        rc = lookup_result(cli, CDB_ERR_NOTFOUND, "site", "site", key);
+        rc = cli_lookup_fail(cli, CDB_ERR_NOTFOUND, "site", "site", key);
     } else if (found > 1) {
         rc = cli_error(CLI_EXIT_USAGE, "site", "%zu sites are named %s: give the id", found,
                        cli_printable(key));
@@ -119,7 +118,7 @@ int cli_find_domain(struct cli *cli, const char *key, cdb_external_domain **out)
         if (rc)
             return rc;
         st = cdb_external_domain_get(cli->db, id, out);
-        return st == CDB_OK ? 0 : lookup_result(cli, st, "domain", "external domain", key);
+        return st == CDB_OK ? 0 : cli_lookup_fail(cli, st, "domain", "external domain", key);
     }
     cdb_external_domain **domains = NULL;
     size_t n = 0, found = 0, match = 0;
@@ -133,7 +132,7 @@ int cli_find_domain(struct cli *cli, const char *key, cdb_external_domain **out)
         }
     int rc = 0;
     if (found == 0) {
-        rc = lookup_result(cli, CDB_ERR_NOTFOUND, "domain", "external domain", key);
+        rc = cli_lookup_fail(cli, CDB_ERR_NOTFOUND, "domain", "external domain", key);
     } else if (found > 1) {
         rc = cli_error(CLI_EXIT_USAGE, "domain", "%zu external domains are named %s: give the id",
                        found, cli_printable(key));
