@@ -223,21 +223,23 @@ int cdb_transport_next_port(cdb *db, cdb_transport_protocol protocol, int64_t *p
 
 /* ---------------------------------------------------------------- CRUD */
 
-static int insert_subtype(cdb *db, const cdb_service_input *in, int64_t service_id,
-                          const char *now)
+/* The SQL that writes a service's subtype row, one statement per type.  Each
+ * takes ?1 = serviceId and the same parameters after it (see bind_subtype). */
+struct subtype_sql {
+    const char *http;
+    const char *transport;
+    const char *dns;
+};
+
+/* Check the HTTP service's domain, then prepare the statement for in->type and
+ * bind it (port: the transport port already decided by the caller).  On
+ * success *out is ready to run; inserting and updating differ only in the SQL
+ * and in how they run it. */
+static int bind_subtype(cdb *db, const struct subtype_sql *sql, const cdb_service_input *in,
+                        int64_t service_id, int64_t port, const char *now, sqlite3_stmt **out)
 {
-    static const char http_sql[] =
-        "INSERT INTO HTTPServices (serviceId, externalHostname, externalDomainId, createdAt, "
-        "updatedAt) VALUES (?1, ?2, ?3, ?4, ?4)";
-    static const char transport_sql[] =
-        "INSERT INTO TransportServices (serviceId, protocol, externalPort, useTls, createdAt, "
-        "updatedAt) VALUES (?1, ?2, ?3, ?4, ?5, ?5)";
-    static const char dns_sql[] =
-        "INSERT INTO DnsServices (serviceId, recordType, serviceName, createdAt, updatedAt) "
-        "VALUES (?1, ?2, ?3, ?4, ?4)";
     static const char domain_exists_sql[] = "SELECT 1 FROM ExternalDomains WHERE id = ?1";
     sqlite3_stmt *st = NULL;
-    int64_t port;
     int status, brc = SQLITE_OK;
 
     switch (in->type) {
@@ -245,7 +247,7 @@ static int insert_subtype(cdb *db, const cdb_service_input *in, int64_t service_
         if ((status = cm_require_row(db, domain_exists_sql, in->http.external_domain_id,
                                      "externalDomainId", "ExternalDomains")) != CDB_OK)
             return status;
-        if ((status = cdb_stmt(db, http_sql, &st)) != CDB_OK)
+        if ((status = cdb_stmt(db, sql->http, &st)) != CDB_OK)
             return status;
         cm_bind(&brc, sqlite3_bind_int64(st, 1, service_id));
         cm_bind(&brc, cdb_bind_text(st, 2, in->http.external_hostname));
@@ -253,10 +255,7 @@ static int insert_subtype(cdb *db, const cdb_service_input *in, int64_t service_
         cm_bind(&brc, cdb_bind_text(st, 4, now));
         break;
     case CDB_SERVICE_TRANSPORT:
-        port = in->transport.external_port;
-        if (port == 0 && (status = next_port(db, in->transport.protocol, &port)) != CDB_OK)
-            return status;
-        if ((status = cdb_stmt(db, transport_sql, &st)) != CDB_OK)
+        if ((status = cdb_stmt(db, sql->transport, &st)) != CDB_OK)
             return status;
         cm_bind(&brc, sqlite3_bind_int64(st, 1, service_id));
         cm_bind(&brc, cdb_bind_text(st, 2, cdb_transport_protocol_name(in->transport.protocol)));
@@ -266,7 +265,7 @@ static int insert_subtype(cdb *db, const cdb_service_input *in, int64_t service_
         break;
     case CDB_SERVICE_DNS:
     default:
-        if ((status = cdb_stmt(db, dns_sql, &st)) != CDB_OK)
+        if ((status = cdb_stmt(db, sql->dns, &st)) != CDB_OK)
             return status;
         cm_bind(&brc, sqlite3_bind_int64(st, 1, service_id));
         cm_bind(&brc, cdb_bind_text(st, 2, in->dns.record_type ? in->dns.record_type : "SRV"));
@@ -278,6 +277,31 @@ static int insert_subtype(cdb *db, const cdb_service_input *in, int64_t service_
         cdb_stmt_done(st);
         return status;
     }
+    *out = st;
+    return CDB_OK;
+}
+
+static int insert_subtype(cdb *db, const cdb_service_input *in, int64_t service_id,
+                          const char *now)
+{
+    static const struct subtype_sql sql = {
+        .http = "INSERT INTO HTTPServices (serviceId, externalHostname, externalDomainId, "
+                "createdAt, updatedAt) VALUES (?1, ?2, ?3, ?4, ?4)",
+        .transport = "INSERT INTO TransportServices (serviceId, protocol, externalPort, useTls, "
+                     "createdAt, updatedAt) VALUES (?1, ?2, ?3, ?4, ?5, ?5)",
+        .dns = "INSERT INTO DnsServices (serviceId, recordType, serviceName, createdAt, "
+               "updatedAt) VALUES (?1, ?2, ?3, ?4, ?4)",
+    };
+    sqlite3_stmt *st = NULL;
+    int64_t port = in->transport.external_port;
+    int status;
+
+    /* Port 0 asks for the next free one. */
+    if (in->type == CDB_SERVICE_TRANSPORT && port == 0 &&
+        (status = next_port(db, in->transport.protocol, &port)) != CDB_OK)
+        return status;
+    if ((status = bind_subtype(db, &sql, in, service_id, port, now, &st)) != CDB_OK)
+        return status;
     return cm_exec(db, st, "inserting the service's subtype row");
 }
 
@@ -360,57 +384,22 @@ int cdb_service_delete(cdb *db, int64_t id)
 static int update_subtype(cdb *db, const cdb_service_input *in, const cdb_service *cur,
                           const char *now)
 {
-    static const char http_sql[] =
-        "UPDATE HTTPServices SET externalHostname = ?2, externalDomainId = ?3, updatedAt = ?4 "
-        "WHERE serviceId = ?1";
-    static const char transport_sql[] =
-        "UPDATE TransportServices SET protocol = ?2, externalPort = ?3, useTls = ?4, "
-        "updatedAt = ?5 WHERE serviceId = ?1";
-    static const char dns_sql[] =
-        "UPDATE DnsServices SET recordType = ?2, serviceName = ?3, updatedAt = ?4 "
-        "WHERE serviceId = ?1";
-    static const char domain_exists_sql[] = "SELECT 1 FROM ExternalDomains WHERE id = ?1";
+    static const struct subtype_sql sql = {
+        .http = "UPDATE HTTPServices SET externalHostname = ?2, externalDomainId = ?3, "
+                "updatedAt = ?4 WHERE serviceId = ?1",
+        .transport = "UPDATE TransportServices SET protocol = ?2, externalPort = ?3, "
+                     "useTls = ?4, updatedAt = ?5 WHERE serviceId = ?1",
+        .dns = "UPDATE DnsServices SET recordType = ?2, serviceName = ?3, updatedAt = ?4 "
+               "WHERE serviceId = ?1",
+    };
     sqlite3_stmt *st = NULL;
-    int64_t port;
-    int status, brc = SQLITE_OK;
+    /* Port 0 keeps the port the service has. */
+    int64_t port = in->transport.external_port ? in->transport.external_port
+                                               : cur->transport.external_port;
+    int status;
 
-    switch (in->type) {
-    case CDB_SERVICE_HTTP:
-        if ((status = cm_require_row(db, domain_exists_sql, in->http.external_domain_id,
-                                     "externalDomainId", "ExternalDomains")) != CDB_OK)
-            return status;
-        if ((status = cdb_stmt(db, http_sql, &st)) != CDB_OK)
-            return status;
-        cm_bind(&brc, sqlite3_bind_int64(st, 1, cur->id));
-        cm_bind(&brc, cdb_bind_text(st, 2, in->http.external_hostname));
-        cm_bind(&brc, sqlite3_bind_int64(st, 3, in->http.external_domain_id));
-        cm_bind(&brc, cdb_bind_text(st, 4, now));
-        break;
-    case CDB_SERVICE_TRANSPORT:
-        port = in->transport.external_port ? in->transport.external_port
-                                           : cur->transport.external_port;
-        if ((status = cdb_stmt(db, transport_sql, &st)) != CDB_OK)
-            return status;
-        cm_bind(&brc, sqlite3_bind_int64(st, 1, cur->id));
-        cm_bind(&brc, cdb_bind_text(st, 2, cdb_transport_protocol_name(in->transport.protocol)));
-        cm_bind(&brc, sqlite3_bind_int64(st, 3, port));
-        cm_bind(&brc, sqlite3_bind_int(st, 4, in->transport.use_tls));
-        cm_bind(&brc, cdb_bind_text(st, 5, now));
-        break;
-    case CDB_SERVICE_DNS:
-    default:
-        if ((status = cdb_stmt(db, dns_sql, &st)) != CDB_OK)
-            return status;
-        cm_bind(&brc, sqlite3_bind_int64(st, 1, cur->id));
-        cm_bind(&brc, cdb_bind_text(st, 2, in->dns.record_type ? in->dns.record_type : "SRV"));
-        cm_bind(&brc, cdb_bind_text(st, 3, in->dns.service_name));
-        cm_bind(&brc, cdb_bind_text(st, 4, now));
-        break;
-    }
-    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
-        cdb_stmt_done(st);
+    if ((status = bind_subtype(db, &sql, in, cur->id, port, now, &st)) != CDB_OK)
         return status;
-    }
     return cm_exec_one(db, st, "updating the service's subtype row", "subtype", cur->id);
 }
 
