@@ -253,11 +253,99 @@ static int cdbm_fixed_phase(cdbm_search *s, unsigned phase)
     return cdbm_consider(s, e, CDBM_POS(phase, 0));
 }
 
+/*
+ * Candidate ids are read in chunks, each statement finished before its
+ * entries are sent.  Chunks keep a paged enumeration resumed deep into a
+ * large directory from reading every remaining id for each page (quadratic
+ * in the directory size); the first chunk is large enough to decide the
+ * unchecked limit exactly, as back-mdb decides it on the whole candidate set.
+ */
+#define CDBM_CHUNK 256
+
+typedef int (*cdbm_find_fn)(cdb *db, const cdb_query *query, int64_t after, size_t limit,
+                            int64_t **ids_out, size_t *n_out);
+typedef int (*cdbm_send_fn)(cdbm_search *s, const int64_t *ids, size_t n);
+
+static int cdbm_send_users(cdbm_search *s, const int64_t *ids, size_t n)
+{
+    int stop = CDBM_CONTINUE;
+
+    for (size_t i = 0; i < n && stop == CDBM_CONTINUE; i += CDBM_BATCH) {
+        size_t want = n - i < CDBM_BATCH ? n - i : CDBM_BATCH, got = 0, j;
+        cdb_user **users = NULL;
+        int rc = cdb_user_get_many(s->db, ids + i, want, &users, &got);
+
+        if (rc != CDB_OK)
+            return cdbm_core_error(s, rc);
+        for (j = 0; j < got && stop == CDBM_CONTINUE; j++) {
+            Entry *e = cdbm_entry_user(s->op, s->info, users[j]);
+            if (e != NULL)
+                stop = cdbm_consider(s, e, CDBM_POS(CDBM_PH_USERS, users[j]->uid_number));
+        }
+        cdb_user_array_free(users, got);
+    }
+    return stop;
+}
+
+static int cdbm_send_groups(cdbm_search *s, const int64_t *ids, size_t n)
+{
+    int stop = CDBM_CONTINUE;
+
+    for (size_t i = 0; i < n && stop == CDBM_CONTINUE; i += CDBM_BATCH) {
+        size_t want = n - i < CDBM_BATCH ? n - i : CDBM_BATCH, got = 0, j;
+        cdb_group **groups = NULL;
+        int rc = cdb_group_get_many(s->db, ids + i, want, &groups, &got);
+
+        if (rc != CDB_OK)
+            return cdbm_core_error(s, rc);
+        for (j = 0; j < got && stop == CDBM_CONTINUE; j++) {
+            Entry *e = cdbm_entry_group(s->op, s->info, groups[j]);
+            if (e != NULL)
+                stop = cdbm_consider(s, e, CDBM_POS(CDBM_PH_GROUPS, groups[j]->gid_number));
+        }
+        cdb_group_array_free(groups, got);
+    }
+    return stop;
+}
+
+/* One table's candidates after `after`, chunk by chunk, until a chunk comes
+ * back short or sending stops. */
+static int cdbm_table_phase(cdbm_search *s, const cdb_query *query, int64_t after,
+                            cdbm_find_fn find, cdbm_send_fn send)
+{
+    Operation *op = s->op;
+    size_t chunk = CDBM_CHUNK;
+    int first = 1, stop = CDBM_CONTINUE;
+
+    if (op->ors_limit != NULL && op->ors_limit->lms_s_unchecked != -1 &&
+        (size_t)op->ors_limit->lms_s_unchecked >= CDBM_CHUNK)
+        chunk = (size_t)op->ors_limit->lms_s_unchecked + 1;
+    while (stop == CDBM_CONTINUE) {
+        int64_t *ids = NULL;
+        size_t n = 0;
+        int rc = find(s->db, query, after, chunk, &ids, &n);
+
+        if (rc != CDB_OK)
+            return cdbm_core_error(s, rc);
+        if (first && cdbm_over_unchecked_limit(op, n)) {
+            cdb_free(ids);
+            return cdbm_admin_limit(s);
+        }
+        first = 0;
+        stop = send(s, ids, n);
+        if (n > 0)
+            after = ids[n - 1];
+        cdb_free(ids);
+        if (n < chunk)
+            break;
+        chunk = CDBM_CHUNK;
+    }
+    return stop;
+}
+
 static int cdbm_users_phase(cdbm_search *s)
 {
-    int64_t *ids = NULL, after = INT64_MIN;
-    size_t n = 0, i;
-    int rc, stop = CDBM_CONTINUE;
+    int64_t after = INT64_MIN;
 
     if (!(s->phases & CDBM_PHASE_BIT(CDBM_PH_USERS)) || s->user_query->op == CDB_Q_FALSE)
         return CDBM_CONTINUE;
@@ -267,68 +355,18 @@ static int cdbm_users_phase(cdbm_search *s)
         if (CDBM_POS_PHASE(s->resume) == CDBM_PH_USERS)
             after = CDBM_POS_ID(s->resume);
     }
-    rc = cdb_user_find(s->db, s->user_query, after, 0, &ids, &n);
-    if (rc != CDB_OK)
-        return cdbm_core_error(s, rc);
-    if (cdbm_over_unchecked_limit(s->op, n)) {
-        cdb_free(ids);
-        return cdbm_admin_limit(s);
-    }
-    for (i = 0; i < n && stop == CDBM_CONTINUE; i += CDBM_BATCH) {
-        size_t want = n - i < CDBM_BATCH ? n - i : CDBM_BATCH, got = 0, j;
-        cdb_user **users = NULL;
-
-        rc = cdb_user_get_many(s->db, ids + i, want, &users, &got);
-        if (rc != CDB_OK) {
-            stop = cdbm_core_error(s, rc);
-            break;
-        }
-        for (j = 0; j < got && stop == CDBM_CONTINUE; j++) {
-            Entry *e = cdbm_entry_user(s->op, s->info, users[j]);
-            if (e != NULL)
-                stop = cdbm_consider(s, e, CDBM_POS(CDBM_PH_USERS, users[j]->uid_number));
-        }
-        cdb_user_array_free(users, got);
-    }
-    cdb_free(ids);
-    return stop;
+    return cdbm_table_phase(s, s->user_query, after, cdb_user_find, cdbm_send_users);
 }
 
 static int cdbm_groups_phase(cdbm_search *s)
 {
-    int64_t *ids = NULL, after = INT64_MIN;
-    size_t n = 0, i;
-    int rc, stop = CDBM_CONTINUE;
+    int64_t after = INT64_MIN;
 
     if (!(s->phases & CDBM_PHASE_BIT(CDBM_PH_GROUPS)) || s->group_query->op == CDB_Q_FALSE)
         return CDBM_CONTINUE;
     if (s->resume != 0 && CDBM_POS_PHASE(s->resume) == CDBM_PH_GROUPS)
         after = CDBM_POS_ID(s->resume);
-    rc = cdb_group_find(s->db, s->group_query, after, 0, &ids, &n);
-    if (rc != CDB_OK)
-        return cdbm_core_error(s, rc);
-    if (cdbm_over_unchecked_limit(s->op, n)) {
-        cdb_free(ids);
-        return cdbm_admin_limit(s);
-    }
-    for (i = 0; i < n && stop == CDBM_CONTINUE; i += CDBM_BATCH) {
-        size_t want = n - i < CDBM_BATCH ? n - i : CDBM_BATCH, got = 0, j;
-        cdb_group **groups = NULL;
-
-        rc = cdb_group_get_many(s->db, ids + i, want, &groups, &got);
-        if (rc != CDB_OK) {
-            stop = cdbm_core_error(s, rc);
-            break;
-        }
-        for (j = 0; j < got && stop == CDBM_CONTINUE; j++) {
-            Entry *e = cdbm_entry_group(s->op, s->info, groups[j]);
-            if (e != NULL)
-                stop = cdbm_consider(s, e, CDBM_POS(CDBM_PH_GROUPS, groups[j]->gid_number));
-        }
-        cdb_group_array_free(groups, got);
-    }
-    cdb_free(ids);
-    return stop;
+    return cdbm_table_phase(s, s->group_query, after, cdb_group_find, cdbm_send_groups);
 }
 
 static int cdbm_search_group_gid(void *ctx, struct berval *ndn, int64_t *gid)
