@@ -301,10 +301,8 @@ int cm_count(cdb *db, const char *sql, int64_t id, int64_t *count_out)
 
 int cm_exec(cdb *db, sqlite3_stmt *stmt, const char *context)
 {
-    int rc = sqlite3_step(stmt);
-    int status = (rc == SQLITE_DONE) ? CDB_OK : cdb_fail_sqlite(db, rc, context);
+    int status = cdb_stmt_exec(db, stmt, context);
 
-    cdb_stmt_done(stmt);
     if (status == CDB_ERR_CONFLICT && cdb_errfield(db)) {
         /* SQLite's "UNIQUE constraint failed: T.c" said as a rule. */
         char key[128];

@@ -277,16 +277,6 @@ static int check_group_name(cdb *db, const char *cn)
     return CDB_OK;
 }
 
-/* Run a write statement whose parameters are bound; finishes it. */
-static int step_done(cdb *db, sqlite3_stmt *stmt, const char *context)
-{
-    int step = sqlite3_step(stmt);
-    int rc = step == SQLITE_DONE ? CDB_OK : cdb_fail_sqlite(db, step, context);
-
-    cdb_stmt_done(stmt);
-    return rc;
-}
-
 static int next_gid(cdb *db, int64_t *out)
 {
     sqlite3_stmt *stmt;
@@ -349,7 +339,7 @@ int cdb_group_create(cdb *db, const char *cn, int64_t gid_number, int is_adminis
         rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
         goto done;
     }
-    if ((rc = step_done(db, stmt, "creating the group")) != CDB_OK)
+    if ((rc = cdb_stmt_exec(db, stmt, "creating the group")) != CDB_OK)
         goto done;
     rc = cdb_tx_commit(db);
     in_tx = 0;
@@ -451,7 +441,7 @@ int cdb_membership_add(cdb *db, int64_t uid_number, int64_t gid_number)
         cdb_stmt_done(stmt);
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
     }
-    rc = step_done(db, stmt, "adding the membership");
+    rc = cdb_stmt_exec(db, stmt, "adding the membership");
     if (rc == CDB_ERR_CONSTRAINT)
         rc = cdb_fail(db, CDB_ERR_CONSTRAINT, NULL,
                       "no user %" PRId64 " or no group %" PRId64 " to join", uid_number,

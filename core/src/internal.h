@@ -32,6 +32,9 @@ sqlite3 *cdb_sqlite(cdb *db);
  */
 int cdb_stmt(cdb *db, const char *sql, sqlite3_stmt **out);
 void cdb_stmt_done(sqlite3_stmt *stmt);
+/* Run a bound write statement to SQLITE_DONE, then cdb_stmt_done() it.
+ * CDB_OK, or the failure recorded by cdb_fail_sqlite(db, rc, context). */
+int cdb_stmt_exec(cdb *db, sqlite3_stmt *stmt, const char *context);
 
 /* Bind helpers: NULL text binds SQL NULL. */
 int cdb_bind_text(sqlite3_stmt *stmt, int index, const char *text);

@@ -312,6 +312,15 @@ void cdb_stmt_done(sqlite3_stmt *stmt)
     sqlite3_clear_bindings(stmt);
 }
 
+int cdb_stmt_exec(cdb *db, sqlite3_stmt *stmt, const char *context)
+{
+    int step = sqlite3_step(stmt);
+    int rc = step == SQLITE_DONE ? CDB_OK : cdb_fail_sqlite(db, step, context);
+
+    cdb_stmt_done(stmt);
+    return rc;
+}
+
 static void stmt_cache_clear(cdb *db)
 {
     for (size_t i = 0; i < db->stmt_slots; i++)

@@ -218,16 +218,6 @@ static int bind_values(cdb *db, sqlite3_stmt *stmt, const struct user_values *v)
     return rc == SQLITE_OK ? CDB_OK : cdb_fail_sqlite(db, rc, "binding user values");
 }
 
-/* Run a prepared write and finish it. */
-static int step_done(cdb *db, sqlite3_stmt *stmt, const char *context)
-{
-    int step = sqlite3_step(stmt);
-    int rc = step == SQLITE_DONE ? CDB_OK : cdb_fail_sqlite(db, step, context);
-
-    cdb_stmt_done(stmt);
-    return rc;
-}
-
 /* Highest uidNumber in use, or -1 when there are no users at all. */
 static int max_uid(cdb *db, int64_t *out)
 {
@@ -270,7 +260,7 @@ static int insert_user(cdb *db, int64_t uid, const struct user_values *v)
         cdb_stmt_done(stmt);
         return rc;
     }
-    return step_done(db, stmt, "creating the user");
+    return cdb_stmt_exec(db, stmt, "creating the user");
 }
 
 static int add_to_sysadmins(cdb *db, int64_t uid)
@@ -292,7 +282,7 @@ static int add_to_sysadmins(cdb *db, int64_t uid)
         cdb_stmt_done(stmt);
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
     }
-    return step_done(db, stmt, "adding the first user to sysadmins");
+    return cdb_stmt_exec(db, stmt, "adding the first user to sysadmins");
 }
 
 int cdb_user_create(cdb *db, const cdb_user_input *in, int by_admin, int64_t *uid_out)
@@ -476,7 +466,7 @@ int cdb_user_update(cdb *db, int64_t uid_number, unsigned fields, const cdb_user
         cdb_stmt_done(stmt);
         goto done;
     }
-    if ((rc = step_done(db, stmt, "updating the user")) != CDB_OK)
+    if ((rc = cdb_stmt_exec(db, stmt, "updating the user")) != CDB_OK)
         goto done;
     rc = cdb_tx_commit(db);
     in_tx = 0;
