@@ -11,9 +11,11 @@ suffix="dc=cluster,dc=internal"
 pidfile=$demo/slapd.pid
 
 stop_slapd() {
-    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-        kill -INT "$(cat "$pidfile")"
-        for _ in $(seq 50); do kill -0 "$(cat "$pidfile")" 2>/dev/null || break; sleep 0.1; done
+    local pid
+    pid=$(cat "$pidfile" 2>/dev/null) || return 0
+    if kill -0 "$pid" 2>/dev/null; then
+        kill -INT "$pid"
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     fi
     rm -f "$pidfile"
 }
