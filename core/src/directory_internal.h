@@ -32,4 +32,14 @@ int cdb_ssh_keys_normalize(cdb *db, const char *text, char **out);
 /* Build a JSON array "[1,2,3]" of n ids (for json_each); NULL on ENOMEM. */
 char *cdb_ids_json(const int64_t *ids, size_t n);
 
+/*
+ * Rows fetched by id in batches come back in the store's order, and a
+ * repeated id may fetch a row twice.  keys[i] is the id of fetched row i.
+ * On success *pick_out lists fetched-row indexes in the order of ids, each
+ * row and each requested id at most once; rows left unpicked (repeats)
+ * are the caller's to free.  *pick_out is released with free().
+ */
+int cdb_pick_in_request_order(cdb *db, const int64_t *keys, size_t n_keys, const int64_t *ids,
+                              size_t n, size_t **pick_out, size_t *n_pick_out);
+
 #endif

@@ -182,26 +182,12 @@ int cdb_group_get_by_name(cdb *db, const char *cn, cdb_group **out)
     return load_one(db, GROUP_COLUMNS " WHERE g.cn = ?1" GROUP_ORDER, 0, cn, out);
 }
 
-static int compare_groups(const void *a, const void *b)
-{
-    const cdb_group *x = *(cdb_group *const *)a, *y = *(cdb_group *const *)b;
-
-    return x->gid_number < y->gid_number ? -1 : x->gid_number > y->gid_number;
-}
-
-static int compare_group_gid(const void *key, const void *element)
-{
-    int64_t gid = *(const int64_t *)key;
-    const cdb_group *group = *(cdb_group *const *)element;
-
-    return gid < group->gid_number ? -1 : gid > group->gid_number;
-}
-
 int cdb_group_get_many(cdb *db, const int64_t *ids, size_t n, cdb_group ***out, size_t *n_out)
 {
     cdb_group **found = NULL, **result = NULL;
-    unsigned char *taken = NULL;
-    size_t n_found = 0, cap = 0, n_result = 0, start, i, w;
+    int64_t *keys = NULL;
+    size_t *pick = NULL;
+    size_t n_found = 0, cap = 0, n_pick = 0, start, i;
     int rc = CDB_OK;
 
     if (db == NULL || out == NULL || n_out == NULL || (ids == NULL && n > 0))
@@ -232,37 +218,33 @@ int cdb_group_get_many(cdb *db, const int64_t *ids, size_t n, cdb_group ***out, 
         if (rc != CDB_OK)
             goto done;
     }
-    /* Sort across batches and drop a group fetched twice (a repeated id). */
-    if (n_found > 1)
-        qsort(found, n_found, sizeof *found, compare_groups);
-    for (i = 0, w = 0; i < n_found; i++) {
-        if (w > 0 && found[w - 1]->gid_number == found[i]->gid_number)
-            cdb_group_free(found[i]);
-        else
-            found[w++] = found[i];
-    }
-    n_found = w;
-    result = calloc(n_found ? n_found : 1, sizeof *result);
-    taken = calloc(n_found ? n_found : 1, 1);
-    if (result == NULL || taken == NULL) {
+    /* Hand the rows out in the caller's order; a repeated id gets one copy,
+     * and a row fetched twice is freed below with the rest of found. */
+    keys = malloc((n_found ? n_found : 1) * sizeof *keys);
+    if (keys == NULL) {
         rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
         goto done;
     }
-    for (i = 0; i < n; i++) {
-        cdb_group **slot = bsearch(&ids[i], found, n_found, sizeof *found, compare_group_gid);
-        if (slot != NULL && !taken[slot - found]) {
-            taken[slot - found] = 1;
-            result[n_result++] = *slot;
-        }
+    for (i = 0; i < n_found; i++)
+        keys[i] = found[i]->gid_number;
+    rc = cdb_pick_in_request_order(db, keys, n_found, ids, n, &pick, &n_pick);
+    if (rc != CDB_OK)
+        goto done;
+    result = calloc(n_pick ? n_pick : 1, sizeof *result);
+    if (result == NULL) {
+        rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+        goto done;
     }
-    free(found);
-    found = NULL;
-    n_found = 0;
+    for (i = 0; i < n_pick; i++) {
+        result[i] = found[pick[i]];
+        found[pick[i]] = NULL;
+    }
     *out = result;
-    *n_out = n_result;
+    *n_out = n_pick;
     result = NULL;
 done:
-    free(taken);
+    free(keys);
+    free(pick);
     free(result);
     cdb_group_array_free(found, n_found);
     return rc;

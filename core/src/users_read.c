@@ -246,26 +246,69 @@ int cdb_user_get_by_name(cdb *db, const char *username, cdb_user **out)
                     0, username, out);
 }
 
-static int compare_user_uid(const void *key, const void *element)
-{
-    int64_t uid = *(const int64_t *)key;
-    const cdb_user *user = *(cdb_user *const *)element;
+struct keyed_row {
+    int64_t key;
+    size_t row;
+};
 
-    return uid < user->uid_number ? -1 : uid > user->uid_number;
+static int compare_keyed_rows(const void *a, const void *b)
+{
+    const struct keyed_row *x = a, *y = b;
+
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return x->row < y->row ? -1 : x->row > y->row; /* keep the first fetched copy first */
 }
 
-static int compare_users(const void *a, const void *b)
+static int compare_key_to_row(const void *key, const void *element)
 {
-    const cdb_user *x = *(cdb_user *const *)a, *y = *(cdb_user *const *)b;
+    int64_t k = *(const int64_t *)key;
+    const struct keyed_row *r = element;
 
-    return x->uid_number < y->uid_number ? -1 : x->uid_number > y->uid_number;
+    return k < r->key ? -1 : k > r->key;
+}
+
+int cdb_pick_in_request_order(cdb *db, const int64_t *keys, size_t n_keys, const int64_t *ids,
+                              size_t n, size_t **pick_out, size_t *n_pick_out)
+{
+    struct keyed_row *sorted = calloc(n_keys ? n_keys : 1, sizeof *sorted);
+    unsigned char *taken = calloc(n_keys ? n_keys : 1, 1);
+    size_t *pick = calloc(n_keys ? n_keys : 1, sizeof *pick);
+    size_t n_sorted = 0, n_pick = 0, i;
+
+    if (sorted == NULL || taken == NULL || pick == NULL) {
+        free(sorted);
+        free(taken);
+        free(pick);
+        return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+    }
+    for (i = 0; i < n_keys; i++)
+        sorted[i] = (struct keyed_row){ keys[i], i };
+    qsort(sorted, n_keys, sizeof *sorted, compare_keyed_rows);
+    /* Drop later copies of a row fetched twice. */
+    for (i = 0; i < n_keys; i++)
+        if (n_sorted == 0 || sorted[n_sorted - 1].key != sorted[i].key)
+            sorted[n_sorted++] = sorted[i];
+    for (i = 0; i < n; i++) {
+        struct keyed_row *hit = bsearch(&ids[i], sorted, n_sorted, sizeof *sorted, compare_key_to_row);
+        if (hit != NULL && !taken[hit - sorted]) {
+            taken[hit - sorted] = 1;
+            pick[n_pick++] = hit->row;
+        }
+    }
+    free(sorted);
+    free(taken);
+    *pick_out = pick;
+    *n_pick_out = n_pick;
+    return CDB_OK;
 }
 
 int cdb_user_get_many(cdb *db, const int64_t *ids, size_t n, cdb_user ***out, size_t *n_out)
 {
     cdb_user **found = NULL, **result = NULL;
-    unsigned char *taken = NULL;
-    size_t n_found = 0, cap = 0, n_result = 0, start, i;
+    int64_t *keys = NULL;
+    size_t *pick = NULL;
+    size_t n_found = 0, cap = 0, n_pick = 0, start, i;
     int rc = CDB_OK;
 
     if (db == NULL || out == NULL || n_out == NULL || (ids == NULL && n > 0))
@@ -297,43 +340,33 @@ int cdb_user_get_many(cdb *db, const int64_t *ids, size_t n, cdb_user ***out, si
         if (rc != CDB_OK)
             goto done;
     }
-    /* Batches each came back ascending; sort the whole so it can be searched,
-     * and drop a user a later batch fetched again (a repeated id). */
-    if (n_found > 1)
-        qsort(found, n_found, sizeof *found, compare_users);
-    {
-        size_t w = 0;
-        for (i = 0; i < n_found; i++) {
-            if (w > 0 && found[w - 1]->uid_number == found[i]->uid_number)
-                cdb_user_free(found[i]);
-            else
-                found[w++] = found[i];
-        }
-        n_found = w;
-    }
-    result = calloc(n_found ? n_found : 1, sizeof *result);
-    taken = calloc(n_found ? n_found : 1, 1);
-    if (result == NULL || taken == NULL) {
+    /* Hand the rows out in the caller's order; a repeated id gets one copy,
+     * and a row fetched twice is freed below with the rest of found. */
+    keys = malloc((n_found ? n_found : 1) * sizeof *keys);
+    if (keys == NULL) {
         rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
         goto done;
     }
-    /* Hand the users out in the caller's order; a repeated id gets one copy. */
-    for (i = 0; i < n; i++) {
-        cdb_user **slot = bsearch(&ids[i], found, n_found, sizeof *found, compare_user_uid);
-        if (slot != NULL && !taken[slot - found]) {
-            taken[slot - found] = 1;
-            result[n_result++] = *slot;
-        }
+    for (i = 0; i < n_found; i++)
+        keys[i] = found[i]->uid_number;
+    rc = cdb_pick_in_request_order(db, keys, n_found, ids, n, &pick, &n_pick);
+    if (rc != CDB_OK)
+        goto done;
+    result = calloc(n_pick ? n_pick : 1, sizeof *result);
+    if (result == NULL) {
+        rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+        goto done;
     }
-    /* Every found id was asked for, so every user went out exactly once. */
-    free(found);
-    found = NULL;
-    n_found = 0;
+    for (i = 0; i < n_pick; i++) {
+        result[i] = found[pick[i]];
+        found[pick[i]] = NULL;
+    }
     *out = result;
-    *n_out = n_result;
+    *n_out = n_pick;
     result = NULL;
 done:
-    free(taken);
+    free(keys);
+    free(pick);
     free(result);
     cdb_user_array_free(found, n_found);
     return rc;
