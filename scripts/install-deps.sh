@@ -10,7 +10,7 @@ build_pkgs=(build-essential autoconf automake libtool pkg-config dpkg-dev openss
     # what OpenLDAP's configure checks for when preparing the module headers
     libgnutls28-dev libltdl-dev libperl-dev libsasl2-dev libwrap0-dev nettle-dev unixodbc-dev groff-base)
 test_pkgs=(libcmocka-dev valgrind python3 util-linux procps
-    nslcd libnss-ldapd libpam-ldapd sssd-ldap libnss-sss libpam-sss openssh-server openssh-client pamtester openssl
+    nslcd libnss-ldapd libpam-ldapd sssd-ldap libnss-sss libpam-sss openssh-server openssh-client pamtester openssl curl
     dnsmasq-base nginx-light libnginx-mod-stream clang libclang-rt-14-dev)
 bench_pkgs=(gnuplot-nox unixodbc libsqliteodbc odbcinst linux-perf)
 
@@ -32,6 +32,10 @@ for pkg in "${wanted[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 
+# One install at a time: two test runs side by side (or a run beside an admin's
+# apt) would otherwise fail on dpkg's lock instead of waiting for it.
+exec 9> /var/lock/clusterdb-install-deps.lock
+flock 9
 echo "install-deps: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
 # Keep installed daemons (slapd, nslcd, sssd, sshd) from being started on the
@@ -56,8 +60,8 @@ cp -a /etc/pam.d/. "$pam_backup/" 2>/dev/null || true
 # run does not enable the new profiles behind the host's back.
 profiles_before=$(ls /usr/share/pam-configs 2>/dev/null || true)
 
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 update -qq
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 
 new_profiles=()
 for profile in $(ls /usr/share/pam-configs 2>/dev/null || true); do
