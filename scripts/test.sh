@@ -7,7 +7,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-scripts/install-deps.sh test
+# bench: the harness smoke test runs against back-sql too
+scripts/install-deps.sh test bench
 openldap_src=$(scripts/prepare-openldap.sh)
 build=${CLUSTERDB_BUILD:-$top/build/test}
 
