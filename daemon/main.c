@@ -23,6 +23,7 @@
 
 #include <clusterdb/pve.h>
 
+#include "cert.h"
 #include "clusterdbd.h"
 
 #ifndef PACKAGE_VERSION
@@ -220,6 +221,9 @@ int main(int argc, char **argv)
     dlog("info", "started (database %s%s)", config.db_path, config.once ? ", once" : "");
 
     while (!daemon_stopping) {
+        /* Certificates due for the rendered site's domains become jobs. */
+        if (config.site != NULL && (rc = certificate_schedule(db, &config)) < 0)
+            dlog("error", "certificates: %s", cdb_errmsg(db));
         rc = run_pending_jobs(db, &config);
         if (rc < 0 && rc != CDB_ERR_BUSY && config.once) {
             status = 1;
