@@ -454,10 +454,14 @@ static int prepare(struct job_run *run, const cdb_external_domain *domain, const
     argv[n++] = exec_provider ? "exec" : "cloudflare";
     if (cdb_setting_get(run->db, SETTING_CERT_DNS_RESOLVERS, &resolvers) == CDB_OK && resolvers &&
         resolvers[0] != '\0') {
-        /* lego takes one resolver per flag; only the first is used here. */
-        resolvers[strcspn(resolvers, ", ")] = '\0';
-        argv[n++] = "--dns.resolvers";
-        argv[n++] = resolvers;
+        /* lego takes one resolver per flag (at most 4 kept: argv is bounded) */
+        char *save = NULL;
+        int kept = 0;
+        for (char *r = strtok_r(resolvers, ", ", &save); r && kept < 4; r = strtok_r(NULL, ", ", &save)) {
+            argv[n++] = "--dns.resolvers";
+            argv[n++] = r;
+            kept++;
+        }
     }
     if (cdb_setting_get(run->db, SETTING_CERT_PROPAGATION, &propagation) == CDB_OK && propagation &&
         strcmp(propagation, "false") == 0)

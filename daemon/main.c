@@ -72,6 +72,8 @@ static void usage(FILE *out)
             "  container.create  clone the container's template on its node, configure,\n"
             "                    start it, record CTID, MAC and IPv4 address\n"
             "  container.delete  destroy the container on its node, delete its row\n"
+            "  certificate.obtain  a certificate for an external domain of --site and its\n"
+            "                    wildcard with lego (DNS-01), queued when due\n"
             "\n"
             "Options:\n"
             "  --db FILE             the database (required)\n"
