@@ -177,6 +177,8 @@ expect_eq "the failed domain is not retried before certificate_retry_minutes" "$
 
 # ---- the clock reaches the renewal window: a new certificate is issued and served
 not_after=$(date -d "$(openssl x509 -in "$chain" -noout -enddate | cut -d= -f2)" +%s)
+daemon CLUSTERDBD_NOW=$((not_after - 11 * 86400)) 2>"$work/run3a.err"
+expect_eq "11 days before expiry (window 10 days): no renewal" "$good" "$(cert_job 1)"
 daemon CLUSTERDBD_NOW=$((not_after - 9 * 86400)) 2>"$work/run3.err"
 renew=$(cert_job 1)
 [ "$renew" != "$good" ]; expect_eq "inside the window: a renewal job ran" 0 "$?"
