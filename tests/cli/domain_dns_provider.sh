@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# ExternalDomains.dnsProvider (migration 0002): who answers the certificate's
+# ExternalDomains.dnsProvider (migration 0004): who answers the certificate's
 # DNS-01 challenge.  Set and shown by the CLI, checked by the model, and a
 # database made before the migration keeps its domains (as cloudflare).
 . "$(dirname "$0")/cli-lib.bash"
@@ -14,12 +14,12 @@ expect_eq "JSON dnsProvider" "exec" "$(json_get 'd["dnsProvider"]')"
 expect_fail "an unknown provider: refused naming the field, nothing written" 3 dnsProvider \
     domain add example.net --site dc1 --dns-provider bind9
 
-# ---- a database of schema version 1 (the column and its migration row
+# ---- a database from before migration 0004 (the column and its migration row
 # taken away again) gets the column on migrate, its rows kept
-check "back to schema version 1" sql "ALTER TABLE ExternalDomains DROP COLUMN dnsProvider;
-    DELETE FROM SchemaMigrations WHERE version = 2;"
+check "back to the schema before 0004" sql "ALTER TABLE ExternalDomains DROP COLUMN dnsProvider;
+    DELETE FROM SchemaMigrations WHERE version = 4;"
 run domain list
-expect_eq "version 1: the CLI asks for a migration" 1 "$([ "$RC" -ne 0 ] && echo 1)"
+expect_eq "before 0004: the CLI asks for a migration" 1 "$([ "$RC" -ne 0 ] && echo 1)"
 expect_ok "migrate" migrate
 expect_eq "both domains kept, as cloudflare" "example.com|cloudflare example.org|cloudflare" \
     "$(echo $(sql "SELECT domain || '|' || dnsProvider FROM ExternalDomains ORDER BY id"))"

@@ -45,7 +45,7 @@ static const struct spec_table spec_tables[] = {
     {"DnsServices", {"id", "serviceId", "recordType", "serviceName", NULL}, "id"},
     {"ExternalDomains",
      /* dnsProvider: beyond the specification, who answers the certificates'
-      * DNS-01 challenge (migration 0002, docs/daemon.md "Certificates"). */
+      * DNS-01 challenge (migration 0004, docs/daemon.md "Certificates"). */
      {"id", "domain", "acmeEmail", "acmeDirectory", "cloudflareApiEmail", "cloudflareApiKey", "siteId",
       "dnsProvider", NULL},
      "id"},
