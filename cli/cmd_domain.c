@@ -6,7 +6,7 @@
 static json_t *domain_json(struct cli *cli, const cdb_external_domain *d)
 {
     /* The Cloudflare key is shown only as "(set)". */
-    return json_pack("{s:I, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+    return json_pack("{s:I, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "id", (json_int_t)d->id,
                      "domain", cli_jstr(d->domain),
                      "siteId", (json_int_t)d->site_id,
@@ -15,6 +15,7 @@ static json_t *domain_json(struct cli *cli, const cdb_external_domain *d)
                      "acmeDirectory", cli_jstr(d->acme_directory),
                      "cloudflareApiEmail", cli_jstr(d->cloudflare_api_email),
                      "cloudflareApiKey", cli_jsecret(d->cloudflare_api_key),
+                     "dnsProvider", cli_jstr(d->dns_provider),
                      "createdAt", cli_jstr(d->created_at),
                      "updatedAt", cli_jstr(d->updated_at));
 }
@@ -22,6 +23,7 @@ static json_t *domain_json(struct cli *cli, const cdb_external_domain *d)
 static int domain_add(struct cli *cli, int argc, char **argv)
 {
     const char *site_key = NULL, *acme_email = NULL, *acme_dir = NULL, *cf_email = NULL;
+    const char *dns_provider = NULL;
     int key_stdin = 0;
     const struct cli_opt opts[] = {
         {"site", "SITE", "the site (name or id)", &site_key, NULL},
@@ -30,6 +32,8 @@ static int domain_add(struct cli *cli, int argc, char **argv)
         {"cloudflare-email", "ADDRESS", "Cloudflare account mail address", &cf_email, NULL},
         {"cloudflare-key-stdin", NULL, "read the Cloudflare API key from standard input", NULL,
          &key_stdin},
+        {"dns-provider", "NAME", "who answers the ACME DNS challenge: cloudflare (default) or exec",
+         &dns_provider, NULL},
         {NULL, NULL, NULL, NULL, NULL}
     };
     const struct cli_spec spec = {"domain add DOMAIN --site SITE [options]",
@@ -50,7 +54,7 @@ static int domain_add(struct cli *cli, int argc, char **argv)
     if ((rc = cli_open(cli, 0)) || (rc = cli_find_site(cli, site_key, &site)))
         goto done;
     cdb_external_domain_input in = {args[0], acme_email, acme_dir, cf_email,
-                                    key_stdin ? key : NULL, site->id};
+                                    key_stdin ? key : NULL, site->id, dns_provider};
     int64_t id = 0;
     int st = cdb_external_domain_create(cli->db, &in, &id);
     if (st == CDB_OK)

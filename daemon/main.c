@@ -23,6 +23,7 @@
 
 #include <clusterdb/pve.h>
 
+#include "cert.h"
 #include "clusterdbd.h"
 
 #ifndef PACKAGE_VERSION
@@ -71,6 +72,8 @@ static void usage(FILE *out)
             "  container.create  clone the container's template on its node, configure,\n"
             "                    start it, record CTID, MAC and IPv4 address\n"
             "  container.delete  destroy the container on its node, delete its row\n"
+            "  certificate.obtain  a certificate for an external domain of --site and its\n"
+            "                    wildcard with lego (DNS-01), queued when due\n"
             "\n"
             "Options:\n"
             "  --db FILE             the database (required)\n"
@@ -220,6 +223,9 @@ int main(int argc, char **argv)
     dlog("info", "started (database %s%s)", config.db_path, config.once ? ", once" : "");
 
     while (!daemon_stopping) {
+        /* Certificates due for the rendered site's domains become jobs. */
+        if (config.site != NULL && (rc = certificate_schedule(db, &config)) < 0)
+            dlog("error", "certificates: %s", cdb_errmsg(db));
         rc = run_pending_jobs(db, &config);
         if (rc < 0 && rc != CDB_ERR_BUSY && config.once) {
             status = 1;

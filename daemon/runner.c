@@ -5,9 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cert.h"
 #include "clusterdbd.h"
 
-enum job_action { ACTION_UNKNOWN, ACTION_CONTAINER_CREATE, ACTION_CONTAINER_DELETE };
+enum job_action { ACTION_UNKNOWN, ACTION_CONTAINER_CREATE, ACTION_CONTAINER_DELETE, ACTION_CERTIFICATE };
 
 /* The first word of Jobs.name. */
 static enum job_action job_action(const char *name)
@@ -17,6 +18,8 @@ static enum job_action job_action(const char *name)
         return ACTION_CONTAINER_CREATE;
     if (len == strlen(JOB_CONTAINER_DELETE) && strncmp(name, JOB_CONTAINER_DELETE, len) == 0)
         return ACTION_CONTAINER_DELETE;
+    if (len == strlen(JOB_CERTIFICATE) && strncmp(name, JOB_CERTIFICATE, len) == 0)
+        return ACTION_CERTIFICATE;
     return ACTION_UNKNOWN;
 }
 
@@ -130,6 +133,10 @@ static void run_one(cdb *db, const struct daemon_config *config, cdb_job *job,
         return;
     }
     dlog("info", "job %lld (%s): claimed", (long long)job->id, job->name);
+    if (action == ACTION_CERTIFICATE) {
+        finish(&run, certificate_job(&run) == CDB_OK);
+        return;
+    }
 
     if (container == 0) {
         job_say(&run, "failed: associatedResource must be %s<id>, not %s", JOB_RESOURCE_CONTAINER,
@@ -164,6 +171,9 @@ int run_pending_jobs(cdb *db, const struct daemon_config *config)
                      (long long)jobs[i]->id, jobs[i]->name);
             continue;
         }
+        /* A certificate is installed where its site's nginx reads it. */
+        if (action == ACTION_CERTIFICATE && !certificate_job_is_ours(db, config, jobs[i]))
+            continue;
         run_one(db, config, jobs[i], action);
         ran++;
     }

@@ -5,13 +5,14 @@
 set -euo pipefail
 
 build_pkgs=(build-essential autoconf automake libtool pkg-config dpkg-dev openssh-client
-    libsqlite3-dev sqlite3 libargon2-dev libcurl4-openssl-dev libjansson-dev libldap-dev
+    libsqlite3-dev sqlite3 libargon2-dev libcurl4-openssl-dev libjansson-dev libldap-dev libssl-dev
     slapd ldap-utils
     # what OpenLDAP's configure checks for when preparing the module headers
     libgnutls28-dev libltdl-dev libperl-dev libsasl2-dev libwrap0-dev nettle-dev unixodbc-dev groff-base)
 test_pkgs=(libcmocka-dev valgrind python3 util-linux procps
     nslcd libnss-ldapd libpam-ldapd sssd-ldap libnss-sss libpam-sss openssh-server openssh-client pamtester openssl curl
-    dnsmasq-base nginx-light libnginx-mod-stream clang libclang-rt-14-dev)
+    dnsmasq-base nginx-light libnginx-mod-stream clang libclang-rt-14-dev
+    lego pebble)
 bench_pkgs=(gnuplot-nox unixodbc libsqliteodbc odbcinst linux-perf)
 
 wanted=()

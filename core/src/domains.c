@@ -12,7 +12,7 @@
 
 #define DOMAIN_COLUMNS                                                                  \
     "id, domain, acmeEmail, acmeDirectory, cloudflareApiEmail, cloudflareApiKey, siteId, " \
-    "createdAt, updatedAt"
+    "createdAt, updatedAt, dnsProvider"
 
 #define MAX_SECRET 1024
 #define MAX_URL 2048
@@ -30,6 +30,7 @@ void cdb_external_domain_free(cdb_external_domain *d)
     cdb_free_secret(d->cloudflare_api_key);
     free(d->created_at);
     free(d->updated_at);
+    free(d->dns_provider);
     free(d);
 }
 
@@ -58,7 +59,7 @@ static int domain_row(sqlite3_stmt *st, void **out)
     if (cm_col(st, 1, &d->domain) || cm_col(st, 2, &d->acme_email) ||
         cm_col(st, 3, &d->acme_directory) || cm_col(st, 4, &d->cloudflare_api_email) ||
         cm_col(st, 5, &d->cloudflare_api_key) || cm_col(st, 7, &d->created_at) ||
-        cm_col(st, 8, &d->updated_at)) {
+        cm_col(st, 8, &d->updated_at) || cm_col(st, 9, &d->dns_provider)) {
         cdb_external_domain_free(d);
         return -1;
     }
@@ -89,6 +90,9 @@ static int validate_domain(cdb *db, const cdb_external_domain_input *in)
         return status;
     if (in->site_id <= 0)
         return cdb_fail(db, CDB_ERR_INVALID, "siteId", "siteId is required (a Sites id)");
+    if (in->dns_provider && strcmp(in->dns_provider, "cloudflare") != 0 &&
+        strcmp(in->dns_provider, "exec") != 0)
+        return cdb_fail(db, CDB_ERR_INVALID, "dnsProvider", "dnsProvider must be cloudflare or exec");
     return CDB_OK;
 }
 
@@ -103,6 +107,7 @@ static int bind_domain(sqlite3_stmt *st, const cdb_external_domain_input *in, co
     cm_bind(&brc, cdb_bind_text(st, 6, in->cloudflare_api_key));
     cm_bind(&brc, sqlite3_bind_int64(st, 7, in->site_id));
     cm_bind(&brc, cdb_bind_text(st, 8, now));
+    cm_bind(&brc, cdb_bind_text(st, 9, in->dns_provider ? in->dns_provider : "cloudflare"));
     return brc;
 }
 
@@ -110,7 +115,8 @@ int cdb_external_domain_create(cdb *db, const cdb_external_domain_input *in, int
 {
     static const char sql[] =
         "INSERT INTO ExternalDomains (domain, acmeEmail, acmeDirectory, cloudflareApiEmail, "
-        "cloudflareApiKey, siteId, createdAt, updatedAt) VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)";
+        "cloudflareApiKey, siteId, createdAt, updatedAt, dnsProvider) "
+        "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)";
     sqlite3_stmt *st = NULL;
     char now[32];
     int64_t id = 0;
@@ -169,8 +175,8 @@ int cdb_external_domain_update(cdb *db, int64_t id, unsigned fields,
 {
     static const char sql[] =
         "UPDATE ExternalDomains SET domain = ?2, acmeEmail = ?3, acmeDirectory = ?4, "
-        "cloudflareApiEmail = ?5, cloudflareApiKey = ?6, siteId = ?7, updatedAt = ?8 "
-        "WHERE id = ?1";
+        "cloudflareApiEmail = ?5, cloudflareApiKey = ?6, siteId = ?7, updatedAt = ?8, "
+        "dnsProvider = ?9 WHERE id = ?1";
     sqlite3_stmt *st = NULL;
     cdb_external_domain *cur = NULL;
     cdb_external_domain_input m;
@@ -191,6 +197,7 @@ int cdb_external_domain_update(cdb *db, int64_t id, unsigned fields,
     m.cloudflare_api_key =
         (fields & CDB_EDF_CLOUDFLARE_API_KEY) ? in->cloudflare_api_key : cur->cloudflare_api_key;
     m.site_id = (fields & CDB_EDF_SITE_ID) ? in->site_id : cur->site_id;
+    m.dns_provider = (fields & CDB_EDF_DNS_PROVIDER) ? in->dns_provider : cur->dns_provider;
     if ((status = validate_domain(db, &m)) != CDB_OK)
         goto done;
     if ((fields & CDB_EDF_SITE_ID) &&

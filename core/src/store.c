@@ -379,6 +379,19 @@ void cdb_tx_rollback(cdb *db)
     sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
 }
 
+int cdb_read_begin(cdb *db)
+{
+    if (!sqlite3_get_autocommit(db->sql))
+        return cdb_fail(db, CDB_ERR_INTERNAL, NULL, "a transaction is already open on this handle");
+    /* DEFERRED: no lock until the first read, which then fixes the snapshot. */
+    return exec_cached(db, "BEGIN", "starting a read transaction");
+}
+
+void cdb_read_end(cdb *db)
+{
+    cdb_tx_rollback(db); /* nothing was written: ending it is releasing the snapshot */
+}
+
 /* ---------------------------------------------------- open / close */
 
 void cdb_set_busy_timeout(cdb *db, int milliseconds)

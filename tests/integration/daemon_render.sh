@@ -7,8 +7,8 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/daemon_lib.bash"
 
-if [ ! -x "$DAEMON" ] || ! command -v sqlite3 >/dev/null; then
-    skip "clusterdbd or sqlite3 not available"; tap_done; exit 0
+if [ ! -x "$DAEMON" ] || ! command -v sqlite3 >/dev/null || ! command -v openssl >/dev/null; then
+    skip "clusterdbd, sqlite3 or openssl not available"; tap_done; exit 0
 fi
 
 scratch work
@@ -38,6 +38,15 @@ check "tls tcp service" cli service add --container game --type transport --port
 check "dns service" cli service add --container game --type dns --port 25565 --service-name _minecraft._tcp
 check "http service of a pending container" cli service add --container later --type http --port 80 \
     --hostname later --domain example.com
+
+# A certificate for example.com where --tls-dir expects it: a domain without
+# one keeps its services out of nginx's configuration (checked further down).
+make_cert() { # DIR DOMAIN
+    mkdir -p "$1/$2"
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=$2" \
+        -keyout "$1/$2/privkey.pem" -out "$1/$2/fullchain.pem" >/dev/null 2>&1
+}
+make_cert "$work/tls" example.com
 
 render() {
     "$DAEMON" --db "$db" --once --site lab --nginx-http-conf "$etc/http.conf" \
@@ -101,6 +110,48 @@ check "accepted next time" render --nginx-test true --nginx-reload true --dnsmas
 expect_match "the new SRV record is there" "srv-host=_http._tcp.cluster.internal,web1.cluster.internal,80,0,0" \
     "$(cat "$etc/dnsmasq.conf")"
 
+# ---- a failed read installs nothing (a render from part of the data would
+# drop vhosts and SRV records): the services' query fails once the site, its
+# nodes, domains and containers were read, and every installed file stays.
+before_files=$(cat "$etc/http.conf" "$etc/stream.conf" "$etc/dnsmasq.conf")
+check "a new container (the next render would change every file)" cli container add web2 --node pve1 \
+    --username alice --status running --ctid 102 --mac bc:24:11:00:00:03 --ip 10.0.0.102
+check "the services' subtype table goes away (a read that fails)" \
+    sql "$db" "ALTER TABLE DnsServices RENAME TO DnsServicesGone"
+render --nginx-test true --nginx-reload "echo nginx >> '$work/reloads'" \
+    --dnsmasq-test true --dnsmasq-reload "echo dnsmasq >> '$work/reloads'"
+expect_eq "failed read: exit 1 with --once" 1 "$?"
+expect_eq "failed read: every installed file unchanged" "$before_files" \
+    "$(cat "$etc/http.conf" "$etc/stream.conf" "$etc/dnsmasq.conf")"
+expect_match "failed read: logged, saying the files stay" "render: site lab: .*DnsServices.*the installed files stay" \
+    "$(cat "$work/daemon.err")"
+reloads_before=$(cat "$work/reloads")
+check "the table is back" sql "$db" "ALTER TABLE DnsServicesGone RENAME TO DnsServices"
+check "render after the failure" render --nginx-test true --nginx-reload "echo nginx >> '$work/reloads'" \
+    --dnsmasq-test true --dnsmasq-reload "echo dnsmasq >> '$work/reloads'"
+expect_match "the new container is rendered now" "host-record=web2.cluster.internal,10.0.0.102" \
+    "$(cat "$etc/dnsmasq.conf")"
+expect_match "and the SRV records are still there" "srv-host=_minecraft._tcp.cluster.internal" \
+    "$(cat "$etc/dnsmasq.conf")"
+
+# ---- a domain without a certificate: its services wait, the others are served
+check "a second domain, no certificate yet" cli domain add example.org --site lab
+check "http service on it" cli service add --container web1 --type http --port 8081 --hostname shop \
+    --domain example.org
+check "render with the domain lacking a certificate" render --nginx-test true --nginx-reload true \
+    --dnsmasq-test true --dnsmasq-reload true
+expect_eq "no server for shop.example.org" "" "$(grep 'shop.example.org' "$etc/http.conf")"
+expect_match "app.example.com is still served" "server_name app.example.com;" "$(cat "$etc/http.conf")"
+expect_match "the wait is logged" "http service [0-9]+ of web1 skipped until example.org has a certificate" \
+    "$(cat "$work/daemon.err")"
+make_cert "$work/tls" example.org
+check "render once the certificate is there" render --nginx-test true --nginx-reload true \
+    --dnsmasq-test true --dnsmasq-reload true
+expect_match "shop.example.org is served with its certificate" \
+    "server_name shop.example.org;.*ssl_certificate $work/tls/example.org/fullchain.pem;" "$(echo $(cat "$etc/http.conf"))"
+expect_match "the certificate is named in the file (a renewal changes it)" \
+    "# certificate of example.org: serial [0-9A-F]+, valid until 20" "$(cat "$etc/http.conf")"
+
 # ---- the real validators
 if command -v dnsmasq >/dev/null; then
     check "dnsmasq --test accepts the file" dnsmasq --test --conf-file="$etc/dnsmasq.conf"
@@ -114,9 +165,7 @@ else
 fi
 
 if command -v nginx >/dev/null && command -v openssl >/dev/null; then
-    mkdir -p "$work/tls/example.com" "$work/nginx"
-    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj /CN=example.com \
-        -keyout "$work/tls/example.com/privkey.pem" -out "$work/tls/example.com/fullchain.pem" >/dev/null 2>&1
+    mkdir -p "$work/nginx"
     load=
     for m in /usr/lib/nginx/modules/ngx_stream_module.so /usr/share/nginx/modules/ngx_stream_module.so; do
         [ -f "$m" ] && load="load_module $m;" && break

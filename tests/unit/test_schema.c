@@ -44,8 +44,10 @@ static const struct spec_table spec_tables[] = {
     {"TransportServices", {"id", "serviceId", "protocol", "externalPort", "useTls", NULL}, "id"},
     {"DnsServices", {"id", "serviceId", "recordType", "serviceName", NULL}, "id"},
     {"ExternalDomains",
+     /* dnsProvider: beyond the specification, who answers the certificates'
+      * DNS-01 challenge (migration 0004, docs/daemon.md "Certificates"). */
      {"id", "domain", "acmeEmail", "acmeDirectory", "cloudflareApiEmail", "cloudflareApiKey", "siteId",
-      NULL},
+      "dnsProvider", NULL},
      "id"},
     {"Jobs", {"id", "name", "associatedResource", "status", NULL}, "id"},
     {"JobStatuses", {"id", "jobId", "message", NULL}, "id"},

@@ -148,6 +148,7 @@ typedef struct cdb_external_domain {
     int64_t site_id;
     char *created_at;
     char *updated_at;
+    char *dns_provider;           /* "cloudflare" or "exec": who answers DNS-01 */
 } cdb_external_domain;
 
 typedef struct cdb_external_domain_input {
@@ -157,6 +158,7 @@ typedef struct cdb_external_domain_input {
     const char *cloudflare_api_email; /* optional; mail address */
     const char *cloudflare_api_key;   /* optional; SECRET, text */
     int64_t site_id;                  /* required; an existing site */
+    const char *dns_provider;         /* optional; "cloudflare" (NULL) or "exec" */
 } cdb_external_domain_input;
 
 enum cdb_external_domain_fields {
@@ -165,7 +167,8 @@ enum cdb_external_domain_fields {
     CDB_EDF_ACME_DIRECTORY = 1 << 2,
     CDB_EDF_CLOUDFLARE_API_EMAIL = 1 << 3,
     CDB_EDF_CLOUDFLARE_API_KEY = 1 << 4,
-    CDB_EDF_SITE_ID = 1 << 5
+    CDB_EDF_SITE_ID = 1 << 5,
+    CDB_EDF_DNS_PROVIDER = 1 << 6
 };
 
 void cdb_external_domain_free(cdb_external_domain *domain);

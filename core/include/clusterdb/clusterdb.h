@@ -73,6 +73,15 @@ const char *cdb_strerror(int status);
 /* Milliseconds to wait for a lock before CDB_ERR_BUSY (default 10000). */
 void cdb_set_busy_timeout(cdb *db, int milliseconds);
 
+/*
+ * A read transaction: every read between cdb_read_begin() and cdb_read_end()
+ * sees one snapshot of the database (taken at the first read), so a caller
+ * that reads several tables (a site's configuration) gets a consistent view.
+ * No write may run on the handle meanwhile.
+ */
+int cdb_read_begin(cdb *db);
+void cdb_read_end(cdb *db);
+
 void cdb_free(void *ptr);
 
 #ifdef __cplusplus
