@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <clusterdb/pve.h>
 
@@ -71,6 +72,8 @@ static void usage(FILE *out)
             "  container.create  clone the container's template on its node, configure,\n"
             "                    start it, record CTID, MAC and IPv4 address\n"
             "  container.delete  destroy the container on its node, delete its row\n"
+            "  container.start   start the container's CT\n"
+            "  container.stop    shut the container's CT down\n"
             "\n"
             "Options:\n"
             "  --db FILE             the database (required)\n"
@@ -81,6 +84,8 @@ static void usage(FILE *out)
             "  --request-timeout S   bound on each Proxmox API request (default 60)\n"
             "  --interface NAME      the container interface to record (default eth0)\n"
             "  --pve-ca-file FILE    CA certificates (PEM) for the nodes' API\n"
+            "  --lease S             how long a claimed job stays this daemon's without a\n"
+            "                        renewal; another daemon then recovers it (default 60)\n"
             "\n"
             "Configuration rendering (after each look for jobs; only changed files are\n"
             "written, validated, restored if rejected, then the service reloaded):\n"
@@ -100,6 +105,30 @@ static void usage(FILE *out)
             "\n"
             "Exit status: 0 stopped normally (job failures are recorded in the database),\n"
             "1 the database cannot be used (or, with --once, rendering failed), 2 usage error.\n");
+}
+
+/*
+ * "host:pid:boot": which daemon holds a job.  The boot id lets a daemon on
+ * the same machine tell that a holder's pid is dead (not merely in another
+ * boot's numbering) and recover its jobs without waiting for the lease.
+ */
+static void set_lease_owner(struct daemon_config *config)
+{
+    char host[64] = "unknown", boot[16] = "noboot";
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+
+    if (gethostname(host, sizeof(host)) != 0)
+        snprintf(host, sizeof(host), "unknown");
+    host[sizeof(host) - 1] = '\0';
+    for (char *p = host; *p; p++)
+        if (*p == ':')
+            *p = '_';
+    if (f != NULL) {
+        if (fscanf(f, "%8[0-9a-f]", boot) != 1)
+            snprintf(boot, sizeof(boot), "noboot");
+        fclose(f);
+    }
+    snprintf(config->owner, sizeof(config->owner), "%s:%ld:%s", host, (long)getpid(), boot);
 }
 
 /* A positive number of seconds (fractions allowed) -> milliseconds. */
@@ -129,6 +158,7 @@ int main(int argc, char **argv)
         {"request-timeout", required_argument, NULL, 'r'},
         {"interface", required_argument, NULL, 'n'},
         {"pve-ca-file", required_argument, NULL, 'c'},
+        {"lease", required_argument, NULL, 'l'},
         {"site", required_argument, NULL, 's'},
         {"nginx-http-conf", required_argument, NULL, 'H'},
         {"nginx-stream-conf", required_argument, NULL, 'S'},
@@ -147,6 +177,7 @@ int main(int argc, char **argv)
         .task_timeout_ms = 600000,
         .ip_timeout_ms = 120000,
         .request_timeout_ms = 60000,
+        .lease_ms = 60000,
         .interface = "eth0",
         .tls_dir = DEFAULT_TLS_DIR,
         .nginx_test = DEFAULT_NGINX_TEST,
@@ -167,6 +198,7 @@ int main(int argc, char **argv)
         case 't': target = &config.task_timeout_ms; break;
         case 'i': target = &config.ip_timeout_ms; break;
         case 'r': target = &config.request_timeout_ms; break;
+        case 'l': target = &config.lease_ms; break;
         case 'n': config.interface = optarg; break;
         case 'c': config.pve_ca_file = optarg; break;
         case 's': config.site = optarg; break;
@@ -199,6 +231,8 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    set_lease_owner(&config);
+
     /* Not SA_RESTART: the signal must cut a sleep short. */
     stop.sa_handler = on_stop_signal;
     sigemptyset(&stop.sa_mask);
@@ -217,7 +251,8 @@ int main(int argc, char **argv)
         cdb_close(db);
         return 1;
     }
-    dlog("info", "started (database %s%s)", config.db_path, config.once ? ", once" : "");
+    dlog("info", "started (database %s%s, lease owner %s)", config.db_path,
+         config.once ? ", once" : "", config.owner);
 
     while (!daemon_stopping) {
         rc = run_pending_jobs(db, &config);
