@@ -174,11 +174,38 @@ else not_ok "a long task: the lease is renewed while it runs"; diag "first $firs
 wait "$pid"
 expect_eq "a long task: the job succeeds" success "$(job_status "$job")"
 
+# ---- a database of the first schema: its running job (no lease) is recovered,
+# its delete job (no target) refused; nothing is lost by the migration
+old=$work/old.sqlite
+sqlite3 -batch "$old" < "$CLUSTERDB_TOP/migrations/0001_initial.sql"
+sql "$old" "INSERT INTO SchemaMigrations VALUES (1, '0001_initial', '2026-01-01T00:00:00.000Z');
+    INSERT INTO Sites (id, name, internalDomain) VALUES (1, 'lab', 'cluster.internal');
+    INSERT INTO Nodes (id, name, siteId, apiUrl, apiTokenIdOrUsername, apiTokenSecretOrPassword)
+        VALUES (1, 'pve', 1, 'http://127.0.0.1:$PVE_PORT', '$TOKEN_ID', '$TOKEN_SECRET');
+    INSERT INTO Jobs (id, name, associatedResource, status) VALUES (1, 'container.create old1', 'container:1', 'running');
+    INSERT INTO Containers (id, hostname, username, status, template, creationJobId, nodeId)
+        VALUES (1, 'old1', 'alice', 'creating', 'debian-12-standard', 1, 1);
+    INSERT INTO Jobs (id, name, associatedResource) VALUES (2, 'container.delete old1', 'container:1');"
+check "the old database migrates" "$CLI" --db "$old" migrate
+expect_eq "the migration kept the jobs and the container" "2|1" \
+    "$(sql "$old" "SELECT (SELECT count(*) FROM Jobs) || '|' || (SELECT count(*) FROM Containers)")"
+"$DAEMON" --db "$old" --once 2>"$work/old.err"
+expect_eq "old database: the running job without a lease is recovered and succeeds" success \
+    "$(sql "$old" "SELECT status FROM Jobs WHERE id = 1")"
+expect_match "old database: the trail says it held no lease" "stopped \(it holds no lease\)" \
+    "$(sql "$old" "SELECT message FROM JobStatuses WHERE jobId = 1 ORDER BY id")"
+expect_eq "old database: the container is running" running "$(sql "$old" "SELECT status FROM Containers WHERE id = 1")"
+expect_eq "old database: the delete without a target is refused" failure \
+    "$(sql "$old" "SELECT status FROM Jobs WHERE id = 2")"
+old_ct=$(sql "$old" "SELECT containerId FROM Containers WHERE id = 1")
+expect_eq "old database: its CT is alive" running "$(sim_query "$PVE_PORT" "state['containers']['$old_ct']['status']")"
+sql "$old" "DELETE FROM Containers WHERE id = 1" # the node's CTs below belong to $db's rows
+
 # ---- after everything
 expect_eq "no job is left running" 0 "$(sql "$db" "SELECT count(*) FROM Jobs WHERE status = 'running'")"
 expect_eq "no container is left creating" 0 "$(sql "$db" "SELECT count(*) FROM Containers WHERE status = 'creating'")"
 expect_eq "every CT on the node belongs to a row with its CTID" "True" \
     "$(sim_query "$PVE_PORT" "sorted(int(k) for k, c in state['containers'].items() if not c['template'])" |
         "$PYTHON" -c 'import sys; print(sorted(eval(sys.stdin.read())) == sorted(int(x) for x in sys.argv[1].split()))' \
-        "$(sql "$db" "SELECT containerId FROM Containers WHERE containerId IS NOT NULL")")"
+        "$(sql "$db" "SELECT containerId FROM Containers WHERE containerId IS NOT NULL") $old_ct")"
 tap_done
