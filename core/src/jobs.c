@@ -446,9 +446,12 @@ int cdb_job_retry(cdb *db, int64_t id)
         "AND ?3 IS NULL AND ?4 IS NOT NULL AND ?5 IS NULL";
     /* The container a failed create left behind is pending again: the next
      * run adopts the CT it may have cloned (docs/daemon.md). */
+    /* Only the row the job was queued for: a look-alike keeps its state
+     * (the daemon will refuse the job). */
     static const char container_sql[] =
         "UPDATE Containers SET status = 'pending', updatedAt = ?2 "
-        "WHERE id = ?1 AND status = 'failed'";
+        "WHERE id = ?1 AND status = 'failed' "
+        "AND (?3 IS NULL OR (hostname = ?3 AND createdAt IS ?4))";
     static const char retry_message_sql[] =
         "INSERT INTO JobStatuses (jobId, message, createdAt, updatedAt) "
         "VALUES (?1, 'queued again (retry)', ?2, ?2)";
@@ -474,6 +477,8 @@ int cdb_job_retry(cdb *db, int64_t id)
             cdb_now_iso(now);
             cm_bind(&brc, sqlite3_bind_int64(st, 1, container));
             cm_bind(&brc, cdb_bind_text(st, 2, now));
+            cm_bind(&brc, cdb_bind_text(st, 3, job->target_hostname));
+            cm_bind(&brc, cdb_bind_text(st, 4, job->target_created_at));
             if ((status = cm_bind_status(db, brc)) != CDB_OK) {
                 cdb_stmt_done(st);
                 goto done;

@@ -1396,7 +1396,18 @@ static void test_job_targets_and_leases(void **state)
     OK(fx, cdb_container_get(fx->db, queued, &row));
     assert_int_equal(row->status, CDB_CT_PENDING);
     cdb_container_free(row);
+    /* Retry never touches a look-alike that took the row's id. */
+    OK(fx, cdb_job_claim(fx->db, qjob, "host:1:boot", 60000));
+    OK(fx, cdb_job_finish(fx->db, qjob, "host:1:boot", CDB_JOB_FAILURE));
+    OK(fx, cdb_container_update(fx->db, queued, CDB_CTF_HOSTNAME | CDB_CTF_STATUS,
+                                &(cdb_container_input){.hostname = "other", .status = CDB_CT_FAILED}));
+    OK(fx, cdb_job_retry(fx->db, qjob));
+    OK(fx, cdb_container_get(fx->db, queued, &row));
+    assert_int_equal(row->status, CDB_CT_FAILED);
+    cdb_container_free(row);
     /* A duplicate hostname writes neither row nor job. */
+    in.hostname = "web3";
+    OK(fx, cdb_container_create_queued(fx->db, &in, &queued, &qjob));
     before = snapshot(fx);
     expect_fail(fx, cdb_container_create_queued(fx->db, &in, &queued, &qjob), CDB_ERR_CONFLICT,
                 "Containers.hostname");
