@@ -101,6 +101,20 @@ recover "create, during the clone" "$job"
 expect_match "create, during the clone: the CT was adopted, not cloned again" "adopting CT [0-9]+" "$(job_trail "$job")"
 created "create, during the clone" cr2
 
+# ---- create, killed while the clone request is in flight: the CT appears on
+# the node after the daemon died, before the row knew its CTID
+job=$(create_job cr6)
+n=$(requests POST '/clone$')
+sim_inject "$PVE_PORT" '{"op":"clone","kind":"slow","seconds":2}'
+crash "create, clone request in flight" "$job" more_requests POST '/clone$' "$n"
+expect_eq "create, clone request in flight: the row names no CT yet" "" "$(ct_field cr6 containerId)"
+has_ct() { [ "$(cts_named cr6)" != "[]" ]; }
+wait_for 30 has_ct
+recover "create, clone request in flight" "$job"
+expect_match "create, clone request in flight: the CT is found by its marker and adopted" \
+    "adopting CT [0-9]+, made for cr6 earlier" "$(job_trail "$job")"
+created "create, clone request in flight" cr6
+
 # ---- create, killed before configuring (the clone done)
 job=$(create_job cr3)
 n=$(requests PUT '/config$')
