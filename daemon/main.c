@@ -85,7 +85,7 @@ static void usage(FILE *out)
             "  --interface NAME      the container interface to record (default eth0)\n"
             "  --pve-ca-file FILE    CA certificates (PEM) for the nodes' API\n"
             "  --lease S             how long a claimed job stays this daemon's without a\n"
-            "                        renewal; another daemon then recovers it (default 60)\n"
+            "                        renewal; another daemon then recovers it (default 300)\n"
             "\n"
             "Configuration rendering (after each look for jobs; only changed files are\n"
             "written, validated, restored if rejected, then the service reloaded):\n"
@@ -177,7 +177,9 @@ int main(int argc, char **argv)
         .task_timeout_ms = 600000,
         .ip_timeout_ms = 120000,
         .request_timeout_ms = 60000,
-        .lease_ms = 60000,
+        /* Longer than a request may take (--request-timeout): a renewal
+         * cannot happen inside one hanging request. */
+        .lease_ms = 300000,
         .interface = "eth0",
         .tls_dir = DEFAULT_TLS_DIR,
         .nginx_test = DEFAULT_NGINX_TEST,
@@ -231,6 +233,10 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    if (config.lease_ms <= config.request_timeout_ms)
+        dlog("warning", "--lease (%ld s) is not longer than --request-timeout (%ld s): another "
+             "daemon may take a job over while one request hangs", config.lease_ms / 1000,
+             config.request_timeout_ms / 1000);
     set_lease_owner(&config);
 
     /* Not SA_RESTART: the signal must cut a sleep short. */
