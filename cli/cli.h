@@ -64,6 +64,9 @@ int cli_cmd_domain(struct cli *cli, int argc, char **argv);
 int cli_cmd_container(struct cli *cli, int argc, char **argv);
 int cli_cmd_service(struct cli *cli, int argc, char **argv);
 int cli_cmd_job(struct cli *cli, int argc, char **argv);
+/* Print a job's messages as they arrive ("[step] message") until it ends;
+ * 0 when it succeeded, CLI_EXIT_OTHER when it failed or was cancelled. */
+int cli_follow_job(struct cli *cli, int64_t job_id);
 
 /* ------------------------------------------------------------- options */
 

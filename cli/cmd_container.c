@@ -1,4 +1,6 @@
-/* clusterdb container add | list | show | delete */
+/* clusterdb container add | create | list | show | start | stop | delete */
+#include <stdio.h>
+
 #include "cli.h"
 
 static json_t *container_json(struct cli *cli, const cdb_container *c)
@@ -81,6 +83,123 @@ static int container_add(struct cli *cli, int argc, char **argv)
     return rc;
 }
 
+static int container_create(struct cli *cli, int argc, char **argv)
+{
+    const char *node_name = NULL, *owner = NULL, *tpl = NULL, *ai = NULL;
+    int wait = 0;
+    const struct cli_opt opts[] = {
+        {"node", "NODE", "the node that hosts it", &node_name, NULL},
+        {"username", "USER", "the owner", &owner, NULL},
+        {"template", "NAME", "the Proxmox template to clone", &tpl, NULL},
+        {"ai-container", "FLAG", "AI container flag (default: N)", &ai, NULL},
+        {"wait", NULL, "follow the job until it ends (exit status: its result)", NULL, &wait},
+        {NULL, NULL, NULL, NULL, NULL}
+    };
+    const struct cli_spec spec = {
+        "container create HOSTNAME --node NODE --username USER --template NAME [--wait]",
+        "Record a pending container and queue its container.create job (one\n"
+        "transaction); the daemon clones the template, starts it, records CTID, MAC\n"
+        "and address.", opts, 1, 1};
+    char **args;
+    int nargs;
+    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if (!node_name)
+        return cli_error(CLI_EXIT_USAGE, NULL, "container create needs --node NODE");
+    if (!tpl)
+        return cli_error(CLI_EXIT_USAGE, NULL, "container create needs --template NAME");
+    cdb_container_input in = {.hostname = args[0], .username = owner, .status = -1,
+                              .template_name = tpl, .ai_container = ai};
+    cdb_node *node = NULL;
+    cdb_container *c = NULL;
+    if ((rc = cli_open(cli, 0)) || (rc = cli_find_node(cli, node_name, &node)))
+        return rc;
+    in.node_id = node->id;
+    int64_t id = 0, job = 0;
+    int st = cdb_container_create_queued(cli->db, &in, &id, &job);
+    if (st == CDB_OK)
+        st = cdb_container_get(cli->db, id, &c);
+    if (st != CDB_OK) {
+        rc = cli_fail(cli, st);
+    } else if (wait) {
+        printf("created container %s (id %lld); following job %lld\n", cli_printable(c->hostname),
+               (long long)c->id, (long long)job);
+        rc = cli_follow_job(cli, job);
+    } else {
+        json_t *o = container_json(cli, c);
+        json_object_set_new(o, "jobId", json_integer((json_int_t)job));
+        rc = cli_emit_done(cli, o, "created container %s (id %lld); queued job %lld",
+                           cli_printable(c->hostname), (long long)c->id, (long long)job);
+    }
+    cdb_node_free(node);
+    cdb_container_free(c);
+    return rc;
+}
+
+/* Queue the container job `action` ("container.delete") for the container
+ * named by args[0]; the job records the row's identity (cdb_job_create). */
+static int queue_container_job(struct cli *cli, const char *hostname, const char *action, int wait)
+{
+    cdb_container *c = NULL;
+    cdb_job *j = NULL;
+    char name[128], resource[48];
+    int64_t job = 0;
+    int rc;
+
+    if ((rc = cli_find_container(cli, hostname, &c)))
+        return rc;
+    snprintf(name, sizeof(name), "%s %s", action, c->hostname);
+    snprintf(resource, sizeof(resource), "container:%lld", (long long)c->id);
+    int st = cdb_job_create(cli->db, name, resource, &job);
+    if (st == CDB_OK)
+        st = cdb_job_get(cli->db, job, &j);
+    if (st != CDB_OK) {
+        rc = cli_fail(cli, st);
+    } else if (wait) {
+        printf("queued job %lld (%s); following it\n", (long long)job, cli_printable(name));
+        rc = cli_follow_job(cli, job);
+    } else {
+        rc = cli_emit_done(cli, json_pack("{s:I, s:s, s:I}", "jobId", (json_int_t)job, "name", name,
+                                          "containerId", (json_int_t)c->id),
+                           "queued job %lld (%s)", (long long)job, cli_printable(name));
+    }
+    cdb_job_free(j);
+    cdb_container_free(c);
+    return rc;
+}
+
+static int container_power(struct cli *cli, int argc, char **argv, int start)
+{
+    int wait = 0;
+    const struct cli_opt opts[] = {
+        {"wait", NULL, "follow the job until it ends (exit status: its result)", NULL, &wait},
+        {NULL, NULL, NULL, NULL, NULL}
+    };
+    const struct cli_spec start_spec = {"container start HOSTNAME [--wait]",
+                                        "Queue a container.start job (the daemon starts its CT).",
+                                        opts, 1, 1};
+    const struct cli_spec stop_spec = {"container stop HOSTNAME [--wait]",
+                                       "Queue a container.stop job (the daemon shuts its CT down).",
+                                       opts, 1, 1};
+    char **args;
+    int nargs;
+    int rc = cli_parse_open(cli, start ? &start_spec : &stop_spec, argc, argv, &args, &nargs, 0);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    return queue_container_job(cli, args[0], start ? "container.start" : "container.stop", wait);
+}
+
+static int container_start(struct cli *cli, int argc, char **argv)
+{
+    return container_power(cli, argc, argv, 1);
+}
+
+static int container_stop(struct cli *cli, int argc, char **argv)
+{
+    return container_power(cli, argc, argv, 0);
+}
+
 static int container_list(struct cli *cli, int argc, char **argv)
 {
     const char *node_name = NULL;
@@ -133,15 +252,27 @@ static int container_show(struct cli *cli, int argc, char **argv)
 
 static int container_delete(struct cli *cli, int argc, char **argv)
 {
-    static const struct cli_spec spec = {
-        "container delete HOSTNAME",
-        "Delete a container's record and its services.  This does not talk to Proxmox.",
-        NULL, 1, 1};
+    int wait = 0, record_only = 0;
+    const struct cli_opt opts[] = {
+        {"wait", NULL, "follow the job until it ends (exit status: its result)", NULL, &wait},
+        {"record-only", NULL, "delete only the record and its services; Proxmox is not asked",
+         NULL, &record_only},
+        {NULL, NULL, NULL, NULL, NULL}
+    };
+    const struct cli_spec spec = {
+        "container delete HOSTNAME [--wait | --record-only]",
+        "Queue a container.delete job: the daemon destroys the CT on its node, then\n"
+        "deletes the record and its services.  --record-only deletes just the record.",
+        opts, 1, 1};
     char **args;
     int nargs;
     int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
     if (rc != CLI_CONTINUE)
         return rc;
+    if (wait && record_only)
+        return cli_error(CLI_EXIT_USAGE, NULL, "--wait follows a job; --record-only queues none");
+    if (!record_only)
+        return queue_container_job(cli, args[0], "container.delete", wait);
     cdb_container *c = NULL;
     if ((rc = cli_find_container(cli, args[0], &c)))
         return rc;
@@ -158,9 +289,12 @@ int cli_cmd_container(struct cli *cli, int argc, char **argv)
 {
     static const struct cli_command cmds[] = {
         {"add", container_add, "record a container"},
+        {"create", container_create, "record a container and queue its creation"},
         {"list", container_list, "list containers"},
         {"show", container_show, "show one container"},
-        {"delete", container_delete, "delete a container's record"},
+        {"start", container_start, "queue a start of its CT"},
+        {"stop", container_stop, "queue a shutdown of its CT"},
+        {"delete", container_delete, "queue its deletion (or delete the record only)"},
         {NULL, NULL, NULL}
     };
     return cli_dispatch(cli, "container", "Manage Containers.", cmds, argc, argv);

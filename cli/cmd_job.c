@@ -1,15 +1,72 @@
-/* clusterdb job add | list | show | delete: Jobs and their JobStatuses */
+/* clusterdb job add | list | show | cancel | retry | follow | delete: Jobs
+ * and their JobStatuses */
+#include <stdio.h>
+#include <time.h>
+
 #include "cli.h"
+
+/* How often `job follow` looks for new messages. */
+#define FOLLOW_POLL_MS 200L
 
 static json_t *job_json(const cdb_job *j)
 {
-    return json_pack("{s:I, s:o, s:o, s:s?, s:o, s:o}",
+    return json_pack("{s:I, s:o, s:o, s:s?, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "id", (json_int_t)j->id,
                      "name", cli_jstr(j->name),
                      "associatedResource", cli_jstr(j->associated_resource),
                      "status", cdb_job_status_name(j->status),
                      "createdAt", cli_jstr(j->created_at),
-                     "updatedAt", cli_jstr(j->updated_at));
+                     "updatedAt", cli_jstr(j->updated_at),
+                     "targetHostname", cli_jstr(j->target_hostname),
+                     "targetNodeId", cli_jid(j->target_node_id),
+                     "targetContainerId", cli_jid(j->target_container_id),
+                     "leaseOwner", cli_jstr(j->lease_owner),
+                     "leaseExpiresAt", cli_jstr(j->lease_expires_at));
+}
+
+static void sleep_ms(long ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+int cli_follow_job(struct cli *cli, int64_t job_id)
+{
+    int64_t last = 0;
+    size_t steps = 0;
+
+    for (;;) {
+        cdb_job *j = NULL;
+        cdb_job_message **msgs = NULL;
+        size_t n = 0;
+        int st, done;
+
+        /* The status first: messages written before it turned final are
+         * then all in the list read next. */
+        if ((st = cdb_job_get(cli->db, job_id, &j)) != CDB_OK)
+            return cli_fail(cli, st);
+        done = j->status == CDB_JOB_SUCCESS || j->status == CDB_JOB_FAILURE ||
+               j->status == CDB_JOB_CANCELLED;
+        if ((st = cdb_job_message_list(cli->db, job_id, last, &msgs, &n)) != CDB_OK) {
+            cdb_job_free(j);
+            return cli_fail(cli, st);
+        }
+        for (size_t i = 0; i < n; i++) {
+            printf("[%zu] %s\n", ++steps, cli_printable(msgs[i]->message));
+            last = msgs[i]->id;
+        }
+        cdb_job_message_array_free(msgs, n);
+        fflush(stdout);
+        if (done) {
+            int code = j->status == CDB_JOB_SUCCESS ? CLI_EXIT_OK : CLI_EXIT_OTHER;
+            printf("job %lld: %s after %zu step%s\n", (long long)job_id,
+                   cdb_job_status_name(j->status), steps, steps == 1 ? "" : "s");
+            cdb_job_free(j);
+            return code;
+        }
+        cdb_job_free(j);
+        sleep_ms(FOLLOW_POLL_MS);
+    }
 }
 
 static int parse_job_status(const char *text, int *out)
@@ -112,9 +169,71 @@ static int job_show(struct cli *cli, int argc, char **argv)
     return cli_emit_object(cli, o);
 }
 
+/* job cancel / retry: one state change of the job named by args[0]. */
+static int job_change(struct cli *cli, int argc, char **argv, const struct cli_spec *spec,
+                      int (*change)(cdb *, int64_t), const char *done_verb)
+{
+    char **args;
+    int nargs;
+    int rc = cli_parse_open(cli, spec, argc, argv, &args, &nargs, 0);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    cdb_job *j = NULL;
+    if ((rc = cli_find_job(cli, args[0], &j)))
+        return rc;
+    int st = change(cli->db, j->id);
+    cdb_job *now = NULL;
+    if (st == CDB_OK)
+        st = cdb_job_get(cli->db, j->id, &now);
+    rc = st != CDB_OK ? cli_fail(cli, st)
+                      : cli_emit_done(cli, job_json(now), "%s job %lld", done_verb, (long long)j->id);
+    cdb_job_free(now);
+    cdb_job_free(j);
+    return rc;
+}
+
+static int job_cancel(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_spec spec = {
+        "job cancel ID",
+        "Cancel a pending or running job.  A running job stops before its next step\n"
+        "(a Proxmox task already started is not interrupted).", NULL, 1, 1};
+    return job_change(cli, argc, argv, &spec, cdb_job_cancel, "cancelled");
+}
+
+static int job_retry(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_spec spec = {
+        "job retry ID",
+        "Queue a failed or cancelled job again (its failed container goes back to\n"
+        "pending; a CT it made earlier is adopted, not cloned twice).", NULL, 1, 1};
+    return job_change(cli, argc, argv, &spec, cdb_job_retry, "queued again");
+}
+
+static int job_follow(struct cli *cli, int argc, char **argv)
+{
+    static const struct cli_spec spec = {
+        "job follow ID",
+        "Print the job's messages as they arrive, numbered by step, until it ends.\n"
+        "Exit status 0 when it succeeded, 1 when it failed or was cancelled.", NULL, 1, 1};
+    char **args;
+    int nargs;
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    cdb_job *j = NULL;
+    if ((rc = cli_find_job(cli, args[0], &j)))
+        return rc;
+    int64_t id = j->id;
+    cdb_job_free(j);
+    return cli_follow_job(cli, id);
+}
+
 static int job_delete(struct cli *cli, int argc, char **argv)
 {
-    static const struct cli_spec spec = {"job delete ID", "Delete a job and its messages.", NULL, 1, 1};
+    static const struct cli_spec spec = {"job delete ID",
+                                         "Delete a job and its messages (not while it runs).",
+                                         NULL, 1, 1};
     char **args;
     int nargs;
     int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
@@ -137,6 +256,9 @@ int cli_cmd_job(struct cli *cli, int argc, char **argv)
         {"add", job_add, "queue a job"},
         {"list", job_list, "list jobs"},
         {"show", job_show, "show a job and its messages"},
+        {"cancel", job_cancel, "cancel a pending or running job"},
+        {"retry", job_retry, "queue a failed or cancelled job again"},
+        {"follow", job_follow, "print a job's messages as they arrive"},
         {"delete", job_delete, "delete a job"},
         {NULL, NULL, NULL}
     };

@@ -122,7 +122,8 @@ static void keep_output(struct lego_result *result, const char *chunk, size_t n)
     result->output[result->len] = '\0';
 }
 
-static int run_lego(char *const argv[], char *const envp[], struct lego_result *result)
+static int run_lego(struct job_run *run, char *const argv[], char *const envp[],
+                    struct lego_result *result)
 {
     int pipe_fds[2], wstatus;
     time_t deadline = time(NULL) + LEGO_TIMEOUT_S;
@@ -154,6 +155,7 @@ static int run_lego(char *const argv[], char *const envp[], struct lego_result *
         char chunk[4096];
         ssize_t n;
         int ready = poll(&pfd, 1, 500);
+        job_heartbeat(run); /* lego may take longer than a lease */
         if (daemon_stopping || time(NULL) > deadline) {
             result->stopped = daemon_stopping != 0;
             result->timed_out = !result->stopped;
@@ -358,7 +360,7 @@ int certificate_job(struct job_run *run)
             wildcard, domain->acme_directory ? domain->acme_directory : DEFAULT_ACME_DIRECTORY,
             domain->dns_provider ? domain->dns_provider : "cloudflare");
     result = calloc(1, sizeof(*result));
-    if (result == NULL || run_lego(argv, env.entries, result) != 0) {
+    if (result == NULL || run_lego(run, argv, env.entries, result) != 0) {
         job_say(run, "failed: cannot run lego: %s", strerror(errno));
         rc = CDB_ERR_IO;
         goto done;

@@ -17,7 +17,9 @@
  * space is free text for people ("container.create web1"). */
 #define JOB_CONTAINER_CREATE "container.create"
 #define JOB_CONTAINER_DELETE "container.delete"
-/* Jobs.associatedResource of both: "container:<Containers.id>". */
+#define JOB_CONTAINER_START "container.start"
+#define JOB_CONTAINER_STOP "container.stop"
+/* Jobs.associatedResource of all four: "container:<Containers.id>". */
 #define JOB_RESOURCE_CONTAINER "container:"
 
 struct daemon_config {
@@ -29,6 +31,8 @@ struct daemon_config {
     long request_timeout_ms;    /* bound on each Proxmox API request */
     const char *pve_ca_file;    /* optional CA bundle for the nodes' API certificates */
     const char *interface;      /* the container interface whose address is recorded */
+    long lease_ms;              /* how long a claim holds without a renewal */
+    char owner[160];            /* this daemon's lease owner: "host:pid:boot" */
 
     /* Configuration rendering (DESIGN.md section 9); off without a site. */
     const char *site;              /* Sites.name whose configuration is rendered */
@@ -51,11 +55,21 @@ struct job_run {
     cdb *db;
     const struct daemon_config *config;
     cdb_job *job;
+    int resumed;                /* taken over from a daemon that stopped */
+    int lost;                   /* the lease is gone: cancelled or taken over */
+    long long renewed_ms;       /* monotonic time of the last renewal */
 };
 
-/* Whether someone set the job to cancelled while it runs (checked between
- * steps: a Proxmox task already started is not interrupted). */
+/* Whether the job must stop before its next step: an operator cancelled
+ * it, or this daemon no longer holds its lease (a Proxmox task already
+ * started is not interrupted). */
 int job_cancelled(struct job_run *run);
+
+/* Renew the lease when a third of it has passed (every wait loop calls
+ * this); sets run->lost when another party holds the job now. */
+void job_heartbeat(struct job_run *run);
+/* The same as a cdb_pve_options.on_poll callback (arg: the job_run). */
+void job_heartbeat_cb(void *run);
 
 /* Append a message to the job's JobStatuses and log it. */
 void job_say(struct job_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -79,5 +93,10 @@ int render_configs(cdb *db, const struct daemon_config *config);
  * through job_say() and return a negative status. */
 int container_create_job(struct job_run *run, int64_t container_row_id);
 int container_delete_job(struct job_run *run, int64_t container_row_id);
+/* start: 1 starts the CT, 0 shuts it down. */
+int container_power_job(struct job_run *run, int64_t container_row_id, int start);
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+long long monotonic_ms(void);
 
 #endif

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <clusterdb/pve.h>
 
@@ -72,6 +73,8 @@ static void usage(FILE *out)
             "  container.create  clone the container's template on its node, configure,\n"
             "                    start it, record CTID, MAC and IPv4 address\n"
             "  container.delete  destroy the container on its node, delete its row\n"
+            "  container.start   start the container's CT\n"
+            "  container.stop    shut the container's CT down\n"
             "  certificate.obtain  a certificate for an external domain of --site and its\n"
             "                    wildcard with lego (DNS-01), queued when due\n"
             "\n"
@@ -84,6 +87,8 @@ static void usage(FILE *out)
             "  --request-timeout S   bound on each Proxmox API request (default 60)\n"
             "  --interface NAME      the container interface to record (default eth0)\n"
             "  --pve-ca-file FILE    CA certificates (PEM) for the nodes' API\n"
+            "  --lease S             how long a claimed job stays this daemon's without a\n"
+            "                        renewal; another daemon then recovers it (default 300)\n"
             "\n"
             "Configuration rendering (after each look for jobs; only changed files are\n"
             "written, validated, restored if rejected, then the service reloaded):\n"
@@ -103,6 +108,30 @@ static void usage(FILE *out)
             "\n"
             "Exit status: 0 stopped normally (job failures are recorded in the database),\n"
             "1 the database cannot be used (or, with --once, rendering failed), 2 usage error.\n");
+}
+
+/*
+ * "host:pid:boot": which daemon holds a job.  The boot id lets a daemon on
+ * the same machine tell that a holder's pid is dead (not merely in another
+ * boot's numbering) and recover its jobs without waiting for the lease.
+ */
+static void set_lease_owner(struct daemon_config *config)
+{
+    char host[64] = "unknown", boot[16] = "noboot";
+    FILE *f = fopen("/proc/sys/kernel/random/boot_id", "r");
+
+    if (gethostname(host, sizeof(host)) != 0)
+        snprintf(host, sizeof(host), "unknown");
+    host[sizeof(host) - 1] = '\0';
+    for (char *p = host; *p; p++)
+        if (*p == ':')
+            *p = '_';
+    if (f != NULL) {
+        if (fscanf(f, "%8[0-9a-f]", boot) != 1)
+            snprintf(boot, sizeof(boot), "noboot");
+        fclose(f);
+    }
+    snprintf(config->owner, sizeof(config->owner), "%s:%ld:%s", host, (long)getpid(), boot);
 }
 
 /* A positive number of seconds (fractions allowed) -> milliseconds. */
@@ -132,6 +161,7 @@ int main(int argc, char **argv)
         {"request-timeout", required_argument, NULL, 'r'},
         {"interface", required_argument, NULL, 'n'},
         {"pve-ca-file", required_argument, NULL, 'c'},
+        {"lease", required_argument, NULL, 'l'},
         {"site", required_argument, NULL, 's'},
         {"nginx-http-conf", required_argument, NULL, 'H'},
         {"nginx-stream-conf", required_argument, NULL, 'S'},
@@ -150,6 +180,9 @@ int main(int argc, char **argv)
         .task_timeout_ms = 600000,
         .ip_timeout_ms = 120000,
         .request_timeout_ms = 60000,
+        /* Longer than a request may take (--request-timeout): a renewal
+         * cannot happen inside one hanging request. */
+        .lease_ms = 300000,
         .interface = "eth0",
         .tls_dir = DEFAULT_TLS_DIR,
         .nginx_test = DEFAULT_NGINX_TEST,
@@ -170,6 +203,7 @@ int main(int argc, char **argv)
         case 't': target = &config.task_timeout_ms; break;
         case 'i': target = &config.ip_timeout_ms; break;
         case 'r': target = &config.request_timeout_ms; break;
+        case 'l': target = &config.lease_ms; break;
         case 'n': config.interface = optarg; break;
         case 'c': config.pve_ca_file = optarg; break;
         case 's': config.site = optarg; break;
@@ -202,6 +236,12 @@ int main(int argc, char **argv)
         return 2;
     }
 
+    if (config.lease_ms <= config.request_timeout_ms)
+        dlog("warning", "--lease (%ld s) is not longer than --request-timeout (%ld s): another "
+             "daemon may take a job over while one request hangs", config.lease_ms / 1000,
+             config.request_timeout_ms / 1000);
+    set_lease_owner(&config);
+
     /* Not SA_RESTART: the signal must cut a sleep short. */
     stop.sa_handler = on_stop_signal;
     sigemptyset(&stop.sa_mask);
@@ -220,7 +260,8 @@ int main(int argc, char **argv)
         cdb_close(db);
         return 1;
     }
-    dlog("info", "started (database %s%s)", config.db_path, config.once ? ", once" : "");
+    dlog("info", "started (database %s%s, lease owner %s)", config.db_path,
+         config.once ? ", once" : "", config.owner);
 
     while (!daemon_stopping) {
         /* Certificates due for the rendered site's domains become jobs. */

@@ -1,43 +1,53 @@
-/* Finding, claiming and running pending jobs (see clusterdbd.h). */
+/* Finding, claiming, renewing and recovering jobs (see clusterdbd.h and
+ * docs/daemon.md, "Job states, leases and recovery"). */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cert.h"
 #include "clusterdbd.h"
 
-enum job_action { ACTION_UNKNOWN, ACTION_CONTAINER_CREATE, ACTION_CONTAINER_DELETE, ACTION_CERTIFICATE };
+enum job_action {
+    ACTION_UNKNOWN,
+    ACTION_CONTAINER_CREATE,
+    ACTION_CONTAINER_DELETE,
+    ACTION_CONTAINER_START,
+    ACTION_CONTAINER_STOP,
+    ACTION_CERTIFICATE
+};
+
+long long monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /* The first word of Jobs.name. */
 static enum job_action job_action(const char *name)
 {
+    static const struct {
+        const char *word;
+        enum job_action action;
+    } actions[] = {
+        {JOB_CONTAINER_CREATE, ACTION_CONTAINER_CREATE},
+        {JOB_CONTAINER_DELETE, ACTION_CONTAINER_DELETE},
+        {JOB_CONTAINER_START, ACTION_CONTAINER_START},
+        {JOB_CONTAINER_STOP, ACTION_CONTAINER_STOP},
+        {JOB_CERTIFICATE, ACTION_CERTIFICATE},
+    };
     size_t len = name ? strcspn(name, " ") : 0;
-    if (len == strlen(JOB_CONTAINER_CREATE) && strncmp(name, JOB_CONTAINER_CREATE, len) == 0)
-        return ACTION_CONTAINER_CREATE;
-    if (len == strlen(JOB_CONTAINER_DELETE) && strncmp(name, JOB_CONTAINER_DELETE, len) == 0)
-        return ACTION_CONTAINER_DELETE;
-    if (len == strlen(JOB_CERTIFICATE) && strncmp(name, JOB_CERTIFICATE, len) == 0)
-        return ACTION_CERTIFICATE;
+
+    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
+        if (len == strlen(actions[i].word) && strncmp(name, actions[i].word, len) == 0)
+            return actions[i].action;
     return ACTION_UNKNOWN;
-}
-
-/* "container:<id>" -> id; 0 when it is not that shape. */
-static int64_t container_resource(const char *resource)
-{
-    size_t prefix = strlen(JOB_RESOURCE_CONTAINER);
-    char *end;
-    long long id;
-
-    if (resource == NULL || strncmp(resource, JOB_RESOURCE_CONTAINER, prefix) != 0 ||
-        resource[prefix] < '1' || resource[prefix] > '9')
-        return 0;
-    errno = 0;
-    id = strtoll(resource + prefix, &end, 10);
-    if (errno != 0 || *end != '\0' || id <= 0)
-        return 0;
-    return (int64_t)id;
 }
 
 /* A create job may also be found from the container's side (creationJobId),
@@ -59,6 +69,32 @@ static int64_t container_created_by(cdb *db, int64_t job_id)
     return found;
 }
 
+void job_heartbeat(struct job_run *run)
+{
+    long long now = monotonic_ms();
+    int rc;
+
+    if (run->lost || now - run->renewed_ms < run->config->lease_ms / 3)
+        return;
+    rc = cdb_job_renew(run->db, run->job->id, run->config->owner, run->config->lease_ms);
+    if (rc == CDB_OK) {
+        run->renewed_ms = now;
+    } else if (rc == CDB_ERR_CONFLICT || rc == CDB_ERR_NOTFOUND) {
+        /* Cancelled, deleted, or taken over by a daemon that thought this
+         * one dead: from now on it must not act on the job. */
+        run->lost = 1;
+        dlog("warning", "job %lld: %s", (long long)run->job->id, cdb_errmsg(run->db));
+    } else {
+        dlog("error", "job %lld: cannot renew its lease: %s", (long long)run->job->id,
+             cdb_errmsg(run->db));
+    }
+}
+
+void job_heartbeat_cb(void *run)
+{
+    job_heartbeat(run);
+}
+
 void job_say(struct job_run *run, const char *fmt, ...)
 {
     char message[2048];
@@ -71,17 +107,21 @@ void job_say(struct job_run *run, const char *fmt, ...)
     if (cdb_job_message_append(run->db, run->job->id, message, NULL) != CDB_OK)
         dlog("error", "job %lld: cannot record a progress message: %s", (long long)run->job->id,
              cdb_errmsg(run->db));
+    job_heartbeat(run);
 }
 
 int job_cancelled(struct job_run *run)
 {
     cdb_job *now = NULL;
-    int cancelled = 0;
+    int stop = run->lost;
 
-    if (cdb_job_get(run->db, run->job->id, &now) == CDB_OK)
-        cancelled = now->status == CDB_JOB_CANCELLED;
+    if (!stop && cdb_job_get(run->db, run->job->id, &now) == CDB_OK)
+        stop = now->status != CDB_JOB_RUNNING || now->lease_owner == NULL ||
+               strcmp(now->lease_owner, run->config->owner) != 0;
     cdb_job_free(now);
-    return cancelled;
+    if (stop)
+        run->lost = 1;
+    return stop;
 }
 
 /* Remember the unknown jobs already reported, so each is logged once. */
@@ -98,66 +138,150 @@ static int first_sighting(int64_t job_id)
     return 1;
 }
 
-static int finish(struct job_run *run, int succeeded)
+static void finish(struct job_run *run, int succeeded)
 {
     cdb_job_status final = succeeded ? CDB_JOB_SUCCESS : CDB_JOB_FAILURE;
-    int rc = cdb_job_set_status(run->db, run->job->id, CDB_JOB_RUNNING, final);
+    cdb_job *now = NULL;
+    int rc = cdb_job_finish(run->db, run->job->id, run->config->owner, final);
 
-    if (rc == CDB_ERR_CONFLICT && job_cancelled(run))
-        dlog("info", "job %lld (%s): cancelled", (long long)run->job->id, run->job->name);
-    else if (rc != CDB_OK)
-        dlog("error", "job %lld: cannot record its end (%s): %s", (long long)run->job->id,
-             cdb_job_status_name(final), cdb_errmsg(run->db));
-    else
+    if (rc == CDB_OK) {
         dlog("info", "job %lld (%s): %s", (long long)run->job->id, run->job->name,
              cdb_job_status_name(final));
-    return rc;
+        return;
+    }
+    if (rc == CDB_ERR_CONFLICT && cdb_job_get(run->db, run->job->id, &now) == CDB_OK &&
+        now->status == CDB_JOB_CANCELLED)
+        dlog("info", "job %lld (%s): cancelled", (long long)run->job->id, run->job->name);
+    else if (rc == CDB_ERR_CONFLICT)
+        dlog("warning", "job %lld (%s): its lease went to another daemon; the end (%s) is "
+             "not recorded by this one", (long long)run->job->id, run->job->name,
+             cdb_job_status_name(final));
+    else
+        dlog("error", "job %lld: cannot record its end (%s): %s", (long long)run->job->id,
+             cdb_job_status_name(final), cdb_errmsg(run->db));
+    cdb_job_free(now);
 }
 
-static void run_one(cdb *db, const struct daemon_config *config, cdb_job *job,
-                    enum job_action action)
+/* Run a job this daemon holds the lease of. */
+static void run_held(cdb *db, const struct daemon_config *config, cdb_job *job,
+                     enum job_action action, int resumed)
 {
-    struct job_run run = {.db = db, .config = config, .job = job};
-    int64_t container = container_resource(job->associated_resource);
+    struct job_run run = {.db = db, .config = config, .job = job, .resumed = resumed,
+                          .renewed_ms = monotonic_ms()};
+    int64_t container = cdb_job_container_resource(job->associated_resource);
     int rc;
 
     if (container == 0 && action == ACTION_CONTAINER_CREATE)
         container = container_created_by(db, job->id);
-
-    /* The claim: only one daemon turns this pending job into running. */
-    rc = cdb_job_set_status(db, job->id, CDB_JOB_PENDING, CDB_JOB_RUNNING);
-    if (rc == CDB_ERR_CONFLICT || rc == CDB_ERR_NOTFOUND)
-        return; /* another daemon took it, or it was cancelled or deleted meanwhile */
-    if (rc != CDB_OK) {
-        dlog("error", "job %lld: cannot claim it: %s", (long long)job->id, cdb_errmsg(db));
-        return;
-    }
-    dlog("info", "job %lld (%s): claimed", (long long)job->id, job->name);
     if (action == ACTION_CERTIFICATE) {
         finish(&run, certificate_job(&run) == CDB_OK);
         return;
     }
-
     if (container == 0) {
         job_say(&run, "failed: associatedResource must be %s<id>, not %s", JOB_RESOURCE_CONTAINER,
                 job->associated_resource ? job->associated_resource : "(none)");
         finish(&run, 0);
         return;
     }
-    if (action == ACTION_CONTAINER_CREATE)
-        rc = container_create_job(&run, container);
-    else
-        rc = container_delete_job(&run, container);
+    switch (action) {
+    case ACTION_CONTAINER_CREATE: rc = container_create_job(&run, container); break;
+    case ACTION_CONTAINER_DELETE: rc = container_delete_job(&run, container); break;
+    case ACTION_CONTAINER_START: rc = container_power_job(&run, container, 1); break;
+    default: rc = container_power_job(&run, container, 0); break;
+    }
     finish(&run, rc == CDB_OK);
+}
+
+/*
+ * Whether the daemon holding a running job is gone: its lease ran out, or
+ * its owner names this machine (same host name and boot) and a process id
+ * that no longer exists.  The second needs no waiting after a crash; a
+ * reused pid only means waiting for the lease.
+ */
+static int holder_gone(const struct daemon_config *config, const cdb_job *job, char *why,
+                       size_t why_len)
+{
+    const char *mine_tail, *theirs_tail, *mine_boot;
+    char *end;
+    long pid;
+
+    if (cdb_job_lease_expired(job)) {
+        snprintf(why, why_len, "%s", job->lease_owner ? "its lease expired" : "it holds no lease");
+        return 1;
+    }
+    /* owner = host ":" pid ":" boot: compare host and boot, test the pid. */
+    mine_tail = strchr(config->owner, ':');
+    theirs_tail = strchr(job->lease_owner, ':');
+    if (mine_tail == NULL || theirs_tail == NULL ||
+        mine_tail - config->owner != theirs_tail - job->lease_owner ||
+        strncmp(config->owner, job->lease_owner, (size_t)(mine_tail - config->owner)) != 0)
+        return 0;
+    mine_boot = strchr(mine_tail + 1, ':');
+    errno = 0;
+    pid = strtol(theirs_tail + 1, &end, 10);
+    if (mine_boot == NULL || errno != 0 || *end != ':' || pid <= 0 || strcmp(end, mine_boot) != 0)
+        return 0;
+    if (pid == (long)getpid())
+        return 0; /* ours: cannot be, we run one job at a time */
+    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+        return 0;
+    snprintf(why, why_len, "its process %ld on this machine is gone", pid);
+    return 1;
+}
+
+/* Take over and finish (or fail) the running jobs whose daemon is gone. */
+static int recover_running(cdb *db, const struct daemon_config *config)
+{
+    cdb_job **jobs = NULL;
+    size_t n = 0;
+    int ran = 0;
+    int rc = cdb_job_list(db, CDB_JOB_RUNNING, &jobs, &n);
+
+    if (rc != CDB_OK) {
+        dlog("error", "cannot list running jobs: %s", cdb_errmsg(db));
+        return rc;
+    }
+    for (size_t i = 0; i < n && !daemon_stopping; i++) {
+        enum job_action action = job_action(jobs[i]->name);
+        char why[160], previous[160];
+        if (action == ACTION_UNKNOWN || !holder_gone(config, jobs[i], why, sizeof(why)))
+            continue;
+        if (action == ACTION_CERTIFICATE && !certificate_job_is_ours(db, config, jobs[i]))
+            continue;
+        snprintf(previous, sizeof(previous), "%s",
+                 jobs[i]->lease_owner ? jobs[i]->lease_owner : "(unknown)");
+        rc = cdb_job_take_over(db, jobs[i], config->owner, config->lease_ms);
+        if (rc == CDB_ERR_CONFLICT || rc == CDB_ERR_NOTFOUND)
+            continue; /* another daemon recovered it first, or it ended */
+        if (rc != CDB_OK) {
+            dlog("error", "job %lld: cannot take it over: %s", (long long)jobs[i]->id,
+                 cdb_errmsg(db));
+            continue;
+        }
+        {
+            struct job_run run = {.db = db, .config = config, .job = jobs[i],
+                                  .renewed_ms = monotonic_ms()};
+            job_say(&run, "recovering: the daemon that ran this job (%s) stopped (%s); "
+                    "taken over by %s", previous, why, config->owner);
+        }
+        run_held(db, config, jobs[i], action, 1);
+        ran++;
+    }
+    cdb_job_array_free(jobs, n);
+    return ran;
 }
 
 int run_pending_jobs(cdb *db, const struct daemon_config *config)
 {
     cdb_job **jobs = NULL;
     size_t n = 0;
-    int ran = 0;
-    int rc = cdb_job_list(db, CDB_JOB_PENDING, &jobs, &n);
+    int ran, rc;
 
+    /* First what a stopped daemon left half done: no job stays running
+     * and no container creating because its daemon died. */
+    if ((ran = recover_running(db, config)) < 0)
+        return ran;
+    rc = cdb_job_list(db, CDB_JOB_PENDING, &jobs, &n);
     if (rc != CDB_OK) {
         dlog("error", "cannot list pending jobs: %s", cdb_errmsg(db));
         return rc;
@@ -174,7 +298,16 @@ int run_pending_jobs(cdb *db, const struct daemon_config *config)
         /* A certificate is installed where its site's nginx reads it. */
         if (action == ACTION_CERTIFICATE && !certificate_job_is_ours(db, config, jobs[i]))
             continue;
-        run_one(db, config, jobs[i], action);
+        /* The claim: only one daemon turns this pending job into running. */
+        rc = cdb_job_claim(db, jobs[i]->id, config->owner, config->lease_ms);
+        if (rc == CDB_ERR_CONFLICT || rc == CDB_ERR_NOTFOUND)
+            continue; /* another daemon took it, or it was cancelled or deleted meanwhile */
+        if (rc != CDB_OK) {
+            dlog("error", "job %lld: cannot claim it: %s", (long long)jobs[i]->id, cdb_errmsg(db));
+            continue;
+        }
+        dlog("info", "job %lld (%s): claimed", (long long)jobs[i]->id, jobs[i]->name);
+        run_held(db, config, jobs[i], action, 0);
         ran++;
     }
     cdb_job_array_free(jobs, n);

@@ -116,4 +116,8 @@ int cm_list_id(cdb *db, const char *sql, int64_t key, cm_row_fn row, cm_free_fn 
  * Returns the final status. */
 int cm_tx_end(cdb *db, int status);
 
+/* Insert a pending job inside the caller's transaction, recording the
+ * target of a "container:<id>" resource (jobs.c). */
+int cm_job_insert(cdb *db, const char *name, const char *associated_resource, int64_t *id_out);
+
 #endif

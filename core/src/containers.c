@@ -3,6 +3,7 @@
  * the status / network updates the daemon makes while creating them.
  */
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -195,7 +196,8 @@ static int bind_container(sqlite3_stmt *st, const cdb_container_input *in, const
 
 /* ---------------------------------------------------------------- CRUD */
 
-int cdb_container_create(cdb *db, const cdb_container_input *in, int64_t *id_out)
+/* Validate and insert inside the caller's transaction. */
+static int insert_container(cdb *db, const cdb_container_input *in, int64_t *id_out)
 {
     static const char sql[] =
         "INSERT INTO Containers (hostname, username, status, template, creationJobId, nodeId, "
@@ -203,6 +205,24 @@ int cdb_container_create(cdb *db, const cdb_container_input *in, int64_t *id_out
         "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)";
     sqlite3_stmt *st = NULL;
     char now[32];
+    int status;
+
+    if ((status = check_references(db, in)) != CDB_OK)
+        return status;
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        return status;
+    cdb_now_iso(now);
+    if ((status = cm_bind_status(db, bind_container(st, in, now))) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    if ((status = cm_exec(db, st, "inserting the container")) == CDB_OK)
+        *id_out = sqlite3_last_insert_rowid(cdb_sqlite(db));
+    return status;
+}
+
+int cdb_container_create(cdb *db, const cdb_container_input *in, int64_t *id_out)
+{
     int64_t id = 0;
     int status;
 
@@ -212,21 +232,57 @@ int cdb_container_create(cdb *db, const cdb_container_input *in, int64_t *id_out
         return status;
     if ((status = cdb_tx_begin(db)) != CDB_OK)
         return status;
-    if ((status = check_references(db, in)) != CDB_OK)
-        goto done;
-    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
-        goto done;
-    cdb_now_iso(now);
-    if ((status = cm_bind_status(db, bind_container(st, in, now))) != CDB_OK) {
-        cdb_stmt_done(st);
-        goto done;
-    }
-    if ((status = cm_exec(db, st, "inserting the container")) == CDB_OK)
-        id = sqlite3_last_insert_rowid(cdb_sqlite(db));
-done:
+    status = insert_container(db, in, &id);
     status = cm_tx_end(db, status);
     if (status == CDB_OK && id_out)
         *id_out = id;
+    return status;
+}
+
+int cdb_container_create_queued(cdb *db, const cdb_container_input *in, int64_t *id_out,
+                                int64_t *job_out)
+{
+    static const char link_sql[] = "UPDATE Containers SET creationJobId = ?2 WHERE id = ?1";
+    sqlite3_stmt *st = NULL;
+    char name[128], resource[48];
+    int64_t id = 0, job = 0;
+    int status, brc = SQLITE_OK;
+
+    if (!in)
+        return cdb_fail(db, CDB_ERR_INVALID, NULL, "no container given");
+    if (in->status != -1 && in->status != CDB_CT_PENDING)
+        return cdb_fail(db, CDB_ERR_INVALID, "status", "a container to create starts pending");
+    if (in->container_id != 0 || in->creation_job_id != 0)
+        return cdb_fail(db, CDB_ERR_INVALID, in->container_id ? "containerId" : "creationJobId",
+                        "a container to create gets its CTID and job from the daemon");
+    if ((status = validate_container(db, in)) != CDB_OK)
+        return status;
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    if ((status = insert_container(db, in, &id)) != CDB_OK)
+        goto done;
+    /* The hostname is one DNS label (validated above): the name fits. */
+    snprintf(name, sizeof(name), "container.create %s", in->hostname);
+    snprintf(resource, sizeof(resource), "container:%lld", (long long)id);
+    if ((status = cm_job_insert(db, name, resource, &job)) != CDB_OK)
+        goto done;
+    if ((status = cdb_stmt(db, link_sql, &st)) != CDB_OK)
+        goto done;
+    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    cm_bind(&brc, sqlite3_bind_int64(st, 2, job));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        goto done;
+    }
+    status = cm_exec(db, st, "linking the container to its job");
+done:
+    status = cm_tx_end(db, status);
+    if (status == CDB_OK) {
+        if (id_out)
+            *id_out = id;
+        if (job_out)
+            *job_out = job;
+    }
     return status;
 }
 

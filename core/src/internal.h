@@ -49,6 +49,8 @@ void cdb_tx_rollback(cdb *db);  /* safe to call when no transaction is open */
 
 /* Current time as ISO-8601 UTC with milliseconds ("2026-11-26T22:16:04.123Z"). */
 void cdb_now_iso(char buf[32]);
+/* The same shape for now + offset_ms (lease expiry times). */
+void cdb_iso_from_now(char buf[32], long long offset_ms);
 
 /* How many argon2 verifications this process has run (for tests). */
 unsigned long cdb_password_verifications(void);

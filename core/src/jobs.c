@@ -3,12 +3,20 @@
  * (their progress messages).  Status changes can be compare-and-set so that
  * two daemons never both pick up the same pending job.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cluster_internal.h"
 
-#define JOB_COLUMNS "id, name, associatedResource, status, createdAt, updatedAt"
+#define JOB_COLUMNS                                                                         \
+    "id, name, associatedResource, status, createdAt, updatedAt, targetHostname, "          \
+    "targetNodeId, targetContainerId, leaseOwner, leaseExpiresAt, targetCreatedAt"
+
+/* Prefix of the container.create action (daemon/clusterdbd.h names the rest). */
+#define CONTAINER_CREATE_ACTION "container.create"
+#define CONTAINER_RESOURCE_PREFIX "container:"
 
 void cdb_job_free(cdb_job *job)
 {
@@ -18,6 +26,10 @@ void cdb_job_free(cdb_job *job)
     free(job->associated_resource);
     free(job->created_at);
     free(job->updated_at);
+    free(job->target_hostname);
+    free(job->target_created_at);
+    free(job->lease_owner);
+    free(job->lease_expires_at);
     free(job);
 }
 
@@ -46,8 +58,12 @@ static int job_row(sqlite3_stmt *st, void **out)
     /* The CHECK constraint keeps the column to the known names. */
     (void)cdb_job_status_parse((const char *)sqlite3_column_text(st, 3), &status);
     j->status = status;
+    j->target_node_id = sqlite3_column_int64(st, 7);      /* NULL reads as 0 */
+    j->target_container_id = sqlite3_column_int64(st, 8);
     if (cm_col(st, 1, &j->name) || cm_col(st, 2, &j->associated_resource) ||
-        cm_col(st, 4, &j->created_at) || cm_col(st, 5, &j->updated_at)) {
+        cm_col(st, 4, &j->created_at) || cm_col(st, 5, &j->updated_at) ||
+        cm_col(st, 6, &j->target_hostname) || cm_col(st, 9, &j->lease_owner) ||
+        cm_col(st, 10, &j->lease_expires_at) || cm_col(st, 11, &j->target_created_at)) {
         cdb_job_free(j);
         return -1;
     }
@@ -63,14 +79,82 @@ static int check_job_status(cdb *db, int status)
     return CDB_OK;
 }
 
-int cdb_job_create(cdb *db, const char *name, const char *associated_resource, int64_t *id_out)
+int64_t cdb_job_container_resource(const char *resource)
+{
+    size_t prefix = strlen(CONTAINER_RESOURCE_PREFIX);
+    char *end;
+    long long id;
+
+    if (resource == NULL || strncmp(resource, CONTAINER_RESOURCE_PREFIX, prefix) != 0 ||
+        resource[prefix] < '1' || resource[prefix] > '9')
+        return 0;
+    errno = 0;
+    id = strtoll(resource + prefix, &end, 10);
+    if (errno != 0 || *end != '\0' || id <= 0)
+        return 0;
+    return (int64_t)id;
+}
+
+/* Copy the container's identity into the job (inside the caller's transaction). */
+static int snapshot_target(cdb *db, int64_t job_id, int64_t container_id)
+{
+    static const char sql[] =
+        "UPDATE Jobs SET (targetHostname, targetNodeId, targetContainerId, targetCreatedAt) = "
+        "(SELECT hostname, nodeId, containerId, createdAt FROM Containers WHERE id = ?2) "
+        "WHERE id = ?1";
+    static const char exists_sql[] = "SELECT 1 FROM Containers WHERE id = ?1";
+    sqlite3_stmt *st = NULL;
+    int status, brc = SQLITE_OK;
+
+    /* A job for a container that does not exist would act on whatever
+     * takes the id later: refuse it now. */
+    status = cm_require_row(db, exists_sql, container_id, "associatedResource", "Containers");
+    if (status != CDB_OK)
+        return status;
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        return status;
+    cm_bind(&brc, sqlite3_bind_int64(st, 1, job_id));
+    cm_bind(&brc, sqlite3_bind_int64(st, 2, container_id));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    return cm_exec(db, st, "recording the job's target");
+}
+
+int cm_job_insert(cdb *db, const char *name, const char *associated_resource, int64_t *id_out)
 {
     static const char sql[] = "INSERT INTO Jobs (name, associatedResource, status, createdAt, "
                               "updatedAt) VALUES (?1, ?2, 'pending', ?3, ?3)";
     sqlite3_stmt *st = NULL;
     char now[32];
-    int64_t id = 0;
+    int64_t id, container;
     int status, brc = SQLITE_OK;
+
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        return status;
+    cdb_now_iso(now);
+    cm_bind(&brc, cdb_bind_text(st, 1, name));
+    cm_bind(&brc, cdb_bind_text(st, 2, associated_resource));
+    cm_bind(&brc, cdb_bind_text(st, 3, now));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    if ((status = cm_exec(db, st, "inserting the job")) != CDB_OK)
+        return status;
+    id = sqlite3_last_insert_rowid(cdb_sqlite(db));
+    container = cdb_job_container_resource(associated_resource);
+    if (container != 0 && (status = snapshot_target(db, id, container)) != CDB_OK)
+        return status;
+    *id_out = id;
+    return CDB_OK;
+}
+
+int cdb_job_create(cdb *db, const char *name, const char *associated_resource, int64_t *id_out)
+{
+    int64_t id = 0;
+    int status;
 
     if ((status = cm_check_text(db, "name", name, 1, CDB_MAX_TEXT)) != CDB_OK ||
         (status = cm_check_text(db, "associatedResource", associated_resource, 0, CDB_MAX_TEXT)) !=
@@ -78,19 +162,7 @@ int cdb_job_create(cdb *db, const char *name, const char *associated_resource, i
         return status;
     if ((status = cdb_tx_begin(db)) != CDB_OK)
         return status;
-    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
-        goto done;
-    cdb_now_iso(now);
-    cm_bind(&brc, cdb_bind_text(st, 1, name));
-    cm_bind(&brc, cdb_bind_text(st, 2, associated_resource));
-    cm_bind(&brc, cdb_bind_text(st, 3, now));
-    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
-        cdb_stmt_done(st);
-        goto done;
-    }
-    if ((status = cm_exec(db, st, "inserting the job")) == CDB_OK)
-        id = sqlite3_last_insert_rowid(cdb_sqlite(db));
-done:
+    status = cm_job_insert(db, name, associated_resource, &id);
     status = cm_tx_end(db, status);
     if (status == CDB_OK && id_out)
         *id_out = id;
@@ -178,8 +250,262 @@ done:
     return cm_tx_end(db, status);
 }
 
+/*
+ * Run one compare-and-set UPDATE of a job: ?1 id, ?2 now, ?3 owner, ?4 the
+ * new lease expiry, ?5 a status name.  No row changed: CDB_ERR_NOTFOUND for
+ * a missing job, else CDB_ERR_CONFLICT saying the job is not `expected`.
+ * Inside the caller's transaction.  Every statement names all five
+ * parameters (unused ones as "?n IS NULL") so that binding never fails with
+ * an index out of range.
+ */
+static int job_cas(cdb *db, const char *sql, int64_t id, const char *owner, long lease_ms,
+                   const char *status_name, const char *expected)
+{
+    static const char exists_sql[] = "SELECT status FROM Jobs WHERE id = ?1";
+    sqlite3_stmt *st = NULL;
+    char now[32], expires[32];
+    int status, brc = SQLITE_OK;
+
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        return status;
+    cdb_now_iso(now);
+    cdb_iso_from_now(expires, lease_ms);
+    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    cm_bind(&brc, cdb_bind_text(st, 2, now));
+    cm_bind(&brc, cdb_bind_text(st, 3, owner));
+    cm_bind(&brc, cdb_bind_text(st, 4, expires));
+    cm_bind(&brc, cdb_bind_text(st, 5, status_name));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    if ((status = cm_exec(db, st, "updating the job")) != CDB_OK)
+        return status;
+    if (sqlite3_changes(cdb_sqlite(db)) > 0)
+        return CDB_OK;
+    if ((status = cdb_stmt(db, exists_sql, &st)) != CDB_OK)
+        return status;
+    if ((status = cm_bind_status(db, sqlite3_bind_int64(st, 1, id))) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        char current[16];
+        snprintf(current, sizeof(current), "%s", (const char *)sqlite3_column_text(st, 0));
+        cdb_stmt_done(st);
+        return cdb_fail(db, CDB_ERR_CONFLICT, "status", "job %lld is %s, not %s", (long long)id,
+                        current, expected);
+    }
+    cdb_stmt_done(st);
+    return cdb_fail(db, CDB_ERR_NOTFOUND, "id", "no Jobs row with id %lld", (long long)id);
+}
+
+/* job_cas in a transaction of its own. */
+static int job_cas_tx(cdb *db, const char *sql, int64_t id, const char *owner, long lease_ms,
+                      const char *status_name, const char *expected)
+{
+    int status;
+
+    if (owner != NULL && (status = cm_check_text(db, "leaseOwner", owner, 1, 256)) != CDB_OK)
+        return status;
+    if (lease_ms < 0)
+        return cdb_fail(db, CDB_ERR_INVALID, "leaseExpiresAt", "a lease cannot be negative");
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    status = job_cas(db, sql, id, owner, lease_ms, status_name, expected);
+    return cm_tx_end(db, status);
+}
+
+int cdb_job_claim(cdb *db, int64_t id, const char *owner, long lease_ms)
+{
+    static const char sql[] =
+        "UPDATE Jobs SET status = 'running', leaseOwner = ?3, leaseExpiresAt = ?4, "
+        "updatedAt = ?2 WHERE id = ?1 AND status = 'pending' AND ?5 IS NULL";
+
+    if (owner == NULL)
+        return cdb_fail(db, CDB_ERR_INVALID, "leaseOwner", "a claim needs an owner");
+    return job_cas_tx(db, sql, id, owner, lease_ms, NULL, "pending");
+}
+
+int cdb_job_renew(cdb *db, int64_t id, const char *owner, long lease_ms)
+{
+    static const char sql[] =
+        "UPDATE Jobs SET leaseExpiresAt = ?4 WHERE id = ?1 AND status = 'running' "
+        "AND leaseOwner = ?3 AND ?5 IS NULL AND ?2 IS NOT NULL";
+
+    if (owner == NULL)
+        return cdb_fail(db, CDB_ERR_INVALID, "leaseOwner", "a renewal needs an owner");
+    return job_cas_tx(db, sql, id, owner, lease_ms, NULL, "running under this daemon's lease");
+}
+
+int cdb_job_finish(cdb *db, int64_t id, const char *owner, cdb_job_status final)
+{
+    static const char sql[] =
+        "UPDATE Jobs SET status = ?5, leaseOwner = NULL, leaseExpiresAt = NULL, updatedAt = ?2 "
+        "WHERE id = ?1 AND status = 'running' AND leaseOwner = ?3 AND ?4 IS NOT NULL";
+
+    if (final != CDB_JOB_SUCCESS && final != CDB_JOB_FAILURE)
+        return cdb_fail(db, CDB_ERR_INVALID, "status", "a job finishes with success or failure");
+    if (owner == NULL)
+        return cdb_fail(db, CDB_ERR_INVALID, "leaseOwner", "finishing needs the owner");
+    return job_cas_tx(db, sql, id, owner, 0, cdb_job_status_name(final),
+                      "running under this daemon's lease");
+}
+
+int cdb_job_take_over(cdb *db, const cdb_job *seen, const char *owner, long lease_ms)
+{
+    static const char sql[] =
+        "UPDATE Jobs SET leaseOwner = ?3, leaseExpiresAt = ?4, updatedAt = ?2 "
+        "WHERE id = ?1 AND status = 'running' AND leaseOwner IS ?6 AND leaseExpiresAt IS ?7 "
+        "AND ?5 IS NULL";
+    sqlite3_stmt *st = NULL;
+    char now[32], expires[32];
+    int status, brc = SQLITE_OK;
+
+    if (seen == NULL || owner == NULL)
+        return cdb_fail(db, CDB_ERR_INVALID, "leaseOwner", "taking over needs the job and an owner");
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        goto done;
+    cdb_now_iso(now);
+    cdb_iso_from_now(expires, lease_ms);
+    cm_bind(&brc, sqlite3_bind_int64(st, 1, seen->id));
+    cm_bind(&brc, cdb_bind_text(st, 2, now));
+    cm_bind(&brc, cdb_bind_text(st, 3, owner));
+    cm_bind(&brc, cdb_bind_text(st, 4, expires));
+    cm_bind(&brc, sqlite3_bind_null(st, 5));
+    cm_bind(&brc, cdb_bind_text(st, 6, seen->lease_owner));
+    cm_bind(&brc, cdb_bind_text(st, 7, seen->lease_expires_at));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        goto done;
+    }
+    if ((status = cm_exec(db, st, "taking over the job")) == CDB_OK &&
+        sqlite3_changes(cdb_sqlite(db)) == 0)
+        status = cdb_fail(db, CDB_ERR_CONFLICT, "status",
+                          "job %lld is no longer running under the lease that expired",
+                          (long long)seen->id);
+done:
+    return cm_tx_end(db, status);
+}
+
+int cdb_job_lease_expired(const cdb_job *job)
+{
+    char now[32];
+
+    if (job->lease_owner == NULL || job->lease_expires_at == NULL)
+        return 1;
+    cdb_now_iso(now);
+    /* Both stamps have the same fixed-width shape: text order is time order. */
+    return strcmp(job->lease_expires_at, now) < 0;
+}
+
+int cdb_job_set_target(cdb *db, int64_t id, const cdb_container *target)
+{
+    static const char sql[] = "UPDATE Jobs SET targetHostname = ?2, targetNodeId = ?3, "
+                              "targetContainerId = ?4, targetCreatedAt = ?5 WHERE id = ?1";
+    sqlite3_stmt *st = NULL;
+    int status, brc = SQLITE_OK;
+
+    if (target == NULL)
+        return cdb_fail(db, CDB_ERR_INVALID, "targetHostname", "no container given");
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        goto done;
+    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    cm_bind(&brc, cdb_bind_text(st, 2, target->hostname));
+    cm_bind(&brc, cm_bind_id_or_null(st, 3, target->node_id));
+    cm_bind(&brc, cm_bind_id_or_null(st, 4, target->container_id));
+    cm_bind(&brc, cdb_bind_text(st, 5, target->created_at));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        goto done;
+    }
+    status = cm_exec_one(db, st, "recording the job's target", "Jobs", id);
+done:
+    return cm_tx_end(db, status);
+}
+
+int cdb_job_cancel(cdb *db, int64_t id)
+{
+    static const char sql[] =
+        "UPDATE Jobs SET status = 'cancelled', leaseOwner = NULL, leaseExpiresAt = NULL, "
+        "updatedAt = ?2 WHERE id = ?1 AND status IN ('pending', 'running') "
+        "AND ?3 IS NULL AND ?4 IS NOT NULL AND ?5 IS NULL";
+
+    return job_cas_tx(db, sql, id, NULL, 0, NULL, "pending or running");
+}
+
+int cdb_job_retry(cdb *db, int64_t id)
+{
+    static const char sql[] =
+        "UPDATE Jobs SET status = 'pending', leaseOwner = NULL, leaseExpiresAt = NULL, "
+        "updatedAt = ?2 WHERE id = ?1 AND status IN ('failure', 'cancelled') "
+        "AND ?3 IS NULL AND ?4 IS NOT NULL AND ?5 IS NULL";
+    /* The container a failed create left behind is pending again: the next
+     * run adopts the CT it may have cloned (docs/daemon.md). */
+    /* Only the row the job was queued for: a look-alike keeps its state
+     * (the daemon will refuse the job). */
+    static const char container_sql[] =
+        "UPDATE Containers SET status = 'pending', updatedAt = ?2 "
+        "WHERE id = ?1 AND status = 'failed' "
+        "AND (?3 IS NULL OR (hostname = ?3 AND createdAt IS ?4))";
+    static const char retry_message_sql[] =
+        "INSERT INTO JobStatuses (jobId, message, createdAt, updatedAt) "
+        "VALUES (?1, 'queued again (retry)', ?2, ?2)";
+    cdb_job *job = NULL;
+    sqlite3_stmt *st = NULL;
+    char now[32];
+    int status, brc = SQLITE_OK;
+
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    if ((status = job_cas(db, sql, id, NULL, 0, NULL, "failure or cancelled")) != CDB_OK)
+        goto done;
+    if ((status = cdb_job_get(db, id, &job)) != CDB_OK)
+        goto done;
+    if (strncmp(job->name, CONTAINER_CREATE_ACTION, strlen(CONTAINER_CREATE_ACTION)) == 0 &&
+        (job->name[strlen(CONTAINER_CREATE_ACTION)] == '\0' ||
+         job->name[strlen(CONTAINER_CREATE_ACTION)] == ' ')) {
+        int64_t container = cdb_job_container_resource(job->associated_resource);
+
+        if (container != 0) {
+            if ((status = cdb_stmt(db, container_sql, &st)) != CDB_OK)
+                goto done;
+            cdb_now_iso(now);
+            cm_bind(&brc, sqlite3_bind_int64(st, 1, container));
+            cm_bind(&brc, cdb_bind_text(st, 2, now));
+            cm_bind(&brc, cdb_bind_text(st, 3, job->target_hostname));
+            cm_bind(&brc, cdb_bind_text(st, 4, job->target_created_at));
+            if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+                cdb_stmt_done(st);
+                goto done;
+            }
+            if ((status = cm_exec(db, st, "resetting the failed container")) != CDB_OK)
+                goto done;
+        }
+    }
+    brc = SQLITE_OK;
+    if ((status = cdb_stmt(db, retry_message_sql, &st)) != CDB_OK)
+        goto done;
+    cdb_now_iso(now);
+    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    cm_bind(&brc, cdb_bind_text(st, 2, now));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        goto done;
+    }
+    status = cm_exec(db, st, "recording the retry");
+done:
+    cdb_job_free(job);
+    return cm_tx_end(db, status);
+}
+
 int cdb_job_delete(cdb *db, int64_t id)
 {
+    static const char running_sql[] = "SELECT 1 FROM Jobs WHERE id = ?1 AND status = 'running'";
     static const char statuses_sql[] = "DELETE FROM JobStatuses WHERE jobId = ?1";
     static const char unlink_sql[] =
         "UPDATE Containers SET creationJobId = NULL WHERE creationJobId = ?1";
@@ -188,6 +514,12 @@ int cdb_job_delete(cdb *db, int64_t id)
 
     if ((status = cdb_tx_begin(db)) != CDB_OK)
         return status;
+    /* A daemon is acting on it: deleting the row would hide what it does. */
+    if (cm_require_row(db, running_sql, id, "status", "Jobs") == CDB_OK) {
+        status = cdb_fail(db, CDB_ERR_CONFLICT, "status",
+                          "job %lld is running; cancel it first (job cancel)", (long long)id);
+        goto end;
+    }
     /* The schema cascades / sets NULL too; doing it explicitly keeps this
      * correct even on a connection where foreign keys were switched off. */
     status = cm_exec_id(db, statuses_sql, id, "deleting the job's statuses", "JobStatuses");
@@ -199,6 +531,7 @@ int cdb_job_delete(cdb *db, int64_t id)
         status = CDB_OK; /* a job that created no container */
     if (status == CDB_OK)
         status = cm_exec_id(db, sql, id, "deleting the job", "Jobs");
+end:
     return cm_tx_end(db, status);
 }
 

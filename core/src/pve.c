@@ -30,6 +30,8 @@ struct cdb_pve {
     char *csrf;     /* CSRFPreventionToken, password mode */
     cdb_http_conn *conn;
     const volatile sig_atomic_t *cancel;
+    void (*on_poll)(void *arg);
+    void *on_poll_arg;
     long last_status;
     char errmsg[1024];
 };
@@ -193,6 +195,8 @@ int cdb_pve_new(const cdb_pve_options *options, cdb_pve **out, char *errbuf, siz
         goto nomem;
     pve->token_mode = strchr(pve->user, '!') != NULL;
     pve->cancel = options->cancel;
+    pve->on_poll = options->on_poll;
+    pve->on_poll_arg = options->on_poll_arg;
 
     settings.connect_timeout_ms =
         options->connect_timeout_ms > 0 ? options->connect_timeout_ms : PVE_DEFAULT_CONNECT_MS;
@@ -579,6 +583,12 @@ done:
 int cdb_pve_lxc_clone(cdb_pve *pve, int template_vmid, int newid, const char *hostname,
                       char **upid_out)
 {
+    return cdb_pve_lxc_clone_described(pve, template_vmid, newid, hostname, NULL, upid_out);
+}
+
+int cdb_pve_lxc_clone_described(cdb_pve *pve, int template_vmid, int newid, const char *hostname,
+                                const char *description, char **upid_out)
+{
     struct strbuf form = {0};
     char newid_text[16];
     char *path = NULL;
@@ -591,6 +601,8 @@ int cdb_pve_lxc_clone(cdb_pve *pve, int template_vmid, int newid, const char *ho
     sb_form_field(&form, "newid", newid_text);
     if (hostname != NULL)
         sb_form_field(&form, "hostname", hostname);
+    if (description != NULL)
+        sb_form_field(&form, "description", description);
     sb_form_field(&form, "full", "1");
     path = node_path(pve, "/lxc/%d/clone", template_vmid);
     if (form.nomem || path == NULL) {
@@ -644,6 +656,113 @@ int cdb_pve_lxc_start(cdb_pve *pve, int vmid, char **upid_out)
         return pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
     if ((rc = request(pve, "POST", path, NULL, &data)) == CDB_OK)
         rc = take_upid(pve, path, data, upid_out);
+    json_decref(data);
+    free(path);
+    return rc;
+}
+
+int cdb_pve_lxc_shutdown(cdb_pve *pve, int vmid, char **upid_out)
+{
+    char *path;
+    json_t *data = NULL;
+    int rc;
+
+    if (!valid_vmid(vmid))
+        return pve_fail(pve, CDB_ERR_INVALID, "shutdown: invalid VMID");
+    if ((path = node_path(pve, "/lxc/%d/status/shutdown", vmid)) == NULL)
+        return pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
+    if ((rc = request(pve, "POST", path, "forceStop=1", &data)) == CDB_OK)
+        rc = take_upid(pve, path, data, upid_out);
+    json_decref(data);
+    free(path);
+    return rc;
+}
+
+void cdb_pve_lxc_entries_free(cdb_pve_lxc_entry *entries, size_t n)
+{
+    if (entries == NULL)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free(entries[i].name);
+        free(entries[i].status);
+    }
+    free(entries);
+}
+
+int cdb_pve_lxc_list(cdb_pve *pve, cdb_pve_lxc_entry **entries_out, size_t *n_out)
+{
+    json_t *data = NULL, *entry;
+    cdb_pve_lxc_entry *entries = NULL;
+    char *path;
+    size_t i, n = 0;
+    int rc;
+
+    if ((path = node_path(pve, "/lxc")) == NULL)
+        return pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
+    if ((rc = request(pve, "GET", path, NULL, &data)) != CDB_OK)
+        goto done;
+    if (!json_is_array(data)) {
+        rc = pve_fail(pve, CDB_ERR_INTERNAL, "GET %s: the answer is not a list", path);
+        goto done;
+    }
+    entries = calloc(json_array_size(data) + 1, sizeof(*entries));
+    if (entries == NULL) {
+        rc = pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    json_array_foreach(data, i, entry) {
+        json_t *name = json_object_get(entry, "name"), *status = json_object_get(entry, "status");
+        long long vmid;
+        if (json_to_int(json_object_get(entry, "vmid"), &vmid) != 0 || !valid_vmid(vmid))
+            continue; /* not an entry we could act on */
+        entries[n].vmid = (int)vmid;
+        entries[n].template = json_truthy(json_object_get(entry, "template"));
+        if ((json_is_string(name) && (entries[n].name = strdup(json_string_value(name))) == NULL) ||
+            (json_is_string(status) &&
+             (entries[n].status = strdup(json_string_value(status))) == NULL)) {
+            n++;
+            rc = pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+        n++;
+    }
+    *entries_out = entries;
+    *n_out = n;
+    entries = NULL;
+    n = 0;
+done:
+    cdb_pve_lxc_entries_free(entries, n);
+    json_decref(data);
+    free(path);
+    return rc;
+}
+
+int cdb_pve_lxc_config_value(cdb_pve *pve, int vmid, const char *key, char **value_out)
+{
+    json_t *data = NULL, *value;
+    char *path;
+    char number[32];
+    int rc;
+
+    if (!valid_vmid(vmid) || key == NULL)
+        return pve_fail(pve, CDB_ERR_INVALID, "config: invalid VMID or key");
+    if ((path = node_path(pve, "/lxc/%d/config", vmid)) == NULL)
+        return pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
+    if ((rc = request(pve, "GET", path, NULL, &data)) != CDB_OK)
+        goto done;
+    value = json_object_get(data, key);
+    if (json_is_string(value)) {
+        *value_out = strdup(json_string_value(value));
+    } else if (json_is_integer(value)) {
+        snprintf(number, sizeof(number), "%lld", (long long)json_integer_value(value));
+        *value_out = strdup(number);
+    } else {
+        rc = pve_fail(pve, CDB_ERR_NOTFOUND, "container %d: no %s in its config", vmid, key);
+        goto done;
+    }
+    if (*value_out == NULL)
+        rc = pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
+done:
     json_decref(data);
     free(path);
     return rc;
@@ -975,6 +1094,8 @@ int cdb_pve_wait_task(cdb_pve *pve, const char *upid, long timeout_ms, long poll
             cdb_pve_task_clear(&task);
             return rc;
         }
+        if (pve->on_poll != NULL)
+            pve->on_poll(pve->on_poll_arg);
         if (pve->cancel != NULL && *pve->cancel)
             return pve_fail(pve, CDB_ERR_IO, "stopped waiting for task %s %s (shutting down); "
                             "it may still finish on the node", parsed.type, parsed.id);

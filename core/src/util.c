@@ -11,10 +11,26 @@
 
 void cdb_now_iso(char buf[32])
 {
-    struct timespec now;
-    struct tm utc;
+    cdb_iso_from_now(buf, 0);
+}
 
-    if (clock_gettime(CLOCK_REALTIME, &now) != 0 || gmtime_r(&now.tv_sec, &utc) == NULL) {
+void cdb_iso_from_now(char buf[32], long long offset_ms)
+{
+    struct timespec now = {0};
+    struct tm utc;
+    int clock_ok = clock_gettime(CLOCK_REALTIME, &now) == 0;
+
+    if (clock_ok && offset_ms != 0) {
+        long long ms = (long long)now.tv_nsec / 1000000 + offset_ms;
+        now.tv_sec += (time_t)(ms / 1000);
+        ms %= 1000;
+        if (ms < 0) {
+            ms += 1000;
+            now.tv_sec--;
+        }
+        now.tv_nsec = (long)(ms * 1000000);
+    }
+    if (!clock_ok || gmtime_r(&now.tv_sec, &utc) == NULL) {
         /* Cannot happen on Linux; keep the buffer a valid, obviously wrong stamp. */
         memcpy(buf, "1970-01-01T00:00:00.000Z", sizeof "1970-01-01T00:00:00.000Z");
         return;

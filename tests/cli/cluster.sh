@@ -146,9 +146,9 @@ expect_eq "status: nodes" 2 "$(json_get 'd["counts"]["nodes"]')"
 expect_eq "status: containers" 2 "$(json_get 'd["counts"]["containers"]')"
 
 # ---- deletes, children first
-expect_ok "container delete takes its services" container delete web1
+expect_ok "container delete --record-only takes its services" container delete web1 --record-only
 expect_eq "web1's services gone" 0 "$(sql "SELECT count(*) FROM Services s JOIN Containers c ON c.id = s.containerId WHERE c.hostname='web1'")"
-expect_ok "container delete web2" container delete web2
+expect_ok "container delete web2 --record-only" container delete web2 --record-only
 expect_ok "job delete" job delete "$JOB"
 expect_ok "domain delete" domain delete example.org
 expect_ok "node delete" node delete pve2

@@ -142,6 +142,8 @@ wait "$pa"; ra=$?; wait "$pb"; rb=$?
 expect_eq "both daemons exit 0" "0 0" "$ra $rb"
 statuses=$(for j in "${jobs[@]}"; do job_status "$j"; done | sort | uniq -c | tr -s ' ')
 expect_eq "all four jobs succeeded" " 4 success" "$statuses"
+[ "$statuses" == " 4 success" ] ||
+    for j in "${jobs[@]}"; do diag "job $j: $(job_status "$j")" "$(job_trail "$j")"; done
 claims=$(cat "$logs/par-a.err" "$logs/par-b.err" | grep -c ': claimed$')
 expect_eq "four claims in total across both daemons" "4" "$claims"
 expect_eq "four distinct CTIDs, four distinct addresses" "4 4" \

@@ -12,6 +12,7 @@ authentication (API tokens, tickets with CSRF tokens on writes), task ids
   GET    /nodes/{node}/lxc/{vmid}/config
   PUT    /nodes/{node}/lxc/{vmid}/config
   POST   /nodes/{node}/lxc/{vmid}/status/start
+  POST   /nodes/{node}/lxc/{vmid}/status/shutdown forceStop, timeout
   GET    /nodes/{node}/lxc/{vmid}/interfaces
   DELETE /nodes/{node}/lxc/{vmid}                force, purge
   GET    /nodes/{node}/tasks/{upid}/status
@@ -26,7 +27,7 @@ tasks and a request log without secrets), POST /_sim/inject with a JSON
 object {"op": OP, "kind": KIND, ...} that applies to the next `count`
 (default 1) requests of that operation, POST /_sim/reset.
   OP:   ticket nextid list clone config_get config_put start interfaces
-        delete task_status
+        delete task_status shutdown
   KIND: task_error (the task stops with exitstatus `message`), http500,
         http400 (errors {param: message}), slow (sleep `seconds` first),
         garbage (a body that is not JSON), huge (a body of `bytes` bytes),
@@ -37,7 +38,8 @@ object {"op": OP, "kind": KIND, ...} that applies to the next `count`
 
 Run: pve-sim.py --port-file FILE [--tls-cert C --tls-key K] [--node pve]
      [--token user@realm!id=SECRET] [--user root@pam --password PW]
-     [--template 9000:debian-12-standard] [--task-seconds 0.3]
+     [--template 9000:debian-12-standard] [--ct 101:hostname (a running CT)]
+     [--task-seconds 0.3]
      [--dhcp-seconds 0.2] [--ip-prefix 10.0.0.]
 It binds 127.0.0.1 on a free port and writes the port to FILE once ready.
 """
@@ -116,6 +118,17 @@ class State:
                         "net0": "name=eth0,bridge=vmbr0,hwaddr=%s,ip=dhcp,type=veth" % self.random_mac(),
                         "template": 1,
                         "unprivileged": 1,
+                    },
+                }
+            for spec in self.args.ct:
+                vmid, _, name = spec.partition(":")
+                self.containers[int(vmid)] = {
+                    "status": "running", "template": False, "started": time.monotonic(),
+                    "ip": "%s%d" % (self.args.ip_prefix, 200 + len(self.containers)),
+                    "config": {
+                        "hostname": name, "arch": "amd64", "ostype": "debian",
+                        "rootfs": "local-lvm:vm-%s-disk-0,size=8G" % vmid,
+                        "net0": "name=eth0,bridge=vmbr0,hwaddr=%s,ip=dhcp,type=veth" % self.random_mac(),
                     },
                 }
             self.tasks = {}
@@ -354,6 +367,8 @@ class Handler(BaseHTTPRequestHandler):
                     return self.config_put(vmid, params)
                 if tail == ["status", "start"] and m == "POST":
                     return self.start(vmid, user)
+                if tail == ["status", "shutdown"] and m == "POST":
+                    return self.shutdown(vmid, params, user)
                 if tail == ["interfaces"] and m == "GET":
                     return self.interfaces(vmid)
                 if tail == [] and m == "DELETE":
@@ -451,6 +466,8 @@ class Handler(BaseHTTPRequestHandler):
             config["rootfs"] = "local-lvm:vm-%d-disk-0,size=8G" % newid
             if hostname:
                 config["hostname"] = hostname
+            if params.get("description"):
+                config["description"] = params["description"]
             config["lock"] = "create"
             # The new CT exists (locked) while the clone runs, like the real one.
             state.containers[newid] = {"status": "stopped", "template": False, "config": config,
@@ -508,7 +525,8 @@ class Handler(BaseHTTPRequestHandler):
             with state.lock:
                 ct["status"] = "running"
                 ct["started"] = time.monotonic()
-                if not no_ip:
+                # A restart keeps its lease (dnsmasq's dhcp-host pins it).
+                if not no_ip and not ct.get("ip"):
                     ct["ip"] = "%s%d" % (state.args.ip_prefix, state.next_ip)
                     state.next_ip += 1
 
@@ -516,6 +534,24 @@ class Handler(BaseHTTPRequestHandler):
         if inj and inj.get("kind") == "task_error":
             exitstatus = inj.get("message", "startup for container '%d' failed" % vmid)
         self.send_data(state.new_upid("vzstart", vmid, user, self.task_seconds(inj), exitstatus, done))
+
+    def shutdown(self, vmid, params, user):
+        state = self.server.state
+        inj = self.apply_injection("shutdown")
+        self.check_params(params, {"forceStop", "timeout"})
+        with state.lock:
+            ct = self.container(vmid)
+            if ct["template"]:
+                raise ApiError(500, "cannot shut down a template")
+
+        def done():
+            with state.lock:
+                ct["status"] = "stopped"
+
+        exitstatus = "OK"
+        if inj and inj.get("kind") == "task_error":
+            exitstatus = inj.get("message", "shutdown of container '%d' failed" % vmid)
+        self.send_data(state.new_upid("vzshutdown", vmid, user, self.task_seconds(inj), exitstatus, done))
 
     def interfaces(self, vmid):
         state = self.server.state
@@ -599,6 +635,8 @@ def main():
     parser.add_argument("--password")
     parser.add_argument("--template", action="append", default=[],
                         help="VMID:NAME of an LXC template (repeatable)")
+    parser.add_argument("--ct", action="append", default=[],
+                        help="VMID:HOSTNAME of a running CT made elsewhere (repeatable)")
     parser.add_argument("--task-seconds", type=float, default=0.3)
     parser.add_argument("--dhcp-seconds", type=float, default=0.2)
     parser.add_argument("--ip-prefix", default="10.0.0.",

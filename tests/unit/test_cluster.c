@@ -1306,6 +1306,115 @@ static void test_jobs(void **state)
     assert_integrity(fx);
 }
 
+/* Jobs record their container's identity; leases are compare-and-set;
+ * cancel, retry, and delete of a running job; a container with its job. */
+static void test_job_targets_and_leases(void **state)
+{
+    fixture *fx = *state;
+    int64_t ct = make_container(fx, "web1", 101, NULL, NULL), job = 0, queued = 0, qjob = 0, id = -1;
+    cdb_container *row = NULL;
+    cdb_job *j = NULL;
+    char resource[48];
+
+    snprintf(resource, sizeof resource, "container:%lld", (long long)ct);
+    OK(fx, cdb_job_create(fx->db, "container.delete web1", resource, &job));
+    OK(fx, cdb_job_get(fx->db, job, &j));
+    OK(fx, cdb_container_get(fx->db, ct, &row));
+    assert_string_equal(j->target_hostname, "web1");
+    assert_int_equal(j->target_node_id, fx->node);
+    assert_int_equal(j->target_container_id, 101);
+    assert_string_equal(j->target_created_at, row->created_at);
+    assert_null(j->lease_owner);
+    cdb_job_free(j);
+    cdb_container_free(row);
+    assert_int_equal(cdb_job_container_resource(resource), ct);
+    assert_int_equal(cdb_job_container_resource("container:0"), 0);
+    assert_int_equal(cdb_job_container_resource("container:web1"), 0);
+    assert_int_equal(cdb_job_container_resource("container:12x"), 0);
+
+    /* A job for a container that does not exist is refused, nothing written. */
+    counts before = snapshot(fx);
+    expect_fail(fx, cdb_job_create(fx->db, "container.delete x", "container:4242", &id),
+                CDB_ERR_CONSTRAINT, "associatedResource");
+    assert_unchanged(fx, &before);
+    assert_int_equal(id, -1);
+
+    /* Claim once; renew and finish only under the same owner. */
+    OK(fx, cdb_job_claim(fx->db, job, "host:1:boot", 60000));
+    expect_fail(fx, cdb_job_claim(fx->db, job, "host:2:boot", 60000), CDB_ERR_CONFLICT, "status");
+    OK(fx, cdb_job_renew(fx->db, job, "host:1:boot", 60000));
+    expect_fail(fx, cdb_job_renew(fx->db, job, "host:2:boot", 60000), CDB_ERR_CONFLICT, "status");
+    OK(fx, cdb_job_get(fx->db, job, &j));
+    assert_int_equal(j->status, CDB_JOB_RUNNING);
+    assert_string_equal(j->lease_owner, "host:1:boot");
+    assert_false(cdb_job_lease_expired(j));
+    /* A take-over must see the lease exactly as it is. */
+    expect_fail(fx, cdb_job_delete(fx->db, job), CDB_ERR_CONFLICT, "status");
+    OK(fx, cdb_job_renew(fx->db, job, "host:1:boot", 0)); /* expires now */
+    cdb_job_free(j);
+    OK(fx, cdb_job_get(fx->db, job, &j));
+    OK(fx, cdb_job_take_over(fx->db, j, "host:3:boot", 60000));
+    expect_fail(fx, cdb_job_take_over(fx->db, j, "host:4:boot", 60000), CDB_ERR_CONFLICT, "status");
+    expect_fail(fx, cdb_job_finish(fx->db, job, "host:1:boot", CDB_JOB_SUCCESS), CDB_ERR_CONFLICT,
+                "status");
+    OK(fx, cdb_job_finish(fx->db, job, "host:3:boot", CDB_JOB_FAILURE));
+    cdb_job_free(j);
+    OK(fx, cdb_job_get(fx->db, job, &j));
+    assert_int_equal(j->status, CDB_JOB_FAILURE);
+    assert_null(j->lease_owner);
+    assert_null(j->lease_expires_at);
+    cdb_job_free(j);
+
+    /* Retry and cancel. */
+    expect_fail(fx, cdb_job_cancel(fx->db, job), CDB_ERR_CONFLICT, "status");
+    OK(fx, cdb_job_retry(fx->db, job));
+    expect_fail(fx, cdb_job_retry(fx->db, job), CDB_ERR_CONFLICT, "status");
+    OK(fx, cdb_job_cancel(fx->db, job));
+    OK(fx, cdb_job_get(fx->db, job, &j));
+    assert_int_equal(j->status, CDB_JOB_CANCELLED);
+    cdb_job_free(j);
+    OK(fx, cdb_job_delete(fx->db, job));
+
+    /* A container with its creation job, linked both ways, in one go. */
+    cdb_container_input in = container_input(fx, "web2");
+    OK(fx, cdb_container_create_queued(fx->db, &in, &queued, &qjob));
+    OK(fx, cdb_container_get(fx->db, queued, &row));
+    OK(fx, cdb_job_get(fx->db, qjob, &j));
+    assert_int_equal(row->creation_job_id, qjob);
+    assert_int_equal(row->status, CDB_CT_PENDING);
+    assert_string_equal(j->name, "container.create web2");
+    snprintf(resource, sizeof resource, "container:%lld", (long long)queued);
+    assert_string_equal(j->associated_resource, resource);
+    assert_string_equal(j->target_hostname, "web2");
+    cdb_job_free(j);
+    cdb_container_free(row);
+    /* A failed create goes back to pending with its job on retry. */
+    OK(fx, cdb_job_claim(fx->db, qjob, "host:1:boot", 60000));
+    OK(fx, cdb_container_set_status(fx->db, queued, CDB_CT_PENDING, CDB_CT_FAILED));
+    OK(fx, cdb_job_finish(fx->db, qjob, "host:1:boot", CDB_JOB_FAILURE));
+    OK(fx, cdb_job_retry(fx->db, qjob));
+    OK(fx, cdb_container_get(fx->db, queued, &row));
+    assert_int_equal(row->status, CDB_CT_PENDING);
+    cdb_container_free(row);
+    /* Retry never touches a look-alike that took the row's id. */
+    OK(fx, cdb_job_claim(fx->db, qjob, "host:1:boot", 60000));
+    OK(fx, cdb_job_finish(fx->db, qjob, "host:1:boot", CDB_JOB_FAILURE));
+    OK(fx, cdb_container_update(fx->db, queued, CDB_CTF_HOSTNAME | CDB_CTF_STATUS,
+                                &(cdb_container_input){.hostname = "other", .status = CDB_CT_FAILED}));
+    OK(fx, cdb_job_retry(fx->db, qjob));
+    OK(fx, cdb_container_get(fx->db, queued, &row));
+    assert_int_equal(row->status, CDB_CT_FAILED);
+    cdb_container_free(row);
+    /* A duplicate hostname writes neither row nor job. */
+    in.hostname = "web3";
+    OK(fx, cdb_container_create_queued(fx->db, &in, &queued, &qjob));
+    before = snapshot(fx);
+    expect_fail(fx, cdb_container_create_queued(fx->db, &in, &queued, &qjob), CDB_ERR_CONFLICT,
+                "Containers.hostname");
+    assert_unchanged(fx, &before);
+    assert_integrity(fx);
+}
+
 /* Ids that cannot exist (negative, huge) are simply not found. */
 static void test_ids_out_of_range(void **state)
 {
@@ -1387,6 +1496,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_port_exhaustion, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_port_allocation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_job_targets_and_leases, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ids_out_of_range, setup, teardown),
     };
 

@@ -462,6 +462,75 @@ static void test_wait_can_be_cancelled(void **state)
     cdb_pve_free(pve);
 }
 
+static int polls;
+static void count_poll(void *arg)
+{
+    (void)arg;
+    polls++;
+}
+
+static void with_poll_counter(cdb_pve_options *options)
+{
+    options->on_poll = count_poll;
+}
+
+/* What the daemon reads to find, check and stop its CTs. */
+static void test_list_config_shutdown(void **state)
+{
+    cdb_pve *pve = client_with(api_url, TOKEN_ID, TOKEN_SECRET, with_poll_counter);
+    cdb_pve_lxc_entry *entries = NULL;
+    char *upid = NULL, *value = NULL;
+    size_t n = 0;
+    int found = 0;
+    (void)state;
+
+    inject("{\"op\":\"clone\",\"kind\":\"task_seconds\",\"seconds\":0.5}");
+    assert_int_equal(cdb_pve_lxc_clone_described(pve, 9000, 100, "web", "web (marker 7)", &upid),
+                     CDB_OK);
+    polls = 0;
+    assert_int_equal(cdb_pve_wait_task(pve, upid, 10000, 50), CDB_OK);
+    assert_true(polls > 0); /* the poll callback ran while the task did */
+    free(upid);
+    assert_int_equal(cdb_pve_lxc_config_value(pve, 100, "description", &value), CDB_OK);
+    assert_string_equal(value, "web (marker 7)");
+    free(value);
+    assert_int_equal(cdb_pve_lxc_config_value(pve, 100, "memory", &value), CDB_OK);
+    assert_string_equal(value, "512"); /* a number, as text */
+    free(value);
+    assert_int_equal(cdb_pve_lxc_config_value(pve, 100, "lock", &value), CDB_ERR_NOTFOUND);
+    assert_int_equal(cdb_pve_lxc_config_value(pve, 4242, "hostname", &value), CDB_ERR_IO);
+    assert_non_null(strstr(cdb_pve_errmsg(pve), "does not exist"));
+
+    assert_int_equal(cdb_pve_lxc_start(pve, 100, &upid), CDB_OK);
+    assert_int_equal(cdb_pve_wait_task(pve, upid, 10000, 50), CDB_OK);
+    free(upid);
+    assert_int_equal(cdb_pve_lxc_list(pve, &entries, &n), CDB_OK);
+    for (size_t i = 0; i < n; i++) {
+        if (entries[i].vmid == 9000)
+            assert_true(entries[i].template);
+        if (entries[i].vmid == 100) {
+            found = 1;
+            assert_false(entries[i].template);
+            assert_string_equal(entries[i].name, "web");
+            assert_string_equal(entries[i].status, "running");
+        }
+    }
+    assert_true(found);
+    cdb_pve_lxc_entries_free(entries, n);
+
+    assert_int_equal(cdb_pve_lxc_shutdown(pve, 100, &upid), CDB_OK);
+    assert_non_null(strstr(upid, ":vzshutdown:100:"));
+    assert_int_equal(cdb_pve_wait_task(pve, upid, 10000, 50), CDB_OK);
+    free(upid);
+    assert_int_equal(cdb_pve_lxc_list(pve, &entries, &n), CDB_OK);
+    for (size_t i = 0; i < n; i++)
+        if (entries[i].vmid == 100)
+            assert_string_equal(entries[i].status, "stopped");
+    cdb_pve_lxc_entries_free(entries, n);
+    assert_int_equal(cdb_pve_lxc_shutdown(pve, 4242, &upid), CDB_ERR_IO);
+    cdb_pve_free(pve);
+}
+
 static void short_timeout(cdb_pve_options *options)
 {
     options->request_timeout_ms = 300;
@@ -561,6 +630,7 @@ int main(void)
         cmocka_unit_test_setup(test_task_failure, reset_sim),
         cmocka_unit_test_setup(test_wait_is_bounded, reset_sim),
         cmocka_unit_test_setup(test_wait_can_be_cancelled, reset_sim),
+        cmocka_unit_test_setup(test_list_config_shutdown, reset_sim),
         cmocka_unit_test_setup(test_request_timeout, reset_sim),
         cmocka_unit_test_setup(test_response_bounds, reset_sim),
         cmocka_unit_test(test_connection_refused),

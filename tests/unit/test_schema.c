@@ -49,7 +49,12 @@ static const struct spec_table spec_tables[] = {
      {"id", "domain", "acmeEmail", "acmeDirectory", "cloudflareApiEmail", "cloudflareApiKey", "siteId",
       "dnsProvider", NULL},
      "id"},
-    {"Jobs", {"id", "name", "associatedResource", "status", NULL}, "id"},
+    /* Beyond the specification: what a job acts on and its lease
+     * (migration 0003, docs/daemon.md). */
+    {"Jobs",
+     {"id", "name", "associatedResource", "status", "targetHostname", "targetNodeId",
+      "targetContainerId", "targetCreatedAt", "leaseOwner", "leaseExpiresAt", NULL},
+     "id"},
     {"JobStatuses", {"id", "jobId", "message", NULL}, "id"},
     {"Users",
      {"uidNumber", "username", "cn", "sn", "givenName", "mail", "sshPublicKey", "userPassword",

@@ -102,6 +102,15 @@ static unsigned char *read_file(const char *path, size_t *len)
     return buf;
 }
 
+/* Every embedded migration recorded exactly once, up to `known` (versions
+ * may have gaps: a number is kept by a migration on another branch). */
+static void assert_migrations_once(cdb *db, int known)
+{
+    assert_int_equal(query_int(cdb_sqlite(db), "SELECT count(*) - count(DISTINCT version) "
+                                               "FROM SchemaMigrations"), 0);
+    assert_int_equal(query_int(cdb_sqlite(db), "SELECT max(version) FROM SchemaMigrations"), known);
+}
+
 /* ------------------------------------------------------------ tests */
 
 static void test_create_and_migrate_idempotent(void **state)
@@ -114,15 +123,15 @@ static void test_create_and_migrate_idempotent(void **state)
     assert_true(known >= 1);
     assert_int_equal(current, known);
     /* Every embedded migration is recorded once. */
-    assert_int_equal(query_int(cdb_sqlite(db), "SELECT count(*) FROM SchemaMigrations"), known);
+    assert_migrations_once(db, known);
     assert_int_equal(cdb_migrate(db), CDB_OK);
-    assert_int_equal(query_int(cdb_sqlite(db), "SELECT count(*) FROM SchemaMigrations"), known);
+    assert_migrations_once(db, known);
     cdb_close(db);
 
     /* Reopen with and without MIGRATE: nothing pending, nothing applied again. */
     db = NULL;
     assert_int_equal(cdb_open(fx->path, CDB_OPEN_MIGRATE, &db), CDB_OK);
-    assert_int_equal(query_int(cdb_sqlite(db), "SELECT count(*) FROM SchemaMigrations"), known);
+    assert_migrations_once(db, known);
     assert_int_equal(query_int(cdb_sqlite(db), "SELECT count(*) FROM Groups"), 2);
     cdb_close(db);
     db = NULL;
@@ -492,7 +501,7 @@ static void test_concurrent_migration(void **state)
     assert_int_equal(cdb_open(fx->path, 0, &db), CDB_OK);
     assert_int_equal(cdb_schema_version(db, &current, &known), CDB_OK);
     assert_int_equal(current, known);
-    assert_int_equal(query_int(cdb_sqlite(db), "SELECT count(*) FROM SchemaMigrations"), known);
+    assert_migrations_once(db, known);
     assert_int_equal(query_int(cdb_sqlite(db), "SELECT count(*) FROM Groups"), 2);
     cdb_close(db);
 }

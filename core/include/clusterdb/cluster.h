@@ -204,6 +204,17 @@ typedef struct cdb_job {
     cdb_job_status status;
     char *created_at;
     char *updated_at;
+    /* What the job acts on, copied from the container when the job was
+     * queued (NULL / 0 when its resource names no container): a job checks
+     * these before a destructive step and touches nothing when they differ. */
+    char *target_hostname;
+    int64_t target_node_id;
+    int64_t target_container_id; /* the Proxmox CTID; 0 when it had none */
+    char *target_created_at;     /* the container row's createdAt */
+    /* The daemon running it ("host:pid:boot") and until when (ISO UTC);
+     * NULL unless running. */
+    char *lease_owner;
+    char *lease_expires_at;
 } cdb_job;
 
 void cdb_job_free(cdb_job *job);
@@ -220,8 +231,40 @@ int cdb_job_list(cdb *db, int status, cdb_job ***out, size_t *n_out);
  * expected -1 sets unconditionally.
  */
 int cdb_job_set_status(cdb *db, int64_t id, int expected, cdb_job_status status);
-/* Deletes its JobStatuses too; Containers it created keep a NULL creationJobId. */
+/* Deletes its JobStatuses too; Containers it created keep a NULL creationJobId.
+ * A running job is refused (CDB_ERR_CONFLICT, "status"): cancel it first. */
 int cdb_job_delete(cdb *db, int64_t id);
+
+/* "container:<Containers.id>" -> the id; 0 when the resource is not that shape. */
+int64_t cdb_job_container_resource(const char *associated_resource);
+
+/*
+ * Leases (docs/daemon.md).  A daemon claims a pending job with
+ * cdb_job_claim (pending -> running, owner, expiry now + lease_ms), renews
+ * it while it works, and ends it with cdb_job_finish.  Each is a
+ * compare-and-set: CDB_ERR_CONFLICT ("status") when the job is not (or no
+ * longer) in the expected state or held by `owner`, so a daemon that lost
+ * its lease never writes over the one that took the job.
+ */
+int cdb_job_claim(cdb *db, int64_t id, const char *owner, long lease_ms);
+int cdb_job_renew(cdb *db, int64_t id, const char *owner, long lease_ms);
+/* running -> final (success, failure), clearing the lease. */
+int cdb_job_finish(cdb *db, int64_t id, const char *owner, cdb_job_status final);
+/* Take over a running job whose lease is exactly as `seen` read it (same
+ * owner and expiry): two daemons recovering at once cannot both win. */
+int cdb_job_take_over(cdb *db, const cdb_job *seen, const char *owner, long lease_ms);
+/* Whether a running job's lease has run out (or it has none). */
+int cdb_job_lease_expired(const cdb_job *job);
+/* Record the facts checked before destructive steps (see cdb_job) from the
+ * container row as it is now. */
+struct cdb_container;
+int cdb_job_set_target(cdb *db, int64_t id, const struct cdb_container *target);
+/* pending or running -> cancelled (the lease goes); CDB_ERR_CONFLICT otherwise. */
+int cdb_job_cancel(cdb *db, int64_t id);
+/* failure or cancelled -> pending, with a message saying so; a failed
+ * container of a container.create job goes back to pending with it (one
+ * transaction).  CDB_ERR_CONFLICT for a job in another state. */
+int cdb_job_retry(cdb *db, int64_t id);
 
 /* One row of JobStatuses: a progress message of a job. */
 typedef struct cdb_job_message {
@@ -298,6 +341,10 @@ enum cdb_container_fields {
 void cdb_container_free(cdb_container *container);
 void cdb_container_array_free(cdb_container **containers, size_t n);
 int cdb_container_create(cdb *db, const cdb_container_input *in, int64_t *id_out);
+/* A pending container and its "container.create <hostname>" job, linked
+ * (creationJobId, associatedResource), in one transaction. */
+int cdb_container_create_queued(cdb *db, const cdb_container_input *in, int64_t *id_out,
+                                int64_t *job_out);
 int cdb_container_get(cdb *db, int64_t id, cdb_container **out);
 int cdb_container_get_by_hostname(cdb *db, const char *hostname, cdb_container **out);
 /* Containers on one node (node_id 0: all), ascending id. */

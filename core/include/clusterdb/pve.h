@@ -49,6 +49,10 @@ typedef struct cdb_pve_options {
     /* Optional: when it becomes non-zero (a signal handler sets it), a
      * cdb_pve_wait_task() in progress gives up at its next poll. */
     const volatile sig_atomic_t *cancel;
+    /* Optional: called at every poll of cdb_pve_wait_task() (a daemon
+     * renews its job's lease there while a long task runs). */
+    void (*on_poll)(void *arg);
+    void *on_poll_arg;
 } cdb_pve_options;
 
 /* curl_global_init once per process; see the thread rule above. */
@@ -94,6 +98,31 @@ int cdb_pve_lxc_find_template(cdb_pve *pve, const char *name, int *vmid_out);
  * *upid_out (cdb_free) is the task id. */
 int cdb_pve_lxc_clone(cdb_pve *pve, int template_vmid, int newid, const char *hostname,
                       char **upid_out);
+
+/* The same with a description (NULL: none) written at clone time, so that
+ * the new CT can be recognised even when nothing else was done to it. */
+int cdb_pve_lxc_clone_described(cdb_pve *pve, int template_vmid, int newid, const char *hostname,
+                                const char *description, char **upid_out);
+
+/* One entry of GET /nodes/{node}/lxc. */
+typedef struct cdb_pve_lxc_entry {
+    int vmid;
+    char *name;   /* the hostname; NULL when the node gave none */
+    char *status; /* "running", "stopped", ...; NULL when none */
+    int template; /* 1 for a template */
+} cdb_pve_lxc_entry;
+void cdb_pve_lxc_entries_free(cdb_pve_lxc_entry *entries, size_t n);
+/* Every LXC container and template on the node. */
+int cdb_pve_lxc_list(cdb_pve *pve, cdb_pve_lxc_entry **entries_out, size_t *n_out);
+
+/* One key of GET /nodes/{node}/lxc/{vmid}/config as text (cdb_free);
+ * CDB_ERR_NOTFOUND when the config has no such key.  A CT that does not
+ * exist is Proxmox's HTTP 500 "... does not exist" (CDB_ERR_IO). */
+int cdb_pve_lxc_config_value(cdb_pve *pve, int vmid, const char *key, char **value_out);
+
+/* POST /nodes/{node}/lxc/{vmid}/status/shutdown forceStop=1 (a clean
+ * shutdown, then a stop when it takes too long) -> *upid_out (cdb_free). */
+int cdb_pve_lxc_shutdown(cdb_pve *pve, int vmid, char **upid_out);
 
 /* PUT /nodes/{node}/lxc/{vmid}/config with the given keys and values
  * (n pairs; the values are form-encoded). */
