@@ -50,6 +50,7 @@ include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/nis.schema
 include /etc/ldap/schema/inetorgperson.schema
 include $top/schema-ldif/openssh-lpk.schema
+include $top/schema-ldif/clusterdb.schema
 pidfile $pidfile
 modulepath /usr/lib/ldap:$build/slapd-module/.libs
 moduleload argon2.so

@@ -51,6 +51,7 @@ URI=${SLAPD_URI[cfg]}
 root_modify() { ldapmodify -Q -Y EXTERNAL -H "$ldapi" "$@"; }
 
 check "ldapadd openssh-lpk.ldif" root_modify -a -f "$LDIFS/openssh-lpk.ldif"
+check "ldapadd clusterdb.ldif" root_modify -a -f "$LDIFS/clusterdb.ldif"
 sed "s|^olcClusterdbFile: .*|olcClusterdbFile: $DB|" "$LDIFS/clusterdb-module.ldif" > "$work/module.ldif"
 check "ldapmodify clusterdb-module.ldif" root_modify -f "$work/module.ldif"
 
