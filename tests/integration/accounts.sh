@@ -176,16 +176,8 @@ as "uid=bob,$P" bob-reset-pw ldapwhoami
 expect_eq "... which binds" "0" "$rc"
 
 # ---- the push second factor only where it belongs --------------------------------
-"$PYTHON" "$CLUSTERDB_TOP/tests/pve-sim/push-sim.py" --port-file "$work/push.port" > "$work/push.log" 2>&1 &
-push_pid=$!
-on_exit "kill $push_pid 2>/dev/null"
-for _ in $(seq 1 100); do [ -s "$work/push.port" ] && break; sleep 0.1; done
-push_url=http://127.0.0.1:$(cat "$work/push.port")
-pushed() { # the usernames the push service was asked about, sorted
-    "$PYTHON" -c 'import json, sys, urllib.request
-r = json.load(urllib.request.urlopen(sys.argv[1] + "/_sim/requests"))
-print(" ".join(sorted(x["body"]["username"] for x in r)))' "$push_url"
-}
+if push_sim_start "$work"; then ok "push simulator starts"; else not_ok "push simulator starts"; tap_done; exit; fi
+push_url=$PUSH_SIM_URL
 cdb setting set push_notification_url "$push_url" > /dev/null &&
     cdb setting set push_notification_enabled true > /dev/null
 check "push second factor enabled" test "$(cdb setting get push_notification_enabled 2>/dev/null)" = true
@@ -198,7 +190,7 @@ expect_eq "the service account binds and reads with the push enabled" "0 uid=ali
 as "uid=bob,$P" bob-reset-pw ldapwhoami
 expect_eq "bob (push-exempt group robots) binds without a push" "0" "$rc"
 expect_eq "the push service was asked about the users only, never the service or bob" \
-    "approve-erin reject-frank" "$(pushed)"
+    "approve-erin reject-frank" "$(push_sim_users)"
 cdb setting set push_notification_enabled false > /dev/null
 
 # ---- configuration errors -------------------------------------------------------
