@@ -556,8 +556,14 @@ int cdbm_back_add(Operation *op, SlapReply *rs)
         return rs->sr_err;
     }
     name = cdbm_dn_name(op, info, &op->ora_e->e_nname, &kind);
-    if (kind == CDBM_DN_SUFFIX || kind == CDBM_DN_PEOPLE || kind == CDBM_DN_GROUPS) {
+    if (kind == CDBM_DN_SUFFIX || kind == CDBM_DN_PEOPLE || kind == CDBM_DN_GROUPS ||
+        kind == CDBM_DN_SERVICES || kind == CDBM_DN_ROOTDN) {
         rs->sr_err = LDAP_ALREADY_EXISTS;
+        goto send;
+    }
+    if (kind == CDBM_DN_SERVICE) {
+        rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
+        rs->sr_text = "service accounts are configured in slapd (service-account directive)";
         goto send;
     }
     if (name == NULL) {
@@ -685,7 +691,11 @@ int cdbm_back_delete(Operation *op, SlapReply *rs)
     rs->sr_err = LDAP_SUCCESS;
     e = cdbm_write_target(op, rs, info, db, &kind, &id, &parent);
     if (e == NULL) {
-        if (rs->sr_err == LDAP_SUCCESS) {
+        if (rs->sr_err == LDAP_SUCCESS && (kind == CDBM_DN_SERVICE || kind == CDBM_DN_SERVICES ||
+                                           kind == CDBM_DN_ROOTDN)) {
+            rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
+            rs->sr_text = "the rootdn's entry and service accounts come from slapd's configuration";
+        } else if (rs->sr_err == LDAP_SUCCESS) {
             /* The suffix, ou=people, ou=groups: ou=groups always holds the
              * default groups, and none of them can go even when empty. */
             rs->sr_err = LDAP_NOT_ALLOWED_ON_NONLEAF;
@@ -761,7 +771,8 @@ int cdbm_back_modrdn(Operation *op, SlapReply *rs)
     if (e == NULL) {
         if (rs->sr_err == LDAP_SUCCESS) {
             rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
-            rs->sr_text = "the suffix, ou=people and ou=groups cannot be renamed";
+            rs->sr_text = "only users and groups can be renamed (not the fixed tree, the "
+                          "rootdn's entry or service accounts)";
         }
         goto send;
     }

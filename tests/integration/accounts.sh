@@ -106,6 +106,19 @@ expect_eq "a service account cannot write: insufficientAccess (50)" "50" "$rc"
 as_svc ldappasswd -s stolen-pw "uid=bob,$P"
 expect_match "a service account cannot set passwords (50)" "Insufficient access" "$out"
 
+r=(-x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW")
+out=$(printf 'dn: cn=x,ou=services,%s\nobjectClass: applicationProcess\ncn: x\n' "$S" | ldapadd "${r[@]}" 2>&1); rc=$?
+expect_match "adding a service entry over LDAP: unwillingToPerform (53), names the directive" \
+    "^53 .*service-account directive" "$rc $(tr '\n' ' ' <<< "$out")"
+out=$(ldapdelete "${r[@]}" "$SVC" 2>&1); rc=$?
+expect_eq "deleting a service entry: unwillingToPerform (53)" "53" "$rc"
+out=$(ldapdelete "${r[@]}" "$SLAPD_ROOTDN" 2>&1); rc=$?
+expect_eq "deleting the rootdn's entry: unwillingToPerform (53)" "53" "$rc"
+out=$(ldapmodrdn "${r[@]}" -r "$SVC" cn=other 2>&1); rc=$?
+expect_eq "renaming a service entry: unwillingToPerform (53)" "53" "$rc"
+as_svc ldapwhoami
+expect_eq "... and it still binds" "0" "$rc"
+
 # ---- the rootdn's entry (nslcd's pam_authc_search BASE) ------------------------
 rsearch_out -b "$SLAPD_ROOTDN" -s base '(objectClass=*)'
 expect_match "the rootdn has an entry of its own (organizationalRole, no password)" \
