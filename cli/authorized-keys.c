@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -441,6 +442,61 @@ static int entry_has_uid(LDAP *ld, LDAPMessage *entry, const char *user)
     return found;
 }
 
+/* Whether base is one of the server's naming contexts or lies below one
+ * (DNs compared after normalization by libldap). */
+static int base_is_served(LDAP *ld, const char *base, int timeout)
+{
+    char *attrs[] = { "namingContexts", NULL };
+    struct timeval tv = { .tv_sec = timeout, .tv_usec = 0 };
+    LDAPMessage *result = NULL;
+    struct berval **contexts = NULL, nbase = { 0, NULL };
+    int served = 0;
+
+    if (ldap_dn_normalize(base, LDAP_DN_FORMAT_LDAP, &nbase.bv_val, LDAP_DN_FORMAT_LDAPV3) != LDAP_SUCCESS)
+        return 0;
+    nbase.bv_len = strlen(nbase.bv_val);
+    if (ldap_search_ext_s(ld, "", LDAP_SCOPE_BASE, "(objectClass=*)", attrs, 0, NULL, NULL, &tv,
+                          1, &result) != LDAP_SUCCESS)
+        goto done;
+    LDAPMessage *entry = ldap_first_entry(ld, result);
+    if (entry != NULL)
+        contexts = ldap_get_values_len(ld, entry, "namingContexts");
+    for (size_t i = 0; contexts != NULL && contexts[i] != NULL && !served; i++) {
+        char *ctx = strndup(contexts[i]->bv_val, contexts[i]->bv_len), *nctx = NULL;
+        if (ctx != NULL &&
+            ldap_dn_normalize(ctx, LDAP_DN_FORMAT_LDAP, &nctx, LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS) {
+            size_t n = strlen(nctx);
+            /* equal, or ",<context>" ends the base (case-insensitively) */
+            served = nbase.bv_len >= n && strcasecmp(nbase.bv_val + nbase.bv_len - n, nctx) == 0 &&
+                     (nbase.bv_len == n || nbase.bv_val[nbase.bv_len - n - 1] == ',');
+        }
+        ldap_memfree(nctx);
+        free(ctx);
+    }
+done:
+    ldap_value_free_len(contexts);
+    ldap_msgfree(result);
+    ldap_memfree(nbase.bv_val);
+    return served;
+}
+
+/* noSuchObject for the base: a wrong base, or (far more often) access rules
+ * that hide the tree from this identity.  Ask the RootDSE which it is. */
+static void report_missing_base(LDAP *ld, const struct ak_config *cfg)
+{
+    if (!base_is_served(ld, cfg->base, cfg->timeout)) {
+        ak_error("search base %s is not held by this server (check 'base' against the "
+                 "server's namingContexts)", cfg->base);
+    } else if (cfg->binddn == NULL) {
+        ak_error("access denied: the server holds %s but shows nothing of it to anonymous "
+                 "clients; configure binddn and bindpw_file with a service account "
+                 "(cn=<name>,ou=services,...)", cfg->base);
+    } else {
+        ak_error("access denied: the server holds %s but shows nothing of it to %s; grant "
+                 "that identity read access in the server's ACLs", cfg->base, cfg->binddn);
+    }
+}
+
 /* Search for USER and print its keys.  Returns an AK_* exit code. */
 static int print_user_keys(LDAP *ld, const struct ak_config *cfg, const char *user)
 {
@@ -477,7 +533,7 @@ static int print_user_keys(LDAP *ld, const struct ak_config *cfg, const char *us
         goto done;
     }
     if (err == LDAP_NO_SUCH_OBJECT) {
-        ak_error("search base %s does not exist", cfg->base);
+        report_missing_base(ld, cfg);
         goto done;
     }
     if (err != LDAP_SUCCESS) {

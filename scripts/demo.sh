@@ -44,12 +44,15 @@ echo 'carol-password' | "$cli" user add carol --given-name Carol --sn Pending --
 "$cli" group add-member developers bob >/dev/null
 "$cli" group add-member ldapusers bob >/dev/null
 
+# The read-only service account nslcd, SSSD and the keys helper bind as.
+reader_hash=$(slappasswd -o module-load=argon2 -h '{ARGON2}' -s reader-password)
 cat > "$demo/slapd.conf" <<CONF
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/nis.schema
 include /etc/ldap/schema/inetorgperson.schema
 include $top/schema-ldif/openssh-lpk.schema
+include $top/schema-ldif/clusterdb.schema
 pidfile $pidfile
 modulepath /usr/lib/ldap:$build/slapd-module/.libs
 moduleload argon2.so
@@ -60,6 +63,7 @@ suffix "$suffix"
 rootdn "cn=admin,$suffix"
 rootpw secret
 dbfile $db
+service-account "cn=reader,ou=services,$suffix" $reader_hash
 include $top/schema-ldif/acl-example.conf
 CONF
 /usr/sbin/slapd -h "ldap://127.0.0.1:$port/" -f "$demo/slapd.conf" -s 0 || {
@@ -75,6 +79,11 @@ Next, try:
   ldapsearch \$bind -b ou=people,$suffix '(&(objectClass=posixAccount)(uid=bob))'
   ldapsearch \$bind -b $suffix '(&(objectClass=posixGroup)(memberUid=bob))' cn gidNumber
   ldapsearch \$bind -b $suffix '(objectClass=*)' userPassword      # hashes: shown to nobody but sysadmins
+  ldapsearch -x -H ldap://127.0.0.1:$port -D cn=reader,ou=services,$suffix -w reader-password -b $suffix uid=bob   # the service account
+  admin="-x -H ldap://127.0.0.1:$port -D uid=alice,ou=people,$suffix -w alice-password"   # alice: sysadmins
+  ldapsearch \$admin -b ou=people,$suffix uid=carol clusterdbStatus
+  printf 'dn: uid=carol,ou=people,$suffix\nchangetype: modify\nreplace: clusterdbStatus\nclusterdbStatus: active\n' | ldapmodify \$admin
+  ldappasswd \$bind -a bob-password -s bob-new-password            # self-service: old password checked
   ldapwhoami -x -H ldap://127.0.0.1:$port -D uid=alice,ou=people,$suffix -w alice-password
   ldapwhoami -x -H ldap://127.0.0.1:$port -D uid=carol,ou=people,$suffix -w carol-password   # pending: refused (49)
   export CLUSTERDB_DB=$db

@@ -35,6 +35,16 @@ typedef enum cdbm_suffix_kind {
     CDBM_SUFFIX_OU   /* ou=x: organizationalUnit */
 } cdbm_suffix_kind;
 
+/* A read-only service account (directive "service"): a non-posix entry
+ * cn=<name>,ou=services,<suffix> that can bind with its stored argon2 hash
+ * and read what the ACLs grant, but is no user: no uidNumber, no login, no
+ * push second factor. */
+typedef struct cdbm_service {
+    struct berval dn, ndn;
+    struct berval name;         /* the cn value */
+    char *hash;                 /* argon2 PHC string (without {ARGON2}) */
+} cdbm_service;
+
 /* Per database (be_private). */
 typedef struct cdbm_info {
     /* dbfile and generation change together, under mutex.  A per-thread
@@ -50,6 +60,16 @@ typedef struct cdbm_info {
     struct berval suffix_rdn_value;  /* "cluster" of dc=cluster,dc=internal */
     struct berval people_dn, people_ndn;
     struct berval groups_dn, groups_ndn;
+    struct berval services_dn, services_ndn;
+
+    /* Service accounts and the groups whose members the push second factor
+     * spares.  Changed only while slapd configures (single-threaded, or the
+     * pool paused for a cn=config change), so operations read them without
+     * the mutex. */
+    cdbm_service *services;
+    size_t n_services;
+    char **push_exempt_groups;
+    size_t n_push_exempt_groups;
 } cdbm_info;
 
 /* Attribute descriptions and object classes the module uses, resolved at
@@ -61,6 +81,8 @@ typedef struct cdbm_schema {
     AttributeDescription *member_uid, *dc, *o, *ou;
     AttributeDescription *object_class, *structural_object_class, *entry_uuid;
     AttributeDescription *create_timestamp, *modify_timestamp;
+    AttributeDescription *status;    /* clusterdbStatus (schema-ldif/clusterdb.schema) */
+    ObjectClass *oc_clusterdb_account, *oc_application_process, *oc_simple_security_object, *oc_organizational_role;
     ObjectClass *oc_top, *oc_inet_org_person, *oc_posix_account, *oc_shadow_account;
     ObjectClass *oc_ldap_public_key, *oc_posix_group, *oc_organization, *oc_dc_object;
     ObjectClass *oc_organizational_unit;
@@ -74,6 +96,11 @@ int cdbm_schema_resolve(const char **missing);
 
 /* config.c */
 int cdbm_config_init(BackendInfo *bi);
+/* Every configured service DN must be cn=<name>,ou=services,<suffix>: 0, or
+ * -1 with the reason in msg.  Needs services_ndn (db_open). */
+int cdbm_services_check(BackendDB *be, cdbm_info *info, char *msg, size_t msg_size);
+/* Release the service accounts and push-exempt groups (db_destroy). */
+void cdbm_config_free(cdbm_info *info);
 
 /* handle.c: the calling thread's handle for this database.
  * cdbm_handle_get() returns a handle or NULL (and logs why); when *temporary
@@ -95,6 +122,16 @@ Entry *cdbm_entry_people(Operation *op, cdbm_info *info);
 Entry *cdbm_entry_groups(Operation *op, cdbm_info *info);
 Entry *cdbm_entry_user(Operation *op, cdbm_info *info, const cdb_user *user);
 Entry *cdbm_entry_group(Operation *op, cdbm_info *info, const cdb_group *group);
+/* ou=services (NULL when no service account is configured), a service
+ * account's entry, and the rootdn's own entry (NULL unless the rootdn is
+ * cn=<name> right below the suffix: nslcd's pam_authc_search reads it). */
+Entry *cdbm_entry_services(Operation *op, cdbm_info *info);
+Entry *cdbm_entry_service(Operation *op, cdbm_info *info, const cdbm_service *service);
+Entry *cdbm_entry_rootdn(Operation *op, cdbm_info *info);
+/* The service account whose entry is at ndn, or NULL. */
+const cdbm_service *cdbm_service_by_ndn(cdbm_info *info, struct berval *ndn);
+/* Whether the rootdn gets an entry of its own (see cdbm_entry_rootdn). */
+int cdbm_rootdn_served(Operation *op);
 
 typedef enum cdbm_table { CDBM_TABLE_USERS, CDBM_TABLE_GROUPS } cdbm_table;
 
@@ -105,7 +142,10 @@ typedef enum cdbm_dn_kind {
     CDBM_DN_PEOPLE,
     CDBM_DN_GROUPS,
     CDBM_DN_USER,     /* uid=<name>,ou=people: name in the out value */
-    CDBM_DN_GROUP     /* cn=<name>,ou=groups */
+    CDBM_DN_GROUP,    /* cn=<name>,ou=groups */
+    CDBM_DN_SERVICES, /* ou=services (only with service accounts configured) */
+    CDBM_DN_SERVICE,  /* cn=<name>,ou=services */
+    CDBM_DN_ROOTDN    /* the rootdn's entry, cn=<name>,<suffix> */
 } cdbm_dn_kind;
 
 /* Classify ndn.  For USER/GROUP, *name receives the unescaped RDN value
@@ -204,8 +244,14 @@ int cdbm_entry_number(Entry *e, AttributeDescription *ad, int64_t *out);
  * hashes (CDB_UF_PASSWORD); other schemes are refused.  -1 with rs set. */
 int cdbm_password_value(Operation *op, SlapReply *rs, cdbm_copies *c, struct berval *v,
                         unsigned *fields, cdb_user_input *in);
+/* A clusterdbStatus value (any case) as a status: 0, or -1 if it names none. */
+int cdbm_status_value(Operation *op, cdbm_copies *c, struct berval *v, cdb_user_status *out);
 /* sshPublicKey values joined one per line; NULL if a value spans lines. */
 char *cdbm_join_keys(Operation *op, cdbm_copies *c, BerVarray vals, unsigned n);
+
+/* bind.c: whether the push second factor is asked of this user (members of
+ * a push-exempt group are spared; service accounts are never asked). */
+int cdbm_push_required(cdbm_info *info, const cdb_user *user);
 
 /* Operations. */
 BI_op_search cdbm_back_search;

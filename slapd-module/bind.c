@@ -3,7 +3,11 @@
  * (cdb_user_authenticate: active users with a matching argon2 hash only;
  * unknown users cost the same as a wrong password), then the push second
  * factor when the Settings enable it (cdb_notify_second_factor, DESIGN.md
- * section 7).  Every refusal is invalidCredentials.  The rootdn is slapd's
+ * section 7) and the user is not in a push-exempt group.  A bind to a
+ * service account (cn=<name>,ou=services) checks its configured hash and is
+ * never asked the second factor: those are the identities nslcd, SSSD and
+ * the keys helper read with, and a name lookup must not wait for a phone.
+ * Every refusal is invalidCredentials.  The rootdn is slapd's
  * (be_rootdn_bind).
  *
  * Bind protocol: on success return 0 without sending (the frontend sends
@@ -14,8 +18,42 @@
 #include <string.h>
 
 #include <clusterdb/notify.h>
+#include <clusterdb/passwd.h>
 
 #include "back-clusterdb.h"
+
+int cdbm_push_required(cdbm_info *info, const cdb_user *user)
+{
+    size_t i, j;
+
+    for (i = 0; i < info->n_push_exempt_groups; i++)
+        for (j = 0; j < user->n_groups; j++)
+            if (user->groups[j].cn != NULL &&
+                strcasecmp(user->groups[j].cn, info->push_exempt_groups[i]) == 0)
+                return 0;
+    return 1;
+}
+
+/* A service account's bind: its configured hash, and auth access on its
+ * userPassword as for any entry. */
+static void cdbm_service_bind(Operation *op, SlapReply *rs, cdbm_info *info)
+{
+    const cdbm_service *svc = cdbm_service_by_ndn(info, &op->o_req_ndn);
+    Entry *e;
+
+    if (svc == NULL || op->orb_cred.bv_len == 0)
+        return;
+    if (cdb_password_verify(svc->hash, op->orb_cred.bv_val, op->orb_cred.bv_len) != CDB_OK)
+        return;
+    e = cdbm_entry_service(op, info, svc);
+    if (e == NULL)
+        return;
+    if (access_allowed(op, e, slap_schema.si_ad_userPassword, NULL, ACL_AUTH, NULL)) {
+        ber_dupbv(&op->orb_edn, &e->e_name);
+        rs->sr_err = LDAP_SUCCESS;
+    }
+    entry_free(e);
+}
 
 int cdbm_back_bind(Operation *op, SlapReply *rs)
 {
@@ -46,6 +84,10 @@ int cdbm_back_bind(Operation *op, SlapReply *rs)
     }
 
     kind = cdbm_dn_classify(op, info, &op->o_req_ndn, &name, &matched_kind);
+    if (kind == CDBM_DN_SERVICE) {
+        cdbm_service_bind(op, rs, info);
+        goto done;
+    }
     if (kind != CDBM_DN_USER || memchr(name.bv_val, '\0', name.bv_len) != NULL)
         goto done;
     username = op->o_tmpalloc(name.bv_len + 1, op->o_tmpmemctx);
@@ -85,8 +127,11 @@ int cdbm_back_bind(Operation *op, SlapReply *rs)
     /* The push second factor, when Settings enable it: only after the
      * password verified, and only an explicit approval grants.  The wait
      * holds this worker thread; core bounds it and the number waiting. */
-    st = cdb_notify_second_factor(db, username,
-                                  op->o_conn ? op->o_conn->c_peer_name.bv_val : NULL, 0, NULL);
+    st = cdbm_push_required(info, user)
+             ? cdb_notify_second_factor(db, username,
+                                        op->o_conn ? op->o_conn->c_peer_name.bv_val : NULL, 0,
+                                        NULL)
+             : CDB_OK;
     if (st != CDB_OK) {
         Debug(LDAP_DEBUG_STATS, "%s back-clusterdb: bind of \"%s\" refused by the second factor: %s\n",
               op->o_log_prefix, username, cdb_errmsg(db));

@@ -92,8 +92,10 @@ int cdbm_back_has_subordinates(Operation *op, Entry *e, int *has_subordinates)
     cdb *db;
     int temporary = 0, st;
 
-    if (dn_match(&e->e_nname, &op->o_bd->be_nsuffix[0])) {
-        *has_subordinates = LDAP_COMPARE_TRUE;  /* ou=people, ou=groups */
+    if (dn_match(&e->e_nname, &op->o_bd->be_nsuffix[0]) ||
+        (info->n_services > 0 && dn_match(&e->e_nname, &info->services_ndn))) {
+        /* ou=people and ou=groups; service accounts under ou=services */
+        *has_subordinates = LDAP_COMPARE_TRUE;
         return LDAP_SUCCESS;
     }
     if (!dn_match(&e->e_nname, &info->people_ndn) && !dn_match(&e->e_nname, &info->groups_ndn)) {

@@ -21,11 +21,15 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <clusterdb/passwd.h>
+
 #include "back-clusterdb.h"
 
 #define CDBM_OID_ARC "2.25.60498252744916930157458184240974370554"
 
 enum { CDBM_CFG_DBFILE = 1 };
+/* Service accounts and the push exemption (docs/slapd-module.md). */
+enum { CDBM_CFG_SERVICE_ACCOUNT = 20, CDBM_CFG_PUSH_EXEMPT_GROUP = 21 };
 
 static ConfigDriver cdbm_cf_gen;
 
@@ -36,6 +40,19 @@ static ConfigTable cdbm_cfg[] = {
                    "DESC 'Path of the clusterdb SQLite database file' "
                    "EQUALITY caseExactMatch "
                    "SYNTAX OMsDirectoryString SINGLE-VALUE )" },
+    { .name = "service-account", .what = "DN {ARGON2}hash", .min_args = 3, .max_args = 3,
+      .arg_type = ARG_MAGIC | CDBM_CFG_SERVICE_ACCOUNT, .arg_item = cdbm_cf_gen,
+      .attribute = "( " CDBM_OID_ARC ".1.20 NAME 'olcClusterdbServiceAccount' "
+                   "DESC 'A read-only service account: \"cn=<name>,ou=services,<suffix>\" "
+                   "{ARGON2}<PHC string>' "
+                   "EQUALITY caseIgnoreMatch "
+                   "SYNTAX OMsDirectoryString )" },
+    { .name = "push-exempt-group", .what = "group cn", .min_args = 2, .max_args = 2,
+      .arg_type = ARG_MAGIC | CDBM_CFG_PUSH_EXEMPT_GROUP, .arg_item = cdbm_cf_gen,
+      .attribute = "( " CDBM_OID_ARC ".1.21 NAME 'olcClusterdbPushExemptGroup' "
+                   "DESC 'Members of this group are not asked the push second factor' "
+                   "EQUALITY caseIgnoreMatch "
+                   "SYNTAX OMsDirectoryString )" },
     { .name = NULL, .arg_type = ARG_IGNORED }
 };
 
@@ -44,7 +61,8 @@ static ConfigOCs cdbm_ocs[] = {
                 "NAME 'olcClusterdbConfig' "
                 "DESC 'clusterdb backend database configuration' "
                 "SUP olcDatabaseConfig "
-                "MUST olcClusterdbFile )",
+                "MUST olcClusterdbFile "
+                "MAY ( olcClusterdbServiceAccount $ olcClusterdbPushExemptGroup ) )",
       .co_type = Cft_Database, .co_table = cdbm_cfg },
     { .co_def = NULL }
 };
@@ -81,6 +99,206 @@ static int cdbm_set_dbfile(ConfigArgs *c, cdbm_info *info)
     return 0;
 }
 
+/* ---- service accounts and push-exempt groups --------------------------- */
+
+static void cdbm_service_clear(cdbm_service *svc)
+{
+    ch_free(svc->dn.bv_val);
+    ch_free(svc->ndn.bv_val);
+    ch_free(svc->name.bv_val);
+    if (svc->hash != NULL) {
+        cdb_wipe(svc->hash, strlen(svc->hash));
+        ch_free(svc->hash);
+    }
+    memset(svc, 0, sizeof(*svc));
+}
+
+/* A service DN is cn=<name>,ou=services,<suffix>: the entry the module
+ * serves there is the one slapd's ACLs (dn.children=ou=services,...) name. */
+static int cdbm_service_check(BackendDB *be, cdbm_info *info, cdbm_service *svc, char *msg,
+                              size_t msg_size)
+{
+    struct berval parent, rdn;
+    LDAPRDN parsed = NULL;
+    char *next = NULL;
+    int ok = 0;
+
+    dnParent(&svc->ndn, &parent);
+    if (!dn_match(&parent, &info->services_ndn)) {
+        snprintf(msg, msg_size, "service-account \"%s\": must be cn=<name>,%s", svc->dn.bv_val,
+                 info->services_dn.bv_val);
+        return -1;
+    }
+    dnRdn(&svc->dn, &rdn);
+    if (ldap_bv2rdn(&rdn, &parsed, &next, LDAP_DN_FORMAT_LDAP) == LDAP_SUCCESS &&
+        parsed[0] != NULL && parsed[1] == NULL && parsed[0]->la_attr.bv_len == 2 &&
+        strncasecmp(parsed[0]->la_attr.bv_val, "cn", 2) == 0 && parsed[0]->la_value.bv_len > 0) {
+        ch_free(svc->name.bv_val);
+        ber_dupbv(&svc->name, &parsed[0]->la_value);
+        ok = 1;
+    }
+    if (parsed != NULL)
+        ldap_rdnfree(parsed);
+    if (!ok) {
+        snprintf(msg, msg_size, "service-account \"%s\": the RDN must be cn=<name>",
+                 svc->dn.bv_val);
+        return -1;
+    }
+    (void)be;
+    return 0;
+}
+
+int cdbm_services_check(BackendDB *be, cdbm_info *info, char *msg, size_t msg_size)
+{
+    size_t i, j;
+
+    for (i = 0; i < info->n_services; i++) {
+        if (cdbm_service_check(be, info, &info->services[i], msg, msg_size) != 0)
+            return -1;
+        for (j = 0; j < i; j++) {
+            if (dn_match(&info->services[j].ndn, &info->services[i].ndn)) {
+                snprintf(msg, msg_size, "service-account \"%s\" is configured twice",
+                         info->services[i].dn.bv_val);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+void cdbm_config_free(cdbm_info *info)
+{
+    size_t i;
+
+    for (i = 0; i < info->n_services; i++)
+        cdbm_service_clear(&info->services[i]);
+    ch_free(info->services);
+    info->services = NULL;
+    info->n_services = 0;
+    for (i = 0; i < info->n_push_exempt_groups; i++)
+        ch_free(info->push_exempt_groups[i]);
+    ch_free(info->push_exempt_groups);
+    info->push_exempt_groups = NULL;
+    info->n_push_exempt_groups = 0;
+}
+
+static int cdbm_add_service(ConfigArgs *c, cdbm_info *info)
+{
+    static const char prefix[] = "{ARGON2}";
+    cdbm_service svc;
+    struct berval raw;
+    const char *hash = c->argv[2];
+
+    memset(&svc, 0, sizeof(svc));
+    ber_str2bv(c->argv[1], 0, 0, &raw);
+    if (dnPrettyNormal(NULL, &raw, &svc.dn, &svc.ndn, NULL) != LDAP_SUCCESS) {
+        snprintf(c->cr_msg, sizeof(c->cr_msg), "<%s> invalid DN \"%s\"", c->argv[0],
+                 c->argv[1]);
+        goto bad;
+    }
+    if (strncasecmp(hash, prefix, sizeof(prefix) - 1) != 0 ||
+        !cdb_password_is_phc(hash + sizeof(prefix) - 1)) {
+        /* Never echo the value: it may be a password typed by mistake. */
+        snprintf(c->cr_msg, sizeof(c->cr_msg),
+                 "<%s> %s: the password must be {ARGON2} followed by an argon2 PHC string "
+                 "(slappasswd -o module-load=argon2 -h {ARGON2})",
+                 c->argv[0], svc.dn.bv_val);
+        goto bad;
+    }
+    svc.hash = ch_strdup(hash + sizeof(prefix) - 1);
+    /* Before db_open the suffix may not be known yet: checked there. */
+    if (info->opened) {
+        size_t i;
+
+        if (cdbm_service_check(c->be, info, &svc, c->cr_msg, sizeof(c->cr_msg)) != 0)
+            goto bad;
+        for (i = 0; i < info->n_services; i++) {
+            if (dn_match(&info->services[i].ndn, &svc.ndn)) {
+                snprintf(c->cr_msg, sizeof(c->cr_msg), "<%s> %s is configured already",
+                         c->argv[0], svc.dn.bv_val);
+                goto bad;
+            }
+        }
+    }
+    info->services = ch_realloc(info->services, (info->n_services + 1) * sizeof(*info->services));
+    info->services[info->n_services++] = svc;
+    return 0;
+bad:
+    Debug(LDAP_DEBUG_ANY, "back-clusterdb: %s: %s\n", c->log, c->cr_msg);
+    cdbm_service_clear(&svc);
+    return ARG_BAD_CONF;
+}
+
+static void cdbm_emit_services(ConfigArgs *c, cdbm_info *info)
+{
+    size_t i;
+
+    for (i = 0; i < info->n_services; i++) {
+        cdbm_service *svc = &info->services[i];
+        struct berval bv;
+
+        bv.bv_len = svc->dn.bv_len + strlen(svc->hash) + sizeof("\"\" {ARGON2}") - 1;
+        bv.bv_val = ch_malloc(bv.bv_len + 1);
+        snprintf(bv.bv_val, bv.bv_len + 1, "\"%s\" {ARGON2}%s", svc->dn.bv_val, svc->hash);
+        value_add_one(&c->rvalue_vals, &bv);
+        ch_free(bv.bv_val);
+    }
+}
+
+/* Remove value number valx (-1: every value) of a list. */
+static void cdbm_delete_service(cdbm_info *info, int valx)
+{
+    size_t i;
+
+    if (valx < 0) {
+        for (i = 0; i < info->n_services; i++)
+            cdbm_service_clear(&info->services[i]);
+        info->n_services = 0;
+        return;
+    }
+    if ((size_t)valx >= info->n_services)
+        return;
+    cdbm_service_clear(&info->services[valx]);
+    for (i = (size_t)valx; i + 1 < info->n_services; i++)
+        info->services[i] = info->services[i + 1];
+    info->n_services--;
+}
+
+static void cdbm_delete_exempt_group(cdbm_info *info, int valx)
+{
+    size_t i;
+
+    if (valx < 0) {
+        for (i = 0; i < info->n_push_exempt_groups; i++)
+            ch_free(info->push_exempt_groups[i]);
+        info->n_push_exempt_groups = 0;
+        return;
+    }
+    if ((size_t)valx >= info->n_push_exempt_groups)
+        return;
+    ch_free(info->push_exempt_groups[valx]);
+    for (i = (size_t)valx; i + 1 < info->n_push_exempt_groups; i++)
+        info->push_exempt_groups[i] = info->push_exempt_groups[i + 1];
+    info->n_push_exempt_groups--;
+}
+
+static int cdbm_add_exempt_group(ConfigArgs *c, cdbm_info *info)
+{
+    const char *cn = c->argv[1];
+
+    if (*cn == '\0' || strpbrk(cn, " \t\n,=") != NULL) {
+        snprintf(c->cr_msg, sizeof(c->cr_msg), "<%s> \"%s\" is not a group name", c->argv[0],
+                 cn);
+        Debug(LDAP_DEBUG_ANY, "back-clusterdb: %s: %s\n", c->log, c->cr_msg);
+        return ARG_BAD_CONF;
+    }
+    info->push_exempt_groups = ch_realloc(info->push_exempt_groups,
+                                          (info->n_push_exempt_groups + 1) *
+                                              sizeof(*info->push_exempt_groups));
+    info->push_exempt_groups[info->n_push_exempt_groups++] = ch_strdup(cn);
+    return 0;
+}
+
 static int cdbm_cf_gen(ConfigArgs *c)
 {
     cdbm_info *info = c->be->be_private;
@@ -96,6 +314,22 @@ static int cdbm_cf_gen(ConfigArgs *c)
                 rc = 1;
             ldap_pvt_thread_mutex_unlock(&info->mutex);
             break;
+        case CDBM_CFG_SERVICE_ACCOUNT:
+            cdbm_emit_services(c, info);
+            rc = info->n_services == 0;
+            break;
+        case CDBM_CFG_PUSH_EXEMPT_GROUP: {
+            size_t i;
+
+            for (i = 0; i < info->n_push_exempt_groups; i++) {
+                struct berval bv;
+
+                ber_str2bv(info->push_exempt_groups[i], 0, 0, &bv);
+                value_add_one(&c->rvalue_vals, &bv);
+            }
+            rc = info->n_push_exempt_groups == 0;
+            break;
+        }
         default:
             rc = 1;
         }
@@ -109,6 +343,12 @@ static int cdbm_cf_gen(ConfigArgs *c)
              * delete is refused by the schema (the attribute is a MUST).
              * Keep the old path until the add names the new one. */
             break;
+        case CDBM_CFG_SERVICE_ACCOUNT:
+            cdbm_delete_service(info, c->valx);
+            break;
+        case CDBM_CFG_PUSH_EXEMPT_GROUP:
+            cdbm_delete_exempt_group(info, c->valx);
+            break;
         default:
             rc = 1;
         }
@@ -118,6 +358,12 @@ static int cdbm_cf_gen(ConfigArgs *c)
     switch (c->type) {
     case CDBM_CFG_DBFILE:
         rc = cdbm_set_dbfile(c, info);
+        break;
+    case CDBM_CFG_SERVICE_ACCOUNT:
+        rc = cdbm_add_service(c, info);
+        break;
+    case CDBM_CFG_PUSH_EXEMPT_GROUP:
+        rc = cdbm_add_exempt_group(c, info);
         break;
     default:
         rc = 1;

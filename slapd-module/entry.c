@@ -20,8 +20,14 @@
 /* entryUUID: a name-based, stable UUID (RFC 9562 version 8, "custom"):
  * 5c1d8b00-cdb0-8TTT-8000-IIIIIIIIIIII with TTT the table and I the row id.
  * Table 0 holds the three fixed entries. */
-enum { CDBM_UUID_FIXED = 0, CDBM_UUID_USERS = 1, CDBM_UUID_GROUPS = 2 };
-enum { CDBM_FIXED_SUFFIX = 1, CDBM_FIXED_PEOPLE = 2, CDBM_FIXED_GROUPS = 3 };
+enum { CDBM_UUID_FIXED = 0, CDBM_UUID_USERS = 1, CDBM_UUID_GROUPS = 2, CDBM_UUID_SERVICES = 3 };
+enum {
+    CDBM_FIXED_SUFFIX = 1,
+    CDBM_FIXED_PEOPLE = 2,
+    CDBM_FIXED_GROUPS = 3,
+    CDBM_FIXED_SERVICES = 4,
+    CDBM_FIXED_ROOTDN = 5
+};
 
 static int cdbm_add_value(Entry *e, AttributeDescription *ad, const char *s, size_t len)
 {
@@ -227,6 +233,90 @@ Entry *cdbm_entry_groups(Operation *op, cdbm_info *info)
     return cdbm_entry_ou(&info->groups_dn, &info->groups_ndn, "groups", CDBM_FIXED_GROUPS);
 }
 
+Entry *cdbm_entry_services(Operation *op, cdbm_info *info)
+{
+    if (info->n_services == 0)
+        return NULL;
+    return cdbm_entry_ou(&info->services_dn, &info->services_ndn, "services",
+                         CDBM_FIXED_SERVICES);
+}
+
+const cdbm_service *cdbm_service_by_ndn(cdbm_info *info, struct berval *ndn)
+{
+    size_t i;
+
+    for (i = 0; i < info->n_services; i++)
+        if (dn_match(&info->services[i].ndn, ndn))
+            return &info->services[i];
+    return NULL;
+}
+
+/* A service account is an application, not a person: applicationProcess
+ * (cn) with simpleSecurityObject (userPassword), never posixAccount, so NSS
+ * never sees it and no PAM stack can log it in. */
+Entry *cdbm_entry_service(Operation *op, cdbm_info *info, const cdbm_service *svc)
+{
+    Entry *e = cdbm_entry_at((struct berval *)&svc->dn, (struct berval *)&svc->ndn);
+    size_t len = strlen("{ARGON2}") + strlen(svc->hash), i;
+    char *pw = ch_malloc(len + 1);
+
+    cdbm_add_oc(e, cdbm_ad.oc_top);
+    cdbm_add_oc(e, cdbm_ad.oc_application_process);
+    cdbm_add_oc(e, cdbm_ad.oc_simple_security_object);
+    cdbm_add_value(e, cdbm_ad.cn, svc->name.bv_val, svc->name.bv_len);
+    /* As for users: slapd's ACLs decide who sees it (binds use auth). */
+    snprintf(pw, len + 1, "{ARGON2}%s", svc->hash);
+    cdbm_add_value(e, cdbm_ad.user_password, pw, len);
+    ch_free(pw);
+    cdbm_add_structural(e, cdbm_ad.oc_application_process);
+    for (i = 0; i < info->n_services && &info->services[i] != svc; i++)
+        ;
+    cdbm_add_uuid(e, CDBM_UUID_SERVICES, (int64_t)i + 1);
+    return e;
+}
+
+int cdbm_rootdn_served(Operation *op)
+{
+    BackendDB *be = op->o_bd;
+    struct berval parent, rdn;
+
+    if (BER_BVISEMPTY(&be->be_rootndn) || !dnIsSuffix(&be->be_rootndn, &be->be_nsuffix[0]))
+        return 0;
+    dnParent(&be->be_rootndn, &parent);
+    if (!dn_match(&parent, &be->be_nsuffix[0]))
+        return 0;
+    dnRdn(&be->be_rootndn, &rdn);
+    return rdn.bv_len > 3 && strncasecmp(rdn.bv_val, "cn=", 3) == 0;
+}
+
+/* The rootdn is slapd's (rootdn/rootpw), yet clients expect an entry at the
+ * DN they bind as: nslcd's default "pam_authc_search BASE" reads it after
+ * binding as rootpwmoddn (passwd USER as root).  Served as Debian's
+ * installer creates it for back-mdb: organizationalRole, no password (the
+ * rootpw stays in the configuration). */
+Entry *cdbm_entry_rootdn(Operation *op, cdbm_info *info)
+{
+    BackendDB *be = op->o_bd;
+    struct berval rdn, value = BER_BVNULL;
+    Entry *e;
+
+    (void)info;
+    if (!cdbm_rootdn_served(op))
+        return NULL;
+    dnRdn(&be->be_rootdn, &rdn);
+    if (!cdbm_rdn_value(op, &rdn, cdbm_ad.cn, &value))
+        return NULL;
+    e = cdbm_entry_at(&be->be_rootdn, &be->be_rootndn);
+    cdbm_add_oc(e, cdbm_ad.oc_top);
+    cdbm_add_oc(e, cdbm_ad.oc_organizational_role);
+    cdbm_add_value(e, cdbm_ad.cn, value.bv_val, value.bv_len);
+    cdbm_add_str(e, slap_schema.si_ad_description, "directory administrator (slapd rootdn)");
+    cdbm_add_structural(e, cdbm_ad.oc_organizational_role);
+    cdbm_add_uuid(e, CDBM_UUID_FIXED, CDBM_FIXED_ROOTDN);
+    op->o_tmpfree(value.bv_val, op->o_tmpmemctx);
+    return e;
+}
+
 /* gecos is an IA5String: served only when cn is printable ASCII. */
 static int cdbm_is_printable_ascii(const char *s)
 {
@@ -287,6 +377,7 @@ Entry *cdbm_entry_user(Operation *op, cdbm_info *info, const cdb_user *u)
     cdbm_add_oc(e, cdbm_ad.oc_posix_account);
     cdbm_add_oc(e, cdbm_ad.oc_shadow_account);
     cdbm_add_oc(e, cdbm_ad.oc_ldap_public_key);
+    cdbm_add_oc(e, cdbm_ad.oc_clusterdb_account);
     cdbm_add_str(e, cdbm_ad.uid, u->username);
     cdbm_add_str(e, cdbm_ad.cn, cn);
     cdbm_add_str(e, cdbm_ad.sn, sn);
@@ -318,6 +409,9 @@ Entry *cdbm_entry_user(Operation *op, cdbm_info *info, const cdb_user *u)
         cdbm_add_value(e, cdbm_ad.user_password, pw, len);
         ch_free(pw);
     }
+    /* clusterdb.schema: read by whom the ACLs allow, changed by
+     * administrators only (modify.c). */
+    cdbm_add_str(e, cdbm_ad.status, cdb_user_status_name(u->status));
     if (u->status != CDB_USER_ACTIVE) {
         /* Expired since 1970: nslcd and SSSD refuse the account at the PAM
          * account stage, which also covers SSH-key logins. */
@@ -424,6 +518,15 @@ cdbm_dn_kind cdbm_dn_classify(Operation *op, cdbm_info *info, struct berval *ndn
         return CDBM_DN_GROUPS;
     if (!dnIsSuffix(ndn, nsuffix))
         return CDBM_DN_NONE;
+    if (info->n_services > 0) {
+        if (dn_match(ndn, &info->services_ndn))
+            return CDBM_DN_SERVICES;
+        if (dnIsSuffix(ndn, &info->services_ndn))
+            return cdbm_classify_under(op, ndn, &info->services_ndn, cdbm_ad.cn,
+                                       CDBM_DN_SERVICE, CDBM_DN_SERVICES, name, matched_kind);
+    }
+    if (dn_match(ndn, &op->o_bd->be_rootndn) && cdbm_rootdn_served(op))
+        return CDBM_DN_ROOTDN;
     if (dnIsSuffix(ndn, &info->people_ndn))
         return cdbm_classify_under(op, ndn, &info->people_ndn, cdbm_ad.uid, CDBM_DN_USER,
                                    CDBM_DN_PEOPLE, name, matched_kind);
@@ -564,6 +667,23 @@ static Entry *cdbm_entry_of_kind(Operation *op, cdbm_info *info, cdb *db, cdbm_d
         return cdbm_entry_user_by_name(op, info, db, name, rc);
     case CDBM_DN_GROUP:
         return cdbm_entry_group_by_name(op, info, db, name, rc);
+    case CDBM_DN_SERVICES:
+        return cdbm_entry_services(op, info);
+    case CDBM_DN_SERVICE: {
+        /* name is the normalized cn: compared without regard to case. */
+        const cdbm_service *svc = NULL;
+        size_t i;
+
+        for (i = 0; svc == NULL && i < info->n_services; i++)
+            if (info->services[i].name.bv_len == name->bv_len &&
+                strncasecmp(info->services[i].name.bv_val, name->bv_val, name->bv_len) == 0)
+                svc = &info->services[i];
+        if (svc != NULL)
+            return cdbm_entry_service(op, info, svc);
+        break;
+    }
+    case CDBM_DN_ROOTDN:
+        return cdbm_entry_rootdn(op, info);
     case CDBM_DN_NONE:
         break;
     }
@@ -592,6 +712,7 @@ Entry *cdbm_entry_by_ndn(Operation *op, cdbm_info *info, cdb *db, struct berval 
         if (e == NULL && *rc == LDAP_NO_SUCH_OBJECT)
             matched_kind = kind == CDBM_DN_USER ? CDBM_DN_PEOPLE
                          : kind == CDBM_DN_GROUP ? CDBM_DN_GROUPS
+                         : kind == CDBM_DN_SERVICE ? CDBM_DN_SERVICES
                          : kind == CDBM_DN_SUFFIX ? CDBM_DN_NONE
                                                   : CDBM_DN_SUFFIX;
     } else {

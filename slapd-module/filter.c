@@ -193,7 +193,8 @@ static int cdbm_table_may_have(cdbm_table table, AttributeDescription *desc)
         cdbm_ad.mail, cdbm_ad.uid_number, cdbm_ad.gid_number, cdbm_ad.home_directory,
         cdbm_ad.login_shell, cdbm_ad.gecos, cdbm_ad.ssh_public_key, cdbm_ad.user_password,
         cdbm_ad.shadow_expire, cdbm_ad.member_of, cdbm_ad.structural_object_class,
-        cdbm_ad.entry_uuid, cdbm_ad.create_timestamp, cdbm_ad.modify_timestamp, NULL
+        cdbm_ad.entry_uuid, cdbm_ad.create_timestamp, cdbm_ad.modify_timestamp, cdbm_ad.status,
+        NULL
     };
     AttributeDescription *groups[] = {
         cdbm_ad.object_class, cdbm_ad.cn, cdbm_ad.gid_number, cdbm_ad.member_uid,
@@ -322,6 +323,18 @@ static const cdb_query *cdbm_ava(cdbm_query_arena *a, Filter *f, cdbm_table tabl
             if (found == 0)
                 return &cdbm_q_false;
             return cdbm_query_eq_number(a, CDB_QF_USER_MEMBER_OF, n);
+        } else if (desc == cdbm_ad.status && choice == LDAP_FILTER_EQUALITY) {
+            /* The assertion value is normalized (caseIgnoreMatch: lower case). */
+            char buf[16];
+            cdb_user_status status;
+
+            if (v->bv_len >= sizeof(buf))
+                return &cdbm_q_false;
+            memcpy(buf, v->bv_val, v->bv_len);
+            buf[v->bv_len] = '\0';
+            if (cdb_user_status_parse(buf, &status) != CDB_OK)
+                return &cdbm_q_false;
+            return cdbm_query_eq_number(a, CDB_QF_USER_STATUS, (int64_t)status);
         } else if (desc == cdbm_ad.gid_number) {
             /* Every user's gidNumber is the primary group's. */
             int64_t primary = CDB_PRIMARY_GID;

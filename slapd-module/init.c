@@ -86,6 +86,11 @@ int cdbm_schema_resolve(const char **missing)
         cdbm_find_ad("memberUid", &s.member_uid, missing) ||
         cdbm_find_ad("dc", &s.dc, missing) || cdbm_find_ad("o", &s.o, missing) ||
         cdbm_find_ad("ou", &s.ou, missing) ||
+        cdbm_find_ad("clusterdbStatus", &s.status, missing) ||
+        cdbm_find_oc("clusterdbAccount", &s.oc_clusterdb_account, missing) ||
+        cdbm_find_oc("applicationProcess", &s.oc_application_process, missing) ||
+        cdbm_find_oc("simpleSecurityObject", &s.oc_simple_security_object, missing) ||
+        cdbm_find_oc("organizationalRole", &s.oc_organizational_role, missing) ||
         cdbm_find_oc("top", &s.oc_top, missing) ||
         cdbm_find_oc("inetOrgPerson", &s.oc_inet_org_person, missing) ||
         cdbm_find_oc("posixAccount", &s.oc_posix_account, missing) ||
@@ -149,7 +154,8 @@ static int cdbm_db_open(BackendDB *be, ConfigReply *cr)
     if (cdbm_schema_resolve(&missing) != 0) {
         Debug(LDAP_DEBUG_ANY,
               "back-clusterdb: database \"%s\": schema element \"%s\" is not defined; load "
-              "core, cosine, nis, inetorgperson and openssh-lpk schemas before the database\n",
+              "core, cosine, nis, inetorgperson, openssh-lpk and clusterdb schemas before the "
+              "database\n",
               be->be_suffix[0].bv_val, missing);
         goto done;
     }
@@ -187,6 +193,15 @@ static int cdbm_db_open(BackendDB *be, ConfigReply *cr)
                   &info->people_ndn);
     cdbm_fixed_dn("ou=groups", &be->be_suffix[0], &be->be_nsuffix[0], &info->groups_dn,
                   &info->groups_ndn);
+    ch_free(info->services_dn.bv_val);
+    ch_free(info->services_ndn.bv_val);
+    cdbm_fixed_dn("ou=services", &be->be_suffix[0], &be->be_nsuffix[0], &info->services_dn,
+                  &info->services_ndn);
+    if (cdbm_services_check(be, info, msg, sizeof(msg)) != 0) {
+        Debug(LDAP_DEBUG_ANY, "back-clusterdb: database \"%s\": %s\n", be->be_suffix[0].bv_val,
+              msg);
+        goto done;
+    }
 
     /* Fail at start-up, not at the first query, when the file is unusable
      * (missing, not a clusterdb database, or in need of migration). */
@@ -229,6 +244,9 @@ static int cdbm_db_destroy(BackendDB *be, ConfigReply *cr)
     ch_free(info->people_ndn.bv_val);
     ch_free(info->groups_dn.bv_val);
     ch_free(info->groups_ndn.bv_val);
+    ch_free(info->services_dn.bv_val);
+    ch_free(info->services_ndn.bv_val);
+    cdbm_config_free(info);
     ldap_pvt_thread_mutex_destroy(&info->mutex);
     ch_free(info);
     be->be_private = NULL;

@@ -147,6 +147,20 @@ int cdbm_password_value(Operation *op, SlapReply *rs, cdbm_copies *c, struct ber
     return 0;
 }
 
+int cdbm_status_value(Operation *op, cdbm_copies *c, struct berval *v, cdb_user_status *out)
+{
+    char *text = cdbm_copy(op, c, v->bv_val, v->bv_len, 0);
+    char *p;
+
+    if (text == NULL)
+        return -1;
+    /* caseIgnoreMatch: any case names the status. */
+    for (p = text; *p; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            *p = (char)(*p - 'A' + 'a');
+    return cdb_user_status_parse(text, out) == CDB_OK ? 0 : -1;
+}
+
 /* sshPublicKey values joined one per line, as the store keeps them. */
 char *cdbm_join_keys(Operation *op, cdbm_copies *c, BerVarray vals, unsigned n)
 {
@@ -268,6 +282,25 @@ static int cdbm_user_update_from(Operation *op, SlapReply *rs, cdbm_copies *c, E
             return -1;
         }
     }
+    if (touched & CDB_UF_STATUS) {
+        struct berval *v = NULL;
+        cdb_user_status status;
+        int n = cdbm_single(after, cdbm_ad.status, &v);
+
+        if (n <= 0) {
+            rs->sr_err = n == 0 ? LDAP_OBJECT_CLASS_VIOLATION : LDAP_CONSTRAINT_VIOLATION;
+            rs->sr_text = n == 0 ? "clusterdbStatus is required (pending, active or suspended)"
+                                 : "clusterdbStatus holds one value";
+            return -1;
+        }
+        if (cdbm_status_value(op, c, v, &status) != 0) {
+            rs->sr_err = LDAP_INVALID_SYNTAX;
+            rs->sr_text = "clusterdbStatus: one of pending, active, suspended";
+            return -1;
+        }
+        in->status = (int)status;
+        *fields |= CDB_UF_STATUS;
+    }
     if (touched & CDB_UF_PASSWORD) {
         struct berval *v = NULL;
         int n = cdbm_single(after, cdbm_ad.user_password, &v);
@@ -300,11 +333,13 @@ static unsigned cdbm_user_field_of(AttributeDescription *desc, const char **why)
         return CDB_UF_SSH_PUBLIC_KEY;
     if (desc == cdbm_ad.user_password)
         return CDB_UF_PASSWORD;
+    if (desc == cdbm_ad.status)
+        return CDB_UF_STATUS;
     if (desc == cdbm_ad.uid)
         *why = "uid is the entry's name: rename the entry with modrdn";
     else
         *why = "this attribute cannot be changed over LDAP "
-               "(mail, cn, sn, givenName, sshPublicKey, userPassword can)";
+               "(mail, cn, sn, givenName, sshPublicKey, userPassword, clusterdbStatus can)";
     return 0;
 }
 
@@ -504,6 +539,21 @@ int cdbm_back_modify(Operation *op, SlapReply *rs)
         rs->sr_text = NULL;
     }
 
+    /* A plain modify carries no old password to check: self-service
+     * changes go through the password modify operation. */
+    if ((touched & CDB_UF_PASSWORD) && !admin) {
+        rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
+        rs->sr_text = "userPassword: change it with the password modify operation "
+                      "(ldappasswd -a OLD or -A), which checks the old password";
+        goto send;
+    }
+    /* Approving, suspending and reactivating accounts is administration,
+     * whatever the ACLs grant: an account's own status is not its to set. */
+    if ((touched & CDB_UF_STATUS) && !admin) {
+        rs->sr_err = LDAP_INSUFFICIENT_ACCESS;
+        rs->sr_text = "clusterdbStatus: only administrators change a user's status";
+        goto send;
+    }
     if (kind == CDBM_DN_GROUP) {
         detail.rdn_key = "cn";
         cdbm_group_members_apply(op, rs, db, id, e, after, &detail);
@@ -583,6 +633,13 @@ static int cdbm_password_modify(Operation *op, SlapReply *rs)
     }
     if (!admin && !access_allowed(op, e, slap_schema.si_ad_userPassword, NULL, ACL_WRITE, NULL)) {
         rs->sr_err = LDAP_INSUFFICIENT_ACCESS;
+        goto done;
+    }
+    /* Self-service: whoever is not an administrator proves the old
+     * password, so that an open session alone cannot change it. */
+    if (!admin && BER_BVISNULL(&qpw->rs_old)) {
+        rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
+        rs->sr_text = "the old password is required (ldappasswd -a OLD or -A)";
         goto done;
     }
     if (!BER_BVISNULL(&qpw->rs_old)) {

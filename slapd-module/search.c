@@ -3,7 +3,8 @@
  *
  * The tree is walked in a fixed order, each position with a stable key
  * (phase, id) so that a paged search can resume after the last entry sent:
- *   suffix, ou=people, users by uidNumber, ou=groups, groups by gidNumber.
+ *   suffix, ou=people, users by uidNumber, ou=groups, groups by gidNumber,
+ *   the rootdn's entry, ou=services, service accounts in configuration order.
  * For the user and group phases the filter is narrowed to a candidate query
  * (filter.c); the ids are collected first, the statement finished, and the
  * rows fetched in batches and sent: no read statement stays open while a
@@ -24,7 +25,10 @@ enum cdbm_phase {
     CDBM_PH_PEOPLE = 2,
     CDBM_PH_USERS = 3,
     CDBM_PH_GROUPS_OU = 4,
-    CDBM_PH_GROUPS = 5
+    CDBM_PH_GROUPS = 5,
+    CDBM_PH_ROOTDN = 6,
+    CDBM_PH_SERVICES_OU = 7,
+    CDBM_PH_SERVICES = 8
 };
 
 #define CDBM_PHASE_BIT(p) (1u << (p))
@@ -246,6 +250,8 @@ static int cdbm_fixed_phase(cdbm_search *s, unsigned phase)
     } else {
         e = phase == CDBM_PH_SUFFIX ? cdbm_entry_suffix(s->op, s->info)
           : phase == CDBM_PH_PEOPLE ? cdbm_entry_people(s->op, s->info)
+          : phase == CDBM_PH_ROOTDN ? cdbm_entry_rootdn(s->op, s->info)
+          : phase == CDBM_PH_SERVICES_OU ? cdbm_entry_services(s->op, s->info)
                                     : cdbm_entry_groups(s->op, s->info);
     }
     if (e == NULL)
@@ -364,9 +370,32 @@ static int cdbm_groups_phase(cdbm_search *s)
 
     if (!(s->phases & CDBM_PHASE_BIT(CDBM_PH_GROUPS)) || s->group_query->op == CDB_Q_FALSE)
         return CDBM_CONTINUE;
-    if (s->resume != 0 && CDBM_POS_PHASE(s->resume) == CDBM_PH_GROUPS)
-        after = CDBM_POS_ID(s->resume);
+    if (s->resume != 0) {
+        if (CDBM_POS_PHASE(s->resume) > CDBM_PH_GROUPS)
+            return CDBM_CONTINUE;
+        if (CDBM_POS_PHASE(s->resume) == CDBM_PH_GROUPS)
+            after = CDBM_POS_ID(s->resume);
+    }
     return cdbm_table_phase(s, s->group_query, after, cdb_group_find, cdbm_send_groups);
+}
+
+/* Service accounts come from the configuration: position = index + 1. */
+static int cdbm_services_phase(cdbm_search *s)
+{
+    size_t i = 0;
+    int stop = CDBM_CONTINUE;
+
+    if (!(s->phases & CDBM_PHASE_BIT(CDBM_PH_SERVICES)))
+        return CDBM_CONTINUE;
+    if (s->resume != 0 && CDBM_POS_PHASE(s->resume) == CDBM_PH_SERVICES)
+        i = (size_t)CDBM_POS_ID(s->resume);
+    for (; i < s->info->n_services && stop == CDBM_CONTINUE; i++) {
+        Entry *e = cdbm_entry_service(s->op, s->info, &s->info->services[i]);
+
+        if (e != NULL)
+            stop = cdbm_consider(s, e, CDBM_POS(CDBM_PH_SERVICES, (int64_t)i + 1));
+    }
+    return stop;
 }
 
 static int cdbm_search_group_gid(void *ctx, struct berval *ndn, int64_t *gid)
@@ -381,7 +410,8 @@ static unsigned cdbm_phases_for(cdbm_dn_kind kind, int scope)
 {
     unsigned S = CDBM_PHASE_BIT(CDBM_PH_SUFFIX), P = CDBM_PHASE_BIT(CDBM_PH_PEOPLE),
              U = CDBM_PHASE_BIT(CDBM_PH_USERS), GO = CDBM_PHASE_BIT(CDBM_PH_GROUPS_OU),
-             G = CDBM_PHASE_BIT(CDBM_PH_GROUPS);
+             G = CDBM_PHASE_BIT(CDBM_PH_GROUPS), R = CDBM_PHASE_BIT(CDBM_PH_ROOTDN),
+             SO = CDBM_PHASE_BIT(CDBM_PH_SERVICES_OU), SV = CDBM_PHASE_BIT(CDBM_PH_SERVICES);
 
     switch (kind) {
     case CDBM_DN_SUFFIX:
@@ -389,11 +419,21 @@ static unsigned cdbm_phases_for(cdbm_dn_kind kind, int scope)
         case LDAP_SCOPE_BASE:
             return S;
         case LDAP_SCOPE_ONELEVEL:
-            return P | GO;
+            return P | GO | R | SO;
         case LDAP_SCOPE_SUBORDINATE:
-            return P | U | GO | G;
+            return P | U | GO | G | R | SO | SV;
         default:
-            return S | P | U | GO | G;
+            return S | P | U | GO | G | R | SO | SV;
+        }
+    case CDBM_DN_SERVICES:
+        switch (scope) {
+        case LDAP_SCOPE_BASE:
+            return SO;
+        case LDAP_SCOPE_ONELEVEL:
+        case LDAP_SCOPE_SUBORDINATE:
+            return SV;
+        default:
+            return SO | SV;
         }
     case CDBM_DN_PEOPLE:
         switch (scope) {
@@ -419,6 +459,10 @@ static unsigned cdbm_phases_for(cdbm_dn_kind kind, int scope)
         return scope == LDAP_SCOPE_BASE || scope == LDAP_SCOPE_SUBTREE ? U : 0;
     case CDBM_DN_GROUP:
         return scope == LDAP_SCOPE_BASE || scope == LDAP_SCOPE_SUBTREE ? G : 0;
+    case CDBM_DN_SERVICE:
+        return scope == LDAP_SCOPE_BASE || scope == LDAP_SCOPE_SUBTREE ? SV : 0;
+    case CDBM_DN_ROOTDN:
+        return scope == LDAP_SCOPE_BASE || scope == LDAP_SCOPE_SUBTREE ? R : 0;
     default:
         return 0;
     }
@@ -484,6 +528,7 @@ int cdbm_back_search(Operation *op, SlapReply *rs)
     s.base_phase = kind == CDBM_DN_SUFFIX ? CDBM_PH_SUFFIX
                  : kind == CDBM_DN_PEOPLE ? CDBM_PH_PEOPLE
                  : kind == CDBM_DN_GROUPS ? CDBM_PH_GROUPS_OU
+                 : kind == CDBM_DN_SERVICES ? CDBM_PH_SERVICES_OU
                                           : 0;
     s.stoptime = op->o_time + op->ors_tlimit;
 
@@ -497,7 +542,8 @@ int cdbm_back_search(Operation *op, SlapReply *rs)
         goto done;
     }
 
-    if (kind == CDBM_DN_USER || kind == CDBM_DN_GROUP) {
+    if (kind == CDBM_DN_USER || kind == CDBM_DN_GROUP || kind == CDBM_DN_SERVICE ||
+        kind == CDBM_DN_ROOTDN) {
         /* The base is the only entry in scope: test it directly. */
         if (s.phases != 0) {
             Entry *e = base;
@@ -542,7 +588,10 @@ int cdbm_back_search(Operation *op, SlapReply *rs)
     base = NULL;
     if (cdbm_fixed_phase(&s, CDBM_PH_SUFFIX) == CDBM_STOP ||
         cdbm_fixed_phase(&s, CDBM_PH_PEOPLE) == CDBM_STOP || cdbm_users_phase(&s) == CDBM_STOP ||
-        cdbm_fixed_phase(&s, CDBM_PH_GROUPS_OU) == CDBM_STOP || cdbm_groups_phase(&s) == CDBM_STOP)
+        cdbm_fixed_phase(&s, CDBM_PH_GROUPS_OU) == CDBM_STOP || cdbm_groups_phase(&s) == CDBM_STOP ||
+        cdbm_fixed_phase(&s, CDBM_PH_ROOTDN) == CDBM_STOP ||
+        cdbm_fixed_phase(&s, CDBM_PH_SERVICES_OU) == CDBM_STOP ||
+        cdbm_services_phase(&s) == CDBM_STOP)
         goto done;
 
 finish:

@@ -250,7 +250,7 @@ static void cdbm_add_user(Operation *op, SlapReply *rs, cdbm_info *info, cdb *db
     ObjectClass *const allowed[] = {
         cdbm_ad.oc_top, oc_find("person"), oc_find("organizationalPerson"),
         cdbm_ad.oc_inet_org_person, cdbm_ad.oc_posix_account, cdbm_ad.oc_shadow_account,
-        cdbm_ad.oc_ldap_public_key};
+        cdbm_ad.oc_ldap_public_key, cdbm_ad.oc_clusterdb_account};
     ObjectClass *const required[] = {cdbm_ad.oc_inet_org_person, cdbm_ad.oc_posix_account};
     cdb_user_input in;
     cdbm_copies copies;
@@ -281,7 +281,8 @@ static void cdbm_add_user(Operation *op, SlapReply *rs, cdbm_info *info, cdb *db
                                  sizeof(required) / sizeof(required[0]))) {
                 cdbm_refuse(rs, LDAP_OBJECT_CLASS_VIOLATION,
                             "a user is objectClass inetOrgPerson and posixAccount (also allowed: "
-                            "top, person, organizationalPerson, shadowAccount, ldapPublicKey)");
+                            "top, person, organizationalPerson, shadowAccount, ldapPublicKey, "
+                            "clusterdbAccount)");
                 goto done;
             }
         } else if (ad == cdbm_ad.uid) {
@@ -346,11 +347,28 @@ static void cdbm_add_user(Operation *op, SlapReply *rs, cdbm_info *info, cdb *db
         } else if (ad == cdbm_ad.gecos) {
             if ((gecos = cdbm_one(rs, a, "gecos holds one value")) == NULL)
                 goto done;
+        } else if (ad == cdbm_ad.status) {
+            cdb_user_status status;
+
+            if ((v = cdbm_one(rs, a, "clusterdbStatus holds one value")) == NULL)
+                goto done;
+            /* Otherwise core's rule: active when an administrator adds. */
+            if (!admin) {
+                cdbm_refuse(rs, LDAP_INSUFFICIENT_ACCESS,
+                            "clusterdbStatus: only administrators set a user's status");
+                goto done;
+            }
+            if (cdbm_status_value(op, &copies, v, &status) != 0) {
+                cdbm_refuse(rs, LDAP_INVALID_SYNTAX,
+                            "clusterdbStatus: one of pending, active, suspended");
+                goto done;
+            }
+            in.status = (int)status;
         } else {
             snprintf(detail->text, sizeof(detail->text),
                      "%s cannot be stored (a user has objectClass, uid, cn, sn, givenName, mail, "
                      "sshPublicKey, userPassword, uidNumber, gidNumber, homeDirectory, "
-                     "loginShell, gecos)",
+                     "loginShell, gecos, clusterdbStatus)",
                      ad->ad_cname.bv_val);
             cdbm_refuse(rs, LDAP_UNWILLING_TO_PERFORM, detail->text);
             goto done;
@@ -538,8 +556,14 @@ int cdbm_back_add(Operation *op, SlapReply *rs)
         return rs->sr_err;
     }
     name = cdbm_dn_name(op, info, &op->ora_e->e_nname, &kind);
-    if (kind == CDBM_DN_SUFFIX || kind == CDBM_DN_PEOPLE || kind == CDBM_DN_GROUPS) {
+    if (kind == CDBM_DN_SUFFIX || kind == CDBM_DN_PEOPLE || kind == CDBM_DN_GROUPS ||
+        kind == CDBM_DN_SERVICES || kind == CDBM_DN_ROOTDN) {
         rs->sr_err = LDAP_ALREADY_EXISTS;
+        goto send;
+    }
+    if (kind == CDBM_DN_SERVICE) {
+        rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
+        rs->sr_text = "service accounts are configured in slapd (service-account directive)";
         goto send;
     }
     if (name == NULL) {
@@ -667,7 +691,11 @@ int cdbm_back_delete(Operation *op, SlapReply *rs)
     rs->sr_err = LDAP_SUCCESS;
     e = cdbm_write_target(op, rs, info, db, &kind, &id, &parent);
     if (e == NULL) {
-        if (rs->sr_err == LDAP_SUCCESS) {
+        if (rs->sr_err == LDAP_SUCCESS && (kind == CDBM_DN_SERVICE || kind == CDBM_DN_SERVICES ||
+                                           kind == CDBM_DN_ROOTDN)) {
+            rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
+            rs->sr_text = "the rootdn's entry and service accounts come from slapd's configuration";
+        } else if (rs->sr_err == LDAP_SUCCESS) {
             /* The suffix, ou=people, ou=groups: ou=groups always holds the
              * default groups, and none of them can go even when empty. */
             rs->sr_err = LDAP_NOT_ALLOWED_ON_NONLEAF;
@@ -743,7 +771,8 @@ int cdbm_back_modrdn(Operation *op, SlapReply *rs)
     if (e == NULL) {
         if (rs->sr_err == LDAP_SUCCESS) {
             rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
-            rs->sr_text = "the suffix, ou=people and ou=groups cannot be renamed";
+            rs->sr_text = "only users and groups can be renamed (not the fixed tree, the "
+                          "rootdn's entry or service accounts)";
         }
         goto send;
     }

@@ -20,12 +20,18 @@ if ! e2e_directory_start "$work/dir"; then
 fi
 
 # ---- the helper on its own -----------------------------------------------
+# The helper binds as the read-only service account (the shipped policy
+# shows anonymous clients nothing).
+printf '%s\n' "$E2E_SVC_PW" > "$work/svc.pw"
+chmod 0600 "$work/svc.pw"
 conf=$work/authorized-keys.conf
 cat > "$conf" <<EOF
 # clusterdb-authorized-keys configuration (see docs/container-hosts.md)
 uri $E2E_URI
 base $E2E_BASE
 timeout 5
+binddn $E2E_SVC_DN
+bindpw_file $work/svc.pw
 EOF
 
 # ak CONF USER...: run the helper; stdout in $ak_out, stderr in $ak_err,
@@ -72,6 +78,21 @@ if grep -E 'SRCH .*filter=.*\(uid=[^)]*[*\\(]' "${SLAPD_LOG[dir]}" > "$work/bad-
 else
     ok "helper: no search with a wildcard or escape in uid reached the server"
 fi
+
+# Without a bind identity the policy hides the tree: the error says so
+# (an access problem), not that the base does not exist.
+printf 'uri %s\nbase %s\n' "$E2E_URI" "$E2E_BASE" > "$work/anon.conf"
+ak "$work/anon.conf" alice
+expect_eq "helper: anonymous under the shipped policy, exit 1, no keys" "1:" "$ak_rc:$ak_out"
+expect_match "helper: the error names the access problem and the fix" \
+    "access denied: .*anonymous.*binddn and bindpw_file" "$ak_err"
+if [[ "$ak_err" == *"does not exist"* ]]; then not_ok "helper: no 'does not exist' for an access problem"; ak_report
+else ok "helper: no 'does not exist' for an access problem"; fi
+printf 'uri %s\nbase dc=elsewhere,dc=example\nbinddn %s\nbindpw_file %s\n' "$E2E_URI" "$E2E_SVC_DN" \
+    "$work/svc.pw" > "$work/wrongbase.conf"
+ak "$work/wrongbase.conf" alice
+expect_match "helper: a base the server does not hold is named as such" \
+    "search base dc=elsewhere,dc=example is not held by this server" "$ak_err"
 
 ak "$work/no-such.conf" alice
 expect_eq "helper: missing config file, exit 2, no keys" "2:" "$ak_rc:$ak_out"
@@ -174,7 +195,8 @@ if make_ca ca && make_ca other \
     on_exit e2e_stop_pid "$tls_pid"
     e2e_wait 20 ldapsearch -x -H "ldap://127.0.0.1:$tls_port/" -s base -b "" 1.1
     tls_conf() { # tls_conf FILE URI TLS CACERT
-        printf 'uri %s\nbase %s\ntls %s\ntls_cacert %s\ntimeout 5\n' "$2" "$E2E_BASE" "$3" "$4" > "$1"
+        printf 'uri %s\nbase %s\ntls %s\ntls_cacert %s\ntimeout 5\nbinddn %s\nbindpw_file %s\n' \
+            "$2" "$E2E_BASE" "$3" "$4" "$E2E_SVC_DN" "$work/svc.pw" > "$1"
     }
     tls_conf "$work/t1.conf" "ldap://ldap.e2e.test:$tls_port/" starttls "$tls_dir/ca.pem"
     ak "$work/t1.conf" alice
@@ -215,8 +237,12 @@ mkdir -p "$srv"
 chmod 0755 "$srv"
 cp "$AUTHKEYS" "$srv/clusterdb-authorized-keys"
 chmod 0755 "$srv/clusterdb-authorized-keys"
-cp "$conf" "$srv/authorized-keys.conf"
+sed "s|^bindpw_file .*|bindpw_file /srv/svc.pw|" "$conf" > "$srv/authorized-keys.conf"
 chmod 0644 "$srv/authorized-keys.conf"
+# The password file belongs to the AuthorizedKeysCommandUser, readable by it only.
+cp "$work/svc.pw" "$srv/svc.pw"
+chown nobody "$srv/svc.pw"
+chmod 0600 "$srv/svc.pw"
 mount --bind "$srv" /srv
 
 e2e_sshd_start "$work/sshd" \

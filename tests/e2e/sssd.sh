@@ -41,6 +41,9 @@ access_provider = ldap
 ldap_uri = $E2E_URI
 ldap_search_base = $E2E_BASE
 ldap_schema = rfc2307
+# The read-only service account (anonymous clients read nothing).
+ldap_default_bind_dn = $E2E_SVC_DN
+ldap_default_authtok = $E2E_SVC_PW
 # Pending and suspended users carry shadowExpire in the past: refuse them at
 # the account stage (all three settings are needed).
 ldap_access_order = expire

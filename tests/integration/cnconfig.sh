@@ -51,6 +51,7 @@ URI=${SLAPD_URI[cfg]}
 root_modify() { ldapmodify -Q -Y EXTERNAL -H "$ldapi" "$@"; }
 
 check "ldapadd openssh-lpk.ldif" root_modify -a -f "$LDIFS/openssh-lpk.ldif"
+check "ldapadd clusterdb.ldif" root_modify -a -f "$LDIFS/clusterdb.ldif"
 sed "s|^olcClusterdbFile: .*|olcClusterdbFile: $DB|" "$LDIFS/clusterdb-module.ldif" > "$work/module.ldif"
 check "ldapmodify clusterdb-module.ldif" root_modify -f "$work/module.ldif"
 
@@ -71,12 +72,34 @@ expect_eq "acl-example.ldif: a user reads the users" 2 "$n"
 out=$(ldapsearch -x -LLL -H "$URI" -D "uid=alice,$PEOPLE" -w alice-secret -b "$PEOPLE" '(uid=bob)' userPassword 2>&1)
 expect_match "acl-example.ldif: a sysadmins member reads hashes" "userPassword:: " "$out"
 
+# A service account added online through cn=config binds at once.
+svc="cn=nslcd,ou=services,$S"
+svc_hash=$(slappasswd -o module-load=argon2 -h '{ARGON2}' -s svc-secret)
+printf 'dn: olcDatabase={2}clusterdb,cn=config\nchangetype: modify\nadd: olcClusterdbServiceAccount\nolcClusterdbServiceAccount: "%s" %s\n-\nadd: olcClusterdbPushExemptGroup\nolcClusterdbPushExemptGroup: ldapusers\n' \
+    "$svc" "$svc_hash" > "$work/svc.ldif"
+check "ldapmodify adds olcClusterdbServiceAccount and olcClusterdbPushExemptGroup" root_modify -f "$work/svc.ldif"
+n=$(ldapsearch -x -LLL -H "$URI" -D "$svc" -w svc-secret -b "$PEOPLE" '(objectClass=posixAccount)' 1.1 2>/dev/null | grep -c '^dn:')
+expect_eq "the service account binds and reads the users at once" 2 "$n"
+printf 'dn: olcDatabase={2}clusterdb,cn=config\nchangetype: modify\nadd: olcClusterdbServiceAccount\nolcClusterdbServiceAccount: "cn=x,ou=people,%s" %s\n' \
+    "$S" "$svc_hash" > "$work/svc-bad.ldif"
+out=$(root_modify -f "$work/svc-bad.ldif" 2>&1); rc=$?
+expect_match "a service DN outside ou=services is refused with the rule" "must be cn=<name>,ou=services" "$rc $out"
+out=$(ldapsearch -Q -LLL -o ldif-wrap=no -Y EXTERNAL -H "$ldapi" -b 'olcDatabase={2}clusterdb,cn=config' -s base \
+    olcClusterdbServiceAccount olcClusterdbPushExemptGroup 2>&1)
+expect_match "cn=config shows the service account and the exempt group" \
+    "olcClusterdbServiceAccount: \"$svc\" \{ARGON2\}.*olcClusterdbPushExemptGroup: ldapusers" "$(echo $out)"
+
 # The configuration persists: a restart from slapd.d serves the same.
 slapd_stop cfg
 if SLAPD_EXTRA_URLS=$ldapi slapd_start_config cfg "$dir"; then
     URI=${SLAPD_URI[cfg]}
     n=$(ldapsearch -x -LLL -H "$URI" -D "uid=bob,$PEOPLE" -w bob-secret -b "$PEOPLE" '(objectClass=posixAccount)' 1.1 2>/dev/null | grep -c '^dn:')
     expect_eq "after a restart from slapd.d the database serves again" 2 "$n"
+    check "after a restart the service account still binds" \
+        ldapwhoami -x -H "$URI" -D "$svc" -w svc-secret
+    printf 'dn: olcDatabase={2}clusterdb,cn=config\nchangetype: modify\ndelete: olcClusterdbServiceAccount\n' > "$work/svc-del.ldif"
+    check "ldapmodify deletes the service account" root_modify -f "$work/svc-del.ldif"
+    check_fails "a deleted service account no longer binds" ldapwhoami -x -H "$URI" -D "$svc" -w svc-secret
 else
     not_ok "slapd restarts from slapd.d"
 fi

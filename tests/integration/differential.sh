@@ -29,6 +29,9 @@ check "generate the directory (seed $seed) into SQLite and LDIF" \
     "$PYTHON" "$CLUSTERDB_TOP/tests/tools/gen-directory" --seed "$seed" \
     --users "${DIFF_USERS:-1000}" --groups "${DIFF_GROUPS:-100}" --suffix "$S" \
     --sqlite "$DB" --ldif "$REF"
+# The rootdn's entry, which back_clusterdb serves (nslcd's pam_authc_search).
+printf '\ndn: %s\nobjectClass: top\nobjectClass: organizationalRole\ncn: admin\ndescription: %s\n' \
+    "$SLAPD_ROOTDN" "directory administrator (slapd rootdn)" >> "$REF"
 diag "directory generated in $(( $(date +%s) - t0 ))s: $(grep -c '^dn: uid=' "$REF") users, $(grep -c '^dn: cn=' "$REF") groups"
 
 started=1

@@ -66,6 +66,7 @@ include $SLAPD_SCHEMA_DIR/cosine.schema
 include $SLAPD_SCHEMA_DIR/nis.schema
 include $SLAPD_SCHEMA_DIR/inetorgperson.schema
 include $CLUSTERDB_TOP/schema-ldif/openssh-lpk.schema
+include $CLUSTERDB_TOP/schema-ldif/clusterdb.schema
 pidfile $dir/slapd.pid
 argsfile $dir/slapd.args
 modulepath $extra_modules$SLAPD_SYSTEM_MODULES
@@ -263,6 +264,29 @@ rsearch() {
 # paragraph, "dn:" first.  Reads stdin.
 ldif_normalize() {
     "$PYTHON" "$CLUSTERDB_TOP/tests/tools/ldif-normalize" "$@"
+}
+
+# ---- the push-notification simulator (tests/pve-sim/push-sim.py) ----------
+
+# push_sim_start DIR: start the simulator (it answers by the user name's
+# prefix: approve-*, reject-*, ...); sets PUSH_SIM_URL, stopped at exit.
+push_sim_start() {
+    local dir=$1 i
+    rm -f "$dir/push.port"
+    "$PYTHON" "$CLUSTERDB_TOP/tests/pve-sim/push-sim.py" --port-file "$dir/push.port" \
+        > "$dir/push-sim.log" 2>&1 &
+    _push_sim_pid=$!
+    on_exit "kill $_push_sim_pid 2>/dev/null"
+    for i in $(seq 1 100); do [ -s "$dir/push.port" ] && break; sleep 0.1; done
+    [ -s "$dir/push.port" ] || return 1
+    PUSH_SIM_URL=http://127.0.0.1:$(cat "$dir/push.port")
+}
+
+# push_sim_users: the user names the simulator was asked about, sorted.
+push_sim_users() {
+    "$PYTHON" -c 'import json, sys, urllib.request
+r = json.load(urllib.request.urlopen(sys.argv[1] + "/_sim/requests"))
+print(" ".join(sorted(x["body"]["username"] for x in r)))' "$PUSH_SIM_URL"
 }
 
 # ---- self-test (when run as a program) --------------------------------------

@@ -84,7 +84,7 @@ expect_eq "entryUUID is stable" "$uuid1" "$uuid2"
 expect_eq "suffix entry" "top dcObject organization" "$(attr objectClass -b "$S" -s base)"
 
 # ---- scopes, errors, limits ---------------------------------------------------
-expect_eq "one level below the suffix" "$G $P" "$(dns -b "$S" -s one '(objectClass=*)')"
+expect_eq "one level below the suffix (with the rootdn's entry)" "$SLAPD_ROOTDN $G $P" "$(dns -b "$S" -s one '(objectClass=*)')"
 expect_eq "children of ou=groups" "cn=devs,$G cn=ldapusers,$G cn=sysadmins,$G" "$(dns -b "$G" -s children '(objectClass=*)')"
 expect_eq "one level below a user: nothing" "" "$(dns -b "uid=alice,$P" -s one '(objectClass=*)')"
 out=$(ldapsearch -x -H "${SLAPD_URI[main]}" -b "uid=zed,$P" -s base 2>&1)

@@ -40,7 +40,13 @@ SLAPD_WRAPPER="valgrind --tool=memcheck --error-exitcode=99 --leak-check=full
  --num-callers=40 --suppressions=$CLUSTERDB_TOP/tests/integration/valgrind.supp
  --gen-suppressions=all --log-file=$vglog"
 export SLAPD_WRAPPER
-if ! SLAPD_DEBUG=0 SLAPD_DBFILE=$DB slapd_start vg "$work/slapd"; then
+# A service account, so its bind, entry and ou=services run under memcheck too.
+SVC="cn=reader,ou=services,$S"
+mkdir -p "$work/slapd"
+slapd_write_clusterdb_conf "$work/slapd/slapd.conf" "$work/slapd" "$DB"
+printf 'service-account "%s" %s\npush-exempt-group developers\n' "$SVC" \
+    "$(slappasswd -o module-load=argon2 -h '{ARGON2}' -s reader-secret)" >> "$work/slapd/slapd.conf"
+if ! SLAPD_DEBUG=0 slapd_start vg "$work/slapd"; then
     not_ok "slapd under valgrind starts"; cat "$vglog" 2>/dev/null | tail -30 | sed 's/^/# /'
     tap_done; exit
 fi
@@ -71,6 +77,22 @@ workload() {
         run ldapsearch -x -LLL -H "$URI" -E pr=1/noprompt -b "$S" '(objectClass=*)'
         run ldapwhoami -x -H "$URI" -D "uid=alice,$PEOPLE" -w alice-secret
         run ldapwhoami -x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW"
+        run ldapsearch -x -LLL -H "$URI" -D "$SVC" -w reader-secret -b "ou=services,$S" '(objectClass=*)' '*' '+'
+        run ldapsearch -x -LLL -H "$URI" -E pr=1/noprompt -b "$SVC" -s base '(objectClass=*)'
+        run ldapsearch -x -LLL -H "$URI" -b "$SLAPD_ROOTDN" -s base '(objectClass=*)' '*' '+'
+        run ldapsearch -x -LLL -H "$URI" -b "$S" '(clusterdbStatus=pending)' clusterdbStatus
+        run ldapmodify -x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" <<< "dn: uid=bob,$PEOPLE
+changetype: modify
+replace: clusterdbStatus
+clusterdbStatus: active"
+        run ldappasswd -x -H "$URI" -D "uid=alice,$PEOPLE" -w alice-secret -a alice-secret -s alice-secret
+        want=1  # ldappasswd's exit for a refusal: bob has no write access here
+        run ldappasswd -x -H "$URI" -D "uid=bob,$PEOPLE" -w bob-secret -a bob-secret -s bob-secret
+        want=0
+        run ldapmodify -x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" <<< "dn: uid=bob,$PEOPLE
+changetype: modify
+replace: clusterdbStatus
+clusterdbStatus: pending"
         run ldapsearch -x -LLL -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" -b "$S" '(uid=*)' userPassword
         want=4; run ldapsearch -x -LLL -H "$URI" -z 1 -b "$S" '(objectClass=*)'
         want=32; run ldapsearch -x -LLL -H "$URI" -b "uid=nobody,$PEOPLE" '(objectClass=*)'
@@ -78,6 +100,8 @@ workload() {
         run ldapwhoami -x -H "$URI" -D "uid=alice,$PEOPLE" -w wrong
         run ldapwhoami -x -H "$URI" -D "uid=bob,$PEOPLE" -w bob-secret
         run ldapwhoami -x -H "$URI" -D "uid=nobody,$PEOPLE" -w x
+        run ldapwhoami -x -H "$URI" -D "$SVC" -w wrong
+        run ldapwhoami -x -H "$URI" -D "cn=nobody,ou=services,$S" -w reader-secret
         want=6; run ldapcompare -x -H "$URI" "uid=alice,$PEOPLE" mail:alice@example.org
         want=5; run ldapcompare -x -H "$URI" "uid=alice,$PEOPLE" uidNumber:1
         want=16; run ldapcompare -x -H "$URI" "uid=alice,$PEOPLE" description:x

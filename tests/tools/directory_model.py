@@ -56,7 +56,8 @@ def suffix_entry(suffix):
 
 def user_entry(suffix, u):
     out = ["dn: uid=%s,ou=people,%s\n" % (u.name, suffix)]
-    for oc in ("top", "inetOrgPerson", "posixAccount", "shadowAccount", "ldapPublicKey"):
+    for oc in ("top", "inetOrgPerson", "posixAccount", "shadowAccount", "ldapPublicKey",
+               "clusterdbAccount"):
         out.append("objectClass: %s\n" % oc)
     out.append(ldif_line("uid", u.name))
     out.append(ldif_line("cn", u.cn))
@@ -76,6 +77,7 @@ def user_entry(suffix, u):
         out.append(ldif_line("sshPublicKey", key))
     if u.hash:
         out.append(ldif_line("userPassword", "{ARGON2}" + u.hash))
+    out.append("clusterdbStatus: %s\n" % u.status)
     if u.status != "active":
         out.append("shadowExpire: 1\n")
     return "".join(out)

@@ -19,6 +19,12 @@
 # Passwords are "<name>-Secret-1".  After it: $E2E_URI, $E2E_BASE, $E2E_KEYS
 # (a directory with the private keys alice, bob1, bob2, carol, dave and their
 # .pub), E2E_UID[user], E2E_BACKEND_USED (clusterdb or mdb).
+#
+# The server runs the shipped access policy (schema-ldif/acl-example.conf):
+# anonymous clients read nothing, so every client binds as the read-only
+# service account $E2E_SVC_DN (password $E2E_SVC_PW), a non-posix entry
+# under ou=services (back_clusterdb's service-account directive; the same
+# entry in the LDIF for back_mdb), as docs/container-hosts.md sets hosts up.
 
 if [ -z "${E2E_IN_NAMESPACE:-}" ]; then
     if unshare -m --propagation private true 2>/dev/null; then
@@ -42,6 +48,8 @@ declare -gA E2E_STATUS=([alice]=active [bob]=active [carol]=pending [dave]=suspe
 declare -gA E2E_GIDS=([ldapusers]=2000 [sysadmins]=2001 [developers]=2002)
 declare -gA E2E_MEMBERS=([ldapusers]="alice bob carol dave" [sysadmins]="alice" [developers]="alice bob")
 AUTHKEYS="$CLUSTERDB_BUILD/cli/clusterdb-authorized-keys"
+E2E_SVC_DN="cn=nslcd,ou=services,$E2E_BASE"
+E2E_SVC_PW=nslcd-Reader-Secret-1
 
 e2e_password() { printf '%s-Secret-1' "$1"; }
 
@@ -125,6 +133,21 @@ dn: ou=groups,$E2E_BASE
 objectClass: organizationalUnit
 ou: groups
 
+dn: ou=services,$E2E_BASE
+objectClass: organizationalUnit
+ou: services
+
+dn: $E2E_SVC_DN
+objectClass: applicationProcess
+objectClass: simpleSecurityObject
+cn: nslcd
+userPassword: $E2E_SVC_HASH
+
+dn: $SLAPD_ROOTDN
+objectClass: organizationalRole
+cn: admin
+description: directory administrator (slapd rootdn)
+
 EOF
     for u in "${E2E_USERS[@]}"; do
         printf 'dn: uid=%s,ou=people,%s\n' "$u" "$E2E_BASE"
@@ -181,10 +204,16 @@ e2e_fixture_clusterdb() {
     done
 }
 
-# e2e_directory_start DIR: keys, data and a running slapd ("dir").
+# e2e_directory_start DIR: keys, data and a running slapd ("dir") under
+# the shipped access policy, with the service account.
 e2e_directory_start() {
     local dir=$1
     e2e_make_keys "$dir/keys" || return 1
+    E2E_SVC_HASH=$(slappasswd -o module-load=argon2 -h '{ARGON2}' -s "$E2E_SVC_PW") || return 1
+    mkdir -p "$dir/slapd"
+    sed "s/dc=cluster,dc=internal/$E2E_BASE/g" "$CLUSTERDB_TOP/schema-ldif/acl-example.conf" \
+        > "$dir/acl.conf"
+    export SLAPD_ACL=$dir/acl.conf
     E2E_BACKEND_USED=${E2E_BACKEND:-}
     if [ -z "$E2E_BACKEND_USED" ]; then
         if slapd_module_built; then E2E_BACKEND_USED=clusterdb; else E2E_BACKEND_USED=mdb; fi
@@ -192,7 +221,9 @@ e2e_directory_start() {
     if [ "$E2E_BACKEND_USED" = clusterdb ]; then
         E2E_DB=$dir/clusterdb.db
         e2e_fixture_clusterdb "$E2E_DB" || return 1
-        SLAPD_DBFILE=$E2E_DB slapd_start dir "$dir/slapd" || return 1
+        slapd_write_clusterdb_conf "$dir/slapd/slapd.conf" "$dir/slapd" "$E2E_DB"
+        printf 'service-account "%s" %s\n' "$E2E_SVC_DN" "$E2E_SVC_HASH" >> "$dir/slapd/slapd.conf"
+        slapd_start dir "$dir/slapd" || return 1
     else
         e2e_fixture_ldif > "$dir/fixture.ldif"
         mdb_start dir "$dir/slapd" "$dir/fixture.ldif" || return 1
@@ -255,6 +286,11 @@ e2e_nslcd_start() {
         echo "gid nslcd"
         echo "uri $E2E_URI"
         echo "base $E2E_BASE"
+        echo "binddn $E2E_SVC_DN"
+        echo "bindpw $E2E_SVC_PW"
+        # passwd USER as root: nslcd binds as the rootdn (and, by default
+        # pam_authc_search BASE, reads that DN's entry).
+        echo "rootpwmoddn $SLAPD_ROOTDN"
         echo "bind_timelimit 5"
         echo "timelimit 10"
         echo "idle_timelimit 60"
