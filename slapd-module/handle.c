@@ -37,12 +37,13 @@ static int cdbm_open(const char *path, cdb **out, char *msg, size_t msg_size)
     if (rc != CDB_OK) {
         if (rc == CDB_ERR_VERSION)
             snprintf(msg, msg_size,
-                     "%s: schema version mismatch (%s); run \"clusterdb migrate\" with a "
+                     "schema version mismatch (%s); run \"clusterdb migrate\" with a "
                      "matching clusterdb, slapd never migrates",
-                     path, db ? cdb_errmsg(db) : cdb_strerror(rc));
-        else
-            snprintf(msg, msg_size, "cannot open %s: %s", path,
                      db ? cdb_errmsg(db) : cdb_strerror(rc));
+        else if (db != NULL)
+            snprintf(msg, msg_size, "cannot open the database: %s", cdb_errmsg(db));
+        else
+            snprintf(msg, msg_size, "cannot open %s: %s", path, cdb_strerror(rc));
         cdb_close(db);
         return rc;
     }
