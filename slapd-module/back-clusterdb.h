@@ -43,6 +43,11 @@ typedef struct cdbm_info {
     ldap_pvt_thread_mutex_t mutex;
     char *dbfile;
     unsigned long generation;
+    /* The file the handles were opened on (under mutex): another inode at
+     * dbfile means a restored file was moved over it (handle.c). */
+    int file_known;
+    dev_t file_dev;
+    ino_t file_ino;
     int opened;                 /* between db_open and db_close */
 
     /* Fixed parts of the tree, set at db_open from the suffix. */
@@ -84,6 +89,8 @@ void cdbm_handle_put(cdb *db, int temporary);
 /* Open the file as the module does (no create, no migration); on failure
  * writes a message for people into msg. */
 int cdbm_handle_try_open(const char *path, char *msg, size_t msg_size);
+/* Remember which file dbfile names now (db_open, dbfile changes). */
+void cdbm_handle_note_file(cdbm_info *info);
 /* Close every thread's handle of this database (pool paused, or shutdown). */
 void cdbm_handle_purge(cdbm_info *info);
 

@@ -75,6 +75,7 @@ static int cdbm_set_dbfile(ConfigArgs *c, cdbm_info *info)
     if (info->opened) {
         /* cn=config modifications run with the thread pool paused. */
         cdbm_handle_purge(info);
+        cdbm_handle_note_file(info);
         Debug(LDAP_DEBUG_ANY, "back-clusterdb: database \"%s\" now serves %s\n",
               c->be->be_suffix ? c->be->be_suffix[0].bv_val : "", info->dbfile);
     }

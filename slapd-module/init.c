@@ -199,6 +199,7 @@ static int cdbm_db_open(BackendDB *be, ConfigReply *cr)
      * of slapd's threads wait, so searches keep being served. */
     if (connection_pool_max > 1)
         cdb_notify_set_max_waiters((unsigned)connection_pool_max / 2);
+    cdbm_handle_note_file(info);
     info->opened = 1;
     rc = 0;
 done:
