@@ -49,6 +49,8 @@ typedef struct cdbm_info {
     dev_t file_dev;
     ino_t file_ino;
     int opened;                 /* between db_open and db_close */
+    /* push-max-waiting, push-max-waiting-per-user, push-timeout (0: default) */
+    unsigned push_max_waiting, push_max_waiting_per_user, push_timeout_s;
 
     /* Fixed parts of the tree, set at db_open from the suffix. */
     cdbm_suffix_kind suffix_kind;
@@ -79,6 +81,8 @@ int cdbm_schema_resolve(const char **missing);
 
 /* config.c */
 int cdbm_config_init(BackendInfo *bi);
+/* Hand the push bounds to core (db_open and their changes). */
+void cdbm_push_bounds_apply(cdbm_info *info);
 
 /* handle.c: the calling thread's handle for this database.
  * cdbm_handle_get() returns a handle or NULL (and logs why); when *temporary

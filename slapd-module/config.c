@@ -21,11 +21,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <clusterdb/notify.h>
+
 #include "back-clusterdb.h"
 
 #define CDBM_OID_ARC "2.25.60498252744916930157458184240974370554"
 
-enum { CDBM_CFG_DBFILE = 1 };
+enum { CDBM_CFG_DBFILE = 1, CDBM_CFG_PUSH_MAX, CDBM_CFG_PUSH_MAX_PER_USER, CDBM_CFG_PUSH_TIMEOUT };
 
 static ConfigDriver cdbm_cf_gen;
 
@@ -36,6 +38,21 @@ static ConfigTable cdbm_cfg[] = {
                    "DESC 'Path of the clusterdb SQLite database file' "
                    "EQUALITY caseExactMatch "
                    "SYNTAX OMsDirectoryString SINGLE-VALUE )" },
+    { .name = "push-max-waiting", .what = "count", .min_args = 2, .max_args = 2,
+      .arg_type = ARG_UINT | ARG_MAGIC | CDBM_CFG_PUSH_MAX, .arg_item = cdbm_cf_gen,
+      .attribute = "( " CDBM_OID_ARC ".1.2 NAME 'olcClusterdbPushMaxWaiting' "
+                   "DESC 'Binds waiting for a push answer at once, in total' "
+                   "EQUALITY integerMatch SYNTAX OMsInteger SINGLE-VALUE )" },
+    { .name = "push-max-waiting-per-user", .what = "count", .min_args = 2, .max_args = 2,
+      .arg_type = ARG_UINT | ARG_MAGIC | CDBM_CFG_PUSH_MAX_PER_USER, .arg_item = cdbm_cf_gen,
+      .attribute = "( " CDBM_OID_ARC ".1.3 NAME 'olcClusterdbPushMaxWaitingPerUser' "
+                   "DESC 'Binds of one user waiting for a push answer at once' "
+                   "EQUALITY integerMatch SYNTAX OMsInteger SINGLE-VALUE )" },
+    { .name = "push-timeout", .what = "seconds", .min_args = 2, .max_args = 2,
+      .arg_type = ARG_UINT | ARG_MAGIC | CDBM_CFG_PUSH_TIMEOUT, .arg_item = cdbm_cf_gen,
+      .attribute = "( " CDBM_OID_ARC ".1.4 NAME 'olcClusterdbPushTimeout' "
+                   "DESC 'Seconds a bind waits for the push answer' "
+                   "EQUALITY integerMatch SYNTAX OMsInteger SINGLE-VALUE )" },
     { .name = NULL, .arg_type = ARG_IGNORED }
 };
 
@@ -44,7 +61,9 @@ static ConfigOCs cdbm_ocs[] = {
                 "NAME 'olcClusterdbConfig' "
                 "DESC 'clusterdb backend database configuration' "
                 "SUP olcDatabaseConfig "
-                "MUST olcClusterdbFile )",
+                "MUST olcClusterdbFile "
+                "MAY ( olcClusterdbPushMaxWaiting $ olcClusterdbPushMaxWaitingPerUser $ "
+                "olcClusterdbPushTimeout ) )",
       .co_type = Cft_Database, .co_table = cdbm_cfg },
     { .co_def = NULL }
 };
@@ -82,10 +101,48 @@ static int cdbm_set_dbfile(ConfigArgs *c, cdbm_info *info)
     return 0;
 }
 
+/* The push bounds are core's, process-wide: the last value configured
+ * holds (0 means core's default). */
+void cdbm_push_bounds_apply(cdbm_info *info)
+{
+    /* Binds waiting for a push answer hold worker threads: unless told
+     * otherwise, let at most half of slapd's threads wait. */
+    if (info->push_max_waiting)
+        cdb_notify_set_max_waiters(info->push_max_waiting);
+    else if (connection_pool_max > 1)
+        cdb_notify_set_max_waiters((unsigned)connection_pool_max / 2);
+    cdb_notify_set_max_waiters_per_user(info->push_max_waiting_per_user);
+    cdb_notify_set_timeout((long)info->push_timeout_s * 1000L);
+}
+
+static unsigned *cdbm_push_field(cdbm_info *info, int type)
+{
+    switch (type) {
+    case CDBM_CFG_PUSH_MAX: return &info->push_max_waiting;
+    case CDBM_CFG_PUSH_MAX_PER_USER: return &info->push_max_waiting_per_user;
+    case CDBM_CFG_PUSH_TIMEOUT: return &info->push_timeout_s;
+    }
+    return NULL;
+}
+
 static int cdbm_cf_gen(ConfigArgs *c)
 {
     cdbm_info *info = c->be->be_private;
+    unsigned *field = cdbm_push_field(info, c->type);
     int rc = 0;
+
+    if (field != NULL) {
+        if (c->op == SLAP_CONFIG_EMIT) {
+            if (*field == 0)
+                return 1;
+            c->value_uint = *field;
+            return 0;
+        }
+        *field = c->op == LDAP_MOD_DELETE ? 0 : c->value_uint;
+        if (info->opened)
+            cdbm_push_bounds_apply(info);
+        return 0;
+    }
 
     if (c->op == SLAP_CONFIG_EMIT) {
         switch (c->type) {
