@@ -20,14 +20,23 @@ static int report_versions(struct cli *cli, const char *verb)
 
 int cli_cmd_init(struct cli *cli, int argc, char **argv)
 {
+    static int group_read;
+    static const struct cli_opt opts[] = {
+        {"group-read", NULL, "create the file 0640 (its directory 0750) for slapd's group",
+         NULL, &group_read},
+        {NULL, NULL, NULL, NULL, NULL}};
     static const struct cli_spec spec = {
-        "init", "Create the database file if it does not exist and apply every migration.\n"
-                "Safe to run again on an existing database.", NULL, 0, 0};
+        "init [--group-read]",
+        "Create the database file if it does not exist and apply every migration.\n"
+        "A new file is 0600 (its new directory 0700) whatever the umask.\n"
+        "Safe to run again on an existing database.", opts, 0, 0};
     char **args;
     int nargs;
-    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs,
-                            CDB_OPEN_CREATE | CDB_OPEN_MIGRATE);
+    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
     if (rc != CLI_CONTINUE)
+        return rc;
+    rc = cli_open(cli, CDB_OPEN_CREATE | CDB_OPEN_MIGRATE | (group_read ? CDB_OPEN_GROUP_READ : 0));
+    if (rc)
         return rc;
     return report_versions(cli, "initialised");
 }

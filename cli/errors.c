@@ -81,8 +81,10 @@ int cli_open(struct cli *cli, unsigned flags)
     cli->db = db;
     if (rc == CDB_OK)
         return CLI_EXIT_OK;
-    int code = cli_error(CLI_EXIT_OTHER, NULL, "%s: %s", cli_printable(cli->db_path),
-                         db ? cdb_errmsg(db) : cdb_strerror(rc));
+    /* core's message names the file already */
+    int code = db ? cli_error(CLI_EXIT_OTHER, NULL, "%s", cdb_errmsg(db))
+                  : cli_error(CLI_EXIT_OTHER, NULL, "%s: %s", cli_printable(cli->db_path),
+                              cdb_strerror(rc));
     cdb_close(db);
     cli->db = NULL;
     return code;

@@ -256,7 +256,10 @@ int main(int argc, char **argv)
     }
     rc = cdb_open(config.db_path, 0, &db);
     if (rc != CDB_OK) {
-        dlog("error", "cannot open %s: %s", config.db_path, db ? cdb_errmsg(db) : cdb_strerror(rc));
+        if (db)
+            dlog("error", "cannot open the database: %s", cdb_errmsg(db));
+        else
+            dlog("error", "cannot open %s: %s", config.db_path, cdb_strerror(rc));
         cdb_close(db);
         return 1;
     }

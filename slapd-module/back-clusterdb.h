@@ -53,7 +53,14 @@ typedef struct cdbm_info {
     ldap_pvt_thread_mutex_t mutex;
     char *dbfile;
     unsigned long generation;
+    /* The file the handles were opened on (under mutex): another inode at
+     * dbfile means a restored file was moved over it (handle.c). */
+    int file_known;
+    dev_t file_dev;
+    ino_t file_ino;
     int opened;                 /* between db_open and db_close */
+    /* push-max-waiting, push-max-waiting-per-user, push-timeout (0: default) */
+    unsigned push_max_waiting, push_max_waiting_per_user, push_timeout_s;
 
     /* Fixed parts of the tree, set at db_open from the suffix. */
     cdbm_suffix_kind suffix_kind;
@@ -101,6 +108,8 @@ int cdbm_config_init(BackendInfo *bi);
 int cdbm_services_check(BackendDB *be, cdbm_info *info, char *msg, size_t msg_size);
 /* Release the service accounts and push-exempt groups (db_destroy). */
 void cdbm_config_free(cdbm_info *info);
+/* Hand the push bounds to core (db_open and their changes). */
+void cdbm_push_bounds_apply(cdbm_info *info);
 
 /* handle.c: the calling thread's handle for this database.
  * cdbm_handle_get() returns a handle or NULL (and logs why); when *temporary
@@ -111,6 +120,8 @@ void cdbm_handle_put(cdb *db, int temporary);
 /* Open the file as the module does (no create, no migration); on failure
  * writes a message for people into msg. */
 int cdbm_handle_try_open(const char *path, char *msg, size_t msg_size);
+/* Remember which file dbfile names now (db_open, dbfile changes). */
+void cdbm_handle_note_file(cdbm_info *info);
 /* Close every thread's handle of this database (pool paused, or shutdown). */
 void cdbm_handle_purge(cdbm_info *info);
 

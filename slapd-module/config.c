@@ -22,12 +22,13 @@
 #include <string.h>
 
 #include <clusterdb/passwd.h>
+#include <clusterdb/notify.h>
 
 #include "back-clusterdb.h"
 
 #define CDBM_OID_ARC "2.25.60498252744916930157458184240974370554"
 
-enum { CDBM_CFG_DBFILE = 1 };
+enum { CDBM_CFG_DBFILE = 1, CDBM_CFG_PUSH_MAX, CDBM_CFG_PUSH_MAX_PER_USER, CDBM_CFG_PUSH_TIMEOUT };
 /* Service accounts and the push exemption (docs/slapd-module.md). */
 enum { CDBM_CFG_SERVICE_ACCOUNT = 20, CDBM_CFG_PUSH_EXEMPT_GROUP = 21 };
 
@@ -53,6 +54,21 @@ static ConfigTable cdbm_cfg[] = {
                    "DESC 'Members of this group are not asked the push second factor' "
                    "EQUALITY caseIgnoreMatch "
                    "SYNTAX OMsDirectoryString )" },
+    { .name = "push-max-waiting", .what = "count", .min_args = 2, .max_args = 2,
+      .arg_type = ARG_UINT | ARG_MAGIC | CDBM_CFG_PUSH_MAX, .arg_item = cdbm_cf_gen,
+      .attribute = "( " CDBM_OID_ARC ".1.2 NAME 'olcClusterdbPushMaxWaiting' "
+                   "DESC 'Binds waiting for a push answer at once, in total' "
+                   "EQUALITY integerMatch SYNTAX OMsInteger SINGLE-VALUE )" },
+    { .name = "push-max-waiting-per-user", .what = "count", .min_args = 2, .max_args = 2,
+      .arg_type = ARG_UINT | ARG_MAGIC | CDBM_CFG_PUSH_MAX_PER_USER, .arg_item = cdbm_cf_gen,
+      .attribute = "( " CDBM_OID_ARC ".1.3 NAME 'olcClusterdbPushMaxWaitingPerUser' "
+                   "DESC 'Binds of one user waiting for a push answer at once' "
+                   "EQUALITY integerMatch SYNTAX OMsInteger SINGLE-VALUE )" },
+    { .name = "push-timeout", .what = "seconds", .min_args = 2, .max_args = 2,
+      .arg_type = ARG_UINT | ARG_MAGIC | CDBM_CFG_PUSH_TIMEOUT, .arg_item = cdbm_cf_gen,
+      .attribute = "( " CDBM_OID_ARC ".1.4 NAME 'olcClusterdbPushTimeout' "
+                   "DESC 'Seconds a bind waits for the push answer' "
+                   "EQUALITY integerMatch SYNTAX OMsInteger SINGLE-VALUE )" },
     { .name = NULL, .arg_type = ARG_IGNORED }
 };
 
@@ -62,7 +78,9 @@ static ConfigOCs cdbm_ocs[] = {
                 "DESC 'clusterdb backend database configuration' "
                 "SUP olcDatabaseConfig "
                 "MUST olcClusterdbFile "
-                "MAY ( olcClusterdbServiceAccount $ olcClusterdbPushExemptGroup ) )",
+                "MAY ( olcClusterdbServiceAccount $ olcClusterdbPushExemptGroup $ "
+                "olcClusterdbPushMaxWaiting $ olcClusterdbPushMaxWaitingPerUser $ "
+                "olcClusterdbPushTimeout ) )",
       .co_type = Cft_Database, .co_table = cdbm_cfg },
     { .co_def = NULL }
 };
@@ -93,6 +111,7 @@ static int cdbm_set_dbfile(ConfigArgs *c, cdbm_info *info)
     if (info->opened) {
         /* cn=config modifications run with the thread pool paused. */
         cdbm_handle_purge(info);
+        cdbm_handle_note_file(info);
         Debug(LDAP_DEBUG_ANY, "back-clusterdb: database \"%s\" now serves %s\n",
               c->be->be_suffix ? c->be->be_suffix[0].bv_val : "", info->dbfile);
     }
@@ -299,10 +318,48 @@ static int cdbm_add_exempt_group(ConfigArgs *c, cdbm_info *info)
     return 0;
 }
 
+/* The push bounds are core's, process-wide: the last value configured
+ * holds (0 means core's default). */
+void cdbm_push_bounds_apply(cdbm_info *info)
+{
+    /* Binds waiting for a push answer hold worker threads: unless told
+     * otherwise, let at most half of slapd's threads wait. */
+    if (info->push_max_waiting)
+        cdb_notify_set_max_waiters(info->push_max_waiting);
+    else if (connection_pool_max > 1)
+        cdb_notify_set_max_waiters((unsigned)connection_pool_max / 2);
+    cdb_notify_set_max_waiters_per_user(info->push_max_waiting_per_user);
+    cdb_notify_set_timeout((long)info->push_timeout_s * 1000L);
+}
+
+static unsigned *cdbm_push_field(cdbm_info *info, int type)
+{
+    switch (type) {
+    case CDBM_CFG_PUSH_MAX: return &info->push_max_waiting;
+    case CDBM_CFG_PUSH_MAX_PER_USER: return &info->push_max_waiting_per_user;
+    case CDBM_CFG_PUSH_TIMEOUT: return &info->push_timeout_s;
+    }
+    return NULL;
+}
+
 static int cdbm_cf_gen(ConfigArgs *c)
 {
     cdbm_info *info = c->be->be_private;
+    unsigned *field = cdbm_push_field(info, c->type);
     int rc = 0;
+
+    if (field != NULL) {
+        if (c->op == SLAP_CONFIG_EMIT) {
+            if (*field == 0)
+                return 1;
+            c->value_uint = *field;
+            return 0;
+        }
+        *field = c->op == LDAP_MOD_DELETE ? 0 : c->value_uint;
+        if (info->opened)
+            cdbm_push_bounds_apply(info);
+        return 0;
+    }
 
     if (c->op == SLAP_CONFIG_EMIT) {
         switch (c->type) {

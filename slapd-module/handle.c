@@ -5,12 +5,20 @@
  * database's cdbm_info, and closed by the pool when the thread ends or by
  * cdbm_handle_purge() (after back-wt's ctx.c).
  *
+ * A restored backup moved over the configured path (another device/inode)
+ * is noticed before an operation is served: the pool is paused, every
+ * thread's handle on the old file closed (the last close checkpoints and
+ * removes the old file's -wal/-shm, which sit at the same path names), and
+ * the handles reopen on the new file.  Old and new connections never run
+ * at once, so no operation sees a mix of the two files.
+ *
  * The module never migrates: slapd only reads the schema the CLI and the
  * daemon maintain, so a database that needs migration is an error to log.
  */
 #include "portable.h"
 
 #include <stdio.h>
+#include <sys/stat.h>
 
 #include "back-clusterdb.h"
 
@@ -37,12 +45,13 @@ static int cdbm_open(const char *path, cdb **out, char *msg, size_t msg_size)
     if (rc != CDB_OK) {
         if (rc == CDB_ERR_VERSION)
             snprintf(msg, msg_size,
-                     "%s: schema version mismatch (%s); run \"clusterdb migrate\" with a "
+                     "schema version mismatch (%s); run \"clusterdb migrate\" with a "
                      "matching clusterdb, slapd never migrates",
-                     path, db ? cdb_errmsg(db) : cdb_strerror(rc));
-        else
-            snprintf(msg, msg_size, "cannot open %s: %s", path,
                      db ? cdb_errmsg(db) : cdb_strerror(rc));
+        else if (db != NULL)
+            snprintf(msg, msg_size, "cannot open the database: %s", cdb_errmsg(db));
+        else
+            snprintf(msg, msg_size, "cannot open %s: %s", path, cdb_strerror(rc));
         cdb_close(db);
         return rc;
     }
@@ -84,6 +93,52 @@ static cdb *cdbm_open_current(cdbm_info *info, unsigned long *generation)
     return db;
 }
 
+void cdbm_handle_note_file(cdbm_info *info)
+{
+    struct stat st;
+
+    ldap_pvt_thread_mutex_lock(&info->mutex);
+    info->file_known = info->dbfile != NULL && stat(info->dbfile, &st) == 0;
+    if (info->file_known) {
+        info->file_dev = st.st_dev;
+        info->file_ino = st.st_ino;
+    }
+    ldap_pvt_thread_mutex_unlock(&info->mutex);
+}
+
+/* Whether the path now names another file than the handles were opened on;
+ * a path that cannot be stat()ed right now is no swap (rename is atomic). */
+static int cdbm_file_swapped(cdbm_info *info)
+{
+    struct stat st;
+    int swapped = 0;
+
+    ldap_pvt_thread_mutex_lock(&info->mutex);
+    if (info->file_known && info->dbfile != NULL && stat(info->dbfile, &st) == 0)
+        swapped = st.st_dev != info->file_dev || st.st_ino != info->file_ino;
+    ldap_pvt_thread_mutex_unlock(&info->mutex);
+    return swapped;
+}
+
+static void cdbm_follow_swap(cdbm_info *info)
+{
+    if (!cdbm_file_swapped(info))
+        return;
+    /* With the pool paused no other operation holds a handle; a second
+     * thread that saw the swap too finds it handled when its turn comes. */
+    ldap_pvt_thread_pool_pause(&connection_pool);
+    if (cdbm_file_swapped(info)) {
+        cdbm_handle_purge(info);
+        ldap_pvt_thread_mutex_lock(&info->mutex);
+        info->generation++;
+        ldap_pvt_thread_mutex_unlock(&info->mutex);
+        cdbm_handle_note_file(info);
+        Debug(LDAP_DEBUG_ANY, "back-clusterdb: %s was replaced by another file: serving the new one\n",
+              info->dbfile);
+    }
+    ldap_pvt_thread_pool_resume(&connection_pool);
+}
+
 cdb *cdbm_handle_get(Operation *op, cdbm_info *info, int *temporary)
 {
     cdbm_thread_handle *h = NULL;
@@ -97,6 +152,7 @@ cdb *cdbm_handle_get(Operation *op, cdbm_info *info, int *temporary)
         return cdbm_open_current(info, &current);
     }
 
+    cdbm_follow_swap(info);
     if (ldap_pvt_thread_pool_getkey(op->o_threadctx, info, &data, NULL) == 0)
         h = data;
 

@@ -210,10 +210,8 @@ static int cdbm_db_open(BackendDB *be, ConfigReply *cr)
               msg);
         goto done;
     }
-    /* Binds waiting for a push answer hold worker threads: let at most half
-     * of slapd's threads wait, so searches keep being served. */
-    if (connection_pool_max > 1)
-        cdb_notify_set_max_waiters((unsigned)connection_pool_max / 2);
+    cdbm_push_bounds_apply(info);
+    cdbm_handle_note_file(info);
     info->opened = 1;
     rc = 0;
 done:

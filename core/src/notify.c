@@ -1,6 +1,8 @@
 /* The push-notification second factor (see clusterdb/notify.h). */
 #include <stdarg.h>
+#include <pthread.h>
 #include <stdatomic.h>
+#include <strings.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,7 +20,28 @@
 #define NOTIFY_MAX_CONNECT_MS 5000L
 
 static atomic_uint max_waiters = CDB_NOTIFY_DEFAULT_MAX_WAITERS;
+static atomic_uint max_waiters_per_user = CDB_NOTIFY_DEFAULT_MAX_WAITERS_PER_USER;
 static atomic_uint waiters;
+static atomic_long default_timeout_ms = CDB_NOTIFY_DEFAULT_TIMEOUT_MS;
+
+void cdb_notify_set_timeout(long milliseconds)
+{
+    atomic_store(&default_timeout_ms, milliseconds > 0 ? milliseconds : CDB_NOTIFY_DEFAULT_TIMEOUT_MS);
+}
+
+/* Who is waiting, so that one user cannot take every place: one entry per
+ * waiting request (at most max_waiters), under waiting_lock. */
+struct waiting_request {
+    struct waiting_request *next;
+    char username[];
+};
+static pthread_mutex_t waiting_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct waiting_request *waiting;
+
+/* Take a place for username; 0 and a reason when the total or the user's
+ * bound is reached. */
+static struct waiting_request *reserve(const char *username, char *reason, size_t reason_len);
+static void release(struct waiting_request *place);
 
 const char *cdb_notify_result_name(cdb_notify_result result)
 {
@@ -42,6 +65,11 @@ void cdb_notify_set_max_waiters(unsigned n)
     atomic_store(&max_waiters, n ? n : CDB_NOTIFY_DEFAULT_MAX_WAITERS);
 }
 
+void cdb_notify_set_max_waiters_per_user(unsigned n)
+{
+    atomic_store(&max_waiters_per_user, n ? n : CDB_NOTIFY_DEFAULT_MAX_WAITERS_PER_USER);
+}
+
 unsigned cdb_notify_waiters(void)
 {
     return atomic_load(&waiters);
@@ -57,6 +85,53 @@ static void say(char *reason, size_t reason_len, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(reason, reason_len, fmt, ap);
     va_end(ap);
+}
+
+static struct waiting_request *reserve(const char *username, char *reason, size_t reason_len)
+{
+    size_t len = strlen(username);
+    struct waiting_request *place = malloc(sizeof *place + len + 1);
+    unsigned total = 0, mine = 0;
+
+    if (place == NULL) {
+        say(reason, reason_len, "out of memory");
+        return NULL;
+    }
+    memcpy(place->username, username, len + 1);
+    pthread_mutex_lock(&waiting_lock);
+    for (const struct waiting_request *w = waiting; w != NULL; w = w->next) {
+        total++;
+        /* user names compare without regard to case, as the store's */
+        if (strcasecmp(w->username, username) == 0)
+            mine++;
+    }
+    if (total >= atomic_load(&max_waiters) || mine >= atomic_load(&max_waiters_per_user)) {
+        pthread_mutex_unlock(&waiting_lock);
+        say(reason, reason_len, "%s",
+            total >= atomic_load(&max_waiters) ? "too many push requests waiting already"
+                                                : "too many push requests of this user waiting already");
+        free(place);
+        return NULL;
+    }
+    place->next = waiting;
+    waiting = place;
+    atomic_fetch_add(&waiters, 1);
+    pthread_mutex_unlock(&waiting_lock);
+    return place;
+}
+
+static void release(struct waiting_request *place)
+{
+    pthread_mutex_lock(&waiting_lock);
+    for (struct waiting_request **w = &waiting; *w != NULL; w = &(*w)->next) {
+        if (*w == place) {
+            *w = place->next;
+            break;
+        }
+    }
+    atomic_fetch_sub(&waiters, 1);
+    pthread_mutex_unlock(&waiting_lock);
+    free(place);
 }
 
 static char *request_json(const cdb_notify_request *request)
@@ -137,6 +212,7 @@ cdb_notify_result cdb_notify_ask(const cdb_notify_request *request, char *reason
     char *url = NULL, *body = NULL;
     const char *headers[] = {"Accept: application/json", NULL};
     cdb_notify_result result = CDB_NOTIFY_ERROR;
+    struct waiting_request *place;
     size_t url_len;
     long timeout_ms;
 
@@ -148,14 +224,12 @@ cdb_notify_result cdb_notify_ask(const cdb_notify_request *request, char *reason
         say(reason, reason_len, "push notification URL or user name missing or not http(s)");
         return CDB_NOTIFY_ERROR;
     }
-    /* Reserve a place first: past the bound, deny without sending anything. */
-    if (atomic_fetch_add(&waiters, 1) >= atomic_load(&max_waiters)) {
-        atomic_fetch_sub(&waiters, 1);
-        say(reason, reason_len, "too many push requests waiting already");
+    /* Reserve a place first: past a bound, deny without sending anything. */
+    place = reserve(request->username, reason, reason_len);
+    if (place == NULL)
         return CDB_NOTIFY_BUSY;
-    }
 
-    timeout_ms = request->timeout_ms > 0 ? request->timeout_ms : CDB_NOTIFY_DEFAULT_TIMEOUT_MS;
+    timeout_ms = request->timeout_ms > 0 ? request->timeout_ms : atomic_load(&default_timeout_ms);
     settings.total_timeout_ms = timeout_ms;
     settings.connect_timeout_ms = timeout_ms < NOTIFY_MAX_CONNECT_MS ? timeout_ms : NOTIFY_MAX_CONNECT_MS;
     settings.max_response_bytes = NOTIFY_MAX_RESPONSE;
@@ -190,7 +264,7 @@ done:
     cdb_http_conn_free(conn);
     free(url);
     free(body);
-    atomic_fetch_sub(&waiters, 1);
+    release(place);
     return result;
 }
 

@@ -13,6 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "internal.h"
 
 #define CDB_DEFAULT_BUSY_TIMEOUT_MS 10000
@@ -472,7 +477,118 @@ static int check_foreign_database(cdb *db)
     return CDB_OK;
 }
 
-int cdb_open(const char *path, unsigned flags, cdb **out)
+/* ---------------------------------------------------- file modes */
+
+/* The file holds argon2 hashes and Proxmox tokens: nobody but the owner
+ * (and slapd's group where the docs set that up) may read it. */
+#define CDB_FILE_MODE 0600
+#define CDB_FILE_MODE_GROUP 0640
+#define CDB_DIR_MODE 0700
+#define CDB_DIR_MODE_GROUP 0750
+
+static bool allow_others_read(unsigned flags)
+{
+    const char *env = getenv("CLUSTERDB_ALLOW_OTHERS_READ");
+
+    return (flags & CDB_OPEN_ALLOW_OTHERS_READ) || (env != NULL && strcmp(env, "1") == 0);
+}
+
+/* A path others may read or write; suffix "" is the database itself. */
+static int check_others(cdb *db, const char *path, const char *suffix)
+{
+    char name[4096];
+    struct stat st;
+
+    if (snprintf(name, sizeof name, "%s%s", path, suffix) >= (int)sizeof name)
+        return cdb_fail(db, CDB_ERR_INVALID, "path", "database path too long");
+    if (stat(name, &st) != 0)
+        return CDB_OK;  /* absent: SQLite creates it with the database's mode */
+    if (st.st_mode & (S_IROTH | S_IWOTH))
+        return cdb_fail(db, CDB_ERR_IO, NULL,
+                        "%s%sreadable by others (mode %04o) and holds password hashes and "
+                        "tokens: chmod 600 the database and its -wal/-shm (640 for slapd's group), "
+                        "or allow it with CLUSTERDB_ALLOW_OTHERS_READ=1",
+                        suffix[0] ? suffix : "", suffix[0] ? " is " : "",
+                        (unsigned)(st.st_mode & 07777));
+    return CDB_OK;
+}
+
+/* Create a missing file (and its missing directory) with owner-only modes
+ * whatever the umask, before SQLite opens it. */
+static int create_private(cdb *db, const char *path, unsigned flags)
+{
+    mode_t file_mode = (flags & CDB_OPEN_GROUP_READ) ? CDB_FILE_MODE_GROUP : CDB_FILE_MODE;
+    mode_t dir_mode = (flags & CDB_OPEN_GROUP_READ) ? CDB_DIR_MODE_GROUP : CDB_DIR_MODE;
+    const char *slash = strrchr(path, '/');
+    int fd;
+
+    if (slash != NULL && slash != path) {
+        char dir[4096];
+
+        if ((size_t)(slash - path) >= sizeof dir)
+            return cdb_fail(db, CDB_ERR_INVALID, "path", "database path too long");
+        memcpy(dir, path, (size_t)(slash - path));
+        dir[slash - path] = '\0';
+        if (mkdir(dir, dir_mode) == 0) {
+            if (chmod(dir, dir_mode) != 0)
+                return cdb_fail(db, CDB_ERR_IO, NULL, "cannot set the mode of %s: %s", dir,
+                                strerror(errno));
+        } else if (errno != EEXIST) {
+            return cdb_fail(db, CDB_ERR_IO, NULL, "cannot create the directory %s: %s", dir,
+                            strerror(errno));
+        }
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, file_mode);
+    if (fd < 0) {
+        if (errno == EEXIST)
+            return CDB_OK;  /* another process made it first: its mode is checked next */
+        return cdb_fail(db, CDB_ERR_IO, NULL, "cannot create: %s", strerror(errno));
+    }
+    if (fchmod(fd, file_mode) != 0) {
+        int err = errno;
+        close(fd);
+        return cdb_fail(db, CDB_ERR_IO, NULL, "cannot set the mode: %s", strerror(err));
+    }
+    close(fd);
+    return CDB_OK;
+}
+
+static int prepare_file(cdb *db, const char *path, unsigned flags)
+{
+    struct stat st;
+    int rc;
+
+    if (stat(path, &st) != 0) {
+        if (errno == ENOENT && (flags & CDB_OPEN_CREATE))
+            return create_private(db, path, flags);
+        return cdb_fail(db, CDB_ERR_IO, NULL, "cannot open: %s", strerror(errno));
+    }
+    /* SQLite would make an empty file a database (writing to it) as a side
+     * effect of opening: only an explicit create may do that. */
+    if (S_ISREG(st.st_mode) && st.st_size == 0 && !(flags & CDB_OPEN_CREATE))
+        return cdb_fail(db, CDB_ERR_IO, NULL,
+                        "the file is empty, not a clusterdb database (create it with clusterdb init)");
+    if (allow_others_read(flags))
+        return CDB_OK;
+    rc = check_others(db, path, "");
+    if (rc == CDB_OK)
+        rc = check_others(db, path, "-wal");
+    if (rc == CDB_OK)
+        rc = check_others(db, path, "-shm");
+    return rc;
+}
+
+/* Every open failure names the file once, at the front. */
+static int open_failed(cdb *db, const char *path, int rc)
+{
+    size_t n = strlen(path);
+
+    if (strncmp(db->errmsg, path, n) == 0 && db->errmsg[n] == ':')
+        return rc;
+    return cdb_fail(db, rc, cdb_errfield(db), "%s: %s", path, cdb_errmsg(db));
+}
+
+static int open_db(const char *path, unsigned flags, cdb **out)
 {
     cdb *db;
     int sqlite_flags = SQLITE_OPEN_NOMUTEX;
@@ -497,11 +613,14 @@ int cdb_open(const char *path, unsigned flags, cdb **out)
     if (flags & CDB_OPEN_CREATE)
         sqlite_flags |= SQLITE_OPEN_CREATE;
 
+    rc = prepare_file(db, path, flags);
+    if (rc != CDB_OK)
+        return rc;
     rc = sqlite3_open_v2(path, &db->sql, sqlite_flags, NULL);
     if (rc != SQLITE_OK) {
         if (db->sql == NULL)
-            return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory opening %s", path);
-        rc = cdb_fail_sqlite(db, rc, path);
+            return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory opening the database");
+        rc = cdb_fail_sqlite(db, rc, NULL);
         return rc == CDB_ERR_NOMEM ? rc : cdb_fail(db, CDB_ERR_IO, NULL, "%s", cdb_errmsg(db));
     }
     rc = configure_connection(db);
@@ -534,6 +653,15 @@ int cdb_open(const char *path, unsigned flags, cdb **out)
     db->errmsg[0] = '\0';
     db->errfield[0] = '\0';
     return CDB_OK;
+}
+
+int cdb_open(const char *path, unsigned flags, cdb **out)
+{
+    int rc = open_db(path, flags, out);
+
+    if (rc != CDB_OK && *out != NULL && path != NULL && path[0] != '\0')
+        rc = open_failed(*out, path, rc);
+    return rc;
 }
 
 void cdb_close(cdb *db)

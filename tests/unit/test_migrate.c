@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/stat.h>
+
 #include <cmocka.h>
 
 #include <clusterdb/clusterdb.h>
@@ -215,6 +217,8 @@ static void test_newer_file_refused_by_migrate(void **state)
 
 int main(void)
 {
+    /* Files the tests make themselves (raw sqlite3) must pass the mode check. */
+    umask(077);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fresh_file_gets_every_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_older_file_upgraded_in_order, setup, teardown),

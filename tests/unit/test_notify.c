@@ -160,6 +160,34 @@ static void test_waiters_are_bounded(void **state)
     cdb_notify_set_max_waiters(0);
 }
 
+/* One user's hanging requests do not take everybody's places. */
+static void test_waiters_are_bounded_per_user(void **state)
+{
+    pthread_t threads[2];
+    cdb_notify_result results[2] = {CDB_NOTIFY_ERROR, CDB_NOTIFY_ERROR};
+    char reason[256];
+    (void)state;
+
+    cdb_notify_set_max_waiters(8);
+    cdb_notify_set_max_waiters_per_user(2);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, slow_asker, &results[i]), 0);
+    for (int i = 0; i < 200 && cdb_notify_waiters() < 2; i++)
+        usleep(10000);
+    assert_int_equal(cdb_notify_waiters(), 2);
+    /* The same user (in another case) is refused, another user is served. */
+    assert_int_equal(ask("SLOW-lee", 5000, reason, sizeof(reason)), CDB_NOTIFY_BUSY);
+    assert_non_null(strstr(reason, "of this user"));
+    assert_int_equal(ask("approve-mia", 5000, NULL, 0), CDB_NOTIFY_APPROVED);
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(pthread_join(threads[i], NULL), 0);
+    assert_int_equal(results[0], CDB_NOTIFY_APPROVED);
+    assert_int_equal(results[1], CDB_NOTIFY_APPROVED);
+    assert_int_equal(cdb_notify_waiters(), 0);
+    cdb_notify_set_max_waiters(0);
+    cdb_notify_set_max_waiters_per_user(0);
+}
+
 static void test_settings_drive_the_second_factor(void **state)
 {
     char dir[] = "/tmp/clusterdb-notify.XXXXXX", path[64];
@@ -209,6 +237,7 @@ int main(void)
         cmocka_unit_test(test_client_timeout_denies),
         cmocka_unit_test(test_unreachable_or_bad_url_denies),
         cmocka_unit_test(test_waiters_are_bounded),
+        cmocka_unit_test(test_waiters_are_bounded_per_user),
         cmocka_unit_test(test_settings_drive_the_second_factor),
     };
     return cmocka_run_group_tests_name("notify", tests, group_setup, group_teardown);

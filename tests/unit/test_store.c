@@ -584,10 +584,95 @@ static void test_helpers(void **state)
     cdb_close(NULL);
 }
 
+static mode_t file_mode(const char *path)
+{
+    struct stat st;
+
+    if (stat(path, &st) != 0)
+        fail_msg("stat(%s): %s", path, strerror(errno));
+    return st.st_mode & 07777;
+}
+
+/* The file holds secrets: created owner-only whatever the umask, its WAL
+ * and SHM follow, a missing directory is created 0700, and a file others
+ * can read is refused with a message naming path, mode and fix. */
+static void test_file_modes(void **state)
+{
+    struct fixture *fx = *state;
+    char dir[400], path[450], wal[460], shm[460];
+    mode_t old_umask = umask(022);
+    cdb *db = NULL;
+
+    snprintf(dir, sizeof dir, "%s/new", fx->dir);
+    snprintf(path, sizeof path, "%s/clusterdb.sqlite", dir);
+    snprintf(wal, sizeof wal, "%s-wal", path);
+    snprintf(shm, sizeof shm, "%s-shm", path);
+
+    db = open_fresh(path);
+    assert_int_equal(sqlite3_exec(cdb_sqlite(db),
+                                  "INSERT INTO Settings(key, value) VALUES ('mode-test', 'x')",
+                                  NULL, NULL, NULL), SQLITE_OK);
+    assert_int_equal(file_mode(dir), 0700);
+    assert_int_equal(file_mode(path), 0600);
+    assert_int_equal(file_mode(wal), 0600);
+    assert_int_equal(file_mode(shm), 0600);
+    cdb_close(db);
+
+    /* Others may read it: refused, and the message says where and how. */
+    assert_int_equal(chmod(path, 0644), 0);
+    assert_int_equal(cdb_open(path, 0, &db), CDB_ERR_IO);
+    assert_non_null(strstr(cdb_errmsg(db), path));
+    assert_non_null(strstr(cdb_errmsg(db), "0644"));
+    assert_non_null(strstr(cdb_errmsg(db), "chmod 600"));
+    /* The path is named once. */
+    assert_null(strstr(strstr(cdb_errmsg(db), path) + strlen(path), path));
+    cdb_close(db);
+    /* Unless told to. */
+    assert_int_equal(cdb_open(path, CDB_OPEN_ALLOW_OTHERS_READ, &db), CDB_OK);
+    cdb_close(db);
+    setenv("CLUSTERDB_ALLOW_OTHERS_READ", "1", 1);
+    assert_int_equal(cdb_open(path, 0, &db), CDB_OK);
+    cdb_close(db);
+    unsetenv("CLUSTERDB_ALLOW_OTHERS_READ");
+
+    /* Group read for slapd's group, still whatever the umask. */
+    umask(077);
+    snprintf(path, sizeof path, "%s/group.sqlite", fx->dir);
+    assert_int_equal(cdb_open(path, CDB_OPEN_CREATE | CDB_OPEN_MIGRATE | CDB_OPEN_GROUP_READ, &db),
+                     CDB_OK);
+    cdb_close(db);
+    assert_int_equal(file_mode(path), 0640);
+    assert_int_equal(cdb_open(path, 0, &db), CDB_OK);
+    cdb_close(db);
+    umask(old_umask);
+}
+
+/* A failed open of an empty file leaves it empty. */
+static void test_empty_file_not_written(void **state)
+{
+    struct fixture *fx = *state;
+    struct stat st;
+    cdb *db = NULL;
+    FILE *f = fopen(fx->path, "w");
+
+    assert_non_null(f);
+    fclose(f);
+    assert_int_equal(chmod(fx->path, 0600), 0);
+    assert_int_not_equal(cdb_open(fx->path, 0, &db), CDB_OK);
+    assert_non_null(strstr(cdb_errmsg(db), "empty"));
+    cdb_close(db);
+    assert_int_equal(stat(fx->path, &st), 0);
+    assert_int_equal(st.st_size, 0);
+}
+
 int main(void)
 {
+    /* Files the tests make themselves (raw sqlite3) must pass the mode check. */
+    umask(077);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_create_and_migrate_idempotent, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_file_modes, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_empty_file_not_written, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_file_without_create, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_version_refused_and_unchanged, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pending_without_migrate_refused, setup, teardown),

@@ -45,11 +45,22 @@ typedef struct cdb cdb;
 enum cdb_open_flags {
     CDB_OPEN_CREATE = 1 << 0,   /* create the file if it does not exist */
     CDB_OPEN_MIGRATE = 1 << 1,  /* apply pending migrations while opening */
-    CDB_OPEN_READONLY = 1 << 2
+    CDB_OPEN_READONLY = 1 << 2,
+    /* Create the file 0640 (and a missing directory 0750) instead of
+     * 0600/0700: for a group slapd runs in (docs/store.md). */
+    CDB_OPEN_GROUP_READ = 1 << 3,
+    /* Open even when others may read the file (or its -wal/-shm).  The
+     * environment variable CLUSTERDB_ALLOW_OTHERS_READ=1 does the same. */
+    CDB_OPEN_ALLOW_OTHERS_READ = 1 << 4
 };
 
 /*
- * Open the database at path.  Sets WAL mode, foreign_keys=ON and a busy
+ * Open the database at path.  A file created here is 0600 (0640 with
+ * CDB_OPEN_GROUP_READ) whatever the umask, and so are its -wal/-shm (SQLite
+ * gives them the database's mode); a missing parent directory is created
+ * 0700 (0750).  A file that others may read or write is refused
+ * (CDB_ERR_IO, the message names the path, its mode and the fix) unless
+ * CDB_OPEN_ALLOW_OTHERS_READ is given.  Sets WAL mode, foreign_keys=ON and a busy
  * timeout.  Without CDB_OPEN_MIGRATE a database whose schema is behind this
  * library fails with CDB_ERR_VERSION ("run clusterdb migrate"); a database
  * made by a newer library always fails with CDB_ERR_VERSION.

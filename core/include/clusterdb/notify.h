@@ -16,8 +16,8 @@
  * denies.
  *
  * A caller waiting for an answer holds its thread (a slapd worker during a
- * bind), so both the wait and the number of waiters are bounded: past the
- * process-wide limit a request is denied at once without being sent.
+ * bind), so both the wait and the number of waiters are bounded, in total and
+ * per user: past a bound a request is denied at once without being sent.
  *
  * Threads: call cdb_notify_global_init() once before starting threads
  * (curl_global_init); afterwards every function here may be called from any
@@ -36,6 +36,7 @@ extern "C" {
 
 #define CDB_NOTIFY_DEFAULT_TIMEOUT_MS 30000L
 #define CDB_NOTIFY_DEFAULT_MAX_WAITERS 16u
+#define CDB_NOTIFY_DEFAULT_MAX_WAITERS_PER_USER 2u
 #define CDB_NOTIFY_TITLE "SSH Authentication Request"
 
 typedef enum cdb_notify_result {
@@ -55,6 +56,13 @@ int cdb_notify_global_init(void);
 /* The process-wide bound on requests waiting at once (0 restores the
  * default, 16).  Takes effect for the next request. */
 void cdb_notify_set_max_waiters(unsigned max_waiters);
+/* The bound on one user's requests waiting at once (user names compared
+ * without regard to case; 0 restores the default, 2), so that one user's
+ * binds cannot take the places of everybody else's. */
+void cdb_notify_set_max_waiters_per_user(unsigned max_waiters_per_user);
+/* The wait of a request that names none (timeout_ms 0); 0 restores the
+ * default, CDB_NOTIFY_DEFAULT_TIMEOUT_MS. */
+void cdb_notify_set_timeout(long milliseconds);
 /* Requests waiting right now. */
 unsigned cdb_notify_waiters(void);
 
@@ -62,7 +70,7 @@ typedef struct cdb_notify_request {
     const char *url;      /* push_notification_url; "/send-notification" is appended */
     const char *username; /* required */
     const char *body;     /* the text shown; NULL: "Approve the login of <username>?" */
-    long timeout_ms;      /* the whole wait, 0: CDB_NOTIFY_DEFAULT_TIMEOUT_MS */
+    long timeout_ms;      /* the whole wait, 0: cdb_notify_set_timeout()'s */
     const char *ca_file;  /* optional CA bundle (PEM); TLS is always verified */
 } cdb_notify_request;
 
