@@ -122,22 +122,11 @@ static int user_add(struct cli *cli, int argc, char **argv)
         goto done;
 
     int64_t uid = 0;
+    in.administrator = admin;
     int st = cdb_user_create(cli->db, &in, 1, &uid);
     if (st != CDB_OK) {
         rc = cli_fail(cli, st);
         goto done;
-    }
-    if (admin) {
-        int is_admin = 0;
-        st = cdb_user_is_administrator(cli->db, uid, &is_admin);
-        if (st == CDB_OK && !is_admin)
-            st = cdb_membership_add(cli->db, uid, CDB_GID_SYSADMINS);
-        if (st != CDB_OK) {
-            /* The command is all or nothing: take the new user back out. */
-            rc = cli_fail(cli, st);
-            cdb_user_delete(cli->db, uid);
-            goto done;
-        }
     }
     rc = emit_user_done(cli, uid, "created");
 done:

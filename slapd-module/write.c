@@ -406,6 +406,10 @@ static void cdbm_add_user(Operation *op, SlapReply *rs, cdbm_info *info, cdb *db
         rs->sr_err = LDAP_X_NO_OPERATION;
         goto done;
     }
+    /* The number is checked again inside core's transaction: a writer that
+     * took it meanwhile makes this add fail, never a second user with it. */
+    if (uid_given >= 0)
+        in.uid_number = uid_given;
     st = cdb_user_create(db, &in, admin, &uid);
     detail->db = db;
     rs->sr_err = cdbm_ldap_result(st, detail, &rs->sr_text);
@@ -413,13 +417,6 @@ static void cdbm_add_user(Operation *op, SlapReply *rs, cdbm_info *info, cdb *db
         Debug(LDAP_DEBUG_TRACE, "back-clusterdb: add %s: %s\n", op->o_req_dn.bv_val,
               cdb_errmsg(db));
         goto done;
-    }
-    if (uid_given >= 0 && uid != uid_given) {
-        /* Another writer took the number between the check and the insert. */
-        if (cdb_user_delete(db, uid) != CDB_OK)
-            Debug(LDAP_DEBUG_ANY, "back-clusterdb: add %s: undo failed: %s\n",
-                  op->o_req_dn.bv_val, cdb_errmsg(db));
-        cdbm_refuse(rs, LDAP_BUSY, "uidNumber was taken meanwhile; try again without it");
     }
 done:
     cdbm_copies_free(op, &copies);

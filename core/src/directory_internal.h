@@ -19,6 +19,15 @@
 /* Longest cn / sn / givenName accepted. */
 #define CDB_NAME_TEXT_MAX 256
 
+/*
+ * identity.c: the next uidNumber / gidNumber to allocate, after the highest
+ * ever used (never one of a deleted user or group), at least CDB_FIRST_UID /
+ * CDB_FIRST_GID.  Call inside the inserting write transaction.
+ * *first_user_ever (may be NULL) is set when no user has ever existed.
+ */
+int cdb_next_uid(cdb *db, int64_t *uid, int *first_user_ever);
+int cdb_next_gid(cdb *db, int64_t *gid);
+
 /* Fetch one user by a query of users_read.c's shape; NOTFOUND when absent. */
 int cdb_user_load_by_id(cdb *db, int64_t uid_number, cdb_user **out);
 

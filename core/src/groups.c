@@ -259,28 +259,6 @@ static int check_group_name(cdb *db, const char *cn)
     return CDB_OK;
 }
 
-static int next_gid(cdb *db, int64_t *out)
-{
-    sqlite3_stmt *stmt;
-    int rc, step;
-
-    rc = cdb_stmt(db, "SELECT MAX(gidNumber) FROM Groups", &stmt);
-    if (rc != CDB_OK)
-        return rc;
-    step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) {
-        int64_t next = sqlite3_column_type(stmt, 0) == SQLITE_NULL
-                           ? CDB_FIRST_GID
-                           : sqlite3_column_int64(stmt, 0) + 1;
-        *out = next < CDB_FIRST_GID ? CDB_FIRST_GID : next;
-        rc = CDB_OK;
-    } else {
-        rc = cdb_fail_sqlite(db, step, "finding the next gidNumber");
-    }
-    cdb_stmt_done(stmt);
-    return rc;
-}
-
 int cdb_group_create(cdb *db, const char *cn, int64_t gid_number, int is_administrator,
                      int64_t *gid_out)
 {
@@ -299,7 +277,7 @@ int cdb_group_create(cdb *db, const char *cn, int64_t gid_number, int is_adminis
         return rc;
     in_tx = 1;
     if (gid_number == 0) {
-        if ((rc = next_gid(db, &gid_number)) != CDB_OK)
+        if ((rc = cdb_next_gid(db, &gid_number)) != CDB_OK)
             goto done;
         if (gid_number > CDB_MAX_ID) {
             rc = cdb_fail(db, CDB_ERR_INVALID, "gidNumber", "no gidNumber is left to allocate");

@@ -218,26 +218,6 @@ static int bind_values(cdb *db, sqlite3_stmt *stmt, const struct user_values *v)
     return rc == SQLITE_OK ? CDB_OK : cdb_fail_sqlite(db, rc, "binding user values");
 }
 
-/* Highest uidNumber in use, or -1 when there are no users at all. */
-static int max_uid(cdb *db, int64_t *out)
-{
-    sqlite3_stmt *stmt;
-    int rc, step;
-
-    rc = cdb_stmt(db, "SELECT MAX(uidNumber) FROM Users", &stmt);
-    if (rc != CDB_OK)
-        return rc;
-    step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) {
-        *out = sqlite3_column_type(stmt, 0) == SQLITE_NULL ? -1 : sqlite3_column_int64(stmt, 0);
-        rc = CDB_OK;
-    } else {
-        rc = cdb_fail_sqlite(db, step, "finding the next uidNumber");
-    }
-    cdb_stmt_done(stmt);
-    return rc;
-}
-
 static int insert_user(cdb *db, int64_t uid, const struct user_values *v)
 {
     sqlite3_stmt *stmt;
@@ -285,12 +265,26 @@ static int add_to_sysadmins(cdb *db, int64_t uid)
     return cdb_stmt_exec(db, stmt, "adding the first user to sysadmins");
 }
 
+/* A uidNumber given for a new user must never have been used: at least
+ * `next` (what allocation would give), at most CDB_MAX_ID. */
+static int check_given_uid(cdb *db, int64_t uid, int64_t next)
+{
+    if (uid > CDB_MAX_ID)
+        return cdb_fail(db, CDB_ERR_INVALID, "uidNumber",
+                        "uidNumber must be at most %" PRId64, CDB_MAX_ID);
+    if (uid < next)
+        return cdb_fail(db, CDB_ERR_CONFLICT, "uidNumber",
+                        "uidNumber %" PRId64 " is or was in use (numbers are never reused;"
+                        " the next free one is %" PRId64 ")", uid, next);
+    return CDB_OK;
+}
+
 int cdb_user_create(cdb *db, const cdb_user_input *in, int by_admin, int64_t *uid_out)
 {
     struct user_values v = {0};
     const char *given_name, *sn, *cn;
-    int64_t highest = -1, uid;
-    int rc, in_tx = 0;
+    int64_t uid;
+    int rc, in_tx = 0, first_ever = 0;
 
     if (db == NULL || in == NULL)
         return CDB_ERR_INVALID;
@@ -327,14 +321,16 @@ int cdb_user_create(cdb *db, const cdb_user_input *in, int by_admin, int64_t *ui
     if ((rc = cdb_tx_begin(db)) != CDB_OK)
         goto done;
     in_tx = 1;
-    if ((rc = max_uid(db, &highest)) != CDB_OK)
+    if ((rc = cdb_next_uid(db, &uid, &first_ever)) != CDB_OK)
         goto done;
-    uid = highest + 1 < CDB_FIRST_UID ? CDB_FIRST_UID : highest + 1;
-    if (uid > CDB_MAX_ID) {
-        rc = cdb_fail(db, CDB_ERR_INVALID, "uidNumber", "no uidNumber is left to allocate");
-        goto done;
+    if (in->uid_number != 0) {
+        /* Given by the caller (imports, LDAP add with uidNumber): checked in
+         * this transaction, so nobody takes it between the check and the insert. */
+        if ((rc = check_given_uid(db, in->uid_number, uid)) != CDB_OK)
+            goto done;
+        uid = in->uid_number;
     }
-    if (highest < 0) {
+    if (first_ever) {
         /* The first user: nobody else could approve it, so it administers. */
         v.status = CDB_USER_ACTIVE;
     } else if (in->status != -1) {
@@ -344,7 +340,7 @@ int cdb_user_create(cdb *db, const cdb_user_input *in, int by_admin, int64_t *ui
     }
     if ((rc = insert_user(db, uid, &v)) != CDB_OK)
         goto done;
-    if (highest < 0 && (rc = add_to_sysadmins(db, uid)) != CDB_OK)
+    if ((first_ever || in->administrator) && (rc = add_to_sysadmins(db, uid)) != CDB_OK)
         goto done;
     rc = cdb_tx_commit(db);
     in_tx = 0;

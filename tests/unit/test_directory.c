@@ -142,8 +142,10 @@ static void test_create_get_update_delete(void **state)
     assert_int_equal(cdb_user_update(f->db, uid, CDB_UF_CN, &in), CDB_ERR_NOTFOUND);
     assert_int_equal(cdb_user_count(f->db, &count), CDB_OK);
     assert_int_equal(count, 1);
-    /* max + 1: with the highest user gone, its number is the next one. */
-    assert_int_equal(add_user(f->db, "frank", 0), uid);
+    /* Never reused: with the highest user gone, the next number still
+     * follows it (a reused uidNumber hands the deleted user's files on every
+     * container host to the new one). */
+    assert_int_equal(add_user(f->db, "frank", 0), uid + 1);
     free(created);
     assert_integrity(f->db);
 }

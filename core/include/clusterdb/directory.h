@@ -73,14 +73,19 @@ typedef struct cdb_user_input {
     const char *password;        /* plaintext, hashed by the library; or NULL */
     const char *password_hash;   /* an argon2 PHC string to store as is (imports) */
     int status;                  /* a cdb_user_status, or -1 for the default rule */
+    /* cdb_user_create only (zero: the defaults): */
+    int administrator;           /* also join sysadmins, in the same transaction */
+    int64_t uid_number;          /* this uidNumber instead of the next; CONFLICT if taken */
 } cdb_user_input;
 
 /*
  * Create a user.  In one write transaction: validate, allocate the next
- * uidNumber (max + 1, never below CDB_FIRST_UID, never reused while a higher
- * one exists), insert, and if this is the first user ever, make it active and
- * a member of sysadmins.  Otherwise the status is in->status, or when that is
- * -1: active if by_admin, else pending.
+ * uidNumber (after the highest ever used, never below CDB_FIRST_UID, never
+ * one of a deleted user) unless in->uid_number names one, insert, and if this
+ * is the first user ever (not merely the only one now), make it active and a
+ * member of sysadmins.  Otherwise the status is in->status, or when that is
+ * -1: active if by_admin, else pending.  in->administrator adds the user to
+ * sysadmins in the same transaction.
  */
 int cdb_user_create(cdb *db, const cdb_user_input *in, int by_admin, int64_t *uid_out);
 

@@ -1,0 +1,65 @@
+/*
+ * identity.c: the next uidNumber and gidNumber.  Numbers are never given
+ * twice: the next one follows the highest ever used (IdentityHighWater,
+ * raised by triggers on every insert, plain-SQL ones included), not the
+ * highest in use, so deleting the newest user does not hand its files on
+ * every container host to the next one.
+ */
+#include <sqlite3.h>
+
+#include "directory_internal.h"
+#include "internal.h"
+
+/* The highest number ever used for `name` ("uidNumber" or "gidNumber"), or
+ * the highest in use if that is higher (it cannot be, while the triggers
+ * stand; the second look costs one index probe). 0 when none ever was. */
+static int highest_ever(cdb *db, const char *sql, const char *what, int64_t *out)
+{
+    sqlite3_stmt *stmt;
+    int rc, step;
+
+    if ((rc = cdb_stmt(db, sql, &stmt)) != CDB_OK)
+        return rc;
+    step = sqlite3_step(stmt);
+    if (step == SQLITE_ROW) {
+        *out = sqlite3_column_int64(stmt, 0);
+        rc = CDB_OK;
+    } else {
+        rc = cdb_fail_sqlite(db, step, what);
+    }
+    cdb_stmt_done(stmt);
+    return rc;
+}
+
+/* Call inside the write transaction that inserts the number. */
+static int next_number(cdb *db, const char *sql, const char *field, int64_t first, int64_t *next,
+                       int *first_ever)
+{
+    int64_t highest = 0;
+    int rc = highest_ever(db, sql, field, &highest);
+
+    if (rc != CDB_OK)
+        return rc;
+    if (first_ever != NULL)
+        *first_ever = highest == 0;
+    *next = highest + 1 < first ? first : highest + 1;
+    if (*next > CDB_MAX_ID)
+        return cdb_fail(db, CDB_ERR_INVALID, field, "no %s is left to allocate", field);
+    return CDB_OK;
+}
+
+int cdb_next_uid(cdb *db, int64_t *uid, int *first_user_ever)
+{
+    return next_number(db,
+                       "SELECT max(coalesce((SELECT value FROM IdentityHighWater"
+                       " WHERE name = 'uidNumber'), 0), coalesce((SELECT MAX(uidNumber) FROM Users), 0))",
+                       "uidNumber", CDB_FIRST_UID, uid, first_user_ever);
+}
+
+int cdb_next_gid(cdb *db, int64_t *gid)
+{
+    return next_number(db,
+                       "SELECT max(coalesce((SELECT value FROM IdentityHighWater"
+                       " WHERE name = 'gidNumber'), 0), coalesce((SELECT MAX(gidNumber) FROM Groups), 0))",
+                       "gidNumber", CDB_FIRST_GID, gid, NULL);
+}
