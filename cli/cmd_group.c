@@ -20,13 +20,15 @@ static json_t *group_json(const cdb_group *g)
 static int group_add(struct cli *cli, int argc, char **argv)
 {
     const char *gid_text = NULL;
-    int admin = 0;
+    int admin = 0, system_id = 0;
     const struct cli_opt opts[] = {
         {"gid", "N", "the gidNumber (default: the next free one, from 2000 up)", &gid_text, NULL},
         {"admin", NULL, "members of this group are administrators", NULL, &admin},
+        {"allow-system-id", NULL, "accept a --gid below 1000 (Debian's system range)", NULL,
+         &system_id},
         {NULL, NULL, NULL, NULL, NULL}
     };
-    const struct cli_spec spec = {"group add CN [--gid N] [--admin]", "Create a group.", opts, 1, 1};
+    const struct cli_spec spec = {"group add CN [--gid N [--allow-system-id]] [--admin]", "Create a group.", opts, 1, 1};
     char **args;
     int nargs;
     int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
@@ -39,7 +41,10 @@ static int group_add(struct cli *cli, int argc, char **argv)
     if ((rc = cli_open(cli, 0)))
         return rc;
     int64_t created = 0;
-    int st = cdb_group_create(cli->db, args[0], gid, admin, &created);
+    int st = cdb_group_create(cli->db, args[0], gid,
+                              (admin ? CDB_GROUP_ADMINISTRATOR : 0) |
+                                  (system_id ? CDB_GROUP_ALLOW_SYSTEM_ID : 0),
+                              &created);
     if (st != CDB_OK)
         return cli_fail(cli, st);
     cdb_group *g = NULL;

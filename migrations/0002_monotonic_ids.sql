@@ -283,3 +283,27 @@ WHEN NEW.value < OLD.value
 BEGIN SELECT RAISE(ABORT, 'IdentityHighWater.value: a high-water mark never goes down'); END;
 CREATE TRIGGER IdentityHighWater_kept BEFORE DELETE ON IdentityHighWater
 BEGIN SELECT RAISE(ABORT, 'IdentityHighWater: the high-water marks are never deleted'); END;
+
+-- Names an operator types are unique the way people read
+-- them, whoever writes the row (the store's models and plain-SQL writers
+-- alike).  A file holding duplicates fails this migration, naming the index:
+-- rename one of them, then migrate again.
+--
+-- Site and node names: case-insensitively ("Lab" and "lab" are one site).
+CREATE UNIQUE INDEX Sites_name_unique ON Sites (name COLLATE NOCASE);
+CREATE UNIQUE INDEX Nodes_name_unique ON Nodes (name COLLATE NOCASE);
+-- An external domain once per site: nginx would silently serve only one of
+-- two server blocks for the same name.  DNS names are case-insensitive.
+CREATE UNIQUE INDEX ExternalDomains_site_domain_unique
+    ON ExternalDomains (siteId, domain COLLATE NOCASE);
+
+-- aiContainer is a flag, 'Y' or 'N' (the specification's default is 'N').
+-- A table's CHECK cannot be added in place; triggers guard new values, and
+-- existing values other than Y become N.
+UPDATE Containers SET aiContainer = 'N' WHERE aiContainer IS NOT 'Y' AND aiContainer IS NOT 'N';
+CREATE TRIGGER Containers_aiContainer_insert BEFORE INSERT ON Containers
+WHEN NEW.aiContainer NOT IN ('Y', 'N')
+BEGIN SELECT RAISE(ABORT, 'Containers.aiContainer: must be Y or N'); END;
+CREATE TRIGGER Containers_aiContainer_update BEFORE UPDATE OF aiContainer ON Containers
+WHEN NEW.aiContainer NOT IN ('Y', 'N')
+BEGIN SELECT RAISE(ABORT, 'Containers.aiContainer: must be Y or N'); END;

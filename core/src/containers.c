@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <clusterdb/directory.h>
 #include <clusterdb/validate.h>
 
 #include "cluster_internal.h"
@@ -110,18 +111,10 @@ static void lower_mac(const char *mac, char buf[18])
     buf[i] = '\0';
 }
 
+/* aiContainer is a flag (migration 0002 guards it in the table too). */
 static int valid_ai_flag(const char *s)
 {
-    size_t len = strlen(s);
-
-    if (len < 1 || len > 32)
-        return 0;
-    for (size_t i = 0; i < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (!isalnum(c) && c != '_' && c != '-')
-            return 0;
-    }
-    return 1;
+    return strcmp(s, "Y") == 0 || strcmp(s, "N") == 0;
 }
 
 static int validate_container(cdb *db, const cdb_container_input *in)
@@ -154,7 +147,7 @@ static int validate_container(cdb *db, const cdb_container_input *in)
         return status;
     if (in->ai_container && !valid_ai_flag(in->ai_container))
         return cdb_fail(db, CDB_ERR_INVALID, "aiContainer",
-                        "aiContainer must be 1-32 of A-Z, a-z, 0-9, '_' and '-' (default N)");
+                        "aiContainer must be Y or N (default N)");
     return CDB_OK;
 }
 
@@ -165,6 +158,21 @@ static int check_references(cdb *db, const cdb_container_input *in)
 
     if (status == CDB_OK && in->creation_job_id)
         status = cm_require_row(db, job_exists_sql, in->creation_job_id, "creationJobId", "Jobs");
+    return status;
+}
+
+/* The owner logs in there: a name nobody has would give the container to
+ * whoever takes that name later.  Checked when the owner is set. */
+static int check_owner(cdb *db, const char *username)
+{
+    cdb_user *owner = NULL;
+    int status = cdb_user_get_by_name(db, username, &owner);
+
+    cdb_user_free(owner);
+    if (status == CDB_ERR_NOTFOUND)
+        status = cdb_fail(db, CDB_ERR_INVALID, "username",
+                          "username '%s' is not a user (a container's owner must be one)",
+                          username);
     return status;
 }
 
@@ -207,7 +215,8 @@ static int insert_container(cdb *db, const cdb_container_input *in, int64_t *id_
     char now[32];
     int status;
 
-    if ((status = check_references(db, in)) != CDB_OK)
+    if ((status = check_references(db, in)) != CDB_OK ||
+        (status = check_owner(db, in->username)) != CDB_OK)
         return status;
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         return status;
@@ -363,6 +372,8 @@ int cdb_container_update(cdb *db, int64_t id, unsigned fields, const cdb_contain
         goto done;
     if ((fields & (CDB_CTF_NODE_ID | CDB_CTF_CREATION_JOB_ID)) &&
         (status = check_references(db, &m)) != CDB_OK)
+        goto done;
+    if ((fields & CDB_CTF_USERNAME) && (status = check_owner(db, m.username)) != CDB_OK)
         goto done;
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         goto done;

@@ -256,11 +256,13 @@ static int check_group_name(cdb *db, const char *cn)
         return cdb_fail(db, CDB_ERR_INVALID, "cn", "a group name (cn) is required");
     if (!cdb_valid_group_name(cn))
         return cdb_fail(db, CDB_ERR_INVALID, "cn", "cn " GROUP_NAME_RULE);
+    if (cdb_reserved_system_name(cn))
+        return cdb_fail(db, CDB_ERR_INVALID, "cn",
+                        "cn '%s' is a Debian system group or account name (reserved)", cn);
     return CDB_OK;
 }
 
-int cdb_group_create(cdb *db, const char *cn, int64_t gid_number, int is_administrator,
-                     int64_t *gid_out)
+int cdb_group_create(cdb *db, const char *cn, int64_t gid_number, int flags, int64_t *gid_out)
 {
     sqlite3_stmt *stmt;
     char now[32];
@@ -273,6 +275,10 @@ int cdb_group_create(cdb *db, const char *cn, int64_t gid_number, int is_adminis
     if (gid_number < 0 || gid_number > CDB_MAX_ID)
         return cdb_fail(db, CDB_ERR_INVALID, "gidNumber",
                         "gidNumber must be 0 (allocate) or between 1 and %" PRId64, CDB_MAX_ID);
+    if (gid_number != 0 && gid_number < CDB_FIRST_NON_SYSTEM_ID && !(flags & CDB_GROUP_ALLOW_SYSTEM_ID))
+        return cdb_fail(db, CDB_ERR_INVALID, "gidNumber",
+                        "gidNumber %" PRId64 " is in Debian's system range (below %d);"
+                        " allow it explicitly if that is meant", gid_number, CDB_FIRST_NON_SYSTEM_ID);
     if ((rc = cdb_tx_begin(db)) != CDB_OK)
         return rc;
     in_tx = 1;
@@ -293,7 +299,7 @@ int cdb_group_create(cdb *db, const char *cn, int64_t gid_number, int is_adminis
     cdb_now_iso(now);
     if (sqlite3_bind_int64(stmt, 1, gid_number) != SQLITE_OK ||
         cdb_bind_text(stmt, 2, cn) != SQLITE_OK ||
-        sqlite3_bind_int(stmt, 3, is_administrator ? 1 : 0) != SQLITE_OK ||
+        sqlite3_bind_int(stmt, 3, (flags & CDB_GROUP_ADMINISTRATOR) ? 1 : 0) != SQLITE_OK ||
         cdb_bind_text(stmt, 4, now) != SQLITE_OK) {
         cdb_stmt_done(stmt);
         rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");

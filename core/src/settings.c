@@ -7,6 +7,8 @@
 
 #include <clusterdb/settings.h>
 
+#include <clusterdb/validate.h>
+
 #include "internal.h"
 
 #define MAX_KEY_LEN 255
@@ -70,6 +72,35 @@ int cdb_setting_get(cdb *db, const char *key, char **value_out)
     return CDB_OK;
 }
 
+/* http:// to this machine only: nothing on a network sees the request. */
+static int loopback_http(const char *url)
+{
+    static const char *const hosts[] = {"http://127.0.0.1", "http://[::1]", "http://localhost"};
+
+    for (size_t i = 0; i < sizeof hosts / sizeof hosts[0]; i++) {
+        size_t n = strlen(hosts[i]);
+        if (strncmp(url, hosts[i], n) == 0 && (url[n] == ':' || url[n] == '/' || url[n] == '\0'))
+            return 1;
+    }
+    return 0;
+}
+
+/* The values of the settings clusterdb itself reads (the rest are the
+ * cluster manager's own, stored as given). */
+static int check_known_value(cdb *db, const char *key, const char *value)
+{
+    if (strcmp(key, "push_notification_enabled") == 0 && strcmp(value, "true") != 0 &&
+        strcmp(value, "false") != 0)
+        return cdb_fail(db, CDB_ERR_INVALID, "value",
+                        "push_notification_enabled must be true or false");
+    if (strcmp(key, "push_notification_url") == 0 && value[0] != '\0' &&
+        (!cdb_valid_url(value) || (strncmp(value, "https://", 8) != 0 && !loopback_http(value))))
+        return cdb_fail(db, CDB_ERR_INVALID, "value",
+                        "push_notification_url must be an https:// URL (http:// only to this"
+                        " machine: 127.0.0.1, [::1], localhost), or empty (off)");
+    return CDB_OK;
+}
+
 int cdb_setting_set(cdb *db, const char *key, const char *value)
 {
     sqlite3_stmt *stmt;
@@ -80,6 +111,8 @@ int cdb_setting_set(cdb *db, const char *key, const char *value)
         return rc;
     if (value == NULL)
         return cdb_fail(db, CDB_ERR_INVALID, "value", "a setting value must not be NULL");
+    if ((rc = check_known_value(db, key, value)) != CDB_OK)
+        return rc;
     cdb_now_iso(now);
     /* One statement, so it is atomic without an explicit transaction. */
     rc = cdb_stmt(db,

@@ -124,6 +124,10 @@ static int check_username(cdb *db, const char *username)
         return cdb_fail(db, CDB_ERR_INVALID, "username", "username is required");
     if (!cdb_valid_username(username))
         return cdb_fail(db, CDB_ERR_INVALID, "username", "username " USERNAME_RULE);
+    if (cdb_reserved_system_name(username))
+        return cdb_fail(db, CDB_ERR_INVALID, "username",
+                        "username '%s' is a Debian system account or group name (reserved)",
+                        username);
     return CDB_OK;
 }
 

@@ -5,6 +5,7 @@
  */
 #include <stdint.h>
 #include <string.h>
+#include <strings.h>
 
 #include <clusterdb/validate.h>
 
@@ -41,6 +42,33 @@ int cdb_valid_username(const char *s)
 int cdb_valid_group_name(const char *s)
 {
     return cdb_valid_username(s);
+}
+
+/* Debian's base-passwd users and groups, those of the packages a container
+ * host or a clusterdb server runs, and the standard system groups.  One
+ * list for users and groups: a user name that is a local group name is
+ * just as confusing to sudo and PAM. */
+static const char *const system_names[] = {
+    "_apt", "_chrony", "_rpc", "_ssh", "adm", "audio", "backup", "bin", "cdrom", "crontab", "daemon", "dialout", "dip", "disk",
+    "dnsmasq", "fax", "floppy", "games", "gnats", "input", "irc", "kmem", "kvm", "list", "lp",
+    "mail", "man", "messagebus", "netdev", "news", "nobody", "nogroup", "nslcd", "ntp",
+    "openldap", "operator", "plugdev", "polkitd", "postdrop", "postfix", "proxy", "render",
+    "root", "sasl", "sgx", "shadow", "src", "sshd", "ssl-cert", "sssd", "staff", "statd",
+    "sudo", "sync", "sys", "tape", "tcpdump", "tss", "tty", "users", "utmp", "uucp", "uuidd",
+    "video", "voice", "wheel", "www-data",
+};
+
+int cdb_reserved_system_name(const char *s)
+{
+    if (s == NULL)
+        return 0;
+    /* systemd's own accounts and groups, whatever comes next. */
+    if (strncasecmp(s, "systemd-", 8) == 0)
+        return 1;
+    for (size_t i = 0; i < sizeof system_names / sizeof system_names[0]; i++)
+        if (strcasecmp(s, system_names[i]) == 0)
+            return 1;
+    return 0;
 }
 
 /*

@@ -3,6 +3,8 @@
 # failures, and secrets (node API secret, Cloudflare key) never printed.
 . "$(dirname "$0")/cli-lib.bash"
 new_db
+# The containers' owners (a container's owner must be a user).
+"$CLI" --db "$DB" user add alice > /dev/null && "$CLI" --db "$DB" user add bob > /dev/null
 NODE_SECRET='3f1c2a9e-node-secret-d00d'
 CF_KEY='cf-api-key-5e5e5e5e5e5e'
 
@@ -99,9 +101,9 @@ expect_match "container list table" "HOSTNAME.*web1 +alice.*web2 +bob +pending" 
 expect_ok "container show --json" --json container show web1
 json_ok "container show --json parses"
 expect_eq "container show: status" pending "$(json_get 'd["status"]')"
-expect_fail "duplicate hostname: exit 4" 4 'Containers\.hostname|hostname' container add web1 --node pve1 --username x
-expect_fail "duplicate IPv4: exit 4" 4 'Containers\.ipv4Address|ipv4Address' container add web3 --node pve1 --username x --ip 10.0.0.101
-expect_fail "duplicate MAC: exit 4" 4 'Containers\.macAddress|macAddress' container add web3 --node pve1 --username x --mac aa:bb:cc:dd:ee:01
+expect_fail "duplicate hostname: exit 4" 4 'Containers\.hostname|hostname' container add web1 --node pve1 --username alice
+expect_fail "duplicate IPv4: exit 4" 4 'Containers\.ipv4Address|ipv4Address' container add web3 --node pve1 --username alice --ip 10.0.0.101
+expect_fail "duplicate MAC: exit 4" 4 'Containers\.macAddress|macAddress' container add web3 --node pve1 --username alice --mac aa:bb:cc:dd:ee:01
 expect_fail "bad hostname: exit 3" 3 hostname container add 'Web_3!' --node pve1 --username x
 expect_fail "bad MAC: exit 3" 3 macAddress container add web3 --node pve1 --username x --mac zz:zz
 expect_fail "ctid out of range: exit 3" 3 containerId container add web3 --node pve1 --username x --ctid 5

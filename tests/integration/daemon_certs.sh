@@ -80,7 +80,7 @@ esac
 EOF
 chmod 755 "$work/dns-hook"
 
-cli init >/dev/null
+cli init >/dev/null && add_owners alice 
 check "site" cli site add lab --internal-domain cluster.internal
 check "node" cli node add pve1 --site lab --ip 10.0.0.2
 check "container" cli container add web1 --node pve1 --username alice --status running \

@@ -18,7 +18,7 @@ start_sim PVE --node pve --token "$TOKEN_ID=$TOKEN_SECRET" --task-seconds 0.2 \
 scratch work
 db=$work/clusterdb.sqlite
 cli() { "$CLI" --db "$db" "$@"; }
-cli init >/dev/null && cli site add lab --internal-domain cluster.internal >/dev/null
+cli init >/dev/null && add_owners alice  && cli site add lab --internal-domain cluster.internal >/dev/null
 printf '%s\n' "$TOKEN_SECRET" | cli node add pve --site lab --api-url "http://127.0.0.1:$PVE_PORT" \
     --token-id "$TOKEN_ID" --secret-stdin >/dev/null
 job_status() { sql "$db" "SELECT status FROM Jobs WHERE id = $1"; }

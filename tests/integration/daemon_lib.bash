@@ -42,3 +42,7 @@ sim_query() {
 
 # sql DB QUERY: one value per line (sqlite3 list mode)
 sql() { sqlite3 -batch -noheader "$1" "$2"; }
+
+# add_owners USER...: the users that the test's containers belong to (a
+# container's owner must be a user).  Needs the test's cli function.
+add_owners() { local u; for u in "$@"; do cli user add "$u" > /dev/null || return 1; done; }

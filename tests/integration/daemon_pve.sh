@@ -23,6 +23,7 @@ logs=$work/logs; mkdir -p "$logs"
 cli() { "$CLI" --db "$db" "$@"; }
 
 check "database initialised" cli init
+check "container owners" add_owners alice 
 check "site added" cli site add lab --internal-domain cluster.internal
 check "token node added" sh -c 'printf "%s\n" "$0" | "$1" --db "$2" node add pve --site lab --api-url "http://127.0.0.1:$3" --token-id "$4" --secret-stdin' \
     "$TOKEN_SECRET" "$CLI" "$db" "$PVE_PORT" "$TOKEN_ID"

@@ -21,7 +21,7 @@ start_sim PVE --node pve --token "$TOKEN_ID=$TOKEN_SECRET" --task-seconds 0.2 --
 scratch work
 db=$work/clusterdb.sqlite
 cli() { "$CLI" --db "$db" "$@"; }
-cli init >/dev/null && cli site add lab --internal-domain cluster.internal >/dev/null
+cli init >/dev/null && add_owners alice  && cli site add lab --internal-domain cluster.internal >/dev/null
 printf '%s\n' "$TOKEN_SECRET" | cli node add pve --site lab --api-url "http://127.0.0.1:$PVE_PORT" \
     --token-id "$TOKEN_ID" --secret-stdin >/dev/null
 job_status() { sql "$db" "SELECT status FROM Jobs WHERE id = $1"; }
@@ -200,6 +200,7 @@ sql "$old" "INSERT INTO SchemaMigrations VALUES (1, '0001_initial', '2026-01-01T
     INSERT INTO Containers (id, hostname, username, status, template, creationJobId, nodeId)
         VALUES (1, 'old1', 'alice', 'creating', 'debian-12-standard', 1, 1);
     INSERT INTO Jobs (id, name, associatedResource) VALUES (2, 'container.delete old1', 'container:1');"
+chmod 600 "$old"* # the store refuses a file others can read
 check "the old database migrates" "$CLI" --db "$old" migrate
 expect_eq "the migration kept the jobs and the container" "2|1" \
     "$(sql "$old" "SELECT (SELECT count(*) FROM Jobs) || '|' || (SELECT count(*) FROM Containers)")"

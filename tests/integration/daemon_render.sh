@@ -16,7 +16,7 @@ db=$work/clusterdb.sqlite
 etc=$work/etc; mkdir -p "$etc"
 cli() { "$CLI" --db "$db" "$@"; }
 
-cli init >/dev/null
+cli init >/dev/null && add_owners alice bob carol dan 
 check "site with DHCP and forwarders" cli site add lab --internal-domain cluster.internal \
     --dhcp-range 10.0.0.100-10.0.0.200 --subnet-mask 255.255.255.0 --gateway 10.0.0.1 \
     --dns-forwarders 1.1.1.1,9.9.9.9

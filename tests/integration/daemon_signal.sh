@@ -16,7 +16,7 @@ start_sim SLOW --node slowpve --token "$TOKEN_ID=$TOKEN_SECRET" --task-seconds 1
 scratch work
 db=$work/clusterdb.sqlite
 cli() { "$CLI" --db "$db" "$@"; }
-cli init >/dev/null && cli site add lab --internal-domain cluster.internal >/dev/null
+cli init >/dev/null && add_owners bob  && cli site add lab --internal-domain cluster.internal >/dev/null
 for spec in "pve $FAST_PORT" "slowpve $SLOW_PORT"; do
     set -- $spec
     printf '%s\n' "$TOKEN_SECRET" | cli node add "$1" --site lab --api-url "http://127.0.0.1:$2" \

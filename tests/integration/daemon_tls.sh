@@ -19,7 +19,7 @@ start_sim INSECURE --node pve2 --token "$TOKEN_ID=$TOKEN_SECRET" --task-seconds 
 
 db=$work/clusterdb.sqlite
 cli() { "$CLI" --db "$db" "$@"; }
-cli init >/dev/null && cli site add lab --internal-domain cluster.internal >/dev/null
+cli init >/dev/null && add_owners erin  && cli site add lab --internal-domain cluster.internal >/dev/null
 printf '%s\n' "$TOKEN_SECRET" | cli node add pve --site lab --api-url "https://127.0.0.1:$TLS_PORT" \
     --token-id "$TOKEN_ID" --secret-stdin >/dev/null
 printf '%s\n' "$TOKEN_SECRET" | cli node add pve2 --site lab --api-url "https://127.0.0.1:$INSECURE_PORT" \

@@ -22,6 +22,7 @@
 #include <sqlite3.h>
 
 #include <clusterdb/cluster.h>
+#include <clusterdb/directory.h>
 #include <clusterdb/clusterdb.h>
 
 static const char *const tables[] = {"Sites",    "Nodes",        "ExternalDomains",
@@ -205,6 +206,12 @@ static int setup(void **state)
     open_db(fx->path, &fx->db);
     assert_int_equal(sqlite3_open_v2(fx->path, &fx->raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
     sqlite3_busy_timeout(fx->raw, 10000);
+    {
+        /* The containers' owner (a container's owner must be a user). */
+        cdb_user_input owner = {.username = "alice", .status = -1};
+        int64_t uid = 0;
+        OK(fx, cdb_user_create(fx->db, &owner, 1, &uid));
+    }
     OK(fx, cdb_site_create(fx->db, &good_site, &fx->site));
     node.site_id = fx->site;
     OK(fx, cdb_node_create(fx->db, &node, &fx->node));

@@ -375,7 +375,7 @@ static void test_numbers_and_groups(void **state)
     assert_string_equal(g->cn, "testers");
     assert_int_equal(g->is_administrator, 0);
     cdb_group_free(g);
-    assert_int_equal(cdb_group_update(f->db, 777, CDB_GF_CN, "nobody", 0), CDB_ERR_NOTFOUND);
+    assert_int_equal(cdb_group_update(f->db, 777, CDB_GF_CN, "nosuchgroup", 0), CDB_ERR_NOTFOUND);
 
     assert_int_equal(cdb_group_count(f->db, &count), CDB_OK);
     assert_int_equal(count, 5);

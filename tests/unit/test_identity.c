@@ -7,6 +7,8 @@
  */
 #include "directory_fixture.h"
 
+#include <sys/stat.h>
+
 #include <clusterdb/cluster.h>
 
 /* Every table with a row id: AUTOINCREMENT, so SQLite never hands out the
@@ -161,6 +163,7 @@ static void test_migration_from_first_schema(void **state)
     (void)state;
 
     assert_non_null(top);
+    umask(077); /* the store refuses database files others can read */
     assert_non_null(mkdtemp(dir));
     snprintf(path, sizeof path, "%s/old.sqlite", dir);
     snprintf(file, sizeof file, "%s/migrations/0001_initial.sql", top);

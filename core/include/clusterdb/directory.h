@@ -133,8 +133,16 @@ int cdb_group_get(cdb *db, int64_t gid_number, cdb_group **out);
 int cdb_group_get_by_name(cdb *db, const char *cn, cdb_group **out);
 int cdb_group_get_many(cdb *db, const int64_t *ids, size_t n, cdb_group ***out, size_t *n_out);
 
-/* gid_number 0 allocates the next free one (max + 1, at least CDB_FIRST_GID). */
-int cdb_group_create(cdb *db, const char *cn, int64_t gid_number, int is_administrator,
+/* cdb_group_create flags. */
+#define CDB_GROUP_ADMINISTRATOR 1   /* isAdministrator */
+#define CDB_GROUP_ALLOW_SYSTEM_ID 2 /* accept a gid_number below CDB_FIRST_NON_SYSTEM_ID */
+/*
+ * gid_number 0 allocates the next one (after the highest ever used, at least
+ * CDB_FIRST_GID); a given one must be free and, unless flags allow it, not
+ * in Debian's system range (below 1000: gid 27 is sudo on every host).  A
+ * name that is a Debian system group or account is refused.
+ */
+int cdb_group_create(cdb *db, const char *cn, int64_t gid_number, int flags,
                      int64_t *gid_out);
 enum cdb_group_fields { CDB_GF_CN = 1 << 0, CDB_GF_IS_ADMINISTRATOR = 1 << 1 };
 int cdb_group_update(cdb *db, int64_t gid_number, unsigned fields, const char *cn,

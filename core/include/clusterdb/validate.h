@@ -16,6 +16,13 @@ extern "C" {
 int cdb_valid_username(const char *s);
 /* Group names follow the same rule. */
 int cdb_valid_group_name(const char *s);
+/* A name a Debian host already gives a local account or group (root, daemon,
+ * www-data, sudo, sshd, nobody, systemd-*, _apt, ...: docs/decisions.md has
+ * the list): a directory user or group of that name would shadow the local
+ * one, or be shadowed by it.  Case-insensitive. */
+int cdb_reserved_system_name(const char *s);
+/* uidNumbers and gidNumbers below this are Debian's system range. */
+#define CDB_FIRST_NON_SYSTEM_ID 1000
 /* addr-spec with an ASCII local part and a dotted domain, at most 254 bytes. */
 int cdb_valid_mail(const char *s);
 /* One OpenSSH public key line: "<type> <base64 blob> [comment]" where the blob
