@@ -2,15 +2,19 @@
 # PAM) against a private slapd, inside a private mount namespace.
 #
 # Source it first thing in a test (it sources tests/lib.sh and
-# tests/integration/lib-slapd.sh).  It re-executes the test under
-# `unshare -m --propagation private`, so every bind mount the test makes over
-# /etc and every tmpfs over /run stays inside the test; nothing on the host
-# changes.  When the kernel refuses the namespace the test reports one SKIP.
+# tests/integration/lib-slapd.sh).  It re-executes the test in a new mount
+# namespace whose mounts are all private, so every bind mount the test makes
+# over /etc and every tmpfs over /run stays inside the test; nothing on the
+# host changes.  That is `unshare -m --propagation private`, or, where / is
+# not a mount point (a chroot: unshare says "cannot change root filesystem
+# propagation"), tests/tools/private-mount-ns.  When neither can make one the
+# test reports one SKIP with their errors.
 #
 # The directory: e2e_directory_start fills a clusterdb database with the CLI
-# and serves it with back_clusterdb (the default when the module is built), or
-# with E2E_BACKEND=mdb serves the same entries from back_mdb (useful to tell a
-# client problem from a module problem).  Fixture (same in both):
+# and serves it with back_clusterdb.  These tests are there to test the
+# module: when it is not built they skip (one visible SKIP).  E2E_BACKEND=mdb,
+# and only that, serves the same entries from back_mdb instead (useful to tell
+# a client problem from a module problem).  Fixture (same in both):
 #   users   alice  active     uidNumber 2000  groups ldapusers sysadmins developers  key A
 #           bob    active     uidNumber 2001  groups ldapusers developers            keys B1 B2
 #           carol  pending    uidNumber 2002  groups ldapusers                       key C
@@ -26,20 +30,45 @@
 # under ou=services (back_clusterdb's service-account directive; the same
 # entry in the LDIF for back_mdb), as docs/container-hosts.md sets hosts up.
 
+# shellcheck source=tests/lib.sh
+. "$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)/tests/lib.sh"
+
 if [ -z "${E2E_IN_NAMESPACE:-}" ]; then
-    if unshare -m --propagation private true 2>/dev/null; then
-        export E2E_IN_NAMESPACE=1
+    export E2E_IN_NAMESPACE=1
+    if e2e_unshare_error=$(unshare -m --propagation private true 2>&1); then
         exec unshare -m --propagation private bash "$0" "$@"
     fi
-    echo "ok 1 # SKIP the kernel refuses a private mount namespace (unshare -m)"
-    echo "1..1"
+    e2e_ns_helper=$CLUSTERDB_BUILD/tests/tools/private-mount-ns
+    if [ ! -x "$e2e_ns_helper" ]; then
+        e2e_helper_error="$e2e_ns_helper is not built"
+    elif e2e_helper_error=$("$e2e_ns_helper" true 2>&1); then
+        diag "unshare -m --propagation private: $e2e_unshare_error" \
+            "(/ is not a mount point here, e.g. a chroot): private namespace made by tests/tools/private-mount-ns"
+        exec "$e2e_ns_helper" bash "$0" "$@"
+    fi
+    skip "no private mount namespace for the clients: unshare -m --propagation private:" \
+        "${e2e_unshare_error//$'\n'/; }; private-mount-ns: ${e2e_helper_error//$'\n'/; }"
+    tap_done
     exit 0
 fi
 
-# shellcheck source=tests/lib.sh
-. "$CLUSTERDB_TOP/tests/lib.sh"
 # shellcheck source=tests/integration/lib-slapd.sh
 . "$CLUSTERDB_TOP/tests/integration/lib-slapd.sh"
+
+case ${E2E_BACKEND:=clusterdb} in
+    clusterdb)
+        if ! slapd_module_built; then
+            skip "back_clusterdb is not built ($CLUSTERDB_MODULE_DIR/back_clusterdb.so is missing);" \
+                "these tests exercise it (E2E_BACKEND=mdb runs the clients against back_mdb instead)"
+            tap_done
+            exit 0
+        fi ;;
+    mdb) diag "E2E_BACKEND=mdb: the clients run against back_mdb, not the module" ;;
+    *)
+        not_ok "E2E_BACKEND is clusterdb or mdb, not '$E2E_BACKEND'"
+        tap_done
+        exit 1 ;;
+esac
 
 E2E_BASE=${SLAPD_SUFFIX}
 E2E_USERS=(alice bob carol dave)
@@ -214,10 +243,7 @@ e2e_directory_start() {
     sed "s/dc=cluster,dc=internal/$E2E_BASE/g" "$CLUSTERDB_TOP/schema-ldif/acl-example.conf" \
         > "$dir/acl.conf"
     export SLAPD_ACL=$dir/acl.conf
-    E2E_BACKEND_USED=${E2E_BACKEND:-}
-    if [ -z "$E2E_BACKEND_USED" ]; then
-        if slapd_module_built; then E2E_BACKEND_USED=clusterdb; else E2E_BACKEND_USED=mdb; fi
-    fi
+    E2E_BACKEND_USED=$E2E_BACKEND
     if [ "$E2E_BACKEND_USED" = clusterdb ]; then
         E2E_DB=$dir/clusterdb.db
         e2e_fixture_clusterdb "$E2E_DB" || return 1
