@@ -164,7 +164,7 @@ static int user_list(struct cli *cli, int argc, char **argv)
         return rc;
     cdb_query by_status = {.op = CDB_Q_EQ, .field = CDB_QF_USER_STATUS};
     if (status_text) {
-        int s;
+        int s = 0; /* gcc 12 at -O2 cannot see that parse_status sets it whenever it returns 0 */
         if ((rc = parse_status(status_text, &s)))
             return rc;
         by_status.number = s;

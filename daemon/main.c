@@ -6,7 +6,8 @@
  *
  * Logs go to stderr, one line per event, never with a secret.  SIGTERM or
  * SIGINT: claim no new job, give up waiting at the next poll (the job in
- * hand is recorded as failed with the reason) and exit 0.
+ * hand is recorded as failed with the reason) and exit 0.  SIGHUP (systemctl
+ * reload): end the wait at once, look for jobs and render now.
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -19,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -40,6 +42,31 @@
 #define DEFAULT_DNSMASQ_RELOAD "systemctl restart dnsmasq"
 
 volatile sig_atomic_t daemon_stopping;
+static volatile sig_atomic_t reload_requested;
+/* stderr is systemd's journal: levels as <N> prefixes, no own timestamp. */
+static int log_to_journal;
+
+/* systemd sets JOURNAL_STREAM to the device:inode of the stream it gave us;
+ * stderr redirected elsewhere since does not count. */
+static int stderr_is_journal(void)
+{
+    const char *stream = getenv("JOURNAL_STREAM");
+    unsigned long long dev, ino;
+    struct stat st;
+
+    if (stream == NULL || sscanf(stream, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &st) != 0)
+        return 0;
+    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+static const char *journal_prefix(const char *level)
+{
+    if (strcmp(level, "error") == 0)
+        return "<3>";
+    if (strcmp(level, "warning") == 0)
+        return "<4>";
+    return "<6>";
+}
 
 void dlog(const char *level, const char *fmt, ...)
 {
@@ -48,10 +75,14 @@ void dlog(const char *level, const char *fmt, ...)
     struct tm tm;
     va_list ap;
 
-    clock_gettime(CLOCK_REALTIME, &now);
-    gmtime_r(&now.tv_sec, &tm);
-    strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-    fprintf(stderr, "%s clusterdbd: %s: ", stamp, level);
+    if (log_to_journal) {
+        fprintf(stderr, "%s%s: ", journal_prefix(level), level);
+    } else {
+        clock_gettime(CLOCK_REALTIME, &now);
+        gmtime_r(&now.tv_sec, &tm);
+        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
+        fprintf(stderr, "%s clusterdbd: %s: ", stamp, level);
+    }
     va_start(ap, fmt);
     vfprintf(stderr, fmt, ap);
     va_end(ap);
@@ -62,6 +93,12 @@ static void on_stop_signal(int signo)
 {
     (void)signo;
     daemon_stopping = 1;
+}
+
+static void on_reload_signal(int signo)
+{
+    (void)signo;
+    reload_requested = 1;
 }
 
 static void usage(FILE *out)
@@ -191,6 +228,7 @@ int main(int argc, char **argv)
         .dnsmasq_reload = DEFAULT_DNSMASQ_RELOAD,
     };
     struct sigaction stop = {0};
+    struct sigaction reload = {0};
     cdb *db = NULL;
     int opt, rc, status = 0;
 
@@ -247,8 +285,12 @@ int main(int argc, char **argv)
     sigemptyset(&stop.sa_mask);
     sigaction(SIGTERM, &stop, NULL);
     sigaction(SIGINT, &stop, NULL);
+    reload.sa_handler = on_reload_signal;
+    sigemptyset(&reload.sa_mask);
+    sigaction(SIGHUP, &reload, NULL);
     signal(SIGPIPE, SIG_IGN);
 
+    log_to_journal = stderr_is_journal();
     /* Before any other thread could exist: libcurl's global state. */
     if (cdb_pve_global_init() != CDB_OK) {
         dlog("error", "cannot initialise libcurl");
@@ -284,7 +326,11 @@ int main(int argc, char **argv)
         {
             struct timespec nap = {.tv_sec = config.poll_interval_ms / 1000,
                                    .tv_nsec = (config.poll_interval_ms % 1000) * 1000000L};
-            nanosleep(&nap, NULL); /* SIGTERM ends it early */
+            nanosleep(&nap, NULL); /* SIGTERM and SIGHUP end it early */
+        }
+        if (reload_requested && !daemon_stopping) {
+            reload_requested = 0;
+            dlog("info", "reload requested: looking for jobs and rendering now");
         }
     }
     dlog("info", "%s", daemon_stopping ? "stopping on signal" : "done");

@@ -6,6 +6,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 build=$1; shift
 [ -x "$top/configure" ] && [ "$top/configure" -nt "$top/configure.ac" ] || (cd "$top" && ./autogen.sh >/dev/null 2>&1) || {
     echo "build: autogen.sh failed" >&2; (cd "$top" && ./autogen.sh); exit 1; }
+# automake refuses an out-of-tree build while the source tree holds an
+# in-tree configuration ("source directory already configured"): say so first.
+if [ -f "$top/config.status" ] && [ "$(cd "$top" && pwd -P)" != "$(mkdir -p "$build" && cd "$build" && pwd -P)" ]; then
+    echo "build: $top was configured in place (by hand); clean it with 'make -C $top distclean', then run again" >&2
+    exit 1
+fi
 mkdir -p "$build"
 # Reconfigure only when the options change: a second run is an incremental make.
 want="$*"

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages clusterdb builds and tests with.  Idempotent and
 # quick when everything is present: apt is only consulted for what is missing.
-# Usage: scripts/install-deps.sh [build|test|bench]...   (default: build)
+# Usage: scripts/install-deps.sh [build|test|bench|package]...   (default: build)
 set -euo pipefail
 
 build_pkgs=(build-essential autoconf automake libtool pkg-config dpkg-dev openssh-client
@@ -14,6 +14,8 @@ test_pkgs=(libcmocka-dev valgrind python3 util-linux procps
     dnsmasq-base nginx-light libnginx-mod-stream clang libclang-rt-14-dev
     lego pebble)
 bench_pkgs=(gnuplot-nox unixodbc libsqliteodbc odbcinst linux-perf)
+# building and checking the Debian packages (systemd for systemd-analyze, man-db for man --warnings)
+package_pkgs=(debhelper lintian fakeroot systemd man-db)
 
 wanted=()
 [ $# -eq 0 ] && set -- build
@@ -22,7 +24,8 @@ for set_name in "$@"; do
         build) wanted+=("${build_pkgs[@]}") ;;
         test) wanted+=("${build_pkgs[@]}" "${test_pkgs[@]}") ;;
         bench) wanted+=("${build_pkgs[@]}" "${bench_pkgs[@]}") ;;
-        *) echo "install-deps: unknown set '$set_name' (build, test, bench)" >&2; exit 2 ;;
+        package) wanted+=("${build_pkgs[@]}" "${package_pkgs[@]}") ;;
+        *) echo "install-deps: unknown set '$set_name' (build, test, bench, package)" >&2; exit 2 ;;
     esac
 done
 

@@ -7,8 +7,8 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
 
-# bench: the harness smoke test runs against back-sql too
-scripts/install-deps.sh test bench
+# bench: the harness smoke test runs against back-sql too; package: tests/packaging
+scripts/install-deps.sh test bench package
 openldap_src=$(scripts/prepare-openldap.sh)
 build=${CLUSTERDB_BUILD:-$top/build/test}
 
