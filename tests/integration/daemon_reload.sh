@@ -13,7 +13,7 @@ start_sim SIM --node pve --token "$TOKEN_ID=$TOKEN_SECRET" --task-seconds 0.2 --
 scratch work
 db=$work/clusterdb.sqlite
 cli() { "$CLI" --db "$db" "$@"; }
-cli init >/dev/null && cli site add lab --internal-domain cluster.internal >/dev/null
+cli init >/dev/null && add_owners bob && cli site add lab --internal-domain cluster.internal >/dev/null
 printf '%s\n' "$TOKEN_SECRET" | cli node add pve --site lab --api-url "http://127.0.0.1:$SIM_PORT" \
     --token-id "$TOKEN_ID" --secret-stdin >/dev/null
 wait_for() {
