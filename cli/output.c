@@ -10,37 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <clusterdb/validate.h>
+
 #include "cli.h"
-
-/* ------------------------------------------------------------ UTF-8 */
-
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if it is invalid
- * (overlong forms, surrogates and code points above U+10FFFF included). */
-static size_t utf8_sequence(const unsigned char *s)
-{
-    unsigned c = s[0];
-    if (c < 0x80)
-        return 1;
-    size_t len;
-    unsigned min, cp;
-    if ((c & 0xe0) == 0xc0) {
-        len = 2; min = 0x80; cp = c & 0x1f;
-    } else if ((c & 0xf0) == 0xe0) {
-        len = 3; min = 0x800; cp = c & 0x0f;
-    } else if ((c & 0xf8) == 0xf0) {
-        len = 4; min = 0x10000; cp = c & 0x07;
-    } else {
-        return 0;
-    }
-    for (size_t i = 1; i < len; i++) {
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return len;
-}
 
 json_t *cli_jstr(const char *s)
 {
@@ -57,7 +29,8 @@ json_t *cli_jstr(const char *s)
         return NULL;
     size_t o = 0;
     for (size_t i = 0; i < len;) {
-        size_t n = utf8_sequence((const unsigned char *)s + i);
+        uint32_t cp;
+        size_t n = cdb_utf8_decode((const unsigned char *)s + i, len - i, &cp);
         if (n == 0) {
             memcpy(fixed + o, "\xef\xbf\xbd", 3);
             o += 3;

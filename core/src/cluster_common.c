@@ -102,57 +102,6 @@ int cdb_transport_protocol_parse(const char *text, cdb_transport_protocol *out)
 
 /* ---------------------------------------------------------- validation */
 
-int cm_valid_utf8_text(const char *s, size_t max_bytes, int allow_newlines)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t len = 0;
-
-    while (*p) {
-        unsigned c = *p;
-        size_t extra;
-        uint32_t cp, min;
-
-        if (c < 0x80) {
-            if (c < 0x20 || c == 0x7f) {
-                if (!(allow_newlines && (c == '\t' || c == '\n' || c == '\r')))
-                    return 0;
-            }
-            extra = 0;
-            cp = c;
-            min = 0;
-        } else if ((c & 0xe0) == 0xc0) {
-            extra = 1;
-            cp = c & 0x1f;
-            min = 0x80;
-        } else if ((c & 0xf0) == 0xe0) {
-            extra = 2;
-            cp = c & 0x0f;
-            min = 0x800;
-        } else if ((c & 0xf8) == 0xf0) {
-            extra = 3;
-            cp = c & 0x07;
-            min = 0x10000;
-        } else {
-            return 0;
-        }
-        for (size_t i = 1; i <= extra; i++) {
-            if ((p[i] & 0xc0) != 0x80)
-                return 0; /* also stops at the terminating NUL */
-            cp = (cp << 6) | (p[i] & 0x3f);
-        }
-        if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-            return 0;
-        /* C1 controls are control characters too. */
-        if (cp >= 0x80 && cp <= 0x9f)
-            return 0;
-        p += extra + 1;
-        len += extra + 1;
-        if (len > max_bytes)
-            return 0;
-    }
-    return 1;
-}
-
 static int check_text_impl(cdb *db, const char *field, const char *value, int required,
                            size_t max_bytes, int allow_newlines)
 {
@@ -166,7 +115,8 @@ static int check_text_impl(cdb *db, const char *field, const char *value, int re
     if (strnlen(value, max_bytes + 1) > max_bytes)
         return cdb_fail(db, CDB_ERR_INVALID, field, "%s is longer than %zu bytes", field,
                         max_bytes);
-    if (!cm_valid_utf8_text(value, max_bytes, allow_newlines))
+    if (!(allow_newlines ? cdb_valid_multiline_text(value, max_bytes)
+                         : cdb_valid_text(value, max_bytes)))
         return cdb_fail(db, CDB_ERR_INVALID, field,
                         "%s must be valid UTF-8 without control characters", field);
     return CDB_OK;

@@ -34,7 +34,6 @@ int cm_valid_label(const char *s);
 /* Well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF);
  * control characters other than \t \n \r are refused, as is \t\n\r itself
  * when !allow_newlines.  At most max_bytes. */
-int cm_valid_utf8_text(const char *s, size_t max_bytes, int allow_newlines);
 /* Dotted-quad IPv4 to a host-order number; 0 on success, -1 if not IPv4. */
 int cm_parse_ipv4(const char *s, uint32_t *out);
 

@@ -214,12 +214,7 @@ int cdb_valid_port(int64_t port)
     return port >= 1 && port <= 65535;
 }
 
-/*
- * Decode one UTF-8 sequence at s (n bytes available).  Returns its length and
- * the code point, or 0 for anything not shortest-form UTF-8 of a scalar value
- * (overlongs, surrogates, values above U+10FFFF, truncated sequences).
- */
-static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+size_t cdb_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
 {
     uint32_t c = s[0], min;
     size_t len, i;
@@ -256,23 +251,28 @@ static size_t utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
     return len;
 }
 
-/* Valid UTF-8 without C0, DEL or C1 control characters, exactly len bytes. */
-static int valid_text_n(const char *s, size_t len)
+/* Valid UTF-8 without C0, DEL or C1 control characters (tab, newline and
+ * carriage return allowed when multiline), exactly len bytes. */
+static int valid_text_n(const char *s, size_t len, int multiline)
 {
     const unsigned char *u = (const unsigned char *)s;
     size_t pos = 0;
 
     while (pos < len) {
         uint32_t cp;
-        size_t step = utf8_next(u + pos, len - pos, &cp);
-        if (step == 0 || cp < 0x20 || (cp >= 0x7f && cp <= 0x9f))
+        size_t step = cdb_utf8_decode(u + pos, len - pos, &cp);
+        if (step == 0)
             return 0;
+        if (cp < 0x20 || (cp >= 0x7f && cp <= 0x9f)) {
+            if (!(multiline && (cp == '\t' || cp == '\n' || cp == '\r')))
+                return 0;
+        }
         pos += step;
     }
     return 1;
 }
 
-int cdb_valid_text(const char *s, size_t max_bytes)
+static int valid_text(const char *s, size_t max_bytes, int multiline)
 {
     size_t len;
 
@@ -280,7 +280,17 @@ int cdb_valid_text(const char *s, size_t max_bytes)
         return 0;
     /* max_bytes + 1 would wrap to 0 for SIZE_MAX ("no limit"). */
     len = max_bytes == SIZE_MAX ? strlen(s) : strnlen(s, max_bytes + 1);
-    return len <= max_bytes && valid_text_n(s, len);
+    return len <= max_bytes && valid_text_n(s, len, multiline);
+}
+
+int cdb_valid_text(const char *s, size_t max_bytes)
+{
+    return valid_text(s, max_bytes, 0);
+}
+
+int cdb_valid_multiline_text(const char *s, size_t max_bytes)
+{
+    return valid_text(s, max_bytes, 1);
 }
 
 int cdb_valid_url(const char *s)
@@ -435,7 +445,7 @@ static int valid_ssh_key_n(const char *line, size_t len)
     /* An optional comment: printable text, at least one character. */
     if (data + data_len < end) {
         const char *comment = data + data_len + 1;
-        if (comment >= end || !valid_text_n(comment, (size_t)(end - comment)))
+        if (comment >= end || !valid_text_n(comment, (size_t)(end - comment), 0))
             return 0;
     }
     return 1;

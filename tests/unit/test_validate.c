@@ -136,6 +136,13 @@ static void test_text(void **state)
     assert_false(cdb_valid_text("bad\x01", SIZE_MAX));
     assert_true(cdb_valid_text("", 0));
     assert_false(cdb_valid_text("a", 0));
+    /* The multiline form differs only in tab, newline and CR. */
+    assert_true(cdb_valid_multiline_text("line\nbreak\ttab\r\n", 256));
+    assert_false(cdb_valid_multiline_text("c1 \xc2\x85", 256));
+    assert_false(cdb_valid_multiline_text("del\x7f", 256));
+    assert_false(cdb_valid_multiline_text("bell\x07", 256));
+    assert_false(cdb_valid_multiline_text("\xed\xa0\x80", 256));
+    assert_false(cdb_valid_multiline_text("abcd", 3));
     free(big);
 }
 

@@ -35,8 +35,14 @@ int cdb_valid_mac(const char *s);       /* xx:xx:xx:xx:xx:xx, hex */
 int cdb_valid_port(int64_t port);       /* 1-65535 */
 int cdb_valid_hostname(const char *s);  /* RFC 1123 label or dotted name */
 int cdb_valid_domain(const char *s);    /* dotted DNS name */
-/* Valid UTF-8 with no control characters and at most max_bytes bytes. */
+/* The one UTF-8 decoder: length (1-4) of the sequence at s (n bytes
+ * available) and its code point in *cp, or 0 for anything not shortest-form
+ * UTF-8 of a scalar value (overlongs, surrogates, above U+10FFFF, truncated). */
+size_t cdb_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+/* Valid UTF-8 with no control characters (C0, DEL, C1) and at most
+ * max_bytes bytes; the multiline form also allows tab, newline and CR. */
 int cdb_valid_text(const char *s, size_t max_bytes);
+int cdb_valid_multiline_text(const char *s, size_t max_bytes);
 int cdb_valid_url(const char *s);       /* http:// or https:// with a host */
 
 #ifdef __cplusplus
