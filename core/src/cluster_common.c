@@ -26,6 +26,10 @@ static const char *const protocol_names[] = {"tcp", "udp"};
 
 #define N_ELEMENTS(a) (sizeof(a) / sizeof((a)[0]))
 
+const cm_enum_names cm_job_status_enum = {job_status_names, N_ELEMENTS(job_status_names)};
+const cm_enum_names cm_container_status_enum = {container_status_names,
+                                                N_ELEMENTS(container_status_names)};
+
 static const char *name_of(const char *const *names, size_t n, int value)
 {
     return (value >= 0 && (size_t)value < n) ? names[value] : NULL;
@@ -287,75 +291,6 @@ int cm_col(sqlite3_stmt *stmt, int col, char **dst)
     return 0;
 }
 
-int cm_vec_push(cm_vec *vec, void *item)
-{
-    if (vec->n == vec->cap) {
-        size_t cap = vec->cap ? vec->cap * 2 : 16;
-        void **items = realloc(vec->items, cap * sizeof *items);
-        if (!items)
-            return -1;
-        vec->items = items;
-        vec->cap = cap;
-    }
-    vec->items[vec->n++] = item;
-    return 0;
-}
-
-void cm_vec_clear(cm_vec *vec, cm_free_fn free_item)
-{
-    for (size_t i = 0; i < vec->n; i++)
-        free_item(vec->items[i]);
-    free(vec->items);
-    vec->items = NULL;
-    vec->n = vec->cap = 0;
-}
-
-int cm_collect(cdb *db, sqlite3_stmt *stmt, cm_row_fn row, cm_free_fn free_item, cm_vec *vec)
-{
-    int rc, status = CDB_OK;
-
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-        void *item = NULL;
-        if (row(stmt, &item) != 0) {
-            status = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
-            break;
-        }
-        if (cm_vec_push(vec, item) != 0) {
-            free_item(item);
-            status = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
-            break;
-        }
-    }
-    if (status == CDB_OK && rc != SQLITE_DONE)
-        status = cdb_fail_sqlite(db, rc, "reading rows");
-    cdb_stmt_done(stmt);
-    if (status != CDB_OK)
-        cm_vec_clear(vec, free_item);
-    return status;
-}
-
-int cm_fetch_one(cdb *db, sqlite3_stmt *stmt, cm_row_fn row, void **out, const char *what)
-{
-    int rc = sqlite3_step(stmt);
-    int status;
-    void *item = NULL;
-
-    if (rc == SQLITE_ROW) {
-        if (row(stmt, &item) != 0) {
-            status = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
-        } else {
-            *out = item;
-            status = CDB_OK;
-        }
-    } else if (rc == SQLITE_DONE) {
-        status = cdb_fail(db, CDB_ERR_NOTFOUND, "id", "no such %s", what);
-    } else {
-        status = cdb_fail_sqlite(db, rc, what);
-    }
-    cdb_stmt_done(stmt);
-    return status;
-}
-
 int cm_tx_end(cdb *db, int status)
 {
     if (status == CDB_OK)
@@ -379,31 +314,3 @@ int cm_exec_id(cdb *db, const char *sql, int64_t id, const char *context, const 
     return cm_exec_one(db, st, context, table, id);
 }
 
-int cm_get_id(cdb *db, const char *sql, int64_t key, cm_row_fn row, void **out, const char *what)
-{
-    sqlite3_stmt *st = NULL;
-    int status = cdb_stmt(db, sql, &st);
-
-    if (status != CDB_OK)
-        return status;
-    if ((status = cm_bind_status(db, sqlite3_bind_int64(st, 1, key))) != CDB_OK) {
-        cdb_stmt_done(st);
-        return status;
-    }
-    return cm_fetch_one(db, st, row, out, what);
-}
-
-int cm_list_id(cdb *db, const char *sql, int64_t key, cm_row_fn row, cm_free_fn free_item,
-               cm_vec *vec)
-{
-    sqlite3_stmt *st = NULL;
-    int status = cdb_stmt(db, sql, &st);
-
-    if (status != CDB_OK)
-        return status;
-    if ((status = cm_bind_status(db, sqlite3_bind_int64(st, 1, key))) != CDB_OK) {
-        cdb_stmt_done(st);
-        return status;
-    }
-    return cm_collect(db, st, row, free_item, vec);
-}

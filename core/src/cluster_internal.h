@@ -5,6 +5,7 @@
 #ifndef CLUSTERDB_CLUSTER_INTERNAL_H
 #define CLUSTERDB_CLUSTER_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include <clusterdb/cluster.h>
@@ -31,9 +32,6 @@ int cm_check_bool(cdb *db, const char *field, int value);
 /* One RFC 1123 label: [a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?, lower case only so
  * that the UNIQUE index sees every spelling of a name as the same name. */
 int cm_valid_label(const char *s);
-/* Well-formed UTF-8 (no overlongs, surrogates or values past U+10FFFF);
- * control characters other than \t \n \r are refused, as is \t\n\r itself
- * when !allow_newlines.  At most max_bytes. */
 /* Dotted-quad IPv4 to a host-order number; 0 on success, -1 if not IPv4. */
 int cm_parse_ipv4(const char *s, uint32_t *out);
 
@@ -78,27 +76,88 @@ int cm_vec_push(cm_vec *vec, void *item);
 
 typedef int (*cm_row_fn)(sqlite3_stmt *stmt, void **out); /* 0, or -1 on ENOMEM */
 typedef void (*cm_free_fn)(void *item);
+
+/*
+ * A cluster table described once: SELECT column i of the model's statements
+ * lands in fields[i] of a struct of `size` bytes.  cluster_model.c reads,
+ * frees and collects rows of every model from this description.
+ */
+typedef enum cm_kind {
+    CM_INT64,  /* int64_t; NULL reads as 0 */
+    CM_BOOL,   /* int, 0 or 1 */
+    CM_ENUM,   /* an enum stored by name; `names` lists them in value order */
+    CM_TEXT,   /* char *, owned */
+    CM_SECRET, /* char *, owned, wiped when freed */
+} cm_kind;
+typedef struct cm_enum_names {
+    const char *const *names;
+    size_t n;
+} cm_enum_names;
+typedef struct cm_field {
+    cm_kind kind;
+    size_t offset;
+    const cm_enum_names *names;
+} cm_field;
+#define CM_FIELD(kind, T, member) {(kind), offsetof(T, member), NULL}
+#define CM_ENUM_FIELD(T, member, enum_names) {CM_ENUM, offsetof(T, member), &(enum_names)}
+
+typedef struct cm_model {
+    const char *what; /* "site", "external domain": for messages */
+    size_t size;
+    const cm_field *fields;
+    size_t n_fields;
+    /* Rows whose columns depend on a type column (services) are read and
+     * freed by hand; fields is then NULL. */
+    cm_row_fn read_row;
+    cm_free_fn free_row;
+} cm_model;
+#define CM_MODEL(what, T, fields) {(what), sizeof(T), (fields), sizeof(fields) / sizeof((fields)[0]), NULL, NULL}
+
+extern const cm_enum_names cm_job_status_enum;
+extern const cm_enum_names cm_container_status_enum;
+
+int cm_model_row(const cm_model *m, sqlite3_stmt *stmt, void **out); /* 0, or -1 on ENOMEM */
+void cm_model_free(const cm_model *m, void *row);
+
+/* The public free functions of a model's struct (T_free and T_array_free),
+ * written once here rather than once per table. */
+#define CM_MODEL_ARRAY_FREE_FUNCTION(model, T, array_free_fn)                              \
+    void array_free_fn(T **rows, size_t n)                                                \
+    {                                                                                     \
+        if (!rows)                                                                        \
+            return;                                                                       \
+        for (size_t i_ = 0; i_ < n; i_++)                                                 \
+            cm_model_free(&(model), rows[i_]);                                            \
+        free(rows);                                                                       \
+    }
+#define CM_MODEL_FREE_FUNCTIONS(model, T, free_fn, array_free_fn)                          \
+    void free_fn(T *row)                                                                  \
+    {                                                                                     \
+        cm_model_free(&(model), row);                                                     \
+    }                                                                                     \
+    CM_MODEL_ARRAY_FREE_FUNCTION(model, T, array_free_fn)
+
 /* Free every item and the vector itself. */
-void cm_vec_clear(cm_vec *vec, cm_free_fn free_item);
+void cm_vec_clear(cm_vec *vec, const cm_model *m);
 /* Step a bound query to the end, turning each row into an item.  Releases the
- * statement.  On failure the vector is cleared. */
-int cm_collect(cdb *db, sqlite3_stmt *stmt, cm_row_fn row, cm_free_fn free_item, cm_vec *vec);
+ * statement.  On failure the vector is cleared.  A statement whose column
+ * count differs from the model's fails with CDB_ERR_INTERNAL. */
+int cm_collect(cdb *db, sqlite3_stmt *stmt, const cm_model *m, cm_vec *vec);
 /* Step a bound query expected to give at most one row; CDB_ERR_NOTFOUND
- * (field "id", "no <what> <key>") when it gives none.  Releases the statement. */
-int cm_fetch_one(cdb *db, sqlite3_stmt *stmt, cm_row_fn row, void **out, const char *what);
+ * (field "id", "no such <what>") when it gives none.  Releases the statement. */
+int cm_fetch_one(cdb *db, sqlite3_stmt *stmt, const cm_model *m, void **out);
 
 /* Prepare `sql`, bind ?1 = key, fetch one row / collect all rows. */
-int cm_get_id(cdb *db, const char *sql, int64_t key, cm_row_fn row, void **out, const char *what);
-int cm_list_id(cdb *db, const char *sql, int64_t key, cm_row_fn row, cm_free_fn free_item,
-               cm_vec *vec);
+int cm_get_id(cdb *db, const char *sql, int64_t key, const cm_model *m, void **out);
+int cm_list_id(cdb *db, const char *sql, int64_t key, const cm_model *m, cm_vec *vec);
 
 /* Hand the items of `vec` to the caller as a T ** array (one allocation, the
  * items keep theirs).  The vector is empty afterwards either way. */
-#define CM_VEC_EXPORT(db, vec, T, out, n_out, free_item, status)                          \
+#define CM_VEC_EXPORT(db, vec, T, out, n_out, model, status)                          \
     do {                                                                                  \
         T **arr_ = malloc(((vec).n ? (vec).n : 1) * sizeof *arr_);                         \
         if (!arr_) {                                                                      \
-            cm_vec_clear(&(vec), (free_item));                                            \
+            cm_vec_clear(&(vec), &(model));                                                  \
             (status) = cdb_fail((db), CDB_ERR_NOMEM, NULL, "out of memory");               \
             break;                                                                        \
         }                                                                                 \

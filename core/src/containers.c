@@ -16,63 +16,29 @@
     "id, hostname, username, status, template, creationJobId, nodeId, containerId, "       \
     "macAddress, ipv4Address, aiContainer, createdAt, updatedAt"
 
+/* SELECT column i of CONTAINER_COLUMNS lands in container_fields[i]. */
+static const cm_field container_fields[] = {
+    CM_FIELD(CM_INT64, cdb_container, id),
+    CM_FIELD(CM_TEXT, cdb_container, hostname),
+    CM_FIELD(CM_TEXT, cdb_container, username),
+    CM_ENUM_FIELD(cdb_container, status, cm_container_status_enum),
+    CM_FIELD(CM_TEXT, cdb_container, template_name),
+    CM_FIELD(CM_INT64, cdb_container, creation_job_id),
+    CM_FIELD(CM_INT64, cdb_container, node_id),
+    CM_FIELD(CM_INT64, cdb_container, container_id),
+    CM_FIELD(CM_TEXT, cdb_container, mac_address),
+    CM_FIELD(CM_TEXT, cdb_container, ipv4_address),
+    CM_FIELD(CM_TEXT, cdb_container, ai_container),
+    CM_FIELD(CM_TEXT, cdb_container, created_at),
+    CM_FIELD(CM_TEXT, cdb_container, updated_at),
+};
+static const cm_model container_model = CM_MODEL("container", cdb_container, container_fields);
+
+CM_MODEL_FREE_FUNCTIONS(container_model, cdb_container, cdb_container_free, cdb_container_array_free)
+
 static const char node_exists_sql[] = "SELECT 1 FROM Nodes WHERE id = ?1";
 static const char job_exists_sql[] = "SELECT 1 FROM Jobs WHERE id = ?1";
 static const char container_exists_sql[] = "SELECT 1 FROM Containers WHERE id = ?1";
-
-void cdb_container_free(cdb_container *c)
-{
-    if (!c)
-        return;
-    free(c->hostname);
-    free(c->username);
-    free(c->template_name);
-    free(c->mac_address);
-    free(c->ipv4_address);
-    free(c->ai_container);
-    free(c->created_at);
-    free(c->updated_at);
-    free(c);
-}
-
-void cdb_container_array_free(cdb_container **containers, size_t n)
-{
-    if (!containers)
-        return;
-    for (size_t i = 0; i < n; i++)
-        cdb_container_free(containers[i]);
-    free(containers);
-}
-
-static void container_free_v(void *p)
-{
-    cdb_container_free(p);
-}
-
-static int container_row(sqlite3_stmt *st, void **out)
-{
-    cdb_container *c = calloc(1, sizeof *c);
-    cdb_container_status status = CDB_CT_PENDING;
-
-    if (!c)
-        return -1;
-    c->id = sqlite3_column_int64(st, 0);
-    /* The CHECK constraint keeps the column to the known names. */
-    (void)cdb_container_status_parse((const char *)sqlite3_column_text(st, 3), &status);
-    c->status = status;
-    c->creation_job_id = sqlite3_column_int64(st, 5); /* NULL reads as 0 */
-    c->node_id = sqlite3_column_int64(st, 6);
-    c->container_id = sqlite3_column_int64(st, 7);
-    if (cm_col(st, 1, &c->hostname) || cm_col(st, 2, &c->username) ||
-        cm_col(st, 4, &c->template_name) || cm_col(st, 8, &c->mac_address) ||
-        cm_col(st, 9, &c->ipv4_address) || cm_col(st, 10, &c->ai_container) ||
-        cm_col(st, 11, &c->created_at) || cm_col(st, 12, &c->updated_at)) {
-        cdb_container_free(c);
-        return -1;
-    }
-    *out = c;
-    return 0;
-}
 
 /* ---------------------------------------------------------- validation */
 
@@ -299,7 +265,7 @@ int cdb_container_get(cdb *db, int64_t id, cdb_container **out)
 {
     static const char sql[] = "SELECT " CONTAINER_COLUMNS " FROM Containers WHERE id = ?1";
     void *item = NULL;
-    int status = cm_get_id(db, sql, id, container_row, &item, "container");
+    int status = cm_get_id(db, sql, id, &container_model, &item);
 
     if (status == CDB_OK)
         *out = item;
@@ -321,7 +287,7 @@ int cdb_container_get_by_hostname(cdb *db, const char *hostname, cdb_container *
         cdb_stmt_done(st);
         return status;
     }
-    status = cm_fetch_one(db, st, container_row, &item, "container");
+    status = cm_fetch_one(db, st, &container_model, &item);
     if (status == CDB_OK)
         *out = item;
     return status;
@@ -332,10 +298,10 @@ int cdb_container_list(cdb *db, int64_t node_id, cdb_container ***out, size_t *n
     static const char sql[] = "SELECT " CONTAINER_COLUMNS
                               " FROM Containers WHERE ?1 = 0 OR nodeId = ?1 ORDER BY id";
     cm_vec vec = {0};
-    int status = cm_list_id(db, sql, node_id, container_row, container_free_v, &vec);
+    int status = cm_list_id(db, sql, node_id, &container_model, &vec);
 
     if (status == CDB_OK)
-        CM_VEC_EXPORT(db, vec, cdb_container, out, n_out, container_free_v, status);
+        CM_VEC_EXPORT(db, vec, cdb_container, out, n_out, container_model, status);
     return status;
 }
 

@@ -17,55 +17,24 @@
 #define MAX_SECRET 1024
 #define MAX_URL 2048
 
+/* SELECT column i of EXTERNAL_DOMAIN_COLUMNS lands in domain_fields[i]. */
+static const cm_field domain_fields[] = {
+    CM_FIELD(CM_INT64, cdb_external_domain, id),
+    CM_FIELD(CM_TEXT, cdb_external_domain, domain),
+    CM_FIELD(CM_TEXT, cdb_external_domain, acme_email),
+    CM_FIELD(CM_TEXT, cdb_external_domain, acme_directory),
+    CM_FIELD(CM_TEXT, cdb_external_domain, cloudflare_api_email),
+    CM_FIELD(CM_SECRET, cdb_external_domain, cloudflare_api_key),
+    CM_FIELD(CM_INT64, cdb_external_domain, site_id),
+    CM_FIELD(CM_TEXT, cdb_external_domain, created_at),
+    CM_FIELD(CM_TEXT, cdb_external_domain, updated_at),
+    CM_FIELD(CM_TEXT, cdb_external_domain, dns_provider),
+};
+static const cm_model domain_model = CM_MODEL("external domain", cdb_external_domain, domain_fields);
+
+CM_MODEL_FREE_FUNCTIONS(domain_model, cdb_external_domain, cdb_external_domain_free, cdb_external_domain_array_free)
+
 static const char site_exists_sql[] = "SELECT 1 FROM Sites WHERE id = ?1";
-
-void cdb_external_domain_free(cdb_external_domain *d)
-{
-    if (!d)
-        return;
-    free(d->domain);
-    free(d->acme_email);
-    free(d->acme_directory);
-    free(d->cloudflare_api_email);
-    cdb_free_secret(d->cloudflare_api_key);
-    free(d->created_at);
-    free(d->updated_at);
-    free(d->dns_provider);
-    free(d);
-}
-
-void cdb_external_domain_array_free(cdb_external_domain **domains, size_t n)
-{
-    if (!domains)
-        return;
-    for (size_t i = 0; i < n; i++)
-        cdb_external_domain_free(domains[i]);
-    free(domains);
-}
-
-static void domain_free_v(void *p)
-{
-    cdb_external_domain_free(p);
-}
-
-static int domain_row(sqlite3_stmt *st, void **out)
-{
-    cdb_external_domain *d = calloc(1, sizeof *d);
-
-    if (!d)
-        return -1;
-    d->id = sqlite3_column_int64(st, 0);
-    d->site_id = sqlite3_column_int64(st, 6);
-    if (cm_col(st, 1, &d->domain) || cm_col(st, 2, &d->acme_email) ||
-        cm_col(st, 3, &d->acme_directory) || cm_col(st, 4, &d->cloudflare_api_email) ||
-        cm_col(st, 5, &d->cloudflare_api_key) || cm_col(st, 7, &d->created_at) ||
-        cm_col(st, 8, &d->updated_at) || cm_col(st, 9, &d->dns_provider)) {
-        cdb_external_domain_free(d);
-        return -1;
-    }
-    *out = d;
-    return 0;
-}
 
 static int validate_domain(cdb *db, const cdb_external_domain_input *in)
 {
@@ -150,7 +119,7 @@ int cdb_external_domain_get(cdb *db, int64_t id, cdb_external_domain **out)
 {
     static const char sql[] = "SELECT " DOMAIN_COLUMNS " FROM ExternalDomains WHERE id = ?1";
     void *item = NULL;
-    int status = cm_get_id(db, sql, id, domain_row, &item, "external domain");
+    int status = cm_get_id(db, sql, id, &domain_model, &item);
 
     if (status == CDB_OK)
         *out = item;
@@ -163,10 +132,10 @@ int cdb_external_domain_list(cdb *db, int64_t site_id, cdb_external_domain ***ou
     static const char sql[] = "SELECT " DOMAIN_COLUMNS
                               " FROM ExternalDomains WHERE ?1 = 0 OR siteId = ?1 ORDER BY id";
     cm_vec vec = {0};
-    int status = cm_list_id(db, sql, site_id, domain_row, domain_free_v, &vec);
+    int status = cm_list_id(db, sql, site_id, &domain_model, &vec);
 
     if (status == CDB_OK)
-        CM_VEC_EXPORT(db, vec, cdb_external_domain, out, n_out, domain_free_v, status);
+        CM_VEC_EXPORT(db, vec, cdb_external_domain, out, n_out, domain_model, status);
     return status;
 }
 

@@ -18,58 +18,24 @@
 #define CONTAINER_CREATE_ACTION "container.create"
 #define CONTAINER_RESOURCE_PREFIX "container:"
 
-void cdb_job_free(cdb_job *job)
-{
-    if (!job)
-        return;
-    free(job->name);
-    free(job->associated_resource);
-    free(job->created_at);
-    free(job->updated_at);
-    free(job->target_hostname);
-    free(job->target_created_at);
-    free(job->lease_owner);
-    free(job->lease_expires_at);
-    free(job);
-}
+/* SELECT column i of JOB_COLUMNS lands in job_fields[i]. */
+static const cm_field job_fields[] = {
+    CM_FIELD(CM_INT64, cdb_job, id),
+    CM_FIELD(CM_TEXT, cdb_job, name),
+    CM_FIELD(CM_TEXT, cdb_job, associated_resource),
+    CM_ENUM_FIELD(cdb_job, status, cm_job_status_enum),
+    CM_FIELD(CM_TEXT, cdb_job, created_at),
+    CM_FIELD(CM_TEXT, cdb_job, updated_at),
+    CM_FIELD(CM_TEXT, cdb_job, target_hostname),
+    CM_FIELD(CM_INT64, cdb_job, target_node_id),
+    CM_FIELD(CM_INT64, cdb_job, target_container_id),
+    CM_FIELD(CM_TEXT, cdb_job, lease_owner),
+    CM_FIELD(CM_TEXT, cdb_job, lease_expires_at),
+    CM_FIELD(CM_TEXT, cdb_job, target_created_at),
+};
+static const cm_model job_model = CM_MODEL("job", cdb_job, job_fields);
 
-void cdb_job_array_free(cdb_job **jobs, size_t n)
-{
-    if (!jobs)
-        return;
-    for (size_t i = 0; i < n; i++)
-        cdb_job_free(jobs[i]);
-    free(jobs);
-}
-
-static void job_free_v(void *p)
-{
-    cdb_job_free(p);
-}
-
-static int job_row(sqlite3_stmt *st, void **out)
-{
-    cdb_job *j = calloc(1, sizeof *j);
-    cdb_job_status status = CDB_JOB_PENDING;
-
-    if (!j)
-        return -1;
-    j->id = sqlite3_column_int64(st, 0);
-    /* The CHECK constraint keeps the column to the known names. */
-    (void)cdb_job_status_parse((const char *)sqlite3_column_text(st, 3), &status);
-    j->status = status;
-    j->target_node_id = sqlite3_column_int64(st, 7);      /* NULL reads as 0 */
-    j->target_container_id = sqlite3_column_int64(st, 8);
-    if (cm_col(st, 1, &j->name) || cm_col(st, 2, &j->associated_resource) ||
-        cm_col(st, 4, &j->created_at) || cm_col(st, 5, &j->updated_at) ||
-        cm_col(st, 6, &j->target_hostname) || cm_col(st, 9, &j->lease_owner) ||
-        cm_col(st, 10, &j->lease_expires_at) || cm_col(st, 11, &j->target_created_at)) {
-        cdb_job_free(j);
-        return -1;
-    }
-    *out = j;
-    return 0;
-}
+CM_MODEL_FREE_FUNCTIONS(job_model, cdb_job, cdb_job_free, cdb_job_array_free)
 
 static int check_job_status(cdb *db, int status)
 {
@@ -173,7 +139,7 @@ int cdb_job_get(cdb *db, int64_t id, cdb_job **out)
 {
     static const char sql[] = "SELECT " JOB_COLUMNS " FROM Jobs WHERE id = ?1";
     void *item = NULL;
-    int status = cm_get_id(db, sql, id, job_row, &item, "job");
+    int status = cm_get_id(db, sql, id, &job_model, &item);
 
     if (status == CDB_OK)
         *out = item;
@@ -200,9 +166,9 @@ int cdb_job_list(cdb *db, int status_filter, cdb_job ***out, size_t *n_out)
         cdb_stmt_done(st);
         return status;
     }
-    status = cm_collect(db, st, job_row, job_free_v, &vec);
+    status = cm_collect(db, st, &job_model, &vec);
     if (status == CDB_OK)
-        CM_VEC_EXPORT(db, vec, cdb_job, out, n_out, job_free_v, status);
+        CM_VEC_EXPORT(db, vec, cdb_job, out, n_out, job_model, status);
     return status;
 }
 
@@ -537,46 +503,16 @@ end:
 
 /* ----------------------------------------------------------- JobStatuses */
 
-void cdb_job_message_array_free(cdb_job_message **messages, size_t n)
-{
-    if (!messages)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        if (!messages[i])
-            continue;
-        free(messages[i]->message);
-        free(messages[i]->created_at);
-        free(messages[i]);
-    }
-    free(messages);
-}
+/* SELECT id, jobId, message, createdAt */
+static const cm_field message_fields[] = {
+    CM_FIELD(CM_INT64, cdb_job_message, id),
+    CM_FIELD(CM_INT64, cdb_job_message, job_id),
+    CM_FIELD(CM_TEXT, cdb_job_message, message),
+    CM_FIELD(CM_TEXT, cdb_job_message, created_at),
+};
+static const cm_model message_model = CM_MODEL("job message", cdb_job_message, message_fields);
 
-static void message_free_v(void *p)
-{
-    cdb_job_message *m = p;
-
-    if (!m)
-        return;
-    free(m->message);
-    free(m->created_at);
-    free(m);
-}
-
-static int message_row(sqlite3_stmt *st, void **out)
-{
-    cdb_job_message *m = calloc(1, sizeof *m);
-
-    if (!m)
-        return -1;
-    m->id = sqlite3_column_int64(st, 0);
-    m->job_id = sqlite3_column_int64(st, 1);
-    if (cm_col(st, 2, &m->message) || cm_col(st, 3, &m->created_at)) {
-        message_free_v(m);
-        return -1;
-    }
-    *out = m;
-    return 0;
-}
+CM_MODEL_ARRAY_FREE_FUNCTION(message_model, cdb_job_message, cdb_job_message_array_free)
 
 int cdb_job_message_append(cdb *db, int64_t job_id, const char *message, int64_t *id_out)
 {
@@ -642,8 +578,8 @@ int cdb_job_message_list(cdb *db, int64_t job_id, int64_t after_id, cdb_job_mess
         cdb_stmt_done(st);
         return status;
     }
-    status = cm_collect(db, st, message_row, message_free_v, &vec);
+    status = cm_collect(db, st, &message_model, &vec);
     if (status == CDB_OK)
-        CM_VEC_EXPORT(db, vec, cdb_job_message, out, n_out, message_free_v, status);
+        CM_VEC_EXPORT(db, vec, cdb_job_message, out, n_out, message_model, status);
     return status;
 }

@@ -18,55 +18,24 @@
 #define MAX_SECRET 1024
 #define MAX_URL 2048
 
+/* SELECT column i of NODE_COLUMNS lands in node_fields[i]. */
+static const cm_field node_fields[] = {
+    CM_FIELD(CM_INT64, cdb_node, id),
+    CM_FIELD(CM_TEXT, cdb_node, name),
+    CM_FIELD(CM_TEXT, cdb_node, ipv4_address),
+    CM_FIELD(CM_TEXT, cdb_node, api_url),
+    CM_FIELD(CM_TEXT, cdb_node, api_token_id_or_username),
+    CM_FIELD(CM_SECRET, cdb_node, api_token_secret_or_password),
+    CM_FIELD(CM_BOOL, cdb_node, disable_tls_verification),
+    CM_FIELD(CM_INT64, cdb_node, site_id),
+    CM_FIELD(CM_TEXT, cdb_node, created_at),
+    CM_FIELD(CM_TEXT, cdb_node, updated_at),
+};
+static const cm_model node_model = CM_MODEL("node", cdb_node, node_fields);
+
+CM_MODEL_FREE_FUNCTIONS(node_model, cdb_node, cdb_node_free, cdb_node_array_free)
+
 static const char site_exists_sql[] = "SELECT 1 FROM Sites WHERE id = ?1";
-
-void cdb_node_free(cdb_node *node)
-{
-    if (!node)
-        return;
-    free(node->name);
-    free(node->ipv4_address);
-    free(node->api_url);
-    free(node->api_token_id_or_username);
-    cdb_free_secret(node->api_token_secret_or_password);
-    free(node->created_at);
-    free(node->updated_at);
-    free(node);
-}
-
-void cdb_node_array_free(cdb_node **nodes, size_t n)
-{
-    if (!nodes)
-        return;
-    for (size_t i = 0; i < n; i++)
-        cdb_node_free(nodes[i]);
-    free(nodes);
-}
-
-static void node_free_v(void *p)
-{
-    cdb_node_free(p);
-}
-
-static int node_row(sqlite3_stmt *st, void **out)
-{
-    cdb_node *n = calloc(1, sizeof *n);
-
-    if (!n)
-        return -1;
-    n->id = sqlite3_column_int64(st, 0);
-    n->disable_tls_verification = sqlite3_column_int(st, 6) != 0;
-    n->site_id = sqlite3_column_int64(st, 7);
-    if (cm_col(st, 1, &n->name) || cm_col(st, 2, &n->ipv4_address) || cm_col(st, 3, &n->api_url) ||
-        cm_col(st, 4, &n->api_token_id_or_username) ||
-        cm_col(st, 5, &n->api_token_secret_or_password) || cm_col(st, 8, &n->created_at) ||
-        cm_col(st, 9, &n->updated_at)) {
-        cdb_node_free(n);
-        return -1;
-    }
-    *out = n;
-    return 0;
-}
 
 static int validate_node(cdb *db, const cdb_node_input *in)
 {
@@ -160,7 +129,7 @@ static int node_get_by(cdb *db, const char *sql, int64_t id, const char *name, c
         cdb_stmt_done(st);
         return status;
     }
-    status = cm_fetch_one(db, st, node_row, &item, "node");
+    status = cm_fetch_one(db, st, &node_model, &item);
     if (status == CDB_OK)
         *out = item;
     return status;
@@ -194,9 +163,9 @@ int cdb_node_list(cdb *db, int64_t site_id, cdb_node ***out, size_t *n_out)
         cdb_stmt_done(st);
         return status;
     }
-    status = cm_collect(db, st, node_row, node_free_v, &vec);
+    status = cm_collect(db, st, &node_model, &vec);
     if (status == CDB_OK)
-        CM_VEC_EXPORT(db, vec, cdb_node, out, n_out, node_free_v, status);
+        CM_VEC_EXPORT(db, vec, cdb_node, out, n_out, node_model, status);
     return status;
 }
 

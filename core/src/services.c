@@ -34,15 +34,6 @@ void cdb_service_free(cdb_service *s)
     free(s);
 }
 
-void cdb_service_array_free(cdb_service **services, size_t n)
-{
-    if (!services)
-        return;
-    for (size_t i = 0; i < n; i++)
-        cdb_service_free(services[i]);
-    free(services);
-}
-
 static void service_free_v(void *p)
 {
     cdb_service_free(p);
@@ -90,6 +81,13 @@ nomem:
     cdb_service_free(s);
     return -1;
 }
+
+/* Which columns mean anything depends on the type column, so services are
+ * read and freed by hand rather than from a field list. */
+static const cm_model service_model = {"service", sizeof(cdb_service), NULL, 0, service_row,
+                                       service_free_v};
+
+CM_MODEL_ARRAY_FREE_FUNCTION(service_model, cdb_service, cdb_service_array_free)
 
 /* ---------------------------------------------------------- validation */
 
@@ -351,7 +349,7 @@ int cdb_service_get(cdb *db, int64_t id, cdb_service **out)
 {
     static const char sql[] = SERVICE_SELECT "WHERE s.id = ?1";
     void *item = NULL;
-    int status = cm_get_id(db, sql, id, service_row, &item, "service");
+    int status = cm_get_id(db, sql, id, &service_model, &item);
 
     if (status == CDB_OK)
         *out = item;
@@ -362,10 +360,10 @@ int cdb_service_list(cdb *db, int64_t container_id, cdb_service ***out, size_t *
 {
     static const char sql[] = SERVICE_SELECT "WHERE ?1 = 0 OR s.containerId = ?1 ORDER BY s.id";
     cm_vec vec = {0};
-    int status = cm_list_id(db, sql, container_id, service_row, service_free_v, &vec);
+    int status = cm_list_id(db, sql, container_id, &service_model, &vec);
 
     if (status == CDB_OK)
-        CM_VEC_EXPORT(db, vec, cdb_service, out, n_out, service_free_v, status);
+        CM_VEC_EXPORT(db, vec, cdb_service, out, n_out, service_model, status);
     return status;
 }
 

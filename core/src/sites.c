@@ -13,52 +13,21 @@
 #define SITE_COLUMNS \
     "id, name, internalDomain, dhcpRange, subnetMask, gateway, dnsForwarders, createdAt, updatedAt"
 
-void cdb_site_free(cdb_site *site)
-{
-    if (!site)
-        return;
-    free(site->name);
-    free(site->internal_domain);
-    free(site->dhcp_range);
-    free(site->subnet_mask);
-    free(site->gateway);
-    free(site->dns_forwarders);
-    free(site->created_at);
-    free(site->updated_at);
-    free(site);
-}
+/* SELECT column i of SITE_COLUMNS lands in site_fields[i]. */
+static const cm_field site_fields[] = {
+    CM_FIELD(CM_INT64, cdb_site, id),
+    CM_FIELD(CM_TEXT, cdb_site, name),
+    CM_FIELD(CM_TEXT, cdb_site, internal_domain),
+    CM_FIELD(CM_TEXT, cdb_site, dhcp_range),
+    CM_FIELD(CM_TEXT, cdb_site, subnet_mask),
+    CM_FIELD(CM_TEXT, cdb_site, gateway),
+    CM_FIELD(CM_TEXT, cdb_site, dns_forwarders),
+    CM_FIELD(CM_TEXT, cdb_site, created_at),
+    CM_FIELD(CM_TEXT, cdb_site, updated_at),
+};
+static const cm_model site_model = CM_MODEL("site", cdb_site, site_fields);
 
-void cdb_site_array_free(cdb_site **sites, size_t n)
-{
-    if (!sites)
-        return;
-    for (size_t i = 0; i < n; i++)
-        cdb_site_free(sites[i]);
-    free(sites);
-}
-
-static void site_free_v(void *p)
-{
-    cdb_site_free(p);
-}
-
-static int site_row(sqlite3_stmt *st, void **out)
-{
-    cdb_site *s = calloc(1, sizeof *s);
-
-    if (!s)
-        return -1;
-    s->id = sqlite3_column_int64(st, 0);
-    if (cm_col(st, 1, &s->name) || cm_col(st, 2, &s->internal_domain) ||
-        cm_col(st, 3, &s->dhcp_range) || cm_col(st, 4, &s->subnet_mask) ||
-        cm_col(st, 5, &s->gateway) || cm_col(st, 6, &s->dns_forwarders) ||
-        cm_col(st, 7, &s->created_at) || cm_col(st, 8, &s->updated_at)) {
-        cdb_site_free(s);
-        return -1;
-    }
-    *out = s;
-    return 0;
-}
+CM_MODEL_FREE_FUNCTIONS(site_model, cdb_site, cdb_site_free, cdb_site_array_free)
 
 /* ---------------------------------------------------------- validation */
 
@@ -266,7 +235,7 @@ int cdb_site_get(cdb *db, int64_t id, cdb_site **out)
         cdb_stmt_done(st);
         return status;
     }
-    status = cm_fetch_one(db, st, site_row, &item, "site");
+    status = cm_fetch_one(db, st, &site_model, &item);
     if (status == CDB_OK)
         *out = item;
     return status;
@@ -281,9 +250,9 @@ int cdb_site_list(cdb *db, cdb_site ***out, size_t *n_out)
 
     if (status != CDB_OK)
         return status;
-    status = cm_collect(db, st, site_row, site_free_v, &vec);
+    status = cm_collect(db, st, &site_model, &vec);
     if (status == CDB_OK)
-        CM_VEC_EXPORT(db, vec, cdb_site, out, n_out, site_free_v, status);
+        CM_VEC_EXPORT(db, vec, cdb_site, out, n_out, site_model, status);
     return status;
 }
 
