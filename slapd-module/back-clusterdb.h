@@ -204,8 +204,9 @@ int cdbm_ldap_result(int cdb_status, cdbm_result_detail *detail, const char **te
 int cdbm_find_id(cdb *db, cdbm_table table, const char *name, int64_t *id);
 
 /* write.c: whether the requester administers the directory: the rootdn, or
- * an active user in a group with isAdministrator.  -1 when the store failed. */
-int cdbm_requester_is_admin(Operation *op, cdbm_info *info, cdb *db);
+ * an active user in a group with isAdministrator.  -1 when the store failed,
+ * with rs set to say so. */
+int cdbm_requester_is_admin(Operation *op, SlapReply *rs, cdbm_info *info, cdb *db);
 
 /* filter.c: narrow an LDAP filter to a candidate query for one table.
  * The result lives in *arena until cdbm_query_arena_free(). */

@@ -497,12 +497,9 @@ int cdbm_back_modify(Operation *op, SlapReply *rs)
         rs->sr_text = "only user and group entries can be changed over LDAP";
         goto send;
     }
-    admin = cdbm_requester_is_admin(op, info, db);
-    if (admin < 0) {
-        rs->sr_err = LDAP_OTHER;
-        rs->sr_text = "database error";
+    admin = cdbm_requester_is_admin(op, rs, info, db);
+    if (admin < 0)
         goto send;
-    }
     if (!admin && !acl_check_modlist(op, e, op->orm_modlist)) {
         rs->sr_err = LDAP_INSUFFICIENT_ACCESS;
         goto send;
@@ -625,12 +622,9 @@ static int cdbm_password_modify(Operation *op, SlapReply *rs)
         goto done;
     }
     /* Administrators set passwords as they change any other value. */
-    admin = cdbm_requester_is_admin(op, info, db);
-    if (admin < 0) {
-        rs->sr_err = LDAP_OTHER;
-        rs->sr_text = "database error";
+    admin = cdbm_requester_is_admin(op, rs, info, db);
+    if (admin < 0)
         goto done;
-    }
     if (!admin && !access_allowed(op, e, slap_schema.si_ad_userPassword, NULL, ACL_WRITE, NULL)) {
         rs->sr_err = LDAP_INSUFFICIENT_ACCESS;
         goto done;

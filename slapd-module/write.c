@@ -30,7 +30,7 @@
 
 #include "back-clusterdb.h"
 
-int cdbm_requester_is_admin(Operation *op, cdbm_info *info, cdb *db)
+static int requester_is_admin(Operation *op, cdbm_info *info, cdb *db)
 {
     struct berval name;
     cdbm_dn_kind kind, matched_kind;
@@ -71,6 +71,38 @@ int cdbm_requester_is_admin(Operation *op, cdbm_info *info, cdb *db)
     if (st == CDB_ERR_NOTFOUND)
         return 0;
     return st == CDB_OK ? (admin != 0) : -1;
+}
+
+int cdbm_requester_is_admin(Operation *op, SlapReply *rs, cdbm_info *info, cdb *db)
+{
+    int admin = requester_is_admin(op, info, db);
+
+    if (admin < 0) {
+        rs->sr_err = LDAP_OTHER;
+        rs->sr_text = "database error";
+    }
+    return admin;
+}
+
+/* Administrators write anything; everyone else needs slapd's ACLs to grant
+ * `level` on the parent's children and on the entry itself.  1 when the
+ * write may go ahead; 0 with rs set when not.  *admin_out (if given) says
+ * whether the requester administers the directory. */
+static int write_allowed(Operation *op, SlapReply *rs, cdbm_info *info, cdb *db, Entry *parent,
+                         Entry *e, slap_access_t level, int *admin_out)
+{
+    int admin = cdbm_requester_is_admin(op, rs, info, db);
+
+    if (admin_out)
+        *admin_out = admin > 0;
+    if (admin != 0)
+        return admin > 0;
+    if (access_allowed(op, parent, slap_schema.si_ad_children, NULL, level, NULL) &&
+        access_allowed(op, e, slap_schema.si_ad_entry, NULL, level, NULL))
+        return 1;
+    rs->sr_err = LDAP_INSUFFICIENT_ACCESS;
+    rs->sr_text = "no write access";
+    return 0;
 }
 
 /* ---- helpers ----------------------------------------------------------- */
@@ -584,19 +616,8 @@ int cdbm_back_add(Operation *op, SlapReply *rs)
         rs->sr_err = LDAP_OTHER;
         goto send;
     }
-    admin = cdbm_requester_is_admin(op, info, db);
-    if (admin < 0) {
-        rs->sr_err = LDAP_OTHER;
-        rs->sr_text = "database error";
+    if (!write_allowed(op, rs, info, db, parent, op->ora_e, ACL_WADD, &admin))
         goto send;
-    }
-    if (!admin &&
-        (!access_allowed(op, parent, slap_schema.si_ad_children, NULL, ACL_WADD, NULL) ||
-         !access_allowed(op, op->ora_e, slap_schema.si_ad_entry, NULL, ACL_WADD, NULL))) {
-        rs->sr_err = LDAP_INSUFFICIENT_ACCESS;
-        rs->sr_text = "no write access";
-        goto send;
-    }
     /* LDAP compares names without regard to case, and so does core's
      * uniqueness: an entry whose name differs only in case exists. */
     if (cdbm_name_taken(op, rs, db, kind, name, 0, &detail))
@@ -677,7 +698,7 @@ int cdbm_back_delete(Operation *op, SlapReply *rs)
     cdbm_dn_kind kind = CDBM_DN_NONE;
     int64_t id = 0;
     cdb *db;
-    int temporary = 0, admin, st;
+    int temporary = 0, st;
 
     memset(&detail, 0, sizeof(detail));
     db = cdbm_handle_get(op, info, &temporary);
@@ -701,19 +722,8 @@ int cdbm_back_delete(Operation *op, SlapReply *rs)
         }
         goto send;
     }
-    admin = cdbm_requester_is_admin(op, info, db);
-    if (admin < 0) {
-        rs->sr_err = LDAP_OTHER;
-        rs->sr_text = "database error";
+    if (!write_allowed(op, rs, info, db, parent, e, ACL_WDEL, NULL))
         goto send;
-    }
-    if (!admin &&
-        (!access_allowed(op, parent, slap_schema.si_ad_children, NULL, ACL_WDEL, NULL) ||
-         !access_allowed(op, e, slap_schema.si_ad_entry, NULL, ACL_WDEL, NULL))) {
-        rs->sr_err = LDAP_INSUFFICIENT_ACCESS;
-        rs->sr_text = "no write access";
-        goto send;
-    }
     if (kind == CDBM_DN_GROUP && (id == CDB_GID_LDAPUSERS || id == CDB_GID_SYSADMINS)) {
         /* core refuses too; answered here without a write attempt. */
         rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
@@ -755,7 +765,7 @@ int cdbm_back_modrdn(Operation *op, SlapReply *rs)
     int64_t id = 0;
     char *new_name = NULL;
     cdb *db;
-    int temporary = 0, admin, st;
+    int temporary = 0, st;
 
     memset(&detail, 0, sizeof(detail));
     db = cdbm_handle_get(op, info, &temporary);
@@ -792,19 +802,8 @@ int cdbm_back_modrdn(Operation *op, SlapReply *rs)
         rs->sr_text = "deleteoldrdn must be set: an entry has one name";
         goto send;
     }
-    admin = cdbm_requester_is_admin(op, info, db);
-    if (admin < 0) {
-        rs->sr_err = LDAP_OTHER;
-        rs->sr_text = "database error";
+    if (!write_allowed(op, rs, info, db, parent, e, ACL_WRITE, NULL))
         goto send;
-    }
-    if (!admin &&
-        (!access_allowed(op, parent, slap_schema.si_ad_children, NULL, ACL_WRITE, NULL) ||
-         !access_allowed(op, e, slap_schema.si_ad_entry, NULL, ACL_WRITE, NULL))) {
-        rs->sr_err = LDAP_INSUFFICIENT_ACCESS;
-        rs->sr_text = "no write access";
-        goto send;
-    }
     new_name = op->o_tmpalloc(value.bv_len + 1, op->o_tmpmemctx);
     memcpy(new_name, value.bv_val, value.bv_len);
     new_name[value.bv_len] = '\0';
