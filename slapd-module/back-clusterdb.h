@@ -203,10 +203,16 @@ int cdbm_ldap_result(int cdb_status, cdbm_result_detail *detail, const char **te
  * does (without regard to case); CDB_ERR_NOTFOUND when none. */
 int cdbm_find_id(cdb *db, cdbm_table table, const char *name, int64_t *id);
 
-/* write.c: whether the requester administers the directory: the rootdn, or
+/* admin.c: whether the requester administers the directory: the rootdn, or
  * an active user in a group with isAdministrator.  -1 when the store failed,
  * with rs set to say so. */
 int cdbm_requester_is_admin(Operation *op, SlapReply *rs, cdbm_info *info, cdb *db);
+/* Whether an add, delete or modrdn may go ahead: administrators write
+ * anything; everyone else needs slapd's ACLs to grant `level` on the parent's
+ * children and on the entry itself.  1 when allowed; 0 with rs set when not.
+ * *admin_out (if given) says whether the requester administers. */
+int cdbm_write_allowed(Operation *op, SlapReply *rs, cdbm_info *info, cdb *db, Entry *parent,
+                       Entry *e, slap_access_t level, int *admin_out);
 
 /* filter.c: narrow an LDAP filter to a candidate query for one table.
  * The result lives in *arena until cdbm_query_arena_free(). */
@@ -228,11 +234,22 @@ int cdbm_query_arena_init(cdbm_query_arena *arena, Filter *f);
 void cdbm_query_arena_free(cdbm_query_arena *arena);
 /* NULL when the arena is exhausted (cannot happen when sized by init). */
 const cdb_query *cdbm_filter_to_query(cdbm_query_arena *arena, Filter *f, cdbm_table table);
-/* AND of two queries (either may be NULL = TRUE). */
-const cdb_query *cdbm_query_and(cdbm_query_arena *arena, const cdb_query *a, const cdb_query *b);
 const cdb_query *cdbm_query_eq_number(cdbm_query_arena *arena, cdb_qfield field, int64_t n);
 
-/* modify.c: helpers the writes share. */
+/* write.c: what the write operations share. */
+/* The name (RDN value) of a user or group DN as a C string in tmp memory;
+ * NULL for any other DN. */
+char *cdbm_dn_name(Operation *op, cdbm_info *info, struct berval *ndn, cdbm_dn_kind *kind);
+/* Whether another user or group (not the one with id self; 0 on add) has
+ * the name, compared without regard to case; 1 with rs set
+ * (entryAlreadyExists, or the store's failure). */
+int cdbm_name_taken(Operation *op, SlapReply *rs, cdb *db, cdbm_dn_kind kind, const char *name,
+                    int64_t self, cdbm_result_detail *detail);
+/* The user or group entry at the request DN with its id and parent, or the
+ * answer (noSuchObject with matchedDN, or a refusal for the fixed entries)
+ * in rs. */
+Entry *cdbm_write_target(Operation *op, SlapReply *rs, cdbm_info *info, cdb *db,
+                         cdbm_dn_kind *kind, int64_t *id, Entry **parent);
 typedef struct cdbm_tmp_string {
     char *s;
     size_t len;

@@ -168,22 +168,6 @@ static const cdb_query *cdbm_combine(cdbm_query_arena *a, cdb_qop op, const cdb_
     return q;
 }
 
-const cdb_query *cdbm_query_and(cdbm_query_arena *a, const cdb_query *x, const cdb_query *y)
-{
-    const cdb_query *kids[2];
-    size_t n = 0;
-
-    if (x == NULL || x->op == CDB_Q_TRUE)
-        return y ? y : &cdbm_q_true;
-    if (y == NULL || y->op == CDB_Q_TRUE)
-        return x;
-    if (x->op == CDB_Q_FALSE || y->op == CDB_Q_FALSE)
-        return &cdbm_q_false;
-    kids[n++] = x;
-    kids[n++] = y;
-    return cdbm_combine(a, CDB_Q_AND, kids, n);
-}
-
 /* The attributes an entry of the table may carry (besides the operational
  * ones slapd computes: entryDN, subschemaSubentry, hasSubordinates). */
 static int cdbm_table_may_have(cdbm_table table, AttributeDescription *desc)
