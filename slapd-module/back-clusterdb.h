@@ -61,6 +61,8 @@ typedef struct cdbm_info {
     int opened;                 /* between db_open and db_close */
     /* push-max-waiting, push-max-waiting-per-user, push-timeout (0: default) */
     unsigned push_max_waiting, push_max_waiting_per_user, push_timeout_s;
+    /* hash-max-concurrent, hash-max-wait (0: core's default) */
+    unsigned hash_max_concurrent, hash_max_wait_s;
 
     /* Fixed parts of the tree, set at db_open from the suffix. */
     cdbm_suffix_kind suffix_kind;

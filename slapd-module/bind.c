@@ -41,9 +41,17 @@ static void cdbm_service_bind(Operation *op, SlapReply *rs, cdbm_info *info)
     const cdbm_service *svc = cdbm_service_by_ndn(info, &op->o_req_ndn);
     Entry *e;
 
+    int st;
+
     if (svc == NULL || op->orb_cred.bv_len == 0)
         return;
-    if (cdb_password_verify(svc->hash, op->orb_cred.bv_val, op->orb_cred.bv_len) != CDB_OK)
+    st = cdb_password_verify(svc->hash, op->orb_cred.bv_val, op->orb_cred.bv_len);
+    if (st == CDB_ERR_BUSY) {
+        rs->sr_err = LDAP_BUSY;
+        rs->sr_text = "too many password checks under way; try again";
+        return;
+    }
+    if (st != CDB_OK)
         return;
     e = cdbm_entry_service(op, info, svc);
     if (e == NULL)

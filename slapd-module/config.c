@@ -29,6 +29,8 @@
 #define CDBM_OID_ARC "2.25.60498252744916930157458184240974370554"
 
 enum { CDBM_CFG_DBFILE = 1, CDBM_CFG_PUSH_MAX, CDBM_CFG_PUSH_MAX_PER_USER, CDBM_CFG_PUSH_TIMEOUT };
+/* The bound on argon2 runs at once (core/src/hash_gate.c). */
+enum { CDBM_CFG_HASH_MAX = 30, CDBM_CFG_HASH_WAIT = 31 };
 /* Service accounts and the push exemption (docs/slapd-module.md). */
 enum { CDBM_CFG_SERVICE_ACCOUNT = 20, CDBM_CFG_PUSH_EXEMPT_GROUP = 21 };
 
@@ -69,6 +71,17 @@ static ConfigTable cdbm_cfg[] = {
       .attribute = "( " CDBM_OID_ARC ".1.4 NAME 'olcClusterdbPushTimeout' "
                    "DESC 'Seconds a bind waits for the push answer' "
                    "EQUALITY integerMatch SYNTAX OMsInteger SINGLE-VALUE )" },
+    { .name = "hash-max-concurrent", .what = "count", .min_args = 2, .max_args = 2,
+      .arg_type = ARG_UINT | ARG_MAGIC | CDBM_CFG_HASH_MAX, .arg_item = cdbm_cf_gen,
+      .attribute = "( " CDBM_OID_ARC ".1.5 NAME 'olcClusterdbHashMaxConcurrent' "
+                   "DESC 'Password hashes computed or verified at once (each takes the "
+                   "argon2 memory cost)' "
+                   "EQUALITY integerMatch SYNTAX OMsInteger SINGLE-VALUE )" },
+    { .name = "hash-max-wait", .what = "seconds", .min_args = 2, .max_args = 2,
+      .arg_type = ARG_UINT | ARG_MAGIC | CDBM_CFG_HASH_WAIT, .arg_item = cdbm_cf_gen,
+      .attribute = "( " CDBM_OID_ARC ".1.6 NAME 'olcClusterdbHashMaxWait' "
+                   "DESC 'Seconds a bind waits for a free hash slot before busy' "
+                   "EQUALITY integerMatch SYNTAX OMsInteger SINGLE-VALUE )" },
     { .name = NULL, .arg_type = ARG_IGNORED }
 };
 
@@ -80,7 +93,8 @@ static ConfigOCs cdbm_ocs[] = {
                 "MUST olcClusterdbFile "
                 "MAY ( olcClusterdbServiceAccount $ olcClusterdbPushExemptGroup $ "
                 "olcClusterdbPushMaxWaiting $ olcClusterdbPushMaxWaitingPerUser $ "
-                "olcClusterdbPushTimeout ) )",
+                "olcClusterdbPushTimeout $ olcClusterdbHashMaxConcurrent $ "
+                "olcClusterdbHashMaxWait ) )",
       .co_type = Cft_Database, .co_table = cdbm_cfg },
     { .co_def = NULL }
 };
@@ -318,8 +332,8 @@ static int cdbm_add_exempt_group(ConfigArgs *c, cdbm_info *info)
     return 0;
 }
 
-/* The push bounds are core's, process-wide: the last value configured
- * holds (0 means core's default). */
+/* The push and hash bounds are core's, process-wide: the last value
+ * configured holds (0 means core's default). */
 void cdbm_push_bounds_apply(cdbm_info *info)
 {
     /* Binds waiting for a push answer hold worker threads: unless told
@@ -330,6 +344,7 @@ void cdbm_push_bounds_apply(cdbm_info *info)
         cdb_notify_set_max_waiters((unsigned)connection_pool_max / 2);
     cdb_notify_set_max_waiters_per_user(info->push_max_waiting_per_user);
     cdb_notify_set_timeout((long)info->push_timeout_s * 1000L);
+    cdb_password_set_concurrency(info->hash_max_concurrent, (long)info->hash_max_wait_s * 1000L);
 }
 
 static unsigned *cdbm_push_field(cdbm_info *info, int type)
@@ -338,6 +353,8 @@ static unsigned *cdbm_push_field(cdbm_info *info, int type)
     case CDBM_CFG_PUSH_MAX: return &info->push_max_waiting;
     case CDBM_CFG_PUSH_MAX_PER_USER: return &info->push_max_waiting_per_user;
     case CDBM_CFG_PUSH_TIMEOUT: return &info->push_timeout_s;
+    case CDBM_CFG_HASH_MAX: return &info->hash_max_concurrent;
+    case CDBM_CFG_HASH_WAIT: return &info->hash_max_wait_s;
     }
     return NULL;
 }

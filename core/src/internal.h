@@ -63,4 +63,9 @@ void cdb_free_secret(char *secret);
 /* strdup that returns NULL for NULL. */
 char *cdb_strdup_or_null(const char *s);
 
+/* hash_gate.c: take a slot for one argon2 run (CDB_OK), or CDB_ERR_BUSY
+ * after the configured wait; every CDB_OK is paired with a leave. */
+int cdb_hash_gate_enter(void);
+void cdb_hash_gate_leave(void);
+
 #endif

@@ -276,10 +276,13 @@ int cdb_password_hash(const char *password, size_t len, const cdb_argon2_params 
         rc = CDB_ERR_NOMEM;
         goto done;
     }
+    if ((rc = cdb_hash_gate_enter()) != CDB_OK)
+        goto done;
     rc = status_from_argon2(argon2id_hash_encoded(params->t_cost, params->m_cost_kib,
                                                   params->parallelism, password ? password : "",
                                                   len, salt, sizeof salt, HASH_BYTES, encoded,
                                                   encoded_len));
+    cdb_hash_gate_leave();
     if (rc != CDB_OK)
         goto done;
     *phc_out = encoded;
@@ -306,7 +309,10 @@ int cdb_password_verify(const char *phc, const char *password, size_t len)
 
     if (!parse_phc(phc, &type) || (password == NULL && len > 0) || len > UINT32_MAX)
         return CDB_ERR_INVALID;
+    if ((rc = cdb_hash_gate_enter()) != CDB_OK)
+        return rc;
     argon2_verifications++;
     rc = argon2_verify(phc, password ? password : "", len, type);
+    cdb_hash_gate_leave();
     return status_from_argon2(rc);
 }

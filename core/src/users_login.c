@@ -34,10 +34,24 @@ static void make_dummy_phc(void)
     free(phc);
 }
 
-static void burn_dummy_verify(const char *password, size_t password_len)
+/* The cost of a real verification for a login that cannot succeed.  Its
+ * only status worth passing on is CDB_ERR_BUSY: a storm must answer busy
+ * for unknown and known names alike, or the answer tells them apart. */
+static int burn_dummy_verify(const char *password, size_t password_len)
 {
     pthread_once(&dummy_once, make_dummy_phc);
-    (void)cdb_password_verify(dummy_phc, password, password_len);
+    return cdb_password_verify(dummy_phc, password, password_len) == CDB_ERR_BUSY
+               ? CDB_ERR_BUSY
+               : CDB_ERR_DENIED;
+}
+
+static int refuse(cdb *db, int status)
+{
+    if (status == CDB_ERR_BUSY)
+        return cdb_fail(db, CDB_ERR_BUSY, NULL,
+                        "too many password checks under way; try again");
+    /* The same words for every reason: the caller must not learn which. */
+    return cdb_fail(db, CDB_ERR_DENIED, NULL, "invalid credentials");
 }
 
 int cdb_user_authenticate(cdb *db, const char *username, const char *password,
@@ -50,31 +64,25 @@ int cdb_user_authenticate(cdb *db, const char *username, const char *password,
         return CDB_ERR_INVALID;
     if (password == NULL)
         password = "";
-    if (username == NULL || !cdb_valid_username(username)) {
-        burn_dummy_verify(password, password_len);
-        return cdb_fail(db, CDB_ERR_DENIED, NULL, "invalid credentials");
-    }
+    if (username == NULL || !cdb_valid_username(username))
+        return refuse(db, burn_dummy_verify(password, password_len));
     rc = cdb_user_get_by_name(db, username, &user);
-    if (rc == CDB_ERR_NOTFOUND) {
-        burn_dummy_verify(password, password_len);
-        return cdb_fail(db, CDB_ERR_DENIED, NULL, "invalid credentials");
-    }
+    if (rc == CDB_ERR_NOTFOUND)
+        return refuse(db, burn_dummy_verify(password, password_len));
     if (rc != CDB_OK)
         return rc; /* the store failed: not a verdict on the credentials */
     if (user->user_password == NULL) {
-        burn_dummy_verify(password, password_len);
-        rc = CDB_ERR_DENIED;
+        rc = burn_dummy_verify(password, password_len);
     } else {
         rc = cdb_password_verify(user->user_password, password, password_len);
-        if (rc != CDB_OK)
+        if (rc != CDB_OK && rc != CDB_ERR_BUSY)
             rc = CDB_ERR_DENIED; /* a mismatch, or a stored hash that is not argon2 */
-        else if (user->status != CDB_USER_ACTIVE)
+        else if (rc == CDB_OK && user->status != CDB_USER_ACTIVE)
             rc = CDB_ERR_DENIED;
     }
     if (rc != CDB_OK) {
         cdb_user_free(user);
-        /* The same words for every reason: the caller must not learn which. */
-        return cdb_fail(db, CDB_ERR_DENIED, NULL, "invalid credentials");
+        return refuse(db, rc);
     }
     if (out != NULL)
         *out = user;

@@ -26,8 +26,16 @@ void cdb_argon2_default_params(cdb_argon2_params *out);
 int cdb_password_hash(const char *password, size_t len, const cdb_argon2_params *params,
                       char **phc_out);
 /* CDB_OK on a match, CDB_ERR_DENIED on a mismatch, CDB_ERR_INVALID if phc is
- * not a valid argon2 (i, d or id) PHC string. */
+ * not a valid argon2 (i, d or id) PHC string, CDB_ERR_BUSY when too many
+ * argon2 runs are under way (cdb_password_set_concurrency). */
 int cdb_password_verify(const char *phc, const char *password, size_t len);
+/* At most max_concurrent argon2 runs (hash or verify) at once in this
+ * process; a run past the bound waits up to wait_ms, then the hash or verify
+ * fails with CDB_ERR_BUSY.  0 for either means the default (the number of
+ * online CPUs, at least 2; 10 s).  Process-wide: memory is. */
+void cdb_password_set_concurrency(unsigned max_concurrent, long wait_ms);
+/* The most argon2 runs there have been at once in this process. */
+unsigned cdb_password_peak_concurrency(void);
 /* Whether s is a well-formed argon2 PHC string. */
 int cdb_password_is_phc(const char *s);
 
