@@ -1,7 +1,6 @@
-/* The Proxmox VE API client (see clusterdb/pve.h). */
-#include <arpa/inet.h>
+/* The Proxmox VE API client (see clusterdb/pve.h): the HTTP exchange, login
+ * and the calls; what is read out of the answers is in pve_parse.c. */
 #include <ctype.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +13,7 @@
 
 #include "http_client.h"
 #include "internal.h"
+#include "pve_parse.h"
 
 #define PVE_DEFAULT_CONNECT_MS 10000L
 #define PVE_DEFAULT_REQUEST_MS 60000L
@@ -138,11 +138,6 @@ static void sb_form_field(struct strbuf *sb, const char *key, const char *value)
     sb_append_encoded(sb, key);
     sb_append(sb, "=");
     sb_append_encoded(sb, value);
-}
-
-static char *xstrdup(const char *s)
-{
-    return s ? strdup(s) : NULL;
 }
 
 /* ---- life cycle ------------------------------------------------------ */
@@ -478,102 +473,39 @@ static int take_upid(cdb_pve *pve, const char *what, json_t *data, char **upid_o
 }
 
 /* Integers come as JSON numbers or, from some endpoints, as strings. */
-static int json_to_int(json_t *value, long long *out)
-{
-    if (json_is_integer(value)) {
-        *out = json_integer_value(value);
-        return 0;
-    }
-    if (json_is_string(value)) {
-        const char *s = json_string_value(value);
-        char *end;
-        long long v;
-        if (*s == '\0' || !isdigit((unsigned char)*s))
-            return -1;
-        errno = 0;
-        v = strtoll(s, &end, 10);
-        if (errno != 0 || *end != '\0')
-            return -1;
-        *out = v;
-        return 0;
-    }
-    return -1;
-}
-
-static int valid_vmid(long long vmid)
-{
-    /* Proxmox's pve-vmid range. */
-    return vmid >= 100 && vmid <= 999999999;
-}
-
 /* ---- API calls ------------------------------------------------------- */
 
 int cdb_pve_next_id(cdb_pve *pve, int *vmid_out)
 {
     json_t *data = NULL;
-    long long vmid;
     int rc = request(pve, "GET", "/cluster/nextid", NULL, &data);
 
-    if (rc != CDB_OK)
-        goto done;
-    if (json_to_int(data, &vmid) != 0 || !valid_vmid(vmid)) {
+    if (rc == CDB_OK && pve_parse_vmid(data, vmid_out) != CDB_OK)
         rc = pve_fail(pve, CDB_ERR_INTERNAL, "GET /cluster/nextid: the answer is not a VMID");
-        goto done;
-    }
-    *vmid_out = (int)vmid;
-done:
     json_decref(data);
     return rc;
 }
 
-static int json_truthy(json_t *value)
-{
-    long long n;
-    if (json_is_true(value))
-        return 1;
-    return json_to_int(value, &n) == 0 && n != 0;
-}
-
 int cdb_pve_lxc_find_template(cdb_pve *pve, const char *name, int *vmid_out)
 {
-    json_t *data = NULL, *entry;
+    json_t *data = NULL;
     char *path = NULL;
-    long long wanted = -1, vmid;
-    size_t i;
-    int by_id, rc;
+    long long wanted;
+    int rc;
 
     if (name == NULL || name[0] == '\0')
         return pve_fail(pve, CDB_ERR_INVALID, "no template name");
-    by_id = strspn(name, "0123456789") == strlen(name);
-    if (by_id) {
-        wanted = strtoll(name, NULL, 10);
-        if (!valid_vmid(wanted))
-            return pve_fail(pve, CDB_ERR_INVALID, "template %s is not a valid VMID", name);
-    }
+    if (pve_template_wanted(name, &wanted) < 0)
+        return pve_fail(pve, CDB_ERR_INVALID, "template %s is not a valid VMID", name);
     if ((path = node_path(pve, "/lxc")) == NULL)
         return pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
     if ((rc = request(pve, "GET", path, NULL, &data)) != CDB_OK)
         goto done;
-    if (!json_is_array(data)) {
-        rc = pve_fail(pve, CDB_ERR_INTERNAL, "GET %s: the answer is not a list", path);
-        goto done;
-    }
-    json_array_foreach(data, i, entry) {
-        json_t *entry_name = json_object_get(entry, "name");
-        if (json_to_int(json_object_get(entry, "vmid"), &vmid) != 0)
-            continue;
-        if (!json_truthy(json_object_get(entry, "template")))
-            continue;
-        if (by_id ? vmid == wanted
-                  : (json_is_string(entry_name) && strcmp(json_string_value(entry_name), name) == 0)) {
-            if (!valid_vmid(vmid))
-                break;
-            *vmid_out = (int)vmid;
-            rc = CDB_OK;
-            goto done;
-        }
-    }
-    rc = pve_fail(pve, CDB_ERR_NOTFOUND, "no LXC template named %s on node %s", name, pve->node);
+    rc = pve_parse_template(data, name, vmid_out);
+    if (rc == CDB_ERR_INTERNAL)
+        rc = pve_fail(pve, rc, "GET %s: the answer is not a list", path);
+    else if (rc == CDB_ERR_NOTFOUND)
+        rc = pve_fail(pve, rc, "no LXC template named %s on node %s", name, pve->node);
 done:
     json_decref(data);
     free(path);
@@ -595,7 +527,7 @@ int cdb_pve_lxc_clone_described(cdb_pve *pve, int template_vmid, int newid, cons
     json_t *data = NULL;
     int rc;
 
-    if (!valid_vmid(template_vmid) || !valid_vmid(newid))
+    if (!pve_valid_vmid(template_vmid) || !pve_valid_vmid(newid))
         return pve_fail(pve, CDB_ERR_INVALID, "clone: VMIDs must be 100-999999999");
     snprintf(newid_text, sizeof(newid_text), "%d", newid);
     sb_form_field(&form, "newid", newid_text);
@@ -627,7 +559,7 @@ int cdb_pve_lxc_config_set(cdb_pve *pve, int vmid, const char *const *keys,
     json_t *data = NULL;
     int rc;
 
-    if (!valid_vmid(vmid) || n == 0)
+    if (!pve_valid_vmid(vmid) || n == 0)
         return pve_fail(pve, CDB_ERR_INVALID, "config: a VMID and at least one setting are needed");
     for (size_t i = 0; i < n; i++)
         sb_form_field(&form, keys[i], values[i]);
@@ -650,7 +582,7 @@ int cdb_pve_lxc_start(cdb_pve *pve, int vmid, char **upid_out)
     json_t *data = NULL;
     int rc;
 
-    if (!valid_vmid(vmid))
+    if (!pve_valid_vmid(vmid))
         return pve_fail(pve, CDB_ERR_INVALID, "start: invalid VMID");
     if ((path = node_path(pve, "/lxc/%d/status/start", vmid)) == NULL)
         return pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
@@ -667,7 +599,7 @@ int cdb_pve_lxc_shutdown(cdb_pve *pve, int vmid, char **upid_out)
     json_t *data = NULL;
     int rc;
 
-    if (!valid_vmid(vmid))
+    if (!pve_valid_vmid(vmid))
         return pve_fail(pve, CDB_ERR_INVALID, "shutdown: invalid VMID");
     if ((path = node_path(pve, "/lxc/%d/status/shutdown", vmid)) == NULL)
         return pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
@@ -678,60 +610,22 @@ int cdb_pve_lxc_shutdown(cdb_pve *pve, int vmid, char **upid_out)
     return rc;
 }
 
-void cdb_pve_lxc_entries_free(cdb_pve_lxc_entry *entries, size_t n)
-{
-    if (entries == NULL)
-        return;
-    for (size_t i = 0; i < n; i++) {
-        free(entries[i].name);
-        free(entries[i].status);
-    }
-    free(entries);
-}
-
 int cdb_pve_lxc_list(cdb_pve *pve, cdb_pve_lxc_entry **entries_out, size_t *n_out)
 {
-    json_t *data = NULL, *entry;
-    cdb_pve_lxc_entry *entries = NULL;
+    json_t *data = NULL;
     char *path;
-    size_t i, n = 0;
     int rc;
 
     if ((path = node_path(pve, "/lxc")) == NULL)
         return pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
     if ((rc = request(pve, "GET", path, NULL, &data)) != CDB_OK)
         goto done;
-    if (!json_is_array(data)) {
-        rc = pve_fail(pve, CDB_ERR_INTERNAL, "GET %s: the answer is not a list", path);
-        goto done;
-    }
-    entries = calloc(json_array_size(data) + 1, sizeof(*entries));
-    if (entries == NULL) {
-        rc = pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    json_array_foreach(data, i, entry) {
-        json_t *name = json_object_get(entry, "name"), *status = json_object_get(entry, "status");
-        long long vmid;
-        if (json_to_int(json_object_get(entry, "vmid"), &vmid) != 0 || !valid_vmid(vmid))
-            continue; /* not an entry we could act on */
-        entries[n].vmid = (int)vmid;
-        entries[n].template = json_truthy(json_object_get(entry, "template"));
-        if ((json_is_string(name) && (entries[n].name = strdup(json_string_value(name))) == NULL) ||
-            (json_is_string(status) &&
-             (entries[n].status = strdup(json_string_value(status))) == NULL)) {
-            n++;
-            rc = pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
-            goto done;
-        }
-        n++;
-    }
-    *entries_out = entries;
-    *n_out = n;
-    entries = NULL;
-    n = 0;
+    rc = pve_parse_lxc_list(data, entries_out, n_out);
+    if (rc == CDB_ERR_INTERNAL)
+        rc = pve_fail(pve, rc, "GET %s: the answer is not a list", path);
+    else if (rc == CDB_ERR_NOMEM)
+        rc = pve_fail(pve, rc, "out of memory");
 done:
-    cdb_pve_lxc_entries_free(entries, n);
     json_decref(data);
     free(path);
     return rc;
@@ -739,29 +633,21 @@ done:
 
 int cdb_pve_lxc_config_value(cdb_pve *pve, int vmid, const char *key, char **value_out)
 {
-    json_t *data = NULL, *value;
+    json_t *data = NULL;
     char *path;
-    char number[32];
     int rc;
 
-    if (!valid_vmid(vmid) || key == NULL)
+    if (!pve_valid_vmid(vmid) || key == NULL)
         return pve_fail(pve, CDB_ERR_INVALID, "config: invalid VMID or key");
     if ((path = node_path(pve, "/lxc/%d/config", vmid)) == NULL)
         return pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
     if ((rc = request(pve, "GET", path, NULL, &data)) != CDB_OK)
         goto done;
-    value = json_object_get(data, key);
-    if (json_is_string(value)) {
-        *value_out = strdup(json_string_value(value));
-    } else if (json_is_integer(value)) {
-        snprintf(number, sizeof(number), "%lld", (long long)json_integer_value(value));
-        *value_out = strdup(number);
-    } else {
-        rc = pve_fail(pve, CDB_ERR_NOTFOUND, "container %d: no %s in its config", vmid, key);
-        goto done;
-    }
-    if (*value_out == NULL)
-        rc = pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
+    rc = pve_parse_config_value(data, key, value_out);
+    if (rc == CDB_ERR_NOTFOUND)
+        rc = pve_fail(pve, rc, "container %d: no %s in its config", vmid, key);
+    else if (rc == CDB_ERR_NOMEM)
+        rc = pve_fail(pve, rc, "out of memory");
 done:
     json_decref(data);
     free(path);
@@ -774,7 +660,7 @@ int cdb_pve_lxc_delete(cdb_pve *pve, int vmid, char **upid_out)
     json_t *data = NULL;
     int rc;
 
-    if (!valid_vmid(vmid))
+    if (!pve_valid_vmid(vmid))
         return pve_fail(pve, CDB_ERR_INVALID, "delete: invalid VMID");
     if ((path = node_path(pve, "/lxc/%d?force=1&purge=1", vmid)) == NULL)
         return pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
@@ -785,36 +671,13 @@ int cdb_pve_lxc_delete(cdb_pve *pve, int vmid, char **upid_out)
     return rc;
 }
 
-/* "aa:bb:cc:dd:ee:ff" in either case; normalised to upper case. */
-static int normalise_mac(const char *text, size_t len, char out[18])
-{
-    if (len != 17)
-        return -1;
-    for (size_t i = 0; i < 17; i++) {
-        char c = text[i];
-        if (i % 3 == 2) {
-            if (c != ':')
-                return -1;
-            out[i] = ':';
-        } else {
-            if (!isxdigit((unsigned char)c))
-                return -1;
-            out[i] = (char)toupper((unsigned char)c);
-        }
-    }
-    out[17] = '\0';
-    return 0;
-}
-
 int cdb_pve_lxc_mac_address(cdb_pve *pve, int vmid, char **mac_out)
 {
     char *path;
     json_t *data = NULL, *net0;
-    const char *p;
-    char mac[18];
     int rc;
 
-    if (!valid_vmid(vmid))
+    if (!pve_valid_vmid(vmid))
         return pve_fail(pve, CDB_ERR_INVALID, "config: invalid VMID");
     if ((path = node_path(pve, "/lxc/%d/config", vmid)) == NULL)
         return pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
@@ -825,85 +688,36 @@ int cdb_pve_lxc_mac_address(cdb_pve *pve, int vmid, char **mac_out)
         rc = pve_fail(pve, CDB_ERR_NOTFOUND, "container %d has no net0 interface", vmid);
         goto done;
     }
-    /* net0 is "name=eth0,bridge=vmbr0,hwaddr=BC:24:11:..,ip=dhcp,type=veth". */
-    for (p = json_string_value(net0); *p; ) {
-        size_t len = strcspn(p, ",");
-        if (len > 7 && strncmp(p, "hwaddr=", 7) == 0) {
-            if (normalise_mac(p + 7, len - 7, mac) != 0) {
-                rc = pve_fail(pve, CDB_ERR_INTERNAL, "container %d: net0 hwaddr is not a MAC", vmid);
-                goto done;
-            }
-            if ((*mac_out = strdup(mac)) == NULL)
-                rc = pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
-            else
-                rc = CDB_OK;
-            goto done;
-        }
-        p += len;
-        if (*p == ',')
-            p++;
-    }
-    rc = pve_fail(pve, CDB_ERR_NOTFOUND, "container %d: net0 has no hwaddr", vmid);
+    rc = pve_parse_net_mac(json_string_value(net0), mac_out);
+    if (rc == CDB_ERR_INTERNAL)
+        rc = pve_fail(pve, rc, "container %d: net0 hwaddr is not a MAC", vmid);
+    else if (rc == CDB_ERR_NOTFOUND)
+        rc = pve_fail(pve, rc, "container %d: net0 has no hwaddr", vmid);
+    else if (rc == CDB_ERR_NOMEM)
+        rc = pve_fail(pve, rc, "out of memory");
 done:
     json_decref(data);
     free(path);
     return rc;
 }
 
-/* "10.0.0.5/24" or "10.0.0.5" -> "10.0.0.5" when it is an IPv4 address. */
-static int take_ipv4(const char *text, char **out)
-{
-    char addr[INET_ADDRSTRLEN + 4];
-    struct in_addr parsed;
-    size_t len = strcspn(text, "/");
-
-    if (len == 0 || len >= sizeof(addr))
-        return -1;
-    memcpy(addr, text, len);
-    addr[len] = '\0';
-    if (inet_pton(AF_INET, addr, &parsed) != 1)
-        return -1;
-    *out = strdup(addr);
-    return *out ? 0 : -1;
-}
-
 int cdb_pve_lxc_ipv4_address(cdb_pve *pve, int vmid, const char *ifname, char **ip_out)
 {
     char *path;
-    json_t *data = NULL, *entry;
-    size_t i;
+    json_t *data = NULL;
     int rc;
 
-    if (!valid_vmid(vmid) || ifname == NULL)
+    if (!pve_valid_vmid(vmid) || ifname == NULL)
         return pve_fail(pve, CDB_ERR_INVALID, "interfaces: invalid VMID or interface");
     if ((path = node_path(pve, "/lxc/%d/interfaces", vmid)) == NULL)
         return pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
     if ((rc = request(pve, "GET", path, NULL, &data)) != CDB_OK)
         goto done;
-    /* null while the container is not running */
-    json_array_foreach(data, i, entry) {
-        json_t *name = json_object_get(entry, "name"), *inet, *addrs, *addr;
-        size_t j;
-        if (!json_is_string(name) || strcmp(json_string_value(name), ifname) != 0)
-            continue;
-        inet = json_object_get(entry, "inet");
-        if (json_is_string(inet) && take_ipv4(json_string_value(inet), ip_out) == 0) {
-            rc = CDB_OK;
-            goto done;
-        }
-        /* Newer releases also list "ip-addresses"; "inet" is deprecated there. */
-        addrs = json_object_get(entry, "ip-addresses");
-        json_array_foreach(addrs, j, addr) {
-            json_t *type = json_object_get(addr, "ip-address-type");
-            json_t *ip = json_object_get(addr, "ip-address");
-            if (json_is_string(type) && strcmp(json_string_value(type), "inet") == 0 &&
-                json_is_string(ip) && take_ipv4(json_string_value(ip), ip_out) == 0) {
-                rc = CDB_OK;
-                goto done;
-            }
-        }
-    }
-    rc = pve_fail(pve, CDB_ERR_NOTFOUND, "container %d has no IPv4 address on %s yet", vmid, ifname);
+    rc = pve_parse_interface_ipv4(data, ifname, ip_out);
+    if (rc == CDB_ERR_NOTFOUND)
+        rc = pve_fail(pve, rc, "container %d has no IPv4 address on %s yet", vmid, ifname);
+    else if (rc == CDB_ERR_NOMEM)
+        rc = pve_fail(pve, rc, "out of memory");
 done:
     json_decref(data);
     free(path);
@@ -912,97 +726,11 @@ done:
 
 /* ---- tasks ----------------------------------------------------------- */
 
-static int hex_field(const char *text, size_t len, size_t min_digits, size_t max_digits,
-                     unsigned long *out)
-{
-    unsigned long value = 0;
-    if (len < min_digits || len > max_digits)
-        return -1;
-    for (size_t i = 0; i < len; i++) {
-        int c = (unsigned char)text[i];
-        if (!isxdigit(c))
-            return -1;
-        value = value * 16 + (unsigned long)(isdigit(c) ? c - '0' : (tolower(c) - 'a' + 10));
-    }
-    *out = value;
-    return 0;
-}
-
-static int copy_field(char *dst, size_t cap, const char *src, size_t len)
-{
-    if (len >= cap)
-        return -1;
-    memcpy(dst, src, len);
-    dst[len] = '\0';
-    return 0;
-}
-
-static int valid_node_name(const char *name)
-{
-    size_t len = strlen(name);
-    if (len == 0 || !isalnum((unsigned char)name[0]) || !isalnum((unsigned char)name[len - 1]))
-        return 0;
-    for (size_t i = 0; i < len; i++)
-        if (!isalnum((unsigned char)name[i]) && name[i] != '-')
-            return 0;
-    return 1;
-}
-
-int cdb_pve_upid_parse(const char *upid, cdb_pve_upid *out)
-{
-    /* UPID:$node:$pid:$pstart:$starttime:$type:$id:$user: (PVE::Tools::upid_decode) */
-    const char *fields[8];
-    size_t lens[8];
-    cdb_pve_upid result;
-    const char *p;
-
-    if (upid == NULL || strncmp(upid, "UPID:", 5) != 0)
-        return CDB_ERR_INVALID;
-    p = upid + 5;
-    for (int i = 0; i < 7; i++) {
-        const char *colon = strchr(p, ':');
-        if (colon == NULL)
-            return CDB_ERR_INVALID;
-        fields[i] = p;
-        lens[i] = (size_t)(colon - p);
-        p = colon + 1;
-    }
-    if (*p != '\0')
-        return CDB_ERR_INVALID;
-    memset(&result, 0, sizeof(result));
-    if (copy_field(result.node, sizeof(result.node), fields[0], lens[0]) != 0 ||
-        !valid_node_name(result.node))
-        return CDB_ERR_INVALID;
-    if (hex_field(fields[1], lens[1], 8, 8, &result.pid) != 0 ||
-        hex_field(fields[2], lens[2], 8, 9, &result.pstart) != 0 ||
-        hex_field(fields[3], lens[3], 8, 8, &result.starttime) != 0)
-        return CDB_ERR_INVALID;
-    if (lens[4] == 0 || copy_field(result.type, sizeof(result.type), fields[4], lens[4]) != 0 ||
-        copy_field(result.id, sizeof(result.id), fields[5], lens[5]) != 0 ||
-        lens[6] == 0 || copy_field(result.user, sizeof(result.user), fields[6], lens[6]) != 0)
-        return CDB_ERR_INVALID;
-    for (int i = 4; i < 7; i++)
-        for (size_t j = 0; j < lens[i]; j++)
-            if (isspace((unsigned char)fields[i][j]))
-                return CDB_ERR_INVALID;
-    *out = result;
-    return CDB_OK;
-}
-
-void cdb_pve_task_clear(cdb_pve_task *task)
-{
-    if (task == NULL)
-        return;
-    free(task->exitstatus);
-    memset(task, 0, sizeof(*task));
-}
-
 int cdb_pve_task_status(cdb_pve *pve, const char *upid, cdb_pve_task *task_out)
 {
     cdb_pve_upid parsed;
     struct strbuf path = {0};
-    json_t *data = NULL, *status, *exitstatus;
-    cdb_pve_task task = {0};
+    json_t *data = NULL;
     int rc;
 
     if (cdb_pve_upid_parse(upid, &parsed) != CDB_OK)
@@ -1019,27 +747,11 @@ int cdb_pve_task_status(cdb_pve *pve, const char *upid, cdb_pve_task *task_out)
     }
     if ((rc = request(pve, "GET", path.data, NULL, &data)) != CDB_OK)
         goto done;
-    status = json_object_get(data, "status");
-    if (!json_is_string(status)) {
-        rc = pve_fail(pve, CDB_ERR_INTERNAL, "task status: no status in the answer");
-        goto done;
-    }
-    if (strcmp(json_string_value(status), "running") == 0) {
-        task.running = 1;
-    } else if (strcmp(json_string_value(status), "stopped") == 0) {
-        exitstatus = json_object_get(data, "exitstatus");
-        task.exitstatus = xstrdup(json_is_string(exitstatus) ? json_string_value(exitstatus)
-                                                             : "unknown exit status");
-        if (task.exitstatus == NULL) {
-            rc = pve_fail(pve, CDB_ERR_NOMEM, "out of memory");
-            goto done;
-        }
-    } else {
-        rc = pve_fail(pve, CDB_ERR_INTERNAL, "task status: unknown status");
-        goto done;
-    }
-    *task_out = task;
-    rc = CDB_OK;
+    rc = pve_parse_task(data, task_out);
+    if (rc == CDB_ERR_INTERNAL)
+        rc = pve_fail(pve, rc, "task status: no known status in the answer");
+    else if (rc == CDB_ERR_NOMEM)
+        rc = pve_fail(pve, rc, "out of memory");
 done:
     json_decref(data);
     free(path.data);
@@ -1058,12 +770,6 @@ static void sleep_ms(long ms)
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
     /* A signal cuts the sleep short; the caller's loop re-checks the clock. */
     nanosleep(&ts, NULL);
-}
-
-static int task_succeeded(const char *exitstatus)
-{
-    /* PVE::Tools::upid_status_is_error: only "OK" and "WARNINGS: n" are not errors. */
-    return strcmp(exitstatus, "OK") == 0 || strncmp(exitstatus, "WARNINGS: ", 10) == 0;
 }
 
 int cdb_pve_wait_task(cdb_pve *pve, const char *upid, long timeout_ms, long poll_interval_ms)
@@ -1086,7 +792,7 @@ int cdb_pve_wait_task(cdb_pve *pve, const char *upid, long timeout_ms, long poll
         if ((rc = cdb_pve_task_status(pve, upid, &task)) != CDB_OK)
             return rc;
         if (!task.running) {
-            if (task_succeeded(task.exitstatus))
+            if (pve_task_succeeded(task.exitstatus))
                 rc = CDB_OK;
             else
                 rc = pve_fail(pve, CDB_ERR_IO, "task %s %s failed: %s", parsed.type,

@@ -11,10 +11,18 @@
  *    occurs in the text (secrets containing '*' excepted: the mask is '*'),
  *    and the text never grows.
  *
- * Not reachable here: the JSON answers of Proxmox (task status, config,
- * interfaces) and of the push service (notify.c judge()) are parsed by static
- * functions behind libcurl; the unit tests drive them through simulators.
+ *  - the readers of Proxmox's JSON answers (core/src/pve_parse.c): the input,
+ *    when it is JSON, as the "data" of every answer the client reads (next
+ *    VMID, template and CT lists, config values, interfaces, task status);
+ *    whatever they accept has the promised shape (valid VMIDs, a MAC in
+ *    upper case, a bare IPv4 address, a task that is running or has an exit
+ *    status).  The input as text is also read as a netN value.
+ *
+ * Not reachable here: the push service's answers (notify.c judge()), parsed
+ * behind libcurl; the unit tests drive them through a simulator.
  */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <regex.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -24,6 +32,7 @@
 #include <clusterdb/pve.h>
 
 #include "http_client.h"
+#include "pve_parse.h"
 
 #define CHECK(cond, ...)                                                     \
     do {                                                                     \
@@ -123,6 +132,58 @@ static void check_scrub(const uint8_t *data, size_t size)
     free(copy);
 }
 
+static void check_mac(const char *net)
+{
+    char *mac = NULL;
+
+    if (pve_parse_net_mac(net, &mac) != CDB_OK)
+        return;
+    CHECK(strlen(mac) == 17, "MAC \"%s\" from \"%s\"", mac, net);
+    for (size_t i = 0; i < 17; i++)
+        CHECK(i % 3 == 2 ? mac[i] == ':' : isxdigit((unsigned char)mac[i]) && !islower((unsigned char)mac[i]),
+              "MAC \"%s\" from \"%s\"", mac, net);
+    free(mac);
+}
+
+static void check_answers(json_t *data)
+{
+    static const char *const templates[] = {"debian-12", "9000", "0", "99999999999"};
+    cdb_pve_lxc_entry *entries = NULL;
+    cdb_pve_task task = {0};
+    struct in_addr parsed;
+    char *text = NULL;
+    size_t n = 0;
+    int vmid;
+
+    if (pve_parse_vmid(data, &vmid) == CDB_OK)
+        CHECK(pve_valid_vmid(vmid), "next VMID %d", vmid);
+    for (size_t i = 0; i < sizeof templates / sizeof templates[0]; i++)
+        if (pve_parse_template(data, templates[i], &vmid) == CDB_OK)
+            CHECK(pve_valid_vmid(vmid), "template %s: VMID %d", templates[i], vmid);
+    if (pve_parse_lxc_list(data, &entries, &n) == CDB_OK) {
+        CHECK(json_is_array(data) && n <= json_array_size(data), "%zu entries", n);
+        for (size_t i = 0; i < n; i++)
+            CHECK(pve_valid_vmid(entries[i].vmid), "entry %zu: VMID %d", i, entries[i].vmid);
+        cdb_pve_lxc_entries_free(entries, n);
+    }
+    if (pve_parse_config_value(data, "net0", &text) == CDB_OK) {
+        CHECK(text != NULL, "config value");
+        check_mac(text);
+        free(text);
+        text = NULL;
+    }
+    if (pve_parse_interface_ipv4(data, "eth0", &text) == CDB_OK) {
+        CHECK(strchr(text, '/') == NULL && inet_pton(AF_INET, text, &parsed) == 1,
+              "IPv4 address \"%s\"", text);
+        free(text);
+    }
+    if (pve_parse_task(data, &task) == CDB_OK) {
+        CHECK(task.running != (task.exitstatus != NULL), "task running %d, exit status %s",
+              task.running, task.exitstatus ? task.exitstatus : "(none)");
+        cdb_pve_task_clear(&task);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -133,7 +194,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(s, data, size);
     s[size] = '\0';
     check_upid(s);
+    check_mac(s);
     free(s);
     check_scrub(data, size);
+    {
+        json_t *answer = json_loadb((const char *)data, size, JSON_DECODE_ANY, NULL);
+        if (answer != NULL) {
+            check_answers(answer);
+            json_decref(answer);
+        }
+    }
     return 0;
 }
