@@ -150,7 +150,7 @@ static int queue_container_job(struct cli *cli, const char *hostname, const char
     if ((rc = cli_find_container(cli, hostname, &c)))
         return rc;
     snprintf(name, sizeof(name), "%s %s", action, c->hostname);
-    snprintf(resource, sizeof(resource), "container:%lld", (long long)c->id);
+    snprintf(resource, sizeof(resource), CDB_JOB_RESOURCE_CONTAINER "%lld", (long long)c->id);
     int st = cdb_job_create(cli->db, name, resource, &job);
     if (st == CDB_OK)
         st = cdb_job_get(cli->db, job, &j);
@@ -187,7 +187,7 @@ static int container_power(struct cli *cli, int argc, char **argv, int start)
     int rc = cli_parse_open(cli, start ? &start_spec : &stop_spec, argc, argv, &args, &nargs, 0);
     if (rc != CLI_CONTINUE)
         return rc;
-    return queue_container_job(cli, args[0], start ? "container.start" : "container.stop", wait);
+    return queue_container_job(cli, args[0], start ? CDB_JOB_CONTAINER_START : CDB_JOB_CONTAINER_STOP, wait);
 }
 
 static int container_start(struct cli *cli, int argc, char **argv)
@@ -272,7 +272,7 @@ static int container_delete(struct cli *cli, int argc, char **argv)
     if (wait && record_only)
         return cli_error(CLI_EXIT_USAGE, NULL, "--wait follows a job; --record-only queues none");
     if (!record_only)
-        return queue_container_job(cli, args[0], "container.delete", wait);
+        return queue_container_job(cli, args[0], CDB_JOB_CONTAINER_DELETE, wait);
     cdb_container *c = NULL;
     if ((rc = cli_find_container(cli, args[0], &c)))
         return rc;

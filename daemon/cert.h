@@ -30,11 +30,6 @@ int certificate_installed(const char *tls_dir, const char *domain, struct instal
 int certificate_install(const char *tls_dir, const char *domain, const char *chain,
                         size_t chain_len, const char *key, size_t key_len, char *why, size_t why_size);
 
-/* Jobs.name of the certificate job, and its Jobs.associatedResource:
- * "domain:<ExternalDomains.id>". */
-#define JOB_CERTIFICATE "certificate.obtain"
-#define JOB_RESOURCE_DOMAIN "domain:"
-
 /* Settings that tune certificates (all optional). */
 #define SETTING_CERT_RENEWAL_DAYS "certificate_renewal_days"   /* default 30 */
 #define SETTING_CERT_RETRY_MINUTES "certificate_retry_minutes" /* default 60 */
@@ -58,7 +53,6 @@ int certificate_job(struct job_run *run);
 /* Shared by the schedule and the job. */
 int certificate_site_id(cdb *db, const char *site_name, int64_t *id); /* CDB_ERR_NOTFOUND if none */
 int certificate_acme_managed(const cdb_external_domain *domain);    /* it has an acmeEmail */
-int64_t certificate_domain_id(const char *resource);                /* "domain:<id>" -> id, else 0 */
 
 /* The current time, or CLUSTERDBD_NOW (seconds since the epoch) when set:
  * the tests move the clock to reach the renewal window. */

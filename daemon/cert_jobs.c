@@ -323,7 +323,7 @@ static int install_from_lego(struct job_run *run, const cdb_external_domain *dom
 int certificate_job(struct job_run *run)
 {
     cdb_external_domain *domain = NULL;
-    int64_t domain_id = certificate_domain_id(run->job->associated_resource);
+    int64_t domain_id = cdb_job_resource_id(run->job->associated_resource, CDB_JOB_RESOURCE_DOMAIN);
     char lego_dir[4096], wildcard[300], error[1024];
     char *argv[40];
     char *resolvers = NULL;
@@ -332,7 +332,7 @@ int certificate_job(struct job_run *run)
     int rc;
 
     if (domain_id == 0) {
-        job_say(run, "failed: associatedResource must be %s<id>, not %s", JOB_RESOURCE_DOMAIN,
+        job_say(run, "failed: associatedResource must be %s<id>, not %s", CDB_JOB_RESOURCE_DOMAIN,
                 run->job->associated_resource ? run->job->associated_resource : "(none)");
         return CDB_ERR_INVALID;
     }

@@ -80,25 +80,10 @@ int certificate_acme_managed(const cdb_external_domain *domain)
     return domain->acme_email != NULL && domain->acme_email[0] != '\0';
 }
 
-static int is_certificate_job(const cdb_job *job)
-{
-    size_t len = job->name ? strcspn(job->name, " ") : 0;
-    return len == strlen(JOB_CERTIFICATE) && strncmp(job->name, JOB_CERTIFICATE, len) == 0;
-}
-
 /* "domain:<id>" -> id; 0 when it is not that shape. */
-int64_t certificate_domain_id(const char *resource)
+static int64_t domain_of(const cdb_job *job)
 {
-    size_t prefix = strlen(JOB_RESOURCE_DOMAIN);
-    char *end;
-    long long id;
-
-    if (resource == NULL || strncmp(resource, JOB_RESOURCE_DOMAIN, prefix) != 0 ||
-        resource[prefix] < '1' || resource[prefix] > '9')
-        return 0;
-    errno = 0;
-    id = strtoll(resource + prefix, &end, 10);
-    return errno != 0 || *end != '\0' || id <= 0 ? 0 : (int64_t)id;
+    return cdb_job_resource_id(job->associated_resource, CDB_JOB_RESOURCE_DOMAIN);
 }
 
 /* "2026-11-26T22:16:04.123Z" -> seconds; 0 when unreadable. */
@@ -116,7 +101,7 @@ static const cdb_job *latest_job(cdb_job **jobs, size_t n, int64_t domain_id)
 {
     const cdb_job *latest = NULL;
     for (size_t i = 0; i < n; i++)
-        if (is_certificate_job(jobs[i]) && certificate_domain_id(jobs[i]->associated_resource) == domain_id)
+        if (cdb_job_is_kind(jobs[i]->name, CDB_JOB_CERTIFICATE) && domain_of(jobs[i]) == domain_id)
             latest = jobs[i]; /* ascending id: the last one found is the newest */
     return latest;
 }
@@ -175,8 +160,8 @@ int certificate_schedule(cdb *db, const struct daemon_config *config)
          * still inside the window) is not repeated every poll. */
         if (last != NULL && now - parse_iso(last->updated_at) < (time_t)retry_minutes * 60)
             continue;
-        snprintf(name, sizeof(name), "%s %s", JOB_CERTIFICATE, domain->domain);
-        snprintf(resource, sizeof(resource), "%s%lld", JOB_RESOURCE_DOMAIN, (long long)domain->id);
+        snprintf(name, sizeof(name), "%s %s", CDB_JOB_CERTIFICATE, domain->domain);
+        snprintf(resource, sizeof(resource), "%s%lld", CDB_JOB_RESOURCE_DOMAIN, (long long)domain->id);
         if ((rc = cdb_job_create(db, name, resource, NULL)) != CDB_OK)
             goto done;
         dlog("info", "certificate for %s queued: %s", domain->domain, why);
@@ -192,7 +177,7 @@ done:
 int certificate_job_is_ours(cdb *db, const struct daemon_config *config, const cdb_job *job)
 {
     cdb_external_domain *domain = NULL;
-    int64_t site_id = 0, domain_id = certificate_domain_id(job->associated_resource);
+    int64_t site_id = 0, domain_id = domain_of(job);
     int ours;
 
     if (config->site == NULL || certificate_site_id(db, config->site, &site_id) != CDB_OK)

@@ -9,18 +9,10 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <clusterdb/clusterdb.h>
 #include <clusterdb/cluster.h>
-
-/* Job names (Jobs.name): the action is the first word; anything after a
- * space is free text for people ("container.create web1"). */
-#define JOB_CONTAINER_CREATE "container.create"
-#define JOB_CONTAINER_DELETE "container.delete"
-#define JOB_CONTAINER_START "container.start"
-#define JOB_CONTAINER_STOP "container.stop"
-/* Jobs.associatedResource of all four: "container:<Containers.id>". */
-#define JOB_RESOURCE_CONTAINER "container:"
 
 struct daemon_config {
     const char *db_path;
@@ -46,8 +38,14 @@ struct daemon_config {
 
 /* Raised by SIGTERM/SIGINT: no new job is claimed, waits give up. */
 extern volatile sig_atomic_t daemon_stopping;
+/* Install the handlers (signals.c). */
+void daemon_signals_install(void);
+/* Whether SIGHUP came since the last call. */
+int daemon_take_reload_request(void);
 
-/* Log a line to stderr ("clusterdbd: <level>: ...").  Never pass a secret. */
+/* Log a line to stderr ("clusterdbd: <level>: ...").  Never pass a secret.
+ * dlog_init() decides between plain lines and journal levels (log.c). */
+void dlog_init(void);
 void dlog(const char *level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* The progress trail of one running job: JobStatuses rows plus the log. */
@@ -73,6 +71,22 @@ void job_heartbeat_cb(void *run);
 
 /* Append a message to the job's JobStatuses and log it. */
 void job_say(struct job_run *run, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* running -> success or failure, unless the job was cancelled or taken
+ * over meanwhile (then only logged). */
+void job_finish(struct job_run *run, int succeeded);
+
+/* A kind of job (job_kinds.c): Jobs.name's first word selects it. */
+struct job_kind {
+    const char *name;    /* CDB_JOB_* */
+    const char *summary; /* for --help; lines separated by '\n' */
+    /* Whether this daemon takes the job; NULL: every daemon does. */
+    int (*is_ours)(cdb *db, const struct daemon_config *config, const cdb_job *job);
+    /* CDB_OK, or a negative status after job_say() said why. */
+    int (*run)(struct job_run *run);
+};
+const struct job_kind *job_kind_of(const char *job_name); /* NULL: unknown */
+void job_kinds_describe(FILE *out);
 
 /*
  * Look for pending jobs and run each one this daemon knows (claimed with a

@@ -16,11 +16,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -41,79 +39,14 @@
  * needs a restart. */
 #define DEFAULT_DNSMASQ_RELOAD "systemctl restart dnsmasq"
 
-volatile sig_atomic_t daemon_stopping;
-static volatile sig_atomic_t reload_requested;
-/* stderr is systemd's journal: levels as <N> prefixes, no own timestamp. */
-static int log_to_journal;
-
-/* systemd sets JOURNAL_STREAM to the device:inode of the stream it gave us;
- * stderr redirected elsewhere since does not count. */
-static int stderr_is_journal(void)
-{
-    const char *stream = getenv("JOURNAL_STREAM");
-    unsigned long long dev, ino;
-    struct stat st;
-
-    if (stream == NULL || sscanf(stream, "%llu:%llu", &dev, &ino) != 2 || fstat(2, &st) != 0)
-        return 0;
-    return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
-}
-
-static const char *journal_prefix(const char *level)
-{
-    if (strcmp(level, "error") == 0)
-        return "<3>";
-    if (strcmp(level, "warning") == 0)
-        return "<4>";
-    return "<6>";
-}
-
-void dlog(const char *level, const char *fmt, ...)
-{
-    char stamp[32];
-    struct timespec now;
-    struct tm tm;
-    va_list ap;
-
-    if (log_to_journal) {
-        fprintf(stderr, "%s%s: ", journal_prefix(level), level);
-    } else {
-        clock_gettime(CLOCK_REALTIME, &now);
-        gmtime_r(&now.tv_sec, &tm);
-        strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%SZ", &tm);
-        fprintf(stderr, "%s clusterdbd: %s: ", stamp, level);
-    }
-    va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputc('\n', stderr);
-}
-
-static void on_stop_signal(int signo)
-{
-    (void)signo;
-    daemon_stopping = 1;
-}
-
-static void on_reload_signal(int signo)
-{
-    (void)signo;
-    reload_requested = 1;
-}
-
 static void usage(FILE *out)
 {
     fprintf(out,
             "Usage: clusterdbd --db FILE [options]\n"
             "\n"
-            "Run the pending jobs of a clusterdb database against Proxmox VE:\n"
-            "  container.create  clone the container's template on its node, configure,\n"
-            "                    start it, record CTID, MAC and IPv4 address\n"
-            "  container.delete  destroy the container on its node, delete its row\n"
-            "  container.start   start the container's CT\n"
-            "  container.stop    shut the container's CT down\n"
-            "  certificate.obtain  a certificate for an external domain of --site and its\n"
-            "                    wildcard with lego (DNS-01), queued when due\n"
+            "Run the pending jobs of a clusterdb database against Proxmox VE:\n");
+    job_kinds_describe(out);
+    fprintf(out,
             "\n"
             "Options:\n"
             "  --db FILE             the database (required)\n"
@@ -227,8 +160,6 @@ int main(int argc, char **argv)
         .dnsmasq_test = DEFAULT_DNSMASQ_TEST,
         .dnsmasq_reload = DEFAULT_DNSMASQ_RELOAD,
     };
-    struct sigaction stop = {0};
-    struct sigaction reload = {0};
     cdb *db = NULL;
     int opt, rc, status = 0;
 
@@ -280,17 +211,8 @@ int main(int argc, char **argv)
              config.request_timeout_ms / 1000);
     set_lease_owner(&config);
 
-    /* Not SA_RESTART: the signal must cut a sleep short. */
-    stop.sa_handler = on_stop_signal;
-    sigemptyset(&stop.sa_mask);
-    sigaction(SIGTERM, &stop, NULL);
-    sigaction(SIGINT, &stop, NULL);
-    reload.sa_handler = on_reload_signal;
-    sigemptyset(&reload.sa_mask);
-    sigaction(SIGHUP, &reload, NULL);
-    signal(SIGPIPE, SIG_IGN);
-
-    log_to_journal = stderr_is_journal();
+    daemon_signals_install();
+    dlog_init();
     /* Before any other thread could exist: libcurl's global state. */
     if (cdb_pve_global_init() != CDB_OK) {
         dlog("error", "cannot initialise libcurl");
@@ -328,8 +250,7 @@ int main(int argc, char **argv)
                                    .tv_nsec = (config.poll_interval_ms % 1000) * 1000000L};
             nanosleep(&nap, NULL); /* SIGTERM and SIGHUP end it early */
         }
-        if (reload_requested && !daemon_stopping) {
-            reload_requested = 0;
+        if (daemon_take_reload_request() && !daemon_stopping) {
             dlog("info", "reload requested: looking for jobs and rendering now");
         }
     }

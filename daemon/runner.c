@@ -13,117 +13,6 @@
 #include "cert.h"
 #include "clusterdbd.h"
 
-enum job_action {
-    ACTION_UNKNOWN,
-    ACTION_CONTAINER_CREATE,
-    ACTION_CONTAINER_DELETE,
-    ACTION_CONTAINER_START,
-    ACTION_CONTAINER_STOP,
-    ACTION_CERTIFICATE
-};
-
-long long monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The first word of Jobs.name. */
-static enum job_action job_action(const char *name)
-{
-    static const struct {
-        const char *word;
-        enum job_action action;
-    } actions[] = {
-        {JOB_CONTAINER_CREATE, ACTION_CONTAINER_CREATE},
-        {JOB_CONTAINER_DELETE, ACTION_CONTAINER_DELETE},
-        {JOB_CONTAINER_START, ACTION_CONTAINER_START},
-        {JOB_CONTAINER_STOP, ACTION_CONTAINER_STOP},
-        {JOB_CERTIFICATE, ACTION_CERTIFICATE},
-    };
-    size_t len = name ? strcspn(name, " ") : 0;
-
-    for (size_t i = 0; i < sizeof(actions) / sizeof(actions[0]); i++)
-        if (len == strlen(actions[i].word) && strncmp(name, actions[i].word, len) == 0)
-            return actions[i].action;
-    return ACTION_UNKNOWN;
-}
-
-/* A create job may also be found from the container's side (creationJobId),
- * for rows written without an associatedResource. */
-static int64_t container_created_by(cdb *db, int64_t job_id)
-{
-    cdb_container **containers = NULL;
-    size_t n = 0;
-    int64_t found = 0;
-
-    if (cdb_container_list(db, 0, &containers, &n) != CDB_OK)
-        return 0;
-    for (size_t i = 0; i < n; i++)
-        if (containers[i]->creation_job_id == job_id) {
-            found = containers[i]->id;
-            break;
-        }
-    cdb_container_array_free(containers, n);
-    return found;
-}
-
-void job_heartbeat(struct job_run *run)
-{
-    long long now = monotonic_ms();
-    int rc;
-
-    if (run->lost || now - run->renewed_ms < run->config->lease_ms / 3)
-        return;
-    rc = cdb_job_renew(run->db, run->job->id, run->config->owner, run->config->lease_ms);
-    if (rc == CDB_OK) {
-        run->renewed_ms = now;
-    } else if (rc == CDB_ERR_CONFLICT || rc == CDB_ERR_NOTFOUND) {
-        /* Cancelled, deleted, or taken over by a daemon that thought this
-         * one dead: from now on it must not act on the job. */
-        run->lost = 1;
-        dlog("warning", "job %lld: %s", (long long)run->job->id, cdb_errmsg(run->db));
-    } else {
-        dlog("error", "job %lld: cannot renew its lease: %s", (long long)run->job->id,
-             cdb_errmsg(run->db));
-    }
-}
-
-void job_heartbeat_cb(void *run)
-{
-    job_heartbeat(run);
-}
-
-void job_say(struct job_run *run, const char *fmt, ...)
-{
-    char message[2048];
-    va_list ap;
-
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof(message), fmt, ap);
-    va_end(ap);
-    dlog("info", "job %lld (%s): %s", (long long)run->job->id, run->job->name, message);
-    if (cdb_job_message_append(run->db, run->job->id, message, NULL) != CDB_OK)
-        dlog("error", "job %lld: cannot record a progress message: %s", (long long)run->job->id,
-             cdb_errmsg(run->db));
-    job_heartbeat(run);
-}
-
-int job_cancelled(struct job_run *run)
-{
-    cdb_job *now = NULL;
-    int stop = run->lost;
-
-    if (!stop && cdb_job_get(run->db, run->job->id, &now) == CDB_OK)
-        stop = now->status != CDB_JOB_RUNNING || now->lease_owner == NULL ||
-               strcmp(now->lease_owner, run->config->owner) != 0;
-    cdb_job_free(now);
-    if (stop)
-        run->lost = 1;
-    return stop;
-}
-
 /* Remember the unknown jobs already reported, so each is logged once. */
 static int first_sighting(int64_t job_id)
 {
@@ -138,58 +27,14 @@ static int first_sighting(int64_t job_id)
     return 1;
 }
 
-static void finish(struct job_run *run, int succeeded)
-{
-    cdb_job_status final = succeeded ? CDB_JOB_SUCCESS : CDB_JOB_FAILURE;
-    cdb_job *now = NULL;
-    int rc = cdb_job_finish(run->db, run->job->id, run->config->owner, final);
-
-    if (rc == CDB_OK) {
-        dlog("info", "job %lld (%s): %s", (long long)run->job->id, run->job->name,
-             cdb_job_status_name(final));
-        return;
-    }
-    if (rc == CDB_ERR_CONFLICT && cdb_job_get(run->db, run->job->id, &now) == CDB_OK &&
-        now->status == CDB_JOB_CANCELLED)
-        dlog("info", "job %lld (%s): cancelled", (long long)run->job->id, run->job->name);
-    else if (rc == CDB_ERR_CONFLICT)
-        dlog("warning", "job %lld (%s): its lease went to another daemon; the end (%s) is "
-             "not recorded by this one", (long long)run->job->id, run->job->name,
-             cdb_job_status_name(final));
-    else
-        dlog("error", "job %lld: cannot record its end (%s): %s", (long long)run->job->id,
-             cdb_job_status_name(final), cdb_errmsg(run->db));
-    cdb_job_free(now);
-}
-
 /* Run a job this daemon holds the lease of. */
 static void run_held(cdb *db, const struct daemon_config *config, cdb_job *job,
-                     enum job_action action, int resumed)
+                     const struct job_kind *kind, int resumed)
 {
     struct job_run run = {.db = db, .config = config, .job = job, .resumed = resumed,
                           .renewed_ms = monotonic_ms()};
-    int64_t container = cdb_job_container_resource(job->associated_resource);
-    int rc;
 
-    if (container == 0 && action == ACTION_CONTAINER_CREATE)
-        container = container_created_by(db, job->id);
-    if (action == ACTION_CERTIFICATE) {
-        finish(&run, certificate_job(&run) == CDB_OK);
-        return;
-    }
-    if (container == 0) {
-        job_say(&run, "failed: associatedResource must be %s<id>, not %s", JOB_RESOURCE_CONTAINER,
-                job->associated_resource ? job->associated_resource : "(none)");
-        finish(&run, 0);
-        return;
-    }
-    switch (action) {
-    case ACTION_CONTAINER_CREATE: rc = container_create_job(&run, container); break;
-    case ACTION_CONTAINER_DELETE: rc = container_delete_job(&run, container); break;
-    case ACTION_CONTAINER_START: rc = container_power_job(&run, container, 1); break;
-    default: rc = container_power_job(&run, container, 0); break;
-    }
-    finish(&run, rc == CDB_OK);
+    job_finish(&run, kind->run(&run) == CDB_OK);
 }
 
 /*
@@ -242,11 +87,11 @@ static int recover_running(cdb *db, const struct daemon_config *config)
         return rc;
     }
     for (size_t i = 0; i < n && !daemon_stopping; i++) {
-        enum job_action action = job_action(jobs[i]->name);
+        const struct job_kind *kind = job_kind_of(jobs[i]->name);
         char why[160], previous[160];
-        if (action == ACTION_UNKNOWN || !holder_gone(config, jobs[i], why, sizeof(why)))
+        if (kind == NULL || !holder_gone(config, jobs[i], why, sizeof(why)))
             continue;
-        if (action == ACTION_CERTIFICATE && !certificate_job_is_ours(db, config, jobs[i]))
+        if (kind->is_ours && !kind->is_ours(db, config, jobs[i]))
             continue;
         snprintf(previous, sizeof(previous), "%s",
                  jobs[i]->lease_owner ? jobs[i]->lease_owner : "(unknown)");
@@ -264,7 +109,7 @@ static int recover_running(cdb *db, const struct daemon_config *config)
             job_say(&run, "recovering: the daemon that ran this job (%s) stopped (%s); "
                     "taken over by %s", previous, why, config->owner);
         }
-        run_held(db, config, jobs[i], action, 1);
+        run_held(db, config, jobs[i], kind, 1);
         ran++;
     }
     cdb_job_array_free(jobs, n);
@@ -287,16 +132,15 @@ int run_pending_jobs(cdb *db, const struct daemon_config *config)
         return rc;
     }
     for (size_t i = 0; i < n && !daemon_stopping; i++) {
-        enum job_action action = job_action(jobs[i]->name);
-        if (action == ACTION_UNKNOWN) {
+        const struct job_kind *kind = job_kind_of(jobs[i]->name);
+        if (kind == NULL) {
             /* Left pending: another runner may know it. */
             if (first_sighting(jobs[i]->id))
                 dlog("warning", "job %lld: unknown job name \"%s\"; left pending",
                      (long long)jobs[i]->id, jobs[i]->name);
             continue;
         }
-        /* A certificate is installed where its site's nginx reads it. */
-        if (action == ACTION_CERTIFICATE && !certificate_job_is_ours(db, config, jobs[i]))
+        if (kind->is_ours && !kind->is_ours(db, config, jobs[i]))
             continue;
         /* The claim: only one daemon turns this pending job into running. */
         rc = cdb_job_claim(db, jobs[i]->id, config->owner, config->lease_ms);
@@ -307,7 +151,7 @@ int run_pending_jobs(cdb *db, const struct daemon_config *config)
             continue;
         }
         dlog("info", "job %lld (%s): claimed", (long long)jobs[i]->id, jobs[i]->name);
-        run_held(db, config, jobs[i], action, 0);
+        run_held(db, config, jobs[i], kind, 0);
         ran++;
     }
     cdb_job_array_free(jobs, n);

@@ -237,8 +237,8 @@ int cdb_container_create_queued(cdb *db, const cdb_container_input *in, int64_t 
     if ((status = insert_container(db, in, &id)) != CDB_OK)
         goto done;
     /* The hostname is one DNS label (validated above): the name fits. */
-    snprintf(name, sizeof(name), "container.create %s", in->hostname);
-    snprintf(resource, sizeof(resource), "container:%lld", (long long)id);
+    snprintf(name, sizeof(name), CDB_JOB_CONTAINER_CREATE " %s", in->hostname);
+    snprintf(resource, sizeof(resource), CDB_JOB_RESOURCE_CONTAINER "%lld", (long long)id);
     if ((status = cm_job_insert(db, name, resource, &job)) != CDB_OK)
         goto done;
     if ((status = cdb_stmt(db, link_sql, &st)) != CDB_OK)

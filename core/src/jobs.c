@@ -14,10 +14,6 @@
     "id, name, associatedResource, status, createdAt, updatedAt, targetHostname, "          \
     "targetNodeId, targetContainerId, leaseOwner, leaseExpiresAt, targetCreatedAt"
 
-/* Prefix of the container.create action (daemon/clusterdbd.h names the rest). */
-#define CONTAINER_CREATE_ACTION "container.create"
-#define CONTAINER_RESOURCE_PREFIX "container:"
-
 /* SELECT column i of JOB_COLUMNS lands in job_fields[i]. */
 static const cm_field job_fields[] = {
     CM_FIELD(CM_INT64, cdb_job, id),
@@ -45,20 +41,32 @@ static int check_job_status(cdb *db, int status)
     return CDB_OK;
 }
 
-int64_t cdb_job_container_resource(const char *resource)
+int cdb_job_is_kind(const char *job_name, const char *kind)
 {
-    size_t prefix = strlen(CONTAINER_RESOURCE_PREFIX);
+    size_t len = job_name ? strcspn(job_name, " ") : 0;
+
+    return len > 0 && len == strlen(kind) && strncmp(job_name, kind, len) == 0;
+}
+
+int64_t cdb_job_resource_id(const char *resource, const char *prefix)
+{
+    size_t prefix_len = strlen(prefix);
     char *end;
     long long id;
 
-    if (resource == NULL || strncmp(resource, CONTAINER_RESOURCE_PREFIX, prefix) != 0 ||
-        resource[prefix] < '1' || resource[prefix] > '9')
+    if (resource == NULL || strncmp(resource, prefix, prefix_len) != 0 ||
+        resource[prefix_len] < '1' || resource[prefix_len] > '9')
         return 0;
     errno = 0;
-    id = strtoll(resource + prefix, &end, 10);
+    id = strtoll(resource + prefix_len, &end, 10);
     if (errno != 0 || *end != '\0' || id <= 0)
         return 0;
     return (int64_t)id;
+}
+
+int64_t cdb_job_container_resource(const char *resource)
+{
+    return cdb_job_resource_id(resource, CDB_JOB_RESOURCE_CONTAINER);
 }
 
 /* Copy the container's identity into the job (inside the caller's transaction). */
@@ -432,9 +440,7 @@ int cdb_job_retry(cdb *db, int64_t id)
         goto done;
     if ((status = cdb_job_get(db, id, &job)) != CDB_OK)
         goto done;
-    if (strncmp(job->name, CONTAINER_CREATE_ACTION, strlen(CONTAINER_CREATE_ACTION)) == 0 &&
-        (job->name[strlen(CONTAINER_CREATE_ACTION)] == '\0' ||
-         job->name[strlen(CONTAINER_CREATE_ACTION)] == ' ')) {
+    if (cdb_job_is_kind(job->name, CDB_JOB_CONTAINER_CREATE)) {
         int64_t container = cdb_job_container_resource(job->associated_resource);
 
         if (container != 0) {

@@ -1338,6 +1338,14 @@ static void test_job_targets_and_leases(void **state)
     assert_int_equal(cdb_job_container_resource("container:0"), 0);
     assert_int_equal(cdb_job_container_resource("container:web1"), 0);
     assert_int_equal(cdb_job_container_resource("container:12x"), 0);
+    assert_int_equal(cdb_job_resource_id("domain:7", CDB_JOB_RESOURCE_DOMAIN), 7);
+    assert_int_equal(cdb_job_resource_id("container:7", CDB_JOB_RESOURCE_DOMAIN), 0);
+    /* The kind is the name's first word, whole. */
+    assert_true(cdb_job_is_kind("container.create web1", CDB_JOB_CONTAINER_CREATE));
+    assert_true(cdb_job_is_kind("container.create", CDB_JOB_CONTAINER_CREATE));
+    assert_false(cdb_job_is_kind("container.created web1", CDB_JOB_CONTAINER_CREATE));
+    assert_false(cdb_job_is_kind("container", CDB_JOB_CONTAINER_CREATE));
+    assert_false(cdb_job_is_kind(NULL, CDB_JOB_CONTAINER_CREATE));
 
     /* A job for a container that does not exist is refused, nothing written. */
     counts before = snapshot(fx);

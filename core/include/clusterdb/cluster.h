@@ -235,7 +235,25 @@ int cdb_job_set_status(cdb *db, int64_t id, int expected, cdb_job_status status)
  * A running job is refused (CDB_ERR_CONFLICT, "status"): cancel it first. */
 int cdb_job_delete(cdb *db, int64_t id);
 
-/* "container:<Containers.id>" -> the id; 0 when the resource is not that shape. */
+/*
+ * The kinds of job clusterdbd runs: Jobs.name is the kind, optionally
+ * followed by a space and free text for people ("container.create web1").
+ * Jobs.associatedResource names what it acts on: "container:<Containers.id>"
+ * for the container kinds, "domain:<ExternalDomains.id>" for certificates.
+ */
+#define CDB_JOB_CONTAINER_CREATE "container.create"
+#define CDB_JOB_CONTAINER_DELETE "container.delete"
+#define CDB_JOB_CONTAINER_START "container.start"
+#define CDB_JOB_CONTAINER_STOP "container.stop"
+#define CDB_JOB_CERTIFICATE "certificate.obtain"
+#define CDB_JOB_RESOURCE_CONTAINER "container:"
+#define CDB_JOB_RESOURCE_DOMAIN "domain:"
+
+/* Whether the job name's first word is `kind`. */
+int cdb_job_is_kind(const char *job_name, const char *kind);
+/* "<prefix><id>" -> the id; 0 when the resource is not that shape. */
+int64_t cdb_job_resource_id(const char *associated_resource, const char *prefix);
+/* The same for CDB_JOB_RESOURCE_CONTAINER. */
 int64_t cdb_job_container_resource(const char *associated_resource);
 
 /*
