@@ -1,4 +1,5 @@
 /* argon2 hashing: round trips, every argon2 variant, malformed PHC strings. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,6 +12,8 @@
 #include <argon2.h>
 
 #include <clusterdb/passwd.h>
+
+#include "internal.h" /* cdb_hash_gate_enter/leave: to hold the gate */
 
 static const cdb_argon2_params cheap = {.m_cost_kib = 1024, .t_cost = 1, .parallelism = 1};
 
@@ -195,6 +198,88 @@ static void test_wipe(void **state)
     cdb_wipe(NULL, 10); /* harmless */
 }
 
+/* Worker of the gate tests: one verification of a correct password. */
+struct verify_run {
+    const char *phc;
+    int status;
+};
+
+static void *verify_thread(void *arg)
+{
+    struct verify_run *run = arg;
+
+    run->status = cdb_password_verify(run->phc, "correct horse", 13);
+    return NULL;
+}
+
+/* Costly enough (8 MiB, 3 passes) that six runs overlap. */
+static const cdb_argon2_params gated = {.m_cost_kib = 8192, .t_cost = 3, .parallelism = 1};
+
+static void test_gate_bounds_concurrency(void **state)
+{
+    struct verify_run runs[6];
+    pthread_t threads[6];
+    char *phc = NULL;
+
+    (void)state;
+    assert_int_equal(cdb_password_hash("correct horse", 13, &gated, &phc), CDB_OK);
+    cdb_password_set_concurrency(2, 60000);
+    for (size_t i = 0; i < 6; i++) {
+        runs[i].phc = phc;
+        assert_int_equal(pthread_create(&threads[i], NULL, verify_thread, &runs[i]), 0);
+    }
+    for (size_t i = 0; i < 6; i++) {
+        pthread_join(threads[i], NULL);
+        assert_int_equal(runs[i].status, CDB_OK); /* all waited their turn */
+    }
+    /* The earlier tests ran one at a time: the peak is this test's. */
+    assert_true(cdb_password_peak_concurrency() <= 2);
+    assert_true(cdb_password_peak_concurrency() >= 1);
+    cdb_password_set_concurrency(0, 0);
+    cdb_free(phc);
+}
+
+static void test_gate_busy_after_wait(void **state)
+{
+    char *phc = NULL, *other = NULL;
+
+    (void)state;
+    assert_int_equal(cdb_password_hash("correct horse", 13, &cheap, &phc), CDB_OK);
+    cdb_password_set_concurrency(1, 50);
+    assert_int_equal(cdb_hash_gate_enter(), CDB_OK); /* the one slot is taken */
+    /* Right and wrong passwords alike: the gate says nothing about either. */
+    assert_int_equal(cdb_password_verify(phc, "correct horse", 13), CDB_ERR_BUSY);
+    assert_int_equal(cdb_password_verify(phc, "wrong", 5), CDB_ERR_BUSY);
+    assert_int_equal(cdb_password_hash("x", 1, &cheap, &other), CDB_ERR_BUSY);
+    assert_null(other);
+    cdb_hash_gate_leave();
+    assert_int_equal(cdb_password_verify(phc, "correct horse", 13), CDB_OK);
+    cdb_password_set_concurrency(0, 0);
+    cdb_free(phc);
+}
+
+static void test_gate_raised_bound_admits_waiter(void **state)
+{
+    struct verify_run run;
+    pthread_t thread;
+    char *phc = NULL;
+
+    (void)state;
+    assert_int_equal(cdb_password_hash("correct horse", 13, &cheap, &phc), CDB_OK);
+    cdb_password_set_concurrency(1, 60000);
+    assert_int_equal(cdb_hash_gate_enter(), CDB_OK);
+    run.phc = phc;
+    run.status = -1;
+    assert_int_equal(pthread_create(&thread, NULL, verify_thread, &run), 0);
+    /* The waiter is let in by the raised bound, not by the slot's release. */
+    cdb_password_set_concurrency(2, 60000);
+    pthread_join(thread, NULL);
+    assert_int_equal(run.status, CDB_OK);
+    cdb_hash_gate_leave();
+    cdb_password_set_concurrency(0, 0);
+    cdb_free(phc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -203,6 +288,10 @@ int main(void)
         cmocka_unit_test(test_known_vector),   cmocka_unit_test(test_other_variants),
         cmocka_unit_test(test_malformed),      cmocka_unit_test(test_wipe),
         cmocka_unit_test(test_mutated_phc),
+        /* After the others: the peak must be the first gate test's. */
+        cmocka_unit_test(test_gate_bounds_concurrency),
+        cmocka_unit_test(test_gate_busy_after_wait),
+        cmocka_unit_test(test_gate_raised_bound_admits_waiter),
     };
     return cmocka_run_group_tests_name("passwd", tests, NULL, NULL);
 }
