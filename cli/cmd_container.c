@@ -1,4 +1,4 @@
-/* clusterdb container add | create | list | show | start | stop | delete */
+/* clusterdb container add | create | list | show | set | start | stop | delete */
 #include <stdio.h>
 
 #include "cli.h"
@@ -22,23 +22,60 @@ static json_t *container_json(struct cli *cli, const cdb_container *c)
                      "updatedAt", cli_jstr(c->updated_at));
 }
 
+static int emit_container(struct cli *cli, int64_t id, const char *verb)
+{
+    cdb_container *c = NULL;
+    int st = cdb_container_get(cli->db, id, &c);
+    if (st != CDB_OK)
+        return cli_fail(cli, st);
+    int rc = cli_emit_done(cli, container_json(cli, c), "%s container %s (id %lld)", verb,
+                           cli_printable(c->hostname), (long long)c->id);
+    cdb_container_free(c);
+    return rc;
+}
+
+/* The record's fields, as add and set take them. */
+struct container_opts {
+    const char *hostname, *node, *owner, *tpl, *ctid, *mac, *ip, *status, *ai, *job;
+};
+
+#define CONTAINER_OPTS(o)                                                                        \
+    {"node", "NODE", "the node that hosts it", &(o).node, NULL},                                  \
+    {"username", "USER", "the owner", &(o).owner, NULL},                                          \
+    {"template", "NAME", "the Proxmox template", &(o).tpl, NULL},                                 \
+    {"ctid", "N", "the Proxmox container id (100-999999999)", &(o).ctid, NULL},                  \
+    {"mac", "MAC", "MAC address, xx:xx:xx:xx:xx:xx", &(o).mac, NULL},                             \
+    {"ip", "IPV4", "IPv4 address", &(o).ip, NULL},                                                \
+    {"status", "STATUS", "pending, creating, running or failed (default: pending)", &(o).status,  \
+     NULL},                                                                                       \
+    {"ai-container", "FLAG", "AI container flag, Y or N (default: N)", &(o).ai, NULL},            \
+    {"job", "ID", "the job that creates it", &(o).job, NULL}
+
+/* Parse the options that are not plain text into `in`; "" for --ctid or
+ * --job means none (0).  0 or an exit code after a message. */
+static int parse_container_opts(const struct container_opts *o, cdb_container_input *in)
+{
+    int rc;
+    if (o->status) {
+        cdb_container_status s;
+        if (cdb_container_status_parse(o->status, &s) != CDB_OK)
+            return cli_error(CLI_EXIT_INVALID, "status",
+                             "must be one of pending, creating, running, failed");
+        in->status = (int)s;
+    }
+    if (o->ctid && o->ctid[0] &&
+        (rc = cli_parse_int64("containerId", o->ctid, CDB_MIN_CTID, CDB_MAX_CTID, &in->container_id)))
+        return rc;
+    if (o->job && o->job[0] &&
+        (rc = cli_parse_int64("creationJobId", o->job, 1, INT64_MAX, &in->creation_job_id)))
+        return rc;
+    return 0;
+}
+
 static int container_add(struct cli *cli, int argc, char **argv)
 {
-    const char *node_name = NULL, *owner = NULL, *tpl = NULL, *ctid_text = NULL, *mac = NULL,
-               *ip = NULL, *status_text = NULL, *ai = NULL, *job_text = NULL;
-    const struct cli_opt opts[] = {
-        {"node", "NODE", "the node that hosts it", &node_name, NULL},
-        {"username", "USER", "the owner", &owner, NULL},
-        {"template", "NAME", "the Proxmox template", &tpl, NULL},
-        {"ctid", "N", "the Proxmox container id (100-999999999)", &ctid_text, NULL},
-        {"mac", "MAC", "MAC address, xx:xx:xx:xx:xx:xx", &mac, NULL},
-        {"ip", "IPV4", "IPv4 address", &ip, NULL},
-        {"status", "STATUS", "pending, creating, running or failed (default: pending)", &status_text,
-         NULL},
-        {"ai-container", "FLAG", "AI container flag (default: N)", &ai, NULL},
-        {"job", "ID", "the job that creates it", &job_text, NULL},
-        {NULL, NULL, NULL, NULL, NULL}
-    };
+    struct container_opts o = {0};
+    const struct cli_opt opts[] = {CONTAINER_OPTS(o), {NULL, NULL, NULL, NULL, NULL}};
     const struct cli_spec spec = {
         "container add HOSTNAME --node NODE --username USER [options]",
         "Record a container.  This does not talk to Proxmox: the daemon creates pending\n"
@@ -48,36 +85,65 @@ static int container_add(struct cli *cli, int argc, char **argv)
     int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
     if (rc != CLI_CONTINUE)
         return rc;
-    if (!node_name)
+    if (!o.node)
         return cli_error(CLI_EXIT_USAGE, NULL, "container add needs --node NODE");
-    cdb_container_input in = {.hostname = args[0], .username = owner, .status = -1,
-                              .template_name = tpl, .mac_address = mac, .ipv4_address = ip,
-                              .ai_container = ai};
-    if (status_text) {
-        cdb_container_status s;
-        if (cdb_container_status_parse(status_text, &s) != CDB_OK)
-            return cli_error(CLI_EXIT_INVALID, "status",
-                             "must be one of pending, creating, running, failed");
-        in.status = (int)s;
-    }
-    if (ctid_text && (rc = cli_parse_int64("containerId", ctid_text, CDB_MIN_CTID, CDB_MAX_CTID,
-                                           &in.container_id)))
-        return rc;
-    if (job_text && (rc = cli_parse_int64("creationJobId", job_text, 1, INT64_MAX,
-                                          &in.creation_job_id)))
+    cdb_container_input in = {.hostname = args[0], .username = o.owner, .status = -1,
+                              .template_name = o.tpl, .mac_address = o.mac, .ipv4_address = o.ip,
+                              .ai_container = o.ai};
+    if ((rc = parse_container_opts(&o, &in)))
         return rc;
     cdb_node *node = NULL;
-    cdb_container *c = NULL;
-    if ((rc = cli_open(cli, 0)) || (rc = cli_find_node(cli, node_name, &node)))
+    if ((rc = cli_open(cli, 0)) || (rc = cli_find_node(cli, o.node, &node)))
         return rc;
     in.node_id = node->id;
     int64_t id = 0;
     int st = cdb_container_create(cli->db, &in, &id);
-    if (st == CDB_OK)
-        st = cdb_container_get(cli->db, id, &c);
-    rc = st != CDB_OK ? cli_fail(cli, st)
-                      : cli_emit_done(cli, container_json(cli, c), "created container %s (id %lld)",
-                                      cli_printable(c->hostname), (long long)c->id);
+    rc = st == CDB_OK ? emit_container(cli, id, "created") : cli_fail(cli, st);
+    cdb_node_free(node);
+    return rc;
+}
+
+static int container_set(struct cli *cli, int argc, char **argv)
+{
+    struct container_opts o = {0};
+    const struct cli_opt opts[] = {
+        {"hostname", "NAME", "rename the container", &o.hostname, NULL},
+        CONTAINER_OPTS(o),
+        {NULL, NULL, NULL, NULL, NULL}
+    };
+    const struct cli_spec spec = {
+        "container set HOSTNAME [options]",
+        "Change fields of a container record (\"\" clears an optional one).  This does\n"
+        "not talk to Proxmox.", opts, 1, 1};
+    char **args;
+    int nargs;
+    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    unsigned fields = (o.hostname ? CDB_CTF_HOSTNAME : 0) | (o.node ? CDB_CTF_NODE_ID : 0) |
+                      (o.owner ? CDB_CTF_USERNAME : 0) | (o.tpl ? CDB_CTF_TEMPLATE : 0) |
+                      (o.ctid ? CDB_CTF_CONTAINER_ID : 0) | (o.mac ? CDB_CTF_MAC_ADDRESS : 0) |
+                      (o.ip ? CDB_CTF_IPV4_ADDRESS : 0) | (o.status ? CDB_CTF_STATUS : 0) |
+                      (o.ai ? CDB_CTF_AI_CONTAINER : 0) | (o.job ? CDB_CTF_CREATION_JOB_ID : 0);
+    if (!fields)
+        return cli_error(CLI_EXIT_USAGE, NULL,
+                         "nothing to change (see clusterdb container set --help)");
+    cdb_container_input in = {.hostname = o.hostname, .username = o.owner, .status = -1,
+                              .template_name = cli_empty_to_null(o.tpl),
+                              .mac_address = cli_empty_to_null(o.mac),
+                              .ipv4_address = cli_empty_to_null(o.ip),
+                              .ai_container = cli_empty_to_null(o.ai)};
+    if ((rc = parse_container_opts(&o, &in)))
+        return rc;
+    cdb_node *node = NULL;
+    cdb_container *c = NULL;
+    if ((rc = cli_open(cli, 0)) || (rc = cli_find_container(cli, args[0], &c)) ||
+        (o.node && (rc = cli_find_node(cli, o.node, &node))))
+        goto done;
+    in.node_id = node ? node->id : 0;
+    int st = cdb_container_update(cli->db, c->id, fields, &in);
+    rc = st == CDB_OK ? emit_container(cli, c->id, "updated") : cli_fail(cli, st);
+done:
     cdb_node_free(node);
     cdb_container_free(c);
     return rc;
@@ -292,6 +358,7 @@ int cli_cmd_container(struct cli *cli, int argc, char **argv)
         {"create", container_create, "record a container and queue its creation"},
         {"list", container_list, "list containers"},
         {"show", container_show, "show one container"},
+        {"set", container_set, "change fields of a container record"},
         {"start", container_start, "queue a start of its CT"},
         {"stop", container_stop, "queue a shutdown of its CT"},
         {"delete", container_delete, "queue its deletion (or delete the record only)"},

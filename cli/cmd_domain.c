@@ -1,4 +1,4 @@
-/* clusterdb domain add | list | show | delete: ExternalDomains */
+/* clusterdb domain add | list | show | set | delete: ExternalDomains */
 #include <clusterdb/passwd.h>
 
 #include "cli.h"
@@ -20,24 +20,77 @@ static json_t *domain_json(struct cli *cli, const cdb_external_domain *d)
                      "updatedAt", cli_jstr(d->updated_at));
 }
 
+static int emit_domain(struct cli *cli, int64_t id, const char *verb)
+{
+    cdb_external_domain *d = NULL;
+    int st = cdb_external_domain_get(cli->db, id, &d);
+    if (st != CDB_OK)
+        return cli_fail(cli, st);
+    int rc = cli_emit_done(cli, domain_json(cli, d), "%s external domain %s (id %lld)", verb,
+                           cli_printable(d->domain), (long long)d->id);
+    cdb_external_domain_free(d);
+    return rc;
+}
+
+/* The options add and set share. */
+struct domain_opts {
+    const char *domain, *site, *acme_email, *acme_dir, *cf_email, *dns_provider;
+    int key_stdin;
+};
+
+#define DOMAIN_OPTS(o)                                                                            \
+    {"site", "SITE", "the site (name or id)", &(o).site, NULL},                                    \
+    {"acme-email", "ADDRESS", "mail address for certificate notices", &(o).acme_email, NULL},      \
+    {"acme-directory", "URL", "ACME directory URL", &(o).acme_dir, NULL},                          \
+    {"cloudflare-email", "ADDRESS", "Cloudflare account mail address", &(o).cf_email, NULL},       \
+    {"cloudflare-key-stdin", NULL, "read the Cloudflare API key from standard input", NULL,        \
+     &(o).key_stdin},                                                                              \
+    {"dns-provider", "NAME", "who answers the ACME DNS challenge: cloudflare (default) or exec",   \
+     &(o).dns_provider, NULL}
+
 static int domain_add(struct cli *cli, int argc, char **argv)
 {
-    const char *site_key = NULL, *acme_email = NULL, *acme_dir = NULL, *cf_email = NULL;
-    const char *dns_provider = NULL;
-    int key_stdin = 0;
-    const struct cli_opt opts[] = {
-        {"site", "SITE", "the site (name or id)", &site_key, NULL},
-        {"acme-email", "ADDRESS", "mail address for certificate notices", &acme_email, NULL},
-        {"acme-directory", "URL", "ACME directory URL", &acme_dir, NULL},
-        {"cloudflare-email", "ADDRESS", "Cloudflare account mail address", &cf_email, NULL},
-        {"cloudflare-key-stdin", NULL, "read the Cloudflare API key from standard input", NULL,
-         &key_stdin},
-        {"dns-provider", "NAME", "who answers the ACME DNS challenge: cloudflare (default) or exec",
-         &dns_provider, NULL},
-        {NULL, NULL, NULL, NULL, NULL}
-    };
+    struct domain_opts o = {0};
+    const struct cli_opt opts[] = {DOMAIN_OPTS(o), {NULL, NULL, NULL, NULL, NULL}};
     const struct cli_spec spec = {"domain add DOMAIN --site SITE [options]",
                                   "Add an external domain for HTTP services.", opts, 1, 1};
+    char **args;
+    int nargs;
+    char key[CLI_SECRET_MAX];
+    key[0] = '\0';
+    cdb_site *site = NULL;
+    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if (!o.site)
+        return cli_error(CLI_EXIT_USAGE, NULL, "domain add needs --site SITE");
+    if (o.key_stdin && (rc = cli_read_secret_stdin("cloudflareApiKey", key)))
+        goto done;
+    if ((rc = cli_open(cli, 0)) || (rc = cli_find_site(cli, o.site, &site)))
+        goto done;
+    cdb_external_domain_input in = {args[0], o.acme_email, o.acme_dir, o.cf_email,
+                                    o.key_stdin ? key : NULL, site->id, o.dns_provider};
+    int64_t id = 0;
+    int st = cdb_external_domain_create(cli->db, &in, &id);
+    rc = st == CDB_OK ? emit_domain(cli, id, "created") : cli_fail(cli, st);
+done:
+    cdb_wipe(key, sizeof key);
+    cdb_site_free(site);
+    return rc;
+}
+
+static int domain_set(struct cli *cli, int argc, char **argv)
+{
+    struct domain_opts o = {0};
+    const struct cli_opt opts[] = {
+        {"domain", "NAME", "rename the domain", &o.domain, NULL},
+        DOMAIN_OPTS(o),
+        {NULL, NULL, NULL, NULL, NULL}
+    };
+    const struct cli_spec spec = {
+        "domain set DOMAIN [options]",
+        "Change fields of an external domain (\"\" clears an optional one; an empty\n"
+        "line on standard input with --cloudflare-key-stdin clears the key).", opts, 1, 1};
     char **args;
     int nargs;
     char key[CLI_SECRET_MAX];
@@ -47,21 +100,25 @@ static int domain_add(struct cli *cli, int argc, char **argv)
     int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
     if (rc != CLI_CONTINUE)
         return rc;
-    if (!site_key)
-        return cli_error(CLI_EXIT_USAGE, NULL, "domain add needs --site SITE");
-    if (key_stdin && (rc = cli_read_secret_stdin("cloudflareApiKey", key)))
+    unsigned fields = (o.domain ? CDB_EDF_DOMAIN : 0) | (o.site ? CDB_EDF_SITE_ID : 0) |
+                      (o.acme_email ? CDB_EDF_ACME_EMAIL : 0) |
+                      (o.acme_dir ? CDB_EDF_ACME_DIRECTORY : 0) |
+                      (o.cf_email ? CDB_EDF_CLOUDFLARE_API_EMAIL : 0) |
+                      (o.key_stdin ? CDB_EDF_CLOUDFLARE_API_KEY : 0) |
+                      (o.dns_provider ? CDB_EDF_DNS_PROVIDER : 0);
+    if (!fields)
+        return cli_error(CLI_EXIT_USAGE, NULL, "nothing to change (see clusterdb domain set --help)");
+    if (o.key_stdin && (rc = cli_read_secret_stdin("cloudflareApiKey", key)))
         goto done;
-    if ((rc = cli_open(cli, 0)) || (rc = cli_find_site(cli, site_key, &site)))
+    if ((rc = cli_open(cli, 0)) || (rc = cli_find_domain(cli, args[0], &d)) ||
+        (o.site && (rc = cli_find_site(cli, o.site, &site))))
         goto done;
-    cdb_external_domain_input in = {args[0], acme_email, acme_dir, cf_email,
-                                    key_stdin ? key : NULL, site->id, dns_provider};
-    int64_t id = 0;
-    int st = cdb_external_domain_create(cli->db, &in, &id);
-    if (st == CDB_OK)
-        st = cdb_external_domain_get(cli->db, id, &d);
-    rc = st != CDB_OK ? cli_fail(cli, st)
-                      : cli_emit_done(cli, domain_json(cli, d), "created external domain %s (id %lld)",
-                                      cli_printable(d->domain), (long long)d->id);
+    cdb_external_domain_input in = {o.domain, cli_empty_to_null(o.acme_email),
+                                    cli_empty_to_null(o.acme_dir), cli_empty_to_null(o.cf_email),
+                                    cli_empty_to_null(key), site ? site->id : 0,
+                                    cli_empty_to_null(o.dns_provider)};
+    int st = cdb_external_domain_update(cli->db, d->id, fields, &in);
+    rc = st == CDB_OK ? emit_domain(cli, d->id, "updated") : cli_fail(cli, st);
 done:
     cdb_wipe(key, sizeof key);
     cdb_site_free(site);
@@ -147,6 +204,7 @@ int cli_cmd_domain(struct cli *cli, int argc, char **argv)
         {"add", domain_add, "add an external domain"},
         {"list", domain_list, "list external domains"},
         {"show", domain_show, "show one external domain"},
+        {"set", domain_set, "change fields of an external domain"},
         {"delete", domain_delete, "delete an external domain"},
         {NULL, NULL, NULL}
     };

@@ -1,4 +1,4 @@
-/* clusterdb service add | list | show | delete: Services and their subtypes */
+/* clusterdb service add | list | show | set | delete: Services and their subtypes */
 #include <stdio.h>
 
 #include "cli.h"
@@ -50,24 +50,84 @@ static json_t *service_json(struct cli *cli, const cdb_service *s)
     return o;
 }
 
+static int emit_service(struct cli *cli, int64_t id, const char *verb)
+{
+    cdb_service *s = NULL;
+    int st = cdb_service_get(cli->db, id, &s);
+    if (st != CDB_OK)
+        return cli_fail(cli, st);
+    json_t *o = service_json(cli, s);
+    int rc = cli_emit_done(cli, o, "%s %s service %lld of %s", verb, cdb_service_type_name(s->type),
+                           (long long)s->id,
+                           json_is_string(json_object_get(o, "container"))
+                               ? cli_printable(json_string_value(json_object_get(o, "container")))
+                               : "?");
+    cdb_service_free(s);
+    return rc;
+}
+
+/* The fields of a service and of its subtype, as add and set take them. */
+struct service_opts {
+    const char *port, *ext_host, *domain, *proto, *ext_port, *svc_name, *record_type;
+    int tls, no_tls;
+};
+
+#define SERVICE_OPTS(o)                                                                          \
+    {"port", "N", "the port inside the container", &(o).port, NULL},                             \
+    {"hostname", "LABEL", "http: the external host name (LABEL.DOMAIN)", &(o).ext_host, NULL},    \
+    {"domain", "DOMAIN", "http: the external domain (name or id) of the container's site",        \
+     &(o).domain, NULL},                                                                          \
+    {"protocol", "PROTO", "transport: tcp or udp (default tcp)", &(o).proto, NULL},               \
+    {"external-port", "N",                                                                        \
+     "transport: public port, not a reserved one (default: next free from 2000)", &(o).ext_port,  \
+     NULL},                                                                                       \
+    {"tls", NULL, "transport: terminate TLS", NULL, &(o).tls},                                    \
+    {"service-name", "NAME", "dns: the SRV service name, e.g. _minecraft._tcp", &(o).svc_name,    \
+     NULL},                                                                                       \
+    {"record-type", "TYPE", "dns: the record type (SRV)", &(o).record_type, NULL}
+
+/* Check that only options of `type` were given, then parse them over `in`
+ * (which holds the defaults or the current values).  0 or an exit code. */
+static int parse_service_opts(const struct service_opts *o, cdb_service_type type,
+                              cdb_service_input *in)
+{
+    int rc;
+    /* Options of another type are a mistake on the command line, not ignored. */
+    int http_opts = o->ext_host || o->domain;
+    int transport_opts = o->proto || o->ext_port || o->tls || o->no_tls;
+    int dns_opts = o->svc_name || o->record_type;
+    if ((type != CDB_SERVICE_HTTP && http_opts) || (type != CDB_SERVICE_TRANSPORT && transport_opts) ||
+        (type != CDB_SERVICE_DNS && dns_opts))
+        return cli_error(CLI_EXIT_USAGE, NULL, "option given that does not apply to type %s",
+                         cdb_service_type_name(type));
+    if (o->tls && o->no_tls)
+        return cli_error(CLI_EXIT_USAGE, NULL, "give either --tls or --no-tls");
+    if (o->port && (rc = cli_parse_int64("containerPort", o->port, 1, 65535, &in->container_port)))
+        return rc;
+    if (o->proto && cdb_transport_protocol_parse(o->proto, &in->transport.protocol) != CDB_OK)
+        return cli_error(CLI_EXIT_INVALID, "protocol", "must be tcp or udp");
+    if (o->ext_port &&
+        (rc = cli_parse_int64("externalPort", o->ext_port, 1, 65535, &in->transport.external_port)))
+        return rc;
+    if (o->tls || o->no_tls)
+        in->transport.use_tls = o->tls;
+    if (o->ext_host)
+        in->http.external_hostname = o->ext_host;
+    if (o->svc_name)
+        in->dns.service_name = o->svc_name;
+    if (o->record_type)
+        in->dns.record_type = o->record_type;
+    return 0;
+}
+
 static int service_add(struct cli *cli, int argc, char **argv)
 {
-    const char *host = NULL, *type_text = NULL, *port_text = NULL, *ext_host = NULL,
-               *domain_key = NULL, *proto_text = NULL, *ext_port_text = NULL, *svc_name = NULL,
-               *record_type = NULL;
-    int tls = 0;
+    const char *host = NULL, *type_text = NULL;
+    struct service_opts o = {0};
     const struct cli_opt opts[] = {
         {"container", "HOSTNAME", "the container that offers it", &host, NULL},
         {"type", "TYPE", "http, transport or dns", &type_text, NULL},
-        {"port", "N", "the port inside the container", &port_text, NULL},
-        {"hostname", "LABEL", "http: the external host name (LABEL.DOMAIN)", &ext_host, NULL},
-        {"domain", "DOMAIN", "http: the external domain (name or id)", &domain_key, NULL},
-        {"protocol", "PROTO", "transport: tcp or udp (default tcp)", &proto_text, NULL},
-        {"external-port", "N", "transport: public port (default: next free from 2000)",
-         &ext_port_text, NULL},
-        {"tls", NULL, "transport: terminate TLS", NULL, &tls},
-        {"service-name", "NAME", "dns: the SRV service name, e.g. _minecraft._tcp", &svc_name, NULL},
-        {"record-type", "TYPE", "dns: the record type (SRV)", &record_type, NULL},
+        SERVICE_OPTS(o),
         {NULL, NULL, NULL, NULL, NULL}
     };
     const struct cli_spec spec = {
@@ -79,54 +139,76 @@ static int service_add(struct cli *cli, int argc, char **argv)
     int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
     if (rc != CLI_CONTINUE)
         return rc;
-    if (!host || !type_text || !port_text)
+    if (!host || !type_text || !o.port)
         return cli_error(CLI_EXIT_USAGE, NULL, "service add needs --container, --type and --port");
     cdb_service_input in = {0};
     if (cdb_service_type_parse(type_text, &in.type) != CDB_OK)
         return cli_error(CLI_EXIT_INVALID, "type", "must be one of http, transport, dns");
-    /* Options of another type are a mistake on the command line, not ignored. */
-    int http_opts = ext_host || domain_key;
-    int transport_opts = proto_text || ext_port_text || tls;
-    int dns_opts = svc_name || record_type;
-    if ((in.type != CDB_SERVICE_HTTP && http_opts) ||
-        (in.type != CDB_SERVICE_TRANSPORT && transport_opts) ||
-        (in.type != CDB_SERVICE_DNS && dns_opts))
-        return cli_error(CLI_EXIT_USAGE, NULL, "option given that does not apply to type %s",
-                         cli_printable(type_text));
-    if (in.type == CDB_SERVICE_HTTP && !domain_key)
+    if ((rc = parse_service_opts(&o, in.type, &in)))
+        return rc;
+    if (in.type == CDB_SERVICE_HTTP && !o.domain)
         return cli_error(CLI_EXIT_USAGE, NULL, "an http service needs --domain (and --hostname)");
-    if ((rc = cli_parse_int64("containerPort", port_text, 1, 65535, &in.container_port)))
-        return rc;
-    if (proto_text && cdb_transport_protocol_parse(proto_text, &in.transport.protocol) != CDB_OK)
-        return cli_error(CLI_EXIT_INVALID, "protocol", "must be tcp or udp");
-    if (ext_port_text &&
-        (rc = cli_parse_int64("externalPort", ext_port_text, 1, 65535, &in.transport.external_port)))
-        return rc;
-    in.transport.use_tls = tls;
-    in.http.external_hostname = ext_host;
-    in.dns.service_name = svc_name;
-    in.dns.record_type = record_type;
 
     cdb_container *c = NULL;
     cdb_external_domain *d = NULL;
-    cdb_service *s = NULL;
     if ((rc = cli_open(cli, 0)) || (rc = cli_find_container(cli, host, &c)) ||
-        (domain_key && (rc = cli_find_domain(cli, domain_key, &d))))
+        (o.domain && (rc = cli_find_domain(cli, o.domain, &d))))
         goto done;
     in.container_id = c->id;
     in.http.external_domain_id = d ? d->id : 0;
     int64_t id = 0;
     int st = cdb_service_create(cli->db, &in, &id);
-    if (st == CDB_OK)
-        st = cdb_service_get(cli->db, id, &s);
-    rc = st != CDB_OK ? cli_fail(cli, st)
-                      : cli_emit_done(cli, service_json(cli, s), "created %s service %lld of %s",
-                                      cdb_service_type_name(s->type), (long long)s->id,
-                                      cli_printable(c->hostname));
+    rc = st == CDB_OK ? emit_service(cli, id, "created") : cli_fail(cli, st);
 done:
     cdb_container_free(c);
     cdb_external_domain_free(d);
+    return rc;
+}
+
+static int service_set(struct cli *cli, int argc, char **argv)
+{
+    struct service_opts o = {0};
+    const struct cli_opt opts[] = {
+        SERVICE_OPTS(o),
+        {"no-tls", NULL, "transport: stop terminating TLS", NULL, &o.no_tls},
+        {NULL, NULL, NULL, NULL, NULL}
+    };
+    const struct cli_spec spec = {
+        "service set ID [options]",
+        "Change a service's port and the fields of its type (a service keeps its type\n"
+        "and its container).  Checked like service add.", opts, 1, 1};
+    char **args;
+    int nargs;
+    int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    if (!o.port && !o.ext_host && !o.domain && !o.proto && !o.ext_port && !o.tls && !o.no_tls &&
+        !o.svc_name && !o.record_type)
+        return cli_error(CLI_EXIT_USAGE, NULL, "nothing to change (see clusterdb service set --help)");
+    cdb_service *s = NULL;
+    cdb_external_domain *d = NULL;
+    if ((rc = cli_open(cli, 0)) || (rc = cli_find_service(cli, args[0], &s)))
+        goto done;
+    /* The current values, then what was given over them. */
+    cdb_service_input in = {.container_id = s->container_id, .type = s->type,
+                            .container_port = s->container_port};
+    in.http.external_hostname = s->http.external_hostname;
+    in.http.external_domain_id = s->http.external_domain_id;
+    in.transport.protocol = s->transport.protocol;
+    in.transport.external_port = s->transport.external_port;
+    in.transport.use_tls = s->transport.use_tls;
+    in.dns.record_type = s->dns.record_type;
+    in.dns.service_name = s->dns.service_name;
+    if ((rc = parse_service_opts(&o, s->type, &in)) ||
+        (o.domain && (rc = cli_find_domain(cli, o.domain, &d))))
+        goto done;
+    if (d)
+        in.http.external_domain_id = d->id;
+    int st = cdb_service_update(cli->db, s->id, &in);
+    rc = st == CDB_OK ? emit_service(cli, s->id, "updated") : cli_fail(cli, st);
+done:
     cdb_service_free(s);
+    cdb_external_domain_free(d);
     return rc;
 }
 
@@ -204,6 +286,7 @@ int cli_cmd_service(struct cli *cli, int argc, char **argv)
         {"add", service_add, "expose a port of a container"},
         {"list", service_list, "list services"},
         {"show", service_show, "show one service"},
+        {"set", service_set, "change fields of a service"},
         {"delete", service_delete, "delete a service"},
         {NULL, NULL, NULL}
     };

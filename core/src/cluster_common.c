@@ -255,20 +255,9 @@ int cm_count(cdb *db, const char *sql, int64_t id, int64_t *count_out)
 
 int cm_exec(cdb *db, sqlite3_stmt *stmt, const char *context)
 {
-    int status = cdb_stmt_exec(db, stmt, context);
-
-    if (status == CDB_ERR_CONFLICT && cdb_errfield(db)) {
-        /* SQLite's "UNIQUE constraint failed: T.c" said as a rule. */
-        char key[128];
-        const char *dot;
-
-        snprintf(key, sizeof key, "%s", cdb_errfield(db));
-        dot = strchr(key, '.');
-        status = cdb_fail(db, CDB_ERR_CONFLICT, key,
-                          "%s is already taken by another row (unique key %s)",
-                          dot ? dot + 1 : key, key);
-    }
-    return status;
+    /* A taken UNIQUE key comes back as CDB_ERR_CONFLICT said as a rule
+     * (cdb_fail_sqlite). */
+    return cdb_stmt_exec(db, stmt, context);
 }
 
 int cm_exec_one(cdb *db, sqlite3_stmt *stmt, const char *context, const char *table, int64_t id)

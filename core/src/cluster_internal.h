@@ -43,6 +43,15 @@ int cm_require_row(cdb *db, const char *sql, int64_t id, const char *field, cons
 /* Count rows of `sql` (one ?1 = id parameter, SELECT count(*)). */
 int cm_count(cdb *db, const char *sql, int64_t id, int64_t *count_out);
 
+/* After a write that moves a domain to another site (domain_id), a
+ * container to another node (container_id) or a node to another site
+ * (node_id; 0 for what did not move):
+ * CDB_ERR_INVALID naming `field` when an HTTP service of that domain or
+ * container would use an external domain of another site than its
+ * container's.  Call inside the writer's transaction, then roll back. */
+int cm_check_http_sites(cdb *db, int64_t domain_id, int64_t container_id, int64_t node_id,
+                        const char *field);
+
 /* Step a write statement to SQLITE_DONE and release it.  Returns a status
  * (the store maps UNIQUE to CDB_ERR_CONFLICT naming the key). */
 int cm_exec(cdb *db, sqlite3_stmt *stmt, const char *context);

@@ -351,6 +351,8 @@ int cdb_container_update(cdb *db, int64_t id, unsigned fields, const cdb_contain
         goto done;
     }
     status = cm_exec_one(db, st, "updating the container", "Containers", id);
+    if (status == CDB_OK && (fields & CDB_CTF_NODE_ID))
+        status = cm_check_http_sites(db, 0, id, 0, "nodeId");
 done:
     status = cm_tx_end(db, status);
     cdb_container_free(cur);

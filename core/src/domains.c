@@ -182,6 +182,8 @@ int cdb_external_domain_update(cdb *db, int64_t id, unsigned fields,
         goto done;
     }
     status = cm_exec_one(db, st, "updating the external domain", "ExternalDomains", id);
+    if (status == CDB_OK && (fields & CDB_EDF_SITE_ID))
+        status = cm_check_http_sites(db, id, 0, 0, "siteId");
 done:
     status = cm_tx_end(db, status);
     cdb_external_domain_free(cur);

@@ -68,4 +68,22 @@ char *cdb_strdup_or_null(const char *s);
 int cdb_hash_gate_enter(void);
 void cdb_hash_gate_leave(void);
 
+/* ------------------------------------------------ reserved ports */
+
+/* A set of ports 1-65535, one bit each. */
+typedef struct cdb_port_set {
+    uint8_t bits[65536 / 8];
+} cdb_port_set;
+
+static inline int cdb_port_set_has(const cdb_port_set *set, int64_t port)
+{
+    return port > 0 && port < 65536 && (set->bits[port >> 3] >> (port & 7)) & 1;
+}
+/* Parse "22,53,8000-8099" (ports 1-65535, ranges low-high, spaces around
+ * items allowed); 0, or -1 when text is empty or not such a list. */
+int cdb_port_set_parse(const char *text, cdb_port_set *out);
+/* The reserved transport ports (setting CDB_SETTING_RESERVED_PORTS, else the
+ * default); *text_out (may be NULL) gets the list as text, freed with free(). */
+int cdb_reserved_ports_load(cdb *db, cdb_port_set *out, char **text_out);
+
 #endif

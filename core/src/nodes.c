@@ -215,6 +215,8 @@ int cdb_node_update(cdb *db, int64_t id, unsigned fields, const cdb_node_input *
         goto done;
     }
     status = cm_exec_one(db, st, "updating the node", "Nodes", id);
+    if (status == CDB_OK && (fields & CDB_NODEF_SITE_ID))
+        status = cm_check_http_sites(db, 0, 0, id, "siteId");
 done:
     status = cm_tx_end(db, status);
     cdb_node_free(cur);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <clusterdb/settings.h>
 #include <clusterdb/validate.h>
 
 #include "cluster_internal.h"
@@ -177,7 +178,10 @@ static const char next_port_sql[] =
     "        AND NOT EXISTS (SELECT 1 FROM TransportServices u "
     "                        WHERE u.protocol = ?1 AND u.externalPort = t.externalPort + 1)) END";
 
-static int next_port(cdb *db, cdb_transport_protocol protocol, int64_t *port_out)
+/* One run of next_port_sql: the lowest port >= start that no service of
+ * `protocol` uses; 0 when there is none. */
+static int lowest_unused_port(cdb *db, cdb_transport_protocol protocol, int64_t start,
+                              int64_t *port_out)
 {
     sqlite3_stmt *st = NULL;
     int status, rc, brc = SQLITE_OK;
@@ -185,24 +189,68 @@ static int next_port(cdb *db, cdb_transport_protocol protocol, int64_t *port_out
     if ((status = cdb_stmt(db, next_port_sql, &st)) != CDB_OK)
         return status;
     cm_bind(&brc, cdb_bind_text(st, 1, cdb_transport_protocol_name(protocol)));
-    cm_bind(&brc, sqlite3_bind_int(st, 2, CDB_FIRST_TRANSPORT_PORT));
+    cm_bind(&brc, sqlite3_bind_int64(st, 2, start));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);
         return status;
     }
     rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW) {
-        if (sqlite3_column_type(st, 0) == SQLITE_NULL)
-            status = cdb_fail(db, CDB_ERR_CONFLICT, "TransportServices.protocol,externalPort",
-                              "no free %s port left between %d and 65535",
-                              cdb_transport_protocol_name(protocol), CDB_FIRST_TRANSPORT_PORT);
-        else
-            *port_out = sqlite3_column_int64(st, 0);
-    } else {
+    if (rc == SQLITE_ROW)
+        *port_out = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0);
+    else
         status = cdb_fail_sqlite(db, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc,
                                  "finding a free port");
-    }
     cdb_stmt_done(st);
+    return status;
+}
+
+/* The lowest port >= CDB_FIRST_TRANSPORT_PORT that is neither used by a
+ * service of `protocol` nor reserved: ask for the lowest unused one, and past
+ * each reserved run ask again.  Inside the caller's transaction both the
+ * services and the reserved list stay as read until it commits. */
+static int next_port(cdb *db, cdb_transport_protocol protocol, int64_t *port_out)
+{
+    cdb_port_set reserved;
+    int64_t start = CDB_FIRST_TRANSPORT_PORT, port = 0;
+    int status;
+
+    if ((status = cdb_reserved_ports_load(db, &reserved, NULL)) != CDB_OK)
+        return status;
+    for (;;) {
+        while (start <= 65535 && cdb_port_set_has(&reserved, start))
+            start++;
+        if (start > 65535)
+            break;
+        if ((status = lowest_unused_port(db, protocol, start, &port)) != CDB_OK)
+            return status;
+        if (port == 0 || !cdb_port_set_has(&reserved, port)) {
+            if (port == 0)
+                break;
+            *port_out = port;
+            return CDB_OK;
+        }
+        start = port;
+    }
+    return cdb_fail(db, CDB_ERR_CONFLICT, "TransportServices.protocol,externalPort",
+                    "no free %s port left between %d and 65535 outside the reserved ports",
+                    cdb_transport_protocol_name(protocol), CDB_FIRST_TRANSPORT_PORT);
+}
+
+/* An explicitly given externalPort must not be one the site's own daemons
+ * listen on. */
+static int check_not_reserved(cdb *db, int64_t port)
+{
+    cdb_port_set reserved;
+    char *list = NULL;
+    int status = cdb_reserved_ports_load(db, &reserved, &list);
+
+    if (status == CDB_OK && cdb_port_set_has(&reserved, port))
+        status = cdb_fail(db, CDB_ERR_INVALID, "externalPort",
+                          "externalPort %lld is reserved for the site's own nginx, dnsmasq, sshd "
+                          "and slapd (setting " CDB_SETTING_RESERVED_PORTS ": %s); choose another "
+                          "or leave it out to allocate one",
+                          (long long)port, list);
+    free(list);
     return status;
 }
 
@@ -229,6 +277,73 @@ struct subtype_sql {
     const char *dns;
 };
 
+/* An HTTP service is served by its container's site's nginx, so its domain
+ * must be one of that site's (container -> node -> site = domain's siteId). */
+static int check_http_site(cdb *db, int64_t domain_id, int64_t container_id)
+{
+    static const char sql[] =
+        "SELECT d.domain, d.siteId, n.siteId FROM ExternalDomains d, Containers c "
+        "JOIN Nodes n ON n.id = c.nodeId WHERE d.id = ?1 AND c.id = ?2";
+    sqlite3_stmt *st = NULL;
+    int status, rc, brc = SQLITE_OK;
+
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        return status;
+    cm_bind(&brc, sqlite3_bind_int64(st, 1, domain_id));
+    cm_bind(&brc, sqlite3_bind_int64(st, 2, container_id));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_int64(st, 1) != sqlite3_column_int64(st, 2))
+        status = cdb_fail(db, CDB_ERR_INVALID, "externalDomainId",
+                          "externalDomainId %lld (%s) belongs to another site than the "
+                          "container's node: an HTTP service may only use an external domain "
+                          "of its container's site",
+                          (long long)domain_id, (const char *)sqlite3_column_text(st, 0));
+    else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        status = cdb_fail_sqlite(db, rc, "checking the service's site");
+    cdb_stmt_done(st);
+    return status;
+}
+
+int cm_check_http_sites(cdb *db, int64_t domain_id, int64_t container_id, int64_t node_id,
+                        const char *field)
+{
+    static const char sql[] =
+        "SELECT h.serviceId, c.hostname, d.domain FROM HTTPServices h "
+        "JOIN Services s ON s.id = h.serviceId JOIN Containers c ON c.id = s.containerId "
+        "JOIN Nodes n ON n.id = c.nodeId JOIN ExternalDomains d ON d.id = h.externalDomainId "
+        "WHERE n.siteId <> d.siteId AND (d.id = ?1 OR c.id = ?2 OR n.id = ?3) "
+        "ORDER BY h.serviceId LIMIT 1";
+    sqlite3_stmt *st = NULL;
+    int status, rc, brc = SQLITE_OK;
+
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        return status;
+    cm_bind(&brc, sqlite3_bind_int64(st, 1, domain_id));
+    cm_bind(&brc, sqlite3_bind_int64(st, 2, container_id));
+    cm_bind(&brc, sqlite3_bind_int64(st, 3, node_id));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        status = cdb_fail(db, CDB_ERR_INVALID, field,
+                          "%s would put HTTP service %lld of container %s and its external "
+                          "domain %s on different sites: an HTTP service may only use an "
+                          "external domain of its container's site",
+                          field, (long long)sqlite3_column_int64(st, 0),
+                          (const char *)sqlite3_column_text(st, 1),
+                          (const char *)sqlite3_column_text(st, 2));
+    else if (rc != SQLITE_DONE)
+        status = cdb_fail_sqlite(db, rc, "checking HTTP services' sites");
+    cdb_stmt_done(st);
+    return status;
+}
+
 /* Check the HTTP service's domain, then prepare the statement for in->type and
  * bind it (port: the transport port already decided by the caller).  On
  * success *out is ready to run; inserting and updating differ only in the SQL
@@ -244,6 +359,8 @@ static int bind_subtype(cdb *db, const struct subtype_sql *sql, const cdb_servic
     case CDB_SERVICE_HTTP:
         if ((status = cm_require_row(db, domain_exists_sql, in->http.external_domain_id,
                                      "externalDomainId", "ExternalDomains")) != CDB_OK)
+            return status;
+        if ((status = check_http_site(db, in->http.external_domain_id, in->container_id)) != CDB_OK)
             return status;
         if ((status = cdb_stmt(db, sql->http, &st)) != CDB_OK)
             return status;
@@ -295,8 +412,9 @@ static int insert_subtype(cdb *db, const cdb_service_input *in, int64_t service_
     int status;
 
     /* Port 0 asks for the next free one. */
-    if (in->type == CDB_SERVICE_TRANSPORT && port == 0 &&
-        (status = next_port(db, in->transport.protocol, &port)) != CDB_OK)
+    if (in->type == CDB_SERVICE_TRANSPORT &&
+        (status = port == 0 ? next_port(db, in->transport.protocol, &port)
+                            : check_not_reserved(db, port)) != CDB_OK)
         return status;
     if ((status = bind_subtype(db, &sql, in, service_id, port, now, &st)) != CDB_OK)
         return status;
@@ -396,6 +514,11 @@ static int update_subtype(cdb *db, const cdb_service_input *in, const cdb_servic
                                                : cur->transport.external_port;
     int status;
 
+    /* A port that became reserved after the service took it stays until it
+     * changes; a new one must not be reserved. */
+    if (in->type == CDB_SERVICE_TRANSPORT && port != cur->transport.external_port &&
+        (status = check_not_reserved(db, port)) != CDB_OK)
+        return status;
     if ((status = bind_subtype(db, &sql, in, cur->id, port, now, &st)) != CDB_OK)
         return status;
     return cm_exec_one(db, st, "updating the service's subtype row", "subtype", cur->id);

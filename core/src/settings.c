@@ -98,6 +98,14 @@ static int check_known_value(cdb *db, const char *key, const char *value)
         return cdb_fail(db, CDB_ERR_INVALID, "value",
                         "push_notification_url must be an https:// URL (http:// only to this"
                         " machine: 127.0.0.1, [::1], localhost), or empty (off)");
+    if (strcmp(key, CDB_SETTING_RESERVED_PORTS) == 0) {
+        cdb_port_set ports;
+        if (cdb_port_set_parse(value, &ports) != 0)
+            return cdb_fail(db, CDB_ERR_INVALID, "value",
+                            CDB_SETTING_RESERVED_PORTS " must be a comma-separated list of ports"
+                            " and ranges from 1 to 65535, e.g. " CDB_DEFAULT_RESERVED_PORTS
+                            ",8000-8099 (delete the setting for the default)");
+    }
     return CDB_OK;
 }
 

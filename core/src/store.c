@@ -149,6 +149,39 @@ static void check_field_from_message(const char *msg, char *out, size_t out_size
         snprintf(out, out_size, "%s", p);
 }
 
+/*
+ * A UNIQUE key that is taken, said as a rule naming the field rather than as
+ * SQLite's "UNIQUE constraint failed: Users.mail" (key: "Users.mail",
+ * "Containers.nodeId,containerId", or an index name).  The field stays the
+ * qualified key so programs can tell the tables apart.
+ */
+static int fail_unique(cdb *db, const char *key)
+{
+    const char *dot = strchr(key, '.');
+    const char *cols = dot ? dot + 1 : key;
+    const char *comma = strchr(cols, ',');
+
+    if (dot == NULL)
+        return cdb_fail(db, CDB_ERR_CONFLICT, key,
+                        "the value is already taken by another row (unique index %s)", key);
+    if (comma == NULL)
+        return cdb_fail(db, CDB_ERR_CONFLICT, key,
+                        "%s is already taken by another row (unique key %s)", cols, key);
+    char names[128];
+    size_t used = 0;
+    for (const char *c = cols; *c && used + 6 < sizeof names; c++) {
+        if (*c == ',') {
+            memcpy(names + used, " and ", 5);
+            used += 5;
+        } else {
+            names[used++] = *c;
+        }
+    }
+    names[used] = '\0';
+    return cdb_fail(db, CDB_ERR_CONFLICT, key,
+                    "another row already has this %s (unique key %s)", names, key);
+}
+
 int cdb_fail_sqlite(cdb *db, int sqlite_rc, const char *context)
 {
     char field[sizeof db->errfield];
@@ -219,6 +252,8 @@ int cdb_fail_sqlite(cdb *db, int sqlite_rc, const char *context)
         status = CDB_ERR_INTERNAL;
         break;
     }
+    if (status == CDB_ERR_CONFLICT && field[0])
+        return fail_unique(db, field);
     /* SQLite's messages name tables, columns and constraints, never values,
      * so they cannot leak a secret. */
     return cdb_fail(db, status, field[0] ? field : NULL, "%s%s%s", context ? context : "",

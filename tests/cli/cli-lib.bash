@@ -29,6 +29,10 @@ table_counts() {
 
 integrity() { sqlite3 "$DB" 'PRAGMA integrity_check'; }
 
+# Every row of every table, as SQL text: a failed command must leave it
+# byte for byte as it was (no field changed, no updatedAt bumped).
+db_dump() { sqlite3 "$DB" .dump; }
+
 # expect_ok DESC ARGS...: the command succeeds.
 expect_ok() {
     local desc=$1; shift
@@ -38,13 +42,15 @@ expect_ok() {
 
 # expect_fail DESC CODE FIELD ARGS...: the command exits CODE, its message is
 # "clusterdb: FIELD: ..." (FIELD is an extended regex; empty: any message),
-# no table's row count changed and the database is intact.
+# no table's row count changed, no row changed and the database is intact.
 expect_fail() {
     local desc=$1 code=$2 field=$3; shift 3
-    local before after problems=()
+    local before after dump_before problems=()
     before=$(table_counts)
+    dump_before=$(db_dump)
     run "$@"
     after=$(table_counts)
+    [ "$dump_before" == "$(db_dump)" ] || problems+=("a row changed")
     [ "$RC" -eq "$code" ] || problems+=("exit $RC, expected $code")
     if [ -n "$field" ]; then
         [[ "$ERR" =~ ^clusterdb:\ ($field): ]] || problems+=("message does not name $field")

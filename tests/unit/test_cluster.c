@@ -24,6 +24,7 @@
 #include <clusterdb/cluster.h>
 #include <clusterdb/directory.h>
 #include <clusterdb/clusterdb.h>
+#include <clusterdb/settings.h>
 
 static const char *const tables[] = {"Sites",    "Nodes",        "ExternalDomains",
                                      "Jobs",     "JobStatuses",  "Containers",
@@ -893,8 +894,9 @@ static void test_service_kinds(void **state)
     assert_int_equal(s->transport.external_port, 2000);
     assert_int_equal(s->transport.use_tls, 0);
     cdb_service_free(s);
-    /* A port below the allocation range is fine when asked for. */
-    tcp.transport.external_port = 22;
+    /* A port below the allocation range is fine when asked for (and not
+     * reserved). */
+    tcp.transport.external_port = 1500;
     OK(fx, cdb_service_create(fx->db, &tcp, &id));
 
     cdb_service_input dns = {.container_id = c2, .type = CDB_SERVICE_DNS, .container_port = 25565};
@@ -1160,6 +1162,171 @@ static void test_port_exhaustion(void **state)
     assert_int_equal(port, 2000);
     tcp.transport.external_port = 1999;
     OK(fx, cdb_service_create(fx->db, &tcp, &id));
+}
+
+/* Transport ports never take what the site's own daemons listen on: an
+ * explicit reserved port is refused naming externalPort, the allocator steps
+ * over reserved ones, and the list is a validated setting. */
+static void test_reserved_ports(void **state)
+{
+    fixture *fx = *state;
+    int64_t c1 = make_container(fx, "game1", 101, NULL, NULL);
+    static const int64_t defaults[] = {22, 53, 67, 80, 389, 443, 636};
+    int64_t id = -1, port = 0, kept = 0;
+    cdb_service *s = NULL;
+    char *value = NULL;
+    counts before = snapshot(fx);
+
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++) {
+        for (int proto = CDB_PROTO_TCP; proto <= CDB_PROTO_UDP; proto++) {
+            cdb_service_input in = transport_input(c1, (cdb_transport_protocol)proto, defaults[i]);
+            expect_fail(fx, cdb_service_create(fx->db, &in, &id), CDB_ERR_INVALID, "externalPort");
+            assert_non_null(strstr(cdb_errmsg(fx->db), "is reserved"));
+            assert_non_null(strstr(cdb_errmsg(fx->db), CDB_SETTING_RESERVED_PORTS));
+        }
+    }
+    assert_int_equal(id, -1);
+    assert_unchanged(fx, &before);
+
+    /* Values that are no port list are refused and leave the setting unset. */
+    static const char *const bad[] = {"", "x", "0", "70000", "5-3", "22,", ",22", "22;53",
+                                      "1-2-3", "123456"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        expect_fail(fx, cdb_setting_set(fx->db, CDB_SETTING_RESERVED_PORTS, bad[i]),
+                    CDB_ERR_INVALID, "value");
+        assert_int_equal(cdb_setting_get(fx->db, CDB_SETTING_RESERVED_PORTS, &value),
+                         CDB_ERR_NOTFOUND);
+    }
+
+    /* The allocator steps over a reserved run and a reserved port. */
+    OK(fx, cdb_setting_set(fx->db, CDB_SETTING_RESERVED_PORTS, "22, 80,443,2000-2001,2003"));
+    OK(fx, cdb_transport_next_port(fx->db, CDB_PROTO_TCP, &port));
+    assert_int_equal(port, 2002);
+    cdb_service_input tcp = transport_input(c1, CDB_PROTO_TCP, 0);
+    OK(fx, cdb_service_create(fx->db, &tcp, &id));
+    OK(fx, cdb_service_get(fx->db, id, &s));
+    assert_int_equal(s->transport.external_port, 2002);
+    cdb_service_free(s);
+    OK(fx, cdb_service_create(fx->db, &tcp, &id));
+    OK(fx, cdb_service_get(fx->db, id, &s));
+    assert_int_equal(s->transport.external_port, 2004);
+    cdb_service_free(s);
+    /* Only the listed ports are reserved now: 53 may be asked for. */
+    tcp.transport.external_port = 53;
+    OK(fx, cdb_service_create(fx->db, &tcp, &kept));
+    before = snapshot(fx);
+    tcp.transport.external_port = 2003;
+    expect_fail(fx, cdb_service_create(fx->db, &tcp, &id), CDB_ERR_INVALID, "externalPort");
+    assert_unchanged(fx, &before);
+
+    /* Moving a service onto a reserved port is refused and changes nothing;
+     * one whose port became reserved later keeps it while it changes other
+     * fields. */
+    OK(fx, cdb_setting_set(fx->db, CDB_SETTING_RESERVED_PORTS, "53,2003"));
+    cdb_service_input up = transport_input(c1, CDB_PROTO_TCP, 2003);
+    expect_fail(fx, cdb_service_update(fx->db, id, &up), CDB_ERR_INVALID, "externalPort");
+    OK(fx, cdb_service_get(fx->db, id, &s));
+    assert_int_equal(s->transport.external_port, 2004);
+    cdb_service_free(s);
+    up = transport_input(c1, CDB_PROTO_TCP, 0);
+    up.container_port = 8080;
+    OK(fx, cdb_service_update(fx->db, kept, &up));
+    OK(fx, cdb_service_get(fx->db, kept, &s));
+    assert_int_equal(s->transport.external_port, 53);
+    assert_int_equal(s->container_port, 8080);
+    cdb_service_free(s);
+
+    /* Everything from 2000 up reserved: nothing left to allocate. */
+    OK(fx, cdb_setting_set(fx->db, CDB_SETTING_RESERVED_PORTS, "2000-65535"));
+    before = snapshot(fx);
+    expect_fail(fx, cdb_transport_next_port(fx->db, CDB_PROTO_UDP, &port), CDB_ERR_CONFLICT,
+                "TransportServices.protocol,externalPort");
+    id = -1;
+    tcp.transport.external_port = 0;
+    expect_fail(fx, cdb_service_create(fx->db, &tcp, &id), CDB_ERR_CONFLICT,
+                "TransportServices.protocol,externalPort");
+    assert_int_equal(id, -1);
+    assert_unchanged(fx, &before);
+    /* Deleting the setting restores the default list. */
+    OK(fx, cdb_setting_delete(fx->db, CDB_SETTING_RESERVED_PORTS));
+    OK(fx, cdb_transport_next_port(fx->db, CDB_PROTO_UDP, &port));
+    assert_int_equal(port, 2000);
+    tcp.transport.external_port = 443;
+    expect_fail(fx, cdb_service_create(fx->db, &tcp, &id), CDB_ERR_INVALID, "externalPort");
+}
+
+/* An HTTP service is rendered by its container's site, so its external
+ * domain must be that site's, on create, on update, and when a domain, a
+ * container or a node moves. */
+static void test_http_service_site(void **state)
+{
+    fixture *fx = *state;
+    int64_t c1 = make_container(fx, "web1", 101, NULL, NULL);
+    cdb_site_input site2 = {.name = "Other site", .internal_domain = "other.internal"};
+    cdb_node_input node2 = {.name = "pve2"};
+    cdb_external_domain_input dom2 = {.domain = "example.org"};
+    int64_t s2 = 0, n2 = 0, d2 = 0, other_ct = 0, http_id = 0, id = -1;
+    cdb_service *s = NULL;
+    cdb_external_domain *d = NULL;
+    cdb_container *c = NULL;
+    cdb_node *n = NULL;
+    counts before;
+
+    OK(fx, cdb_site_create(fx->db, &site2, &s2));
+    node2.site_id = s2;
+    OK(fx, cdb_node_create(fx->db, &node2, &n2));
+    dom2.site_id = s2;
+    OK(fx, cdb_external_domain_create(fx->db, &dom2, &d2));
+    cdb_container_input ct2 = container_input(fx, "web2");
+    ct2.node_id = n2;
+    OK(fx, cdb_container_create(fx->db, &ct2, &other_ct));
+
+    cdb_service_input http = {.container_id = c1, .type = CDB_SERVICE_HTTP, .container_port = 80};
+    http.http.external_hostname = "app";
+    http.http.external_domain_id = d2;
+    before = snapshot(fx);
+    expect_fail(fx, cdb_service_create(fx->db, &http, &id), CDB_ERR_INVALID, "externalDomainId");
+    assert_non_null(strstr(cdb_errmsg(fx->db), "external domain of its container's site"));
+    assert_int_equal(id, -1);
+    assert_unchanged(fx, &before);
+
+    http.http.external_domain_id = fx->domain;
+    OK(fx, cdb_service_create(fx->db, &http, &http_id));
+    before = snapshot(fx);
+    http.http.external_domain_id = d2;
+    expect_fail(fx, cdb_service_update(fx->db, http_id, &http), CDB_ERR_INVALID,
+                "externalDomainId");
+    OK(fx, cdb_service_get(fx->db, http_id, &s));
+    assert_int_equal(s->http.external_domain_id, fx->domain);
+    cdb_service_free(s);
+
+    /* Moving the domain, the container or its node to the other site would
+     * strand the service: refused, nothing changed. */
+    cdb_external_domain_input move_domain = {.site_id = s2};
+    expect_fail(fx, cdb_external_domain_update(fx->db, fx->domain, CDB_EDF_SITE_ID, &move_domain),
+                CDB_ERR_INVALID, "siteId");
+    OK(fx, cdb_external_domain_get(fx->db, fx->domain, &d));
+    assert_int_equal(d->site_id, fx->site);
+    cdb_external_domain_free(d);
+    cdb_container_input move_ct = {.node_id = n2, .status = -1};
+    expect_fail(fx, cdb_container_update(fx->db, c1, CDB_CTF_NODE_ID, &move_ct), CDB_ERR_INVALID,
+                "nodeId");
+    OK(fx, cdb_container_get(fx->db, c1, &c));
+    assert_int_equal(c->node_id, fx->node);
+    cdb_container_free(c);
+    cdb_node_input move_node = {.site_id = s2};
+    expect_fail(fx, cdb_node_update(fx->db, fx->node, CDB_NODEF_SITE_ID, &move_node),
+                CDB_ERR_INVALID, "siteId");
+    OK(fx, cdb_node_get(fx->db, fx->node, &n));
+    assert_int_equal(n->site_id, fx->site);
+    cdb_node_free(n);
+    assert_unchanged(fx, &before);
+
+    /* Without HTTP services in the way the same moves are fine. */
+    OK(fx, cdb_container_update(fx->db, other_ct, CDB_CTF_NODE_ID,
+                                &(cdb_container_input){.node_id = fx->node, .status = -1}));
+    OK(fx, cdb_external_domain_update(fx->db, d2, CDB_EDF_SITE_ID,
+                                      &(cdb_external_domain_input){.site_id = fx->site}));
 }
 
 /* Two processes allocate transport ports at the same time: every port is
@@ -1509,6 +1676,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_service_failures_leave_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_service_update, setup, teardown),
         cmocka_unit_test_setup_teardown(test_port_exhaustion, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reserved_ports, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_http_service_site, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_port_allocation, setup, teardown),
         cmocka_unit_test_setup_teardown(test_jobs, setup, teardown),
         cmocka_unit_test_setup_teardown(test_job_targets_and_leases, setup, teardown),

@@ -299,7 +299,8 @@ static void test_unique_violation_is_conflict_with_field(void **state)
     assert_int_equal(exec_sql(db, "INSERT INTO Groups (gidNumber, cn) VALUES (3000, 'LdapUsers')"),
                      CDB_ERR_CONFLICT);
     assert_string_equal(cdb_errfield(db), "Groups.cn");
-    assert_non_null(strstr(cdb_errmsg(db), "UNIQUE"));
+    /* Said as a rule naming the field, not as SQLite's own text. */
+    assert_string_equal(cdb_errmsg(db), "cn is already taken by another row (unique key Groups.cn)");
     /* Primary key. */
     assert_int_equal(exec_sql(db, "INSERT INTO Groups (gidNumber, cn) VALUES (2000, 'other')"),
                      CDB_ERR_CONFLICT);
@@ -315,6 +316,8 @@ static void test_unique_violation_is_conflict_with_field(void **state)
                                   " VALUES ('b', 'u', 1, 100)"),
                      CDB_ERR_CONFLICT);
     assert_string_equal(cdb_errfield(db), "Containers.nodeId,containerId");
+    assert_null(strstr(cdb_errmsg(db), "constraint failed"));
+    assert_non_null(strstr(cdb_errmsg(db), "this nodeId and containerId"));
     /* A later success does not clear the record (like sqlite3_errmsg), but a
      * new failure replaces it. */
     assert_int_equal(exec_sql(db, "INSERT INTO Nodes (name, siteId) VALUES ('pve1', 1)"),

@@ -10,6 +10,13 @@ extern "C" {
 
 #define CDB_SETTING_PUSH_URL "push_notification_url"
 #define CDB_SETTING_PUSH_ENABLED "push_notification_enabled"
+/* The ports no transport service may use as its externalPort (either
+ * protocol): what the site's own nginx (80, 443), dnsmasq (53, DHCP 67), sshd
+ * (22) and slapd (389, 636) listen on.  Value: comma-separated ports and
+ * ranges, e.g. "22,53,67,80,389,443,636,8000-8099"; validated when set; while
+ * unset, CDB_DEFAULT_RESERVED_PORTS applies. */
+#define CDB_SETTING_RESERVED_PORTS "transport_reserved_ports"
+#define CDB_DEFAULT_RESERVED_PORTS "22,53,67,80,389,443,636"
 
 /* *value_out is released with cdb_free(); CDB_ERR_NOTFOUND if the key is absent. */
 int cdb_setting_get(cdb *db, const char *key, char **value_out);
