@@ -11,10 +11,17 @@
  *    differently) becomes TRUE;
  *  - NOT is always TRUE: negating a superset is not a superset.
  * Assertion values are the normalized ones slapd put in the filter.
+ *
+ * The query is monotone (no NOT), so widening any part of it keeps it a
+ * superset.  That is how a filter larger or deeper than core takes
+ * (CDB_QUERY_MAX_NODES / _DEPTH) still gets answered: cdbm_query_fit()
+ * turns an OR of equalities on one field into the range between its least
+ * and greatest value, drops AND terms, and turns what is left over into TRUE.
  */
 #include "portable.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -404,6 +411,8 @@ static const cdb_query *cdbm_present(cdbm_query_arena *a, Filter *f, cdbm_table 
     return cdbm_table_may_have(table, desc) ? &cdbm_q_true : &cdbm_q_false;
 }
 
+static const cdb_query *cdbm_translate(cdbm_query_arena *a, Filter *f, cdbm_table table);
+
 static const cdb_query *cdbm_list(cdbm_query_arena *a, Filter *f, cdbm_table table, int is_and)
 {
     const cdb_query *stack_kids[16];
@@ -413,7 +422,7 @@ static const cdb_query *cdbm_list(cdbm_query_arena *a, Filter *f, cdbm_table tab
     const cdb_query *result = NULL;
 
     for (k = f->f_list; k != NULL; k = k->f_next) {
-        const cdb_query *q = cdbm_filter_to_query(a, k, table);
+        const cdb_query *q = cdbm_translate(a, k, table);
 
         if (q == NULL)
             goto done;
@@ -449,7 +458,7 @@ done:
     return result;
 }
 
-const cdb_query *cdbm_filter_to_query(cdbm_query_arena *a, Filter *f, cdbm_table table)
+static const cdb_query *cdbm_translate(cdbm_query_arena *a, Filter *f, cdbm_table table)
 {
     if (f == NULL)
         return &cdbm_q_true;
@@ -477,4 +486,156 @@ const cdb_query *cdbm_filter_to_query(cdbm_query_arena *a, Filter *f, cdbm_table
     default:
         return &cdbm_q_true;
     }
+}
+
+/* ---- fitting the query into core's bounds ------------------------------- */
+
+/* The fields whose EQ leaves compare by number, and those that compare as
+ * ASCII case-insensitive text (SQLite's NOCASE) and also take GE/LE. */
+static int cdbm_field_numeric(cdb_qfield field)
+{
+    return field == CDB_QF_UID_NUMBER || field == CDB_QF_GID_NUMBER ||
+           field == CDB_QF_USER_MEMBER_OF || field == CDB_QF_GROUP_MEMBER_UID;
+}
+
+static int cdbm_field_nocase_text(cdb_qfield field)
+{
+    return field == CDB_QF_USERNAME || field == CDB_QF_MAIL || field == CDB_QF_GROUP_CN ||
+           field == CDB_QF_GROUP_MEMBER;
+}
+
+/* NOCASE order: bytes with ASCII folded, then length. */
+static int cdbm_nocase_cmp(const char *x, const char *y)
+{
+    for (;; x++, y++) {
+        unsigned char c = (unsigned char)*x, d = (unsigned char)*y;
+
+        if (c >= 'A' && c <= 'Z')
+            c = (unsigned char)(c + ('a' - 'A'));
+        if (d >= 'A' && d <= 'Z')
+            d = (unsigned char)(d + ('a' - 'A'));
+        if (c != d || c == '\0')
+            return (int)c - (int)d;
+    }
+}
+
+/* An OR whose terms are all equalities on one field that has an order. */
+static int cdbm_or_of_equalities(const cdb_query *q)
+{
+    size_t i;
+
+    if (q->op != CDB_Q_OR || q->n_kids < 2)
+        return 0;
+    for (i = 0; i < q->n_kids; i++) {
+        const cdb_query *k = q->kids[i];
+
+        if (k->op != CDB_Q_EQ || k->field != q->kids[0]->field)
+            return 0;
+    }
+    return cdbm_field_numeric(q->kids[0]->field) || cdbm_field_nocase_text(q->kids[0]->field);
+}
+
+/* Rewrite the OR in place as (field >= least AND field <= greatest): every
+ * row equal to one of the values lies in that range.  Its first two terms
+ * become the bounds (they are the arena's, as every term of a translated
+ * list is). */
+static const cdb_query *cdbm_or_to_range(const cdb_query *or_node)
+{
+    cdb_query *q = (cdb_query *)(uintptr_t)or_node;
+    const cdb_query **kids = (const cdb_query **)(uintptr_t)q->kids;
+    const cdb_query *least = kids[0], *greatest = kids[0];
+    cdb_query *lo = (cdb_query *)(uintptr_t)kids[0], *hi = (cdb_query *)(uintptr_t)kids[1];
+    int numeric = cdbm_field_numeric(kids[0]->field);
+    int64_t lo_n, hi_n;
+    const char *lo_t, *hi_t;
+    size_t i;
+
+    for (i = 1; i < q->n_kids; i++) {
+        const cdb_query *k = kids[i];
+
+        if (numeric ? k->number < least->number : cdbm_nocase_cmp(k->text, least->text) < 0)
+            least = k;
+        if (numeric ? k->number > greatest->number
+                    : cdbm_nocase_cmp(k->text, greatest->text) > 0)
+            greatest = k;
+    }
+    lo_n = least->number;
+    hi_n = greatest->number;
+    lo_t = least->text;
+    hi_t = greatest->text;
+    lo->op = CDB_Q_GE;
+    lo->number = lo_n;
+    lo->text = lo_t;
+    hi->op = CDB_Q_LE;
+    hi->field = lo->field;
+    hi->number = hi_n;
+    hi->text = hi_t;
+    q->op = CDB_Q_AND;
+    q->n_kids = 2;
+    return q;
+}
+
+/*
+ * Fit q, whose node sits at `depth`, into at most `budget` (>= 1) nodes and
+ * core's depth, widening where it does not fit; *cost gets the nodes used.
+ * AND and OR nodes are rewritten in place (each has one parent, all in the
+ * arena); leaves are left as they are.
+ */
+static const cdb_query *cdbm_query_fit(const cdb_query *q, int depth, size_t budget,
+                                       size_t *cost)
+{
+    cdb_query *list = (cdb_query *)(uintptr_t)q;
+    const cdb_query **kids;
+    size_t i, n = 0, used = 1;
+    int is_and;
+
+    *cost = 1;
+    if (q->op != CDB_Q_AND && q->op != CDB_Q_OR)
+        return q;
+    is_and = q->op == CDB_Q_AND;
+    if (!is_and && cdbm_or_of_equalities(q) &&
+        (depth >= CDB_QUERY_MAX_DEPTH || q->n_kids + 1 > budget)) {
+        if (depth >= CDB_QUERY_MAX_DEPTH || budget < 3)
+            return &cdbm_q_true;
+        *cost = 3;
+        return cdbm_or_to_range(q);
+    }
+    if (depth >= CDB_QUERY_MAX_DEPTH)  /* its terms would sit too deep */
+        return &cdbm_q_true;
+
+    kids = (const cdb_query **)(uintptr_t)q->kids;
+    for (i = 0; i < q->n_kids; i++) {
+        const cdb_query *k;
+        size_t c;
+
+        if (used >= budget) {
+            if (is_and)
+                break;  /* fewer conditions: more candidates */
+            return &cdbm_q_true;
+        }
+        k = cdbm_query_fit(kids[i], depth + 1, budget - used, &c);
+        if (k->op == (is_and ? CDB_Q_TRUE : CDB_Q_FALSE))
+            continue;
+        if (k->op == (is_and ? CDB_Q_FALSE : CDB_Q_TRUE))
+            return k;
+        kids[n++] = k;
+        used += c;
+    }
+    if (n == 0)
+        return is_and ? &cdbm_q_true : &cdbm_q_false;
+    if (n == 1) {
+        *cost = used - 1;
+        return kids[0];
+    }
+    list->n_kids = n;
+    *cost = used;
+    return list;
+}
+
+const cdb_query *cdbm_filter_to_query(cdbm_query_arena *a, Filter *f, cdbm_table table)
+{
+    const cdb_query *q = cdbm_translate(a, f, table);
+    size_t cost;
+
+    return q == NULL ? NULL : cdbm_query_fit(q, 0, CDB_QUERY_MAX_NODES, &cost);
 }

@@ -15,10 +15,6 @@
 
 #include "directory_internal.h"
 
-/* Bounds on what a caller may ask: a filter beyond them is hostile or
- * broken, and would only make an enormous statement. */
-#define QUERY_MAX_DEPTH 64
-#define QUERY_MAX_NODES 256
 
 enum table { TABLE_USERS, TABLE_GROUPS };
 
@@ -335,11 +331,11 @@ static void build(struct builder *b, const cdb_query *q, int depth)
         invalid(b, "missing subquery");
         return;
     }
-    if (depth > QUERY_MAX_DEPTH) {
+    if (depth > CDB_QUERY_MAX_DEPTH) {
         invalid(b, "nested too deeply");
         return;
     }
-    if (++b->nodes > QUERY_MAX_NODES) {
+    if (++b->nodes > CDB_QUERY_MAX_NODES) {
         invalid(b, "too many terms");
         return;
     }

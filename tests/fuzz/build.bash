@@ -5,14 +5,17 @@
 # libFuzzer needs clang's coverage instrumentation in the code under test.
 # Objects are rebuilt only when their source, a core header or the flags
 # changed, so a second run is quick.
-# Usage: tests/fuzz/build.bash OUT_DIR [target...]   (targets: validate passwd query pve users)
+# The filter target also compiles the module's filter translation
+# (slapd-module/filter.c) against OpenLDAP's prepared headers, as the module
+# build does (scripts/prepare-openldap.sh; OPENLDAP_SRC overrides).
+# Usage: tests/fuzz/build.bash OUT_DIR [target...]   (targets: validate passwd query pve users filter)
 # Environment: CC (default clang), EXTRA_CFLAGS (added to every compile).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:?usage: build.bash OUT_DIR [target...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(validate passwd query pve users)
+[ ${#targets[@]} -eq 0 ] && targets=(validate passwd query pve users filter)
 cc=${CC:-clang}
 command -v "$cc" >/dev/null || { echo "build.bash: $cc not found (scripts/install-deps.sh test)" >&2; exit 2; }
 mkdir -p "$out/obj"
@@ -69,11 +72,23 @@ for t in "${targets[@]}"; do
     src="$top/tests/fuzz/fuzz_$t.c"
     [ -f "$src" ] || { echo "build.bash: no target $t ($src)" >&2; exit 2; }
     obj="$out/obj/fuzz_$t.o"
-    compile "$src" "$obj" "${common[@]}" -fsanitize=fuzzer
+    target_objs=()
+    target_flags=()
+    if [ "$t" = filter ]; then
+        ol=${OPENLDAP_SRC:-$("$top/scripts/prepare-openldap.sh")}
+        target_flags=(-isystem "$ol/include" -isystem "$ol/servers/slapd" "-I$top/slapd-module")
+        mobj="$out/obj/module_filter.o"
+        if [ "$top/slapd-module/back-clusterdb.h" -nt "$mobj" ]; then rm -f "$mobj"; fi
+        compile "$top/slapd-module/filter.c" "$mobj" "${core_flags[@]}" "${target_flags[@]}"
+        target_objs=("$mobj")
+        [ "$top/slapd-module/back-clusterdb.h" -nt "$obj" ] && rm -f "$obj"
+    fi
+    compile "$src" "$obj" "${common[@]}" "${target_flags[@]}" -fsanitize=fuzzer
     if [ ! -x "$out/fuzz_$t" ] || [ "$obj" -nt "$out/fuzz_$t" ] || \
+       { [ ${#target_objs[@]} -gt 0 ] && [ "${target_objs[0]}" -nt "$out/fuzz_$t" ]; } || \
        [ -n "$(find "$out/obj" -name 'core_*.o' -newer "$out/fuzz_$t" | head -1)" ]; then
         echo "  LD fuzz_$t" >&2
-        "$cc" "${common[@]}" -fsanitize=fuzzer "$obj" "${objs[@]}" "${deps_libs[@]}" -lpthread \
+        "$cc" "${common[@]}" -fsanitize=fuzzer "$obj" "${target_objs[@]}" "${objs[@]}" "${deps_libs[@]}" -lpthread \
             -o "$out/fuzz_$t"
     fi
 done

@@ -42,9 +42,9 @@
         }                                                                    \
     } while (0)
 
-/* The limits query.c documents by behaviour (QUERY_MAX_DEPTH / _NODES). */
-#define MAX_DEPTH 64
-#define MAX_NODES 256
+/* The limits directory.h publishes. */
+#define MAX_DEPTH CDB_QUERY_MAX_DEPTH
+#define MAX_NODES CDB_QUERY_MAX_NODES
 
 static void failure_context(void);
 
@@ -384,7 +384,7 @@ static const cdb_query *make_node(struct reader *r, int depth)
         q->op = (cdb_qop)(op % 2 ? 42 : -1); /* not an operator */
         return q;
     case 12: { /* a chain of single-kid ANDs/ORs around the depth limit */
-        size_t len = 50 + byte(r) % 30;
+        size_t len = MAX_DEPTH - 8 + byte(r) % 20;
         cdb_query *top = q;
         for (size_t i = 0; i < len && n_nodes < POOL_NODES; i++) {
             const cdb_query **kids = take_kids(1);

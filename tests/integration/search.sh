@@ -112,6 +112,56 @@ expect_search "SSSD: modifyTimestamp>= an old time selects every user" --base "$
 expect_search "SSSD: modifyTimestamp>= a future time selects nobody" --dn none -- \
     -b "$S" '(&(objectClass=posixAccount)(modifyTimestamp>=20990101000000Z))'
 
+# ---- filters larger or deeper than one SQL statement takes ----------------
+# slapd accepts them, so they get answered: the module widens the candidate
+# query to what fits and test_filter decides (docs/slapd-module.md).
+# or_of ATTR COUNT VALUE...: an OR of COUNT equality terms, the given values
+# among COUNT-N values no entry has.
+or_of() {
+    local attr=$1 count=$2 i f='(|'
+    shift 2
+    for ((i = 0; i < count - $#; i++)); do
+        if [[ $attr == *Number ]]; then f+="($attr=$((900000 + i)))"; else f+="($attr=nobody$i)"; fi
+    done
+    for v in "$@"; do f+="($attr=$v)"; done
+    printf '%s)' "$f"
+}
+expect_search "OR of 300 uid terms" --dn "uid=alice,$PEOPLE" --dn "uid=bob,$PEOPLE" -- \
+    -b "$S" "$(or_of uid 300 alice BOB)"
+expect_search "OR of 300 uidNumber terms (objectClass=posixAccount)" \
+    --dn "uid=dave.o-brien,$PEOPLE" -- -b "$S" "(&(objectClass=posixAccount)$(or_of uidNumber 300 2003))"
+expect_search "OR of 300 mail terms" --dn "uid=alice,$PEOPLE" -- \
+    -b "$S" "$(or_of mail 300 alice@example.org)"
+expect_search "OR of 300 cn terms" --dn "cn=ops,$GROUPS_DN" -- \
+    -b "$GROUPS_DN" "$(or_of cn 300 ops)"
+expect_search "OR of 300 memberUid terms" --dn "cn=sysadmins,$GROUPS_DN" --dn "cn=developers,$GROUPS_DN" -- \
+    -b "$S" "$(or_of memberUid 300 alice)"
+expect_search "OR of 1000 uid terms under an AND with a narrow term" --dn "uid=alice,$PEOPLE" -- \
+    -b "$S" "(&(uid=alice)$(or_of uid 1000 alice bob))"
+# nested DEPTH LAST: alternating |/& DEPTH levels, each with a term no entry
+# matches beside the deeper level (after it when LAST is 1); LAST innermost.
+nested() {
+    local depth=$1 innermost=$2 first=$3 i f
+    f=$innermost
+    for ((i = depth; i > 0; i--)); do
+        if ((i % 2)); then
+            if ((first)); then f="(|$f(uid=nobody$i))"; else f="(|(uid=nobody$i)$f)"; fi
+        else
+            if ((first)); then f="(&$f(objectClass=posixAccount))"; else f="(&(uid=*)$f)"; fi
+        fi
+    done
+    printf '%s' "$f"
+}
+for depth in 61 66 70; do
+    expect_search "alternating |/& nested $depth levels, deeper level last" \
+        --dn "uid=alice,$PEOPLE" -- -b "$S" "$(nested $depth '(uid=alice)' 0)"
+    expect_search "alternating |/& nested $depth levels, deeper level first" \
+        --dn "uid=alice,$PEOPLE" -- -b "$S" "$(nested $depth '(uid=alice)' 1)"
+done
+expect_search "alternating |/& nested 70 levels around 300 memberUid terms" \
+    --dn "cn=sysadmins,$GROUPS_DN" --dn "cn=developers,$GROUPS_DN" --dn "cn=ops,$GROUPS_DN" -- \
+    -b "$GROUPS_DN" "$(nested 70 "$(or_of memberUid 300 alice bob)" 1 | sed 's/(uid=\*)/(cn=*)/g; s/(objectClass=posixAccount)/(objectClass=posixGroup)/g')"
+
 # ---- every scope from every kind of base -----------------------------------
 for base in "$S" "$PEOPLE" "$GROUPS_DN" "uid=alice,$PEOPLE" "cn=developers,$GROUPS_DN"; do
     for scope in base one sub children; do

@@ -361,7 +361,7 @@ static void test_limits(void **state)
     int64_t *ids = NULL;
     size_t n = 0, i;
 
-    /* A chain of ANDs: 64 levels are fine, 69 are not. */
+    /* A chain of ANDs: the leaf at CDB_QUERY_MAX_DEPTH is fine, one deeper is not. */
     for (i = 0; i < 70; i++) {
         chain[i].op = CDB_Q_AND;
         chain[i].n_kids = 1;
@@ -370,8 +370,9 @@ static void test_limits(void **state)
     }
     chain[69].kids = NULL;
     chain[69] = leaf;
-    assert_string_equal(users_where(db, &chain[70 - 64]), "2003");
-    assert_int_equal(cdb_user_find(db, &chain[0], 0, 0, &ids, &n), CDB_ERR_INVALID);
+    assert_string_equal(users_where(db, &chain[69 - CDB_QUERY_MAX_DEPTH]), "2003");
+    assert_int_equal(cdb_user_find(db, &chain[68 - CDB_QUERY_MAX_DEPTH], 0, 0, &ids, &n),
+                     CDB_ERR_INVALID);
     assert_null(ids);
 
     /* 255 terms under one OR pass; 300 do not. */
@@ -385,6 +386,29 @@ static void test_limits(void **state)
     assert_int_equal(cdb_user_find(db, &wide_or, 0, 0, &ids, &n), CDB_ERR_INVALID);
     assert_null(ids);
     free(wide);
+}
+
+/* The deepest tree core takes, alternating OR/AND with the deeper level
+ * last and the costliest leaf (memberUid prefix: two nested subqueries):
+ * SQLite's parser must take its SQL (its stack is what runs out first). */
+static void test_deepest_tree_parses(void **state)
+{
+    cdb *db = ((struct fixture *)*state)->db;
+    cdb_query member = leaf_text(CDB_Q_PREFIX, CDB_QF_GROUP_MEMBER, "bo");
+    cdb_query none = leaf_text(CDB_Q_PREFIX, CDB_QF_GROUP_MEMBER, "nobody");
+    cdb_query levels[CDB_QUERY_MAX_DEPTH];
+    const cdb_query *kids[CDB_QUERY_MAX_DEPTH][2];
+    int i;
+
+    for (i = 0; i < CDB_QUERY_MAX_DEPTH; i++) {
+        int is_or = i % 2 == 0;
+        levels[i].op = is_or ? CDB_Q_OR : CDB_Q_AND;
+        kids[i][0] = is_or ? &none : &member;
+        kids[i][1] = i + 1 < CDB_QUERY_MAX_DEPTH ? &levels[i + 1] : &member;
+        levels[i].kids = kids[i];
+        levels[i].n_kids = 2;
+    }
+    assert_string_equal(groups_where(db, &levels[0]), "2002,2003");
 }
 
 /* ---- statement reuse and query plans ---- */
@@ -564,6 +588,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_user_text_fields), T(test_user_number_fields), T(test_group_fields),
         T(test_nesting),          T(test_paging),             T(test_limits),
+        T(test_deepest_tree_parses),
         T(test_statement_reuse),  T(test_index_use),          T(test_cache_is_bounded),
     };
     return cmocka_run_group_tests_name("query", tests, NULL, NULL);

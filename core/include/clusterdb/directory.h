@@ -191,6 +191,17 @@ typedef enum cdb_qfield {
     CDB_QF_CREATED_AT        /* text, ISO-8601 as stored */
 } cdb_qfield;
 
+/*
+ * The largest tree the finders take; a bigger or deeper one fails with
+ * CDB_ERR_INVALID.  Depth counts AND/OR levels below the root (a leaf may sit
+ * at CDB_QUERY_MAX_DEPTH), nodes count every node.  Within them SQLite's
+ * parser takes the SQL of any tree, in any nesting order and with the
+ * costliest leaves (its parser stack, not the expression depth, is what
+ * runs out first: about 25 levels of `(leaf OR (leaf AND (...)))`).
+ */
+#define CDB_QUERY_MAX_DEPTH 16
+#define CDB_QUERY_MAX_NODES 256
+
 typedef struct cdb_query {
     cdb_qop op;
     cdb_qfield field;                 /* for EQ, PREFIX, GE, LE, PRESENT */
