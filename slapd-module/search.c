@@ -10,6 +10,12 @@
  * rows fetched in batches and sent: no read statement stays open while a
  * slow client receives entries.  test_filter() decides on every entry.
  *
+ * All reads of one search run in one read transaction, begun when the
+ * operation starts and ended before it returns: one snapshot for the base,
+ * the candidates and the rows (one WAL read lock instead of one per
+ * statement), and never a snapshot kept for the next operation, which
+ * therefore sees every change committed before it started.
+ *
  * The handling of send_search_entry() results, abandon, time and size limits
  * and paged results follows back-mdb's search.c.
  */
@@ -478,6 +484,7 @@ int cdbm_back_search(Operation *op, SlapReply *rs)
     Entry *base = NULL, *matched = NULL;
     slap_mask_t mask;
     int temporary = 0;
+    int own_read = 0;
     int rc;
 
     memset(&s, 0, sizeof(s));
@@ -490,6 +497,19 @@ int cdbm_back_search(Operation *op, SlapReply *rs)
     if (s.db == NULL) {
         send_ldap_error(op, rs, LDAP_UNAVAILABLE, "database unavailable");
         return rs->sr_err;
+    }
+    /* A search re-entered on this thread (an overlay's internal search
+     * while an entry is sent) joins the outer one's transaction. */
+    if (!cdb_in_transaction(s.db)) {
+        rc = cdb_read_begin(s.db);
+        if (rc != CDB_OK) {
+            Debug(LDAP_DEBUG_ANY, "back-clusterdb: search: %s\n", cdb_errmsg(s.db));
+            rs->sr_err = cdbm_ldap_result(rc, NULL, &rs->sr_text);
+            send_ldap_result(op, rs);
+            cdbm_handle_put(s.db, temporary);
+            return rs->sr_err;
+        }
+        own_read = 1;
     }
 
     /* The base entry (and, when missing, the closest entry above it). */
@@ -618,6 +638,8 @@ done:
         entry_free(s.base);
     if (matched != NULL)
         entry_free(matched);
+    if (own_read)
+        cdb_read_end(s.db);
     cdbm_handle_put(s.db, temporary);
     return rs->sr_err;
 }
