@@ -233,6 +233,30 @@ Entry *cdbm_entry_groups(Operation *op, cdbm_info *info)
     return cdbm_entry_ou(&info->groups_dn, &info->groups_ndn, "groups", CDBM_FIXED_GROUPS);
 }
 
+void cdbm_fixed_probes_free(cdbm_info *info)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(info->fixed_probe) / sizeof(info->fixed_probe[0]); i++) {
+        if (info->fixed_probe[i] != NULL)
+            entry_free(info->fixed_probe[i]);
+        info->fixed_probe[i] = NULL;
+    }
+}
+
+void cdbm_fixed_probes_build(BackendDB *be, cdbm_info *info)
+{
+    Operation op;
+
+    /* The builders read only op->o_bd. */
+    memset(&op, 0, sizeof(op));
+    op.o_bd = be;
+    cdbm_fixed_probes_free(info);
+    info->fixed_probe[0] = cdbm_entry_suffix(&op, info);
+    info->fixed_probe[1] = cdbm_entry_people(&op, info);
+    info->fixed_probe[2] = cdbm_entry_groups(&op, info);
+}
+
 Entry *cdbm_entry_services(Operation *op, cdbm_info *info)
 {
     if (info->n_services == 0)

@@ -250,6 +250,17 @@ static int cdbm_fixed_phase(cdbm_search *s, unsigned phase)
         return CDBM_CONTINUE;
     if (s->resume != 0 && CDBM_POS_PHASE(s->resume) >= phase)
         return CDBM_CONTINUE;  /* sent in an earlier page */
+    {
+        /* An identical entry built at db_open: the same filter gives the
+         * same answer, so a non-match costs no entry. */
+        int probe = phase == CDBM_PH_SUFFIX ? 0 : phase == CDBM_PH_PEOPLE ? 1
+                  : phase == CDBM_PH_GROUPS_OU ? 2 : -1;
+
+        if (probe >= 0 && s->info->fixed_probe[probe] != NULL &&
+            test_filter(s->op, s->info->fixed_probe[probe], s->op->ors_filter) !=
+                LDAP_COMPARE_TRUE)
+            return CDBM_CONTINUE;
+    }
     if (phase == s->base_phase && s->base != NULL) {
         e = s->base;  /* built already to check access to the base */
         s->base = NULL;
