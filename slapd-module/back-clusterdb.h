@@ -70,6 +70,11 @@ typedef struct cdbm_info {
     struct berval people_dn, people_ndn;
     struct berval groups_dn, groups_ndn;
     struct berval services_dn, services_ndn;
+    /* The suffix, ou=people and ou=groups entries (they depend only on the
+     * suffix), built at db_open: a subtree search tests its filter on these
+     * and builds its own copy only when one matches.  Read-only until
+     * db_close. */
+    Entry *fixed_probe[3];
 
     /* Service accounts and the groups whose members the push second factor
      * spares.  Changed only while slapd configures (single-threaded, or the
@@ -133,6 +138,9 @@ void cdbm_handle_purge(cdbm_info *info);
 Entry *cdbm_entry_suffix(Operation *op, cdbm_info *info);
 Entry *cdbm_entry_people(Operation *op, cdbm_info *info);
 Entry *cdbm_entry_groups(Operation *op, cdbm_info *info);
+/* info->fixed_probe: built at db_open, freed at db_close/db_destroy. */
+void cdbm_fixed_probes_build(BackendDB *be, cdbm_info *info);
+void cdbm_fixed_probes_free(cdbm_info *info);
 Entry *cdbm_entry_user(Operation *op, cdbm_info *info, const cdb_user *user);
 Entry *cdbm_entry_group(Operation *op, cdbm_info *info, const cdb_group *group);
 /* ou=services (NULL when no service account is configured), a service

@@ -233,6 +233,30 @@ Entry *cdbm_entry_groups(Operation *op, cdbm_info *info)
     return cdbm_entry_ou(&info->groups_dn, &info->groups_ndn, "groups", CDBM_FIXED_GROUPS);
 }
 
+void cdbm_fixed_probes_free(cdbm_info *info)
+{
+    size_t i;
+
+    for (i = 0; i < sizeof(info->fixed_probe) / sizeof(info->fixed_probe[0]); i++) {
+        if (info->fixed_probe[i] != NULL)
+            entry_free(info->fixed_probe[i]);
+        info->fixed_probe[i] = NULL;
+    }
+}
+
+void cdbm_fixed_probes_build(BackendDB *be, cdbm_info *info)
+{
+    Operation op;
+
+    /* The builders read only op->o_bd. */
+    memset(&op, 0, sizeof(op));
+    op.o_bd = be;
+    cdbm_fixed_probes_free(info);
+    info->fixed_probe[0] = cdbm_entry_suffix(&op, info);
+    info->fixed_probe[1] = cdbm_entry_people(&op, info);
+    info->fixed_probe[2] = cdbm_entry_groups(&op, info);
+}
+
 Entry *cdbm_entry_services(Operation *op, cdbm_info *info)
 {
     if (info->n_services == 0)
@@ -345,6 +369,56 @@ static void cdbm_add_ssh_keys(Entry *e, const char *keys)
     }
 }
 
+/* Whether values of ad that pass cdbm_name_is_plain() are their own
+ * normalized form: true of caseExactIA5Match and caseIgnoreIA5Match, whose
+ * normalizer only folds spaces (and, ignoring case, upper case). */
+static int cdbm_plain_is_normalized(AttributeDescription *ad)
+{
+    const MatchingRule *mr = ad->ad_type->sat_equality;
+
+    return mr != NULL && mr->smr_oid != NULL &&
+           (strcmp(mr->smr_oid, "1.3.6.1.4.1.1466.109.114.1") == 0 ||
+            strcmp(mr->smr_oid, "1.3.6.1.4.1.1466.109.114.2") == 0);
+}
+
+/* Many values of one attribute in one attr_merge (one array, not one
+ * reallocation per value); plain names are not normalized again where the
+ * matching rule leaves them as they are.  NULL names are skipped. */
+static void cdbm_add_names(Entry *e, AttributeDescription *ad, char *const *names, size_t n)
+{
+    BerVarray vals, nvals;
+    int plain_ok = cdbm_plain_is_normalized(ad);
+    size_t i, k = 0;
+
+    if (n == 0)
+        return;
+    vals = ch_malloc((n + 1) * sizeof(*vals));
+    nvals = ch_malloc((n + 1) * sizeof(*nvals));
+    for (i = 0; i < n; i++) {
+        if (names[i] == NULL)
+            continue;
+        ber_str2bv(names[i], 0, 0, &vals[k]);
+        /* As attr_merge_normalize_one: a value the rule cannot normalize
+         * stands for itself. */
+        if (plain_ok && cdbm_name_is_plain(names[i]))
+            nvals[k] = vals[k];
+        else if (attr_normalize_one(ad, &vals[k], &nvals[k], NULL) != LDAP_SUCCESS ||
+                 BER_BVISNULL(&nvals[k]))
+            nvals[k] = vals[k];
+        k++;
+    }
+    BER_BVZERO(&vals[k]);
+    BER_BVZERO(&nvals[k]);
+    if (k > 0 && attr_merge(e, ad, vals, nvals) != 0)
+        Debug(LDAP_DEBUG_TRACE, "back-clusterdb: %s: values of %s left out\n", e->e_name.bv_val,
+              ad->ad_cname.bv_val);
+    for (i = 0; i < k; i++)
+        if (nvals[i].bv_val != vals[i].bv_val)
+            slap_sl_free(nvals[i].bv_val, NULL);
+    ch_free(vals);
+    ch_free(nvals);
+}
+
 static void cdbm_add_member_of(Entry *e, cdbm_info *info, const char *group_cn)
 {
     char *escaped = cdbm_rdn_escape(group_cn);
@@ -431,7 +505,6 @@ Entry *cdbm_entry_user(Operation *op, cdbm_info *info, const cdb_user *u)
 Entry *cdbm_entry_group(Operation *op, cdbm_info *info, const cdb_group *g)
 {
     Entry *e;
-    size_t i;
 
     if (g == NULL || g->cn == NULL)
         return NULL;
@@ -442,10 +515,7 @@ Entry *cdbm_entry_group(Operation *op, cdbm_info *info, const cdb_group *g)
     cdbm_add_oc(e, cdbm_ad.oc_posix_group);
     cdbm_add_str(e, cdbm_ad.cn, g->cn);
     cdbm_add_int(e, cdbm_ad.gid_number, g->gid_number);
-    for (i = 0; i < g->n_members; i++) {
-        if (g->member_usernames[i] != NULL)
-            cdbm_add_str(e, cdbm_ad.member_uid, g->member_usernames[i]);
-    }
+    cdbm_add_names(e, cdbm_ad.member_uid, g->member_usernames, g->n_members);
     cdbm_add_structural(e, cdbm_ad.oc_posix_group);
     cdbm_add_uuid(e, CDBM_UUID_GROUPS, g->gid_number);
     cdbm_add_timestamp(e, cdbm_ad.create_timestamp, g->created_at);

@@ -212,6 +212,7 @@ static int cdbm_db_open(BackendDB *be, ConfigReply *cr)
     }
     cdbm_push_bounds_apply(info);
     cdbm_handle_note_file(info);
+    cdbm_fixed_probes_build(be, info);
     info->opened = 1;
     rc = 0;
 done:
@@ -226,6 +227,7 @@ static int cdbm_db_close(BackendDB *be, ConfigReply *cr)
 
     info->opened = 0;
     cdbm_handle_purge(info);
+    cdbm_fixed_probes_free(info);
     return 0;
 }
 
@@ -236,6 +238,7 @@ static int cdbm_db_destroy(BackendDB *be, ConfigReply *cr)
     if (info == NULL)
         return 0;
     cdbm_handle_purge(info);
+    cdbm_fixed_probes_free(info);
     ch_free(info->dbfile);
     ch_free(info->suffix_rdn_value.bv_val);
     ch_free(info->people_dn.bv_val);

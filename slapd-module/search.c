@@ -10,6 +10,12 @@
  * rows fetched in batches and sent: no read statement stays open while a
  * slow client receives entries.  test_filter() decides on every entry.
  *
+ * All reads of one search run in one read transaction, begun when the
+ * operation starts and ended before it returns: one snapshot for the base,
+ * the candidates and the rows (one WAL read lock instead of one per
+ * statement), and never a snapshot kept for the next operation, which
+ * therefore sees every change committed before it started.
+ *
  * The handling of send_search_entry() results, abandon, time and size limits
  * and paged results follows back-mdb's search.c.
  */
@@ -244,6 +250,17 @@ static int cdbm_fixed_phase(cdbm_search *s, unsigned phase)
         return CDBM_CONTINUE;
     if (s->resume != 0 && CDBM_POS_PHASE(s->resume) >= phase)
         return CDBM_CONTINUE;  /* sent in an earlier page */
+    {
+        /* An identical entry built at db_open: the same filter gives the
+         * same answer, so a non-match costs no entry. */
+        int probe = phase == CDBM_PH_SUFFIX ? 0 : phase == CDBM_PH_PEOPLE ? 1
+                  : phase == CDBM_PH_GROUPS_OU ? 2 : -1;
+
+        if (probe >= 0 && s->info->fixed_probe[probe] != NULL &&
+            test_filter(s->op, s->info->fixed_probe[probe], s->op->ors_filter) !=
+                LDAP_COMPARE_TRUE)
+            return CDBM_CONTINUE;
+    }
     if (phase == s->base_phase && s->base != NULL) {
         e = s->base;  /* built already to check access to the base */
         s->base = NULL;
@@ -478,6 +495,7 @@ int cdbm_back_search(Operation *op, SlapReply *rs)
     Entry *base = NULL, *matched = NULL;
     slap_mask_t mask;
     int temporary = 0;
+    int own_read = 0;
     int rc;
 
     memset(&s, 0, sizeof(s));
@@ -490,6 +508,19 @@ int cdbm_back_search(Operation *op, SlapReply *rs)
     if (s.db == NULL) {
         send_ldap_error(op, rs, LDAP_UNAVAILABLE, "database unavailable");
         return rs->sr_err;
+    }
+    /* A search re-entered on this thread (an overlay's internal search
+     * while an entry is sent) joins the outer one's transaction. */
+    if (!cdb_in_transaction(s.db)) {
+        rc = cdb_read_begin(s.db);
+        if (rc != CDB_OK) {
+            Debug(LDAP_DEBUG_ANY, "back-clusterdb: search: %s\n", cdb_errmsg(s.db));
+            rs->sr_err = cdbm_ldap_result(rc, NULL, &rs->sr_text);
+            send_ldap_result(op, rs);
+            cdbm_handle_put(s.db, temporary);
+            return rs->sr_err;
+        }
+        own_read = 1;
     }
 
     /* The base entry (and, when missing, the closest entry above it). */
@@ -618,6 +649,8 @@ done:
         entry_free(s.base);
     if (matched != NULL)
         entry_free(matched);
+    if (own_read)
+        cdb_read_end(s.db);
     cdbm_handle_put(s.db, temporary);
     return rs->sr_err;
 }

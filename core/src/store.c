@@ -432,6 +432,11 @@ void cdb_read_end(cdb *db)
     cdb_tx_rollback(db); /* nothing was written: ending it is releasing the snapshot */
 }
 
+int cdb_in_transaction(const cdb *db)
+{
+    return db != NULL && db->sql != NULL && !sqlite3_get_autocommit(db->sql);
+}
+
 /* ---------------------------------------------------- open / close */
 
 void cdb_set_busy_timeout(cdb *db, int milliseconds)

@@ -92,6 +92,9 @@ void cdb_set_busy_timeout(cdb *db, int milliseconds);
  */
 int cdb_read_begin(cdb *db);
 void cdb_read_end(cdb *db);
+/* Whether a transaction (read or write) is open on the handle: a caller
+ * re-entered on the same thread joins it instead of starting its own. */
+int cdb_in_transaction(const cdb *db);
 
 void cdb_free(void *ptr);
 
