@@ -576,9 +576,10 @@ done:
 static void usage(FILE *to)
 {
     fprintf(to, "usage: %s [-c CONFIG_FILE] USER\n"
+                "       %s --version\n"
                 "Print USER's SSH public keys from the clusterdb directory, one per line\n"
                 "(nothing for unknown or inactive users).  Default config: %s\n",
-            progname, AK_DEFAULT_CONFIG);
+            progname, progname, AK_DEFAULT_CONFIG);
 }
 
 int main(int argc, char **argv)
@@ -588,6 +589,11 @@ int main(int argc, char **argv)
     LDAP *ld = NULL;
     int opt;
 
+    /* The one long option; sshd only ever passes the user name. */
+    if (argc == 2 && strcmp(argv[1], "--version") == 0) {
+        printf("clusterdb-authorized-keys %s\n", PACKAGE_VERSION);
+        return AK_OK;
+    }
     while ((opt = getopt(argc, argv, "c:h")) != -1) {
         switch (opt) {
         case 'c':

@@ -166,8 +166,8 @@ json_t *cli_jname(struct cli *cli, enum cli_ref kind, int64_t id);
  * output is always valid JSON. */
 json_t *cli_jstr(const char *s);
 
-/* A secret as shown anywhere: "(set)" when there is one, else null.  The
- * value itself is never printed. */
+/* A secret as shown anywhere: true when there is one, else false (tables
+ * say yes / no).  The value itself is never printed. */
 json_t *cli_jsecret(const char *secret);
 /* An optional reference id: null for 0. */
 json_t *cli_jid(int64_t id);

@@ -5,7 +5,7 @@
 
 static json_t *domain_json(struct cli *cli, const cdb_external_domain *d)
 {
-    /* The Cloudflare key is shown only as "(set)". */
+    /* The Cloudflare key is shown only as whether it is set. */
     return json_pack("{s:I, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "id", (json_int_t)d->id,
                      "domain", cli_jstr(d->domain),

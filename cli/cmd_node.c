@@ -5,7 +5,7 @@
 
 static json_t *node_json(struct cli *cli, const cdb_node *n)
 {
-    /* The API secret is shown only as "(set)": it opens the whole cluster. */
+    /* The API secret is shown only as whether it is set: it opens the whole cluster. */
     return json_pack("{s:I, s:o, s:I, s:o, s:o, s:o, s:o, s:o, s:b, s:o, s:o}",
                      "id", (json_int_t)n->id,
                      "name", cli_jstr(n->name),
@@ -168,7 +168,7 @@ static int node_list(struct cli *cli, int argc, char **argv)
 static int node_show(struct cli *cli, int argc, char **argv)
 {
     static const struct cli_spec spec = {"node show NAME",
-                                         "Show a node.  The API secret is shown as (set).", NULL, 1, 1};
+                                         "Show a node.  The API secret is shown only as set or not.", NULL, 1, 1};
     char **args;
     int nargs;
     int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);

@@ -37,7 +37,7 @@ static json_t *user_json(const cdb_user *u)
                      "mail", cli_jstr(u->mail),
                      "status", cdb_user_status_name(u->status),
                      "gidNumber", (json_int_t)CDB_PRIMARY_GID,
-                     "userPassword", u->user_password ? json_string("(set)") : json_null(),
+                     "userPassword", cli_jsecret(u->user_password),
                      "sshPublicKeys", keys,
                      "groups", groups,
                      "createdAt", cli_jstr(u->created_at),

@@ -15,8 +15,6 @@
 
 #include "cli.h"
 
-#define DEFAULT_DB_PATH "/var/lib/clusterdb/clusterdb.sqlite"
-
 static const struct cli_command commands[] = {
     {"init", cli_cmd_init, "create the database (if missing) and apply all migrations"},
     {"migrate", cli_cmd_migrate, "apply pending migrations to an existing database"},
@@ -41,9 +39,10 @@ static void print_help(FILE *out)
             "Administer the clusterdb database: users, groups, settings and the cluster.\n"
             "\n"
             "Global options:\n"
-            "  --db FILE   the database (default: $CLUSTERDB_DB, else " DEFAULT_DB_PATH ")\n"
+            "  --db FILE   the database (default: $CLUSTERDB_DB, else " CDB_DEFAULT_DB_PATH ")\n"
             "  --json      machine-readable output (also accepted after any command)\n"
             "  --help      show this help; `clusterdb COMMAND --help` for a command\n"
+            "  --version   print the version and exit\n"
             "\n"
             "Commands:\n");
     for (const struct cli_command *c = commands; c->name; c++)
@@ -66,13 +65,13 @@ static void print_help(FILE *out)
 int main(int argc, char **argv)
 {
     struct cli cli = {0};
-    const char *env = getenv("CLUSTERDB_DB");
-    cli.db_path = env && env[0] ? env : DEFAULT_DB_PATH;
+    cli.db_path = cdb_default_db_path();
 
     static const struct option global_opts[] = {
         {"db", required_argument, NULL, 'd'},
         {"json", no_argument, NULL, 'j'},
         {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0}
     };
     opterr = 0;
@@ -90,6 +89,9 @@ int main(int argc, char **argv)
             break;
         case 'h':
             print_help(stdout);
+            return CLI_EXIT_OK;
+        case 'V':
+            printf("clusterdb %s\n", cdb_version());
             return CLI_EXIT_OK;
         default:
             if (optopt == 'd')

@@ -49,7 +49,7 @@ json_t *cli_jstr(const char *s)
 
 json_t *cli_jsecret(const char *secret)
 {
-    return secret && secret[0] ? json_string("(set)") : json_null();
+    return json_boolean(secret && secret[0]);
 }
 
 json_t *cli_jid(int64_t id)

@@ -2,7 +2,7 @@
  * clusterdbd: runs the pending Jobs of a clusterdb database against the
  * Proxmox VE nodes they concern (container creation and deletion).
  *
- *   clusterdbd --db FILE [--once] [--poll-interval S] [...]
+ *   clusterdbd [--db FILE] [--once] [--poll-interval S] [...]
  *
  * Logs go to stderr, one line per event, never with a secret.  SIGTERM or
  * SIGINT: claim no new job, give up waiting at the next poll (the job in
@@ -42,14 +42,14 @@
 static void usage(FILE *out)
 {
     fprintf(out,
-            "Usage: clusterdbd --db FILE [options]\n"
+            "Usage: clusterdbd [--db FILE] [options]\n"
             "\n"
             "Run the pending jobs of a clusterdb database against Proxmox VE:\n");
     job_kinds_describe(out);
     fprintf(out,
             "\n"
             "Options:\n"
-            "  --db FILE             the database (required)\n"
+            "  --db FILE             the database (default: $CLUSTERDB_DB, else " CDB_DEFAULT_DB_PATH ")\n"
             "  --once                run the jobs pending now, then exit\n"
             "  --poll-interval S     seconds between looks for new jobs (default 5)\n"
             "  --task-timeout S      bound on each Proxmox task (default 600)\n"
@@ -194,8 +194,10 @@ int main(int argc, char **argv)
             return 2;
         }
     }
-    if (optind != argc || config.db_path == NULL) {
-        fprintf(stderr, "clusterdbd: %s\n", config.db_path ? "unexpected argument" : "--db FILE is required");
+    if (config.db_path == NULL)
+        config.db_path = cdb_default_db_path();
+    if (optind != argc) {
+        fprintf(stderr, "clusterdbd: unexpected argument %s\n", argv[optind]);
         usage(stderr);
         return 2;
     }

@@ -6,6 +6,10 @@
  * A handle owns one SQLite connection opened with SQLITE_OPEN_NOMUTEX: it is
  * used by one thread at a time, so SQLite's own mutexes would only cost time.
  */
+#ifdef HAVE_CONFIG_H
+#include <config.h>
+#endif
+
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -601,6 +605,9 @@ static int prepare_file(cdb *db, const char *path, unsigned flags)
     if (stat(path, &st) != 0) {
         if (errno == ENOENT && (flags & CDB_OPEN_CREATE))
             return create_private(db, path, flags);
+        if (errno == ENOENT)
+            return cdb_fail(db, CDB_ERR_IO, NULL,
+                            "no such database (create it with clusterdb init)");
         return cdb_fail(db, CDB_ERR_IO, NULL, "cannot open: %s", strerror(errno));
     }
     /* SQLite would make an empty file a database (writing to it) as a side
@@ -693,6 +700,22 @@ static int open_db(const char *path, unsigned flags, cdb **out)
     db->errmsg[0] = '\0';
     db->errfield[0] = '\0';
     return CDB_OK;
+}
+
+const char *cdb_default_db_path(void)
+{
+    const char *env = getenv("CLUSTERDB_DB");
+
+    return env != NULL && env[0] != '\0' ? env : CDB_DEFAULT_DB_PATH;
+}
+
+#ifndef PACKAGE_VERSION
+#define PACKAGE_VERSION "unknown"
+#endif
+
+const char *cdb_version(void)
+{
+    return PACKAGE_VERSION;
 }
 
 int cdb_open(const char *path, unsigned flags, cdb **out)

@@ -26,6 +26,26 @@ out=$("$CLI" user add --help)
 expect_match "user add --help documents --password-stdin and --ssh-key-file" \
     "--password-stdin.*--ssh-key-file FILE|--ssh-key-file FILE.*--password-stdin" "$(echo $out)"
 
+# ---- --version: one version for every program, from configure
+want=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$CLUSTERDB_TOP/configure.ac")
+expect_eq "clusterdb --version" "clusterdb $want" "$("$CLI" --version)"
+expect_eq "clusterdbd --version" "clusterdbd $want" "$("$CLUSTERDB_BUILD/daemon/clusterdbd" --version)"
+expect_eq "clusterdb-authorized-keys --version" "clusterdb-authorized-keys $want" \
+    "$("$CLUSTERDB_BUILD/cli/clusterdb-authorized-keys" --version)"
+
+# ---- a missing database: its path once, and what to do
+missing=$(mktemp -u "${TMPDIR:-/tmp}/cdb-missing.XXXXXX")
+err=$("$CLI" --db "$missing" user list 2>&1); rc=$?
+expect_eq "a missing database: exit 1" 1 "$rc"
+expect_eq "a missing database: path once, hint to init" \
+    "clusterdb: $missing: no such database (create it with clusterdb init)" "$err"
+[ ! -e "$missing" ] && ok "a missing database is not created by a reading command" ||
+    { not_ok "a missing database is not created by a reading command"; rm -f "$missing"; }
+# The daemon takes the CLI's default: $CLUSTERDB_DB, here a missing file.
+err=$(CLUSTERDB_DB=$missing "$CLUSTERDB_BUILD/daemon/clusterdbd" --once 2>&1); rc=$?
+expect_eq "clusterdbd without --db uses \$CLUSTERDB_DB: exit 1" 1 "$rc"
+expect_match "clusterdbd without --db names \$CLUSTERDB_DB's file" "$missing: no such database" "$err"
+
 # ---- usage errors exit 2 and never touch a database
 new_db
 expect_fail "no command: exit 2" 2 "" 

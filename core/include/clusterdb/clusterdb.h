@@ -70,6 +70,14 @@ enum cdb_open_flags {
 int cdb_open(const char *path, unsigned flags, cdb **out);
 void cdb_close(cdb *db);
 
+/* The database every program opens when not told otherwise. */
+#define CDB_DEFAULT_DB_PATH "/var/lib/clusterdb/clusterdb.sqlite"
+/* $CLUSTERDB_DB when set and not empty, else CDB_DEFAULT_DB_PATH: the one
+ * rule the CLI and the daemon share. */
+const char *cdb_default_db_path(void);
+/* The release of this library (configure's PACKAGE_VERSION). */
+const char *cdb_version(void);
+
 /* Apply pending migrations, each in its own transaction.  Idempotent. */
 int cdb_migrate(cdb *db);
 /* The schema version of the open file, and the newest this library knows. */
