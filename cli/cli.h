@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include <clusterdb/access.h>
 #include <clusterdb/cluster.h>
 #include <clusterdb/clusterdb.h>
 #include <clusterdb/directory.h>

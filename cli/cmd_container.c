@@ -1,5 +1,7 @@
-/* clusterdb container add | create | list | show | set | start | stop | delete */
+/* clusterdb container add | create | list | show | set | start | stop | delete | grant | revoke
+ * | access */
 #include <stdio.h>
+#include <string.h>
 
 #include "cli.h"
 
@@ -351,6 +353,141 @@ static int container_delete(struct cli *cli, int argc, char **argv)
     return rc;
 }
 
+/* container grant|revoke [HOSTNAME | --site SITE] (--user USER | --group GROUP) */
+static int container_grant_change(struct cli *cli, int argc, char **argv, int grant)
+{
+    const char *user = NULL, *group = NULL, *site = NULL;
+    const struct cli_opt opts[] = {
+        {"user", "USER", "the user the grant names", &user, NULL},
+        {"group", "GROUP", "the group the grant names (all its members)", &group, NULL},
+        {"site", "SITE", "every container of this site instead of one container", &site, NULL},
+        {NULL, NULL, NULL, NULL, NULL}
+    };
+    const struct cli_spec grant_spec = {
+        "container grant (HOSTNAME | --site SITE) (--user USER | --group GROUP)",
+        "Let a user, or every member of a group, log into a container (or every\n"
+        "container of a site).  Owners and administrators need no grant; a grant\n"
+        "never gives sudo.  Takes effect at the next login.", opts, 0, 1};
+    const struct cli_spec revoke_spec = {
+        "container revoke (HOSTNAME | --site SITE) (--user USER | --group GROUP)",
+        "Remove a grant made with container grant.  Takes effect at the next login;\n"
+        "sessions already open are not closed.", opts, 0, 1};
+    char **args;
+    int nargs;
+    int rc = cli_parse(cli, grant ? &grant_spec : &revoke_spec, argc, argv, &args, &nargs);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    const char *hostname = nargs ? args[0] : NULL;
+    if (!hostname == !site)
+        return cli_error(CLI_EXIT_USAGE, "container",
+                         "give a container HOSTNAME or --site SITE, not both");
+    if (!user == !group)
+        return cli_error(CLI_EXIT_USAGE, "username", "give --user USER or --group GROUP, not both");
+    if ((rc = cli_open(cli, 0)))
+        return rc;
+    cdb_grant_input in = {.username = user, .group = group, .container = hostname, .site = site};
+    int64_t id = 0;
+    int st = grant ? cdb_grant_add(cli->db, &in, &id) : cdb_grant_remove(cli->db, &in);
+    if (st != CDB_OK)
+        return cli_fail(cli, st);
+    json_t *o = json_pack("{s:o, s:o, s:o, s:o}", "username", cli_jstr(user), "group",
+                          cli_jstr(group), "container", cli_jstr(hostname), "site",
+                          cli_jstr(site));
+    if (grant)
+        json_object_set_new(o, "id", json_integer((json_int_t)id));
+    return cli_emit_done(cli, o, "%s %s %s %s %s", grant ? "granted" : "revoked",
+                         user ? "user" : "group", cli_printable(user ? user : group),
+                         grant ? (hostname ? "container" : "site") : (hostname ? "on container" : "on site"),
+                         cli_printable(hostname ? hostname : site));
+}
+
+static int container_grant(struct cli *cli, int argc, char **argv)
+{
+    return container_grant_change(cli, argc, argv, 1);
+}
+
+static int container_revoke(struct cli *cli, int argc, char **argv)
+{
+    return container_grant_change(cli, argc, argv, 0);
+}
+
+/* "owner,administrator,grant": why an entrant may enter. */
+static json_t *access_reasons(int owner, int administrator, int granted)
+{
+    char why[64] = "";
+
+    if (owner)
+        strcat(why, "owner");
+    if (administrator)
+        strcat(why, *why ? ",administrator" : "administrator");
+    if (granted)
+        strcat(why, *why ? ",grant" : "grant");
+    return json_string(why);
+}
+
+static int container_access(struct cli *cli, int argc, char **argv)
+{
+    int grants = 0;
+    const struct cli_opt opts[] = {
+        {"grants", NULL, "list the grants that apply instead (the container's and its site's)",
+         NULL, &grants},
+        {NULL, NULL, NULL, NULL, NULL}
+    };
+    const struct cli_spec spec = {
+        "container access HOSTNAME [--grants]",
+        "Who may log into the container and who gets sudo there: its owner and the\n"
+        "administrators (sudo; owners unless the setting container_sudo_owners is no),\n"
+        "and the users granted entry.  Only active users are listed.", opts, 1, 1};
+    char **args;
+    int nargs;
+    int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
+    if (rc != CLI_CONTINUE)
+        return rc;
+    cdb_container *c = NULL;
+    if ((rc = cli_find_container(cli, args[0], &c)))
+        return rc;
+    json_t *list = json_array();
+    int st;
+    if (grants) {
+        cdb_grant **rows = NULL;
+        size_t n = 0;
+        st = cdb_grant_list_for_container(cli->db, c->id, &rows, &n);
+        for (size_t i = 0; st == CDB_OK && i < n; i++)
+            json_array_append_new(
+                list, json_pack("{s:I, s:o, s:o, s:o, s:o, s:o}", "id", (json_int_t)rows[i]->id,
+                                "username", cli_jstr(rows[i]->username), "group",
+                                cli_jstr(rows[i]->group), "container",
+                                cli_jstr(rows[i]->container), "site", cli_jstr(rows[i]->site),
+                                "createdAt", cli_jstr(rows[i]->created_at)));
+        cdb_grant_array_free(rows, n);
+    } else {
+        cdb_access_entrant **rows = NULL;
+        size_t n = 0;
+        st = cdb_access_entrants(cli->db, c->id, &rows, &n);
+        for (size_t i = 0; st == CDB_OK && i < n; i++)
+            json_array_append_new(
+                list, json_pack("{s:I, s:o, s:o, s:b}", "uidNumber", (json_int_t)rows[i]->uid_number,
+                                "username", cli_jstr(rows[i]->username), "why",
+                                access_reasons(rows[i]->owner, rows[i]->administrator,
+                                               rows[i]->granted),
+                                "sudo", rows[i]->sudo));
+        cdb_access_entrant_array_free(rows, n);
+    }
+    cdb_container_free(c);
+    if (st != CDB_OK) {
+        json_decref(list);
+        return cli_fail(cli, st);
+    }
+    static const struct cli_column entrant_cols[] = {
+        {"uidNumber", "UID"}, {"username", "USER"}, {"why", "WHY"}, {"sudo", "SUDO"}, {NULL, NULL}
+    };
+    static const struct cli_column grant_cols[] = {
+        {"id", "ID"}, {"username", "USER"}, {"group", "GROUP"}, {"container", "CONTAINER"},
+        {"site", "SITE"}, {NULL, NULL}
+    };
+    return cli_emit_list(cli, list, grants ? grant_cols : entrant_cols);
+}
+
 int cli_cmd_container(struct cli *cli, int argc, char **argv)
 {
     static const struct cli_command cmds[] = {
@@ -362,6 +499,9 @@ int cli_cmd_container(struct cli *cli, int argc, char **argv)
         {"start", container_start, "queue a start of its CT"},
         {"stop", container_stop, "queue a shutdown of its CT"},
         {"delete", container_delete, "queue its deletion (or delete the record only)"},
+        {"grant", container_grant, "let a user or group log into it (or a site)"},
+        {"revoke", container_revoke, "remove such a grant"},
+        {"access", container_access, "who may log in and who gets sudo"},
         {NULL, NULL, NULL}
     };
     return cli_dispatch(cli, "container", "Manage Containers.", cmds, argc, argv);

@@ -103,6 +103,11 @@ static const struct {
     {"JobStatuses", "jobId", "Jobs", "id", "CASCADE"},
     {"UserGroups", "uidNumber", "Users", "uidNumber", "CASCADE"},
     {"UserGroups", "gidNumber", "Groups", "gidNumber", "CASCADE"},
+    /* Beyond the specification (migration 0005): a grant goes with what it names. */
+    {"ContainerAccessGrants", "uidNumber", "Users", "uidNumber", "CASCADE"},
+    {"ContainerAccessGrants", "gidNumber", "Groups", "gidNumber", "CASCADE"},
+    {"ContainerAccessGrants", "containerId", "Containers", "id", "CASCADE"},
+    {"ContainerAccessGrants", "siteId", "Sites", "id", "CASCADE"},
 };
 
 /* ------------------------------------------------ helpers */

@@ -1,0 +1,96 @@
+/*
+ * Who may enter which container and who may become root there.  Conventions
+ * as in clusterdb.h.
+ *
+ * A user may enter a container when the user is active and
+ *   - owns it (Containers.username), or
+ *   - is a member of a group with isAdministrator, or
+ *   - holds a grant for it: to the user or to one of the user's groups, for
+ *     the container itself or for every container of its site.
+ * A user gets sudo (every command as every user) on a container when the
+ * user is an administrator, or owns it and the setting
+ * CDB_SETTING_SUDO_OWNERS is "yes" (the default; "no" keeps root to the
+ * administrators).  Grants give entry, never sudo.
+ */
+#ifndef CLUSTERDB_ACCESS_H
+#define CLUSTERDB_ACCESS_H
+
+#include <clusterdb/clusterdb.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CDB_SETTING_SUDO_OWNERS "container_sudo_owners"
+
+/* Whom and where a grant names: exactly one of username / group, exactly one
+ * of container (a hostname) / site (a site name). */
+typedef struct cdb_grant_input {
+    const char *username;
+    const char *group;     /* a group's cn */
+    const char *container; /* a container's hostname */
+    const char *site;      /* a site's name */
+} cdb_grant_input;
+
+typedef struct cdb_grant {
+    int64_t id;
+    char *username;  /* NULL for a group grant */
+    char *group;     /* NULL for a user grant */
+    char *container; /* hostname; NULL for a site grant */
+    char *site;      /* site name; NULL for a container grant */
+    char *created_at;
+} cdb_grant;
+void cdb_grant_free(cdb_grant *grant);
+void cdb_grant_array_free(cdb_grant **grants, size_t n);
+
+/* CDB_ERR_INVALID naming the field (username, group, container, site) when a
+ * name is missing, doubled or unknown; CDB_ERR_CONFLICT when the same grant
+ * exists. */
+int cdb_grant_add(cdb *db, const cdb_grant_input *in, int64_t *id_out);
+/* CDB_ERR_NOTFOUND when there is no such grant. */
+int cdb_grant_remove(cdb *db, const cdb_grant_input *in);
+/* The grants that apply to a container: its own and its site's, by id. */
+int cdb_grant_list_for_container(cdb *db, int64_t container_id, cdb_grant ***out,
+                                 size_t *n_out);
+
+/* A container a user may enter, why, and whether with sudo. */
+typedef struct cdb_access_host {
+    char *hostname;
+    char *domain; /* the site's internal domain: hostname.domain is the FQDN */
+    int owner;
+    int administrator;
+    int granted;
+    int sudo;
+} cdb_access_host;
+void cdb_access_host_array_free(cdb_access_host **hosts, size_t n);
+/* The containers an active user may enter, by hostname; none for a user who
+ * is not active or does not exist. */
+int cdb_access_hosts_for_user(cdb *db, int64_t uid_number, cdb_access_host ***out,
+                              size_t *n_out);
+
+/* A user who may enter a container, why, and whether with sudo. */
+typedef struct cdb_access_entrant {
+    int64_t uid_number;
+    char *username;
+    int owner;
+    int administrator;
+    int granted;
+    int sudo;
+} cdb_access_entrant;
+void cdb_access_entrant_array_free(cdb_access_entrant **entrants, size_t n);
+/* The active users who may enter a container, by uidNumber. */
+int cdb_access_entrants(cdb *db, int64_t container_id, cdb_access_entrant ***out,
+                        size_t *n_out);
+
+/* Whether an active user may enter the container of this hostname (a short
+ * name, or the FQDN under its site's internal domain); 0 for an unknown
+ * host or user. */
+int cdb_access_may_enter(cdb *db, const char *username, const char *host, int *allowed);
+
+/* The sudo policy: 1 when owners get sudo on their own containers. */
+int cdb_access_owners_get_sudo(cdb *db, int *yes);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

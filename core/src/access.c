@@ -1,0 +1,379 @@
+/*
+ * access.c: who may enter which container and who gets sudo there (the rule
+ * is stated in <clusterdb/access.h>), and the ContainerAccessGrants table
+ * that extends it.  The rule is written once, as the SQL fragments below;
+ * every query here (by user, by container, by host name) selects through it.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <clusterdb/access.h>
+#include <clusterdb/settings.h>
+
+#include "cluster_internal.h"
+
+/* ------------------------------------------------------------ the rule */
+
+/* Rows u (Users), c (Containers), n (c's Nodes row), s (n's Sites row). */
+#define ACCESS_FROM                                                                         \
+    " FROM Users u CROSS JOIN Containers c JOIN Nodes n ON n.id = c.nodeId"                 \
+    " JOIN Sites s ON s.id = n.siteId"
+#define ACCESS_OWNER "(c.username = u.username)"
+#define ACCESS_ADMINISTRATOR                                                                \
+    "EXISTS (SELECT 1 FROM UserGroups ug JOIN Groups gr ON gr.gidNumber = ug.gidNumber"     \
+    " WHERE ug.uidNumber = u.uidNumber AND gr.isAdministrator = 1)"
+#define ACCESS_GRANTED                                                                      \
+    "EXISTS (SELECT 1 FROM ContainerAccessGrants a"                                         \
+    " WHERE (a.uidNumber = u.uidNumber"                                                     \
+    "        OR a.gidNumber IN (SELECT gidNumber FROM UserGroups WHERE uidNumber = u.uidNumber))" \
+    " AND (a.containerId = c.id OR a.siteId = n.siteId))"
+/* Columns owner, administrator, granted, sudo; ?9 is the sudo policy (1 when
+ * owners get sudo on their own). */
+#define ACCESS_COLUMNS                                                                      \
+    ACCESS_OWNER " AS owner, " ACCESS_ADMINISTRATOR " AS administrator, " ACCESS_GRANTED    \
+    " AS granted, (" ACCESS_ADMINISTRATOR " OR (?9 AND " ACCESS_OWNER ")) AS sudo"
+#define ACCESS_ALLOWED " u.status = 'active' AND (owner OR administrator OR granted)"
+
+int cdb_access_owners_get_sudo(cdb *db, int *yes)
+{
+    char *value = NULL;
+    int status = cdb_setting_get(db, CDB_SETTING_SUDO_OWNERS, &value);
+
+    if (status == CDB_ERR_NOTFOUND) {
+        *yes = 1; /* the default: owners administer their own containers */
+        return CDB_OK;
+    }
+    if (status != CDB_OK)
+        return status;
+    if (strcmp(value, "yes") == 0)
+        *yes = 1;
+    else if (strcmp(value, "no") == 0)
+        *yes = 0;
+    else
+        status = cdb_fail(db, CDB_ERR_INVALID, CDB_SETTING_SUDO_OWNERS,
+                          "setting " CDB_SETTING_SUDO_OWNERS " must be yes or no");
+    cdb_free(value);
+    return status;
+}
+
+/* Prepare sql, bind ?1 = key and ?9 = the sudo policy. */
+static int prepare_access(cdb *db, const char *sql, int64_t key, sqlite3_stmt **st)
+{
+    int owners_sudo = 1, brc = SQLITE_OK;
+    int status = cdb_access_owners_get_sudo(db, &owners_sudo);
+
+    if (status != CDB_OK || (status = cdb_stmt(db, sql, st)) != CDB_OK)
+        return status;
+    cm_bind(&brc, sqlite3_bind_int64(*st, 1, key));
+    cm_bind(&brc, sqlite3_bind_int(*st, 9, owners_sudo));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK)
+        cdb_stmt_done(*st);
+    return status;
+}
+
+/* --------------------------------------------------------------- hosts */
+
+static const cm_field host_fields[] = {
+    CM_FIELD(CM_TEXT, cdb_access_host, hostname),
+    CM_FIELD(CM_TEXT, cdb_access_host, domain),
+    CM_FIELD(CM_BOOL, cdb_access_host, owner),
+    CM_FIELD(CM_BOOL, cdb_access_host, administrator),
+    CM_FIELD(CM_BOOL, cdb_access_host, granted),
+    CM_FIELD(CM_BOOL, cdb_access_host, sudo),
+};
+static const cm_model host_model = CM_MODEL("container host", cdb_access_host, host_fields);
+CM_MODEL_ARRAY_FREE_FUNCTION(host_model, cdb_access_host, cdb_access_host_array_free)
+
+int cdb_access_hosts_for_user(cdb *db, int64_t uid_number, cdb_access_host ***out,
+                              size_t *n_out)
+{
+    static const char sql[] = "SELECT c.hostname, s.internalDomain, " ACCESS_COLUMNS
+                              ACCESS_FROM " WHERE u.uidNumber = ?1 AND" ACCESS_ALLOWED
+                              " ORDER BY c.hostname";
+    sqlite3_stmt *st = NULL;
+    cm_vec vec = {0};
+    int status = prepare_access(db, sql, uid_number, &st);
+
+    if (status == CDB_OK)
+        status = cm_collect(db, st, &host_model, &vec);
+    if (status == CDB_OK)
+        CM_VEC_EXPORT(db, vec, cdb_access_host, out, n_out, host_model, status);
+    return status;
+}
+
+/* ------------------------------------------------------------ entrants */
+
+static const cm_field entrant_fields[] = {
+    CM_FIELD(CM_INT64, cdb_access_entrant, uid_number),
+    CM_FIELD(CM_TEXT, cdb_access_entrant, username),
+    CM_FIELD(CM_BOOL, cdb_access_entrant, owner),
+    CM_FIELD(CM_BOOL, cdb_access_entrant, administrator),
+    CM_FIELD(CM_BOOL, cdb_access_entrant, granted),
+    CM_FIELD(CM_BOOL, cdb_access_entrant, sudo),
+};
+static const cm_model entrant_model = CM_MODEL("entrant", cdb_access_entrant, entrant_fields);
+CM_MODEL_ARRAY_FREE_FUNCTION(entrant_model, cdb_access_entrant, cdb_access_entrant_array_free)
+
+int cdb_access_entrants(cdb *db, int64_t container_id, cdb_access_entrant ***out,
+                        size_t *n_out)
+{
+    static const char sql[] = "SELECT u.uidNumber, u.username, " ACCESS_COLUMNS ACCESS_FROM
+                              " WHERE c.id = ?1 AND" ACCESS_ALLOWED " ORDER BY u.uidNumber";
+    sqlite3_stmt *st = NULL;
+    cm_vec vec = {0};
+    int status = cm_require_row(db, "SELECT 1 FROM Containers WHERE id = ?1", container_id,
+                                "container", "Containers");
+
+    if (status == CDB_OK)
+        status = prepare_access(db, sql, container_id, &st);
+    if (status == CDB_OK)
+        status = cm_collect(db, st, &entrant_model, &vec);
+    if (status == CDB_OK)
+        CM_VEC_EXPORT(db, vec, cdb_access_entrant, out, n_out, entrant_model, status);
+    return status;
+}
+
+int cdb_access_may_enter(cdb *db, const char *username, const char *host, int *allowed)
+{
+    /* ?2 the short name, ?3 the domain of an FQDN (NULL for a short name). */
+    static const char sql[] = "SELECT " ACCESS_COLUMNS ACCESS_FROM
+                              " WHERE u.username = ?1 AND c.hostname = ?2"
+                              " AND (?3 IS NULL OR s.internalDomain = ?3 COLLATE NOCASE) AND"
+                              ACCESS_ALLOWED;
+    sqlite3_stmt *st = NULL;
+    const char *dot;
+    char label[64];
+    size_t len;
+    int owners_sudo = 1, brc = SQLITE_OK, rc, status;
+
+    *allowed = 0;
+    if (!username || !host)
+        return cdb_fail(db, CDB_ERR_INVALID, username ? "host" : "username", "%s is required",
+                        username ? "host" : "username");
+    dot = strchr(host, '.');
+    len = dot ? (size_t)(dot - host) : strlen(host);
+    if (len == 0 || len >= sizeof label)
+        return CDB_OK; /* no container has such a name */
+    memcpy(label, host, len);
+    label[len] = '\0';
+    for (size_t i = 0; i < len; i++) /* container hostnames are stored lower case */
+        if (label[i] >= 'A' && label[i] <= 'Z')
+            label[i] = (char)(label[i] - 'A' + 'a');
+    if ((status = cdb_access_owners_get_sudo(db, &owners_sudo)) != CDB_OK ||
+        (status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        return status;
+    cm_bind(&brc, cdb_bind_text(st, 1, username));
+    cm_bind(&brc, sqlite3_bind_text(st, 2, label, -1, SQLITE_TRANSIENT));
+    cm_bind(&brc, cdb_bind_text(st, 3, dot ? dot + 1 : NULL));
+    cm_bind(&brc, sqlite3_bind_int(st, 9, owners_sudo));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *allowed = 1;
+    else if (rc != SQLITE_DONE)
+        status = cdb_fail_sqlite(db, rc, "checking container access");
+    cdb_stmt_done(st);
+    return status;
+}
+
+/* -------------------------------------------------------------- grants */
+
+#define GRANT_SELECT                                                                        \
+    "SELECT a.id, u.username, g.cn, c.hostname, s.name, a.createdAt"                        \
+    " FROM ContainerAccessGrants a LEFT JOIN Users u ON u.uidNumber = a.uidNumber"          \
+    " LEFT JOIN Groups g ON g.gidNumber = a.gidNumber"                                      \
+    " LEFT JOIN Containers c ON c.id = a.containerId LEFT JOIN Sites s ON s.id = a.siteId"
+
+static const cm_field grant_fields[] = {
+    CM_FIELD(CM_INT64, cdb_grant, id),
+    CM_FIELD(CM_TEXT, cdb_grant, username),
+    CM_FIELD(CM_TEXT, cdb_grant, group),
+    CM_FIELD(CM_TEXT, cdb_grant, container),
+    CM_FIELD(CM_TEXT, cdb_grant, site),
+    CM_FIELD(CM_TEXT, cdb_grant, created_at),
+};
+static const cm_model grant_model = CM_MODEL("grant", cdb_grant, grant_fields);
+CM_MODEL_FREE_FUNCTIONS(grant_model, cdb_grant, cdb_grant_free, cdb_grant_array_free)
+
+int cdb_grant_list_for_container(cdb *db, int64_t container_id, cdb_grant ***out,
+                                 size_t *n_out)
+{
+    static const char sql[] =
+        GRANT_SELECT " WHERE a.containerId = ?1 OR a.siteId = (SELECT n.siteId FROM"
+        " Containers ct JOIN Nodes n ON n.id = ct.nodeId WHERE ct.id = ?1) ORDER BY a.id";
+    cm_vec vec = {0};
+    int status = cm_require_row(db, "SELECT 1 FROM Containers WHERE id = ?1", container_id,
+                                "container", "Containers");
+
+    if (status == CDB_OK)
+        status = cm_list_id(db, sql, container_id, &grant_model, &vec);
+    if (status == CDB_OK)
+        CM_VEC_EXPORT(db, vec, cdb_grant, out, n_out, grant_model, status);
+    return status;
+}
+
+/* The ids a grant input names: *uid or *gid, *container or *site (0 for the
+ * other of each pair; uid 0 is root, so which one is in *by_user). */
+typedef struct grant_key {
+    int by_user;
+    int64_t uid, gid, container, site;
+} grant_key;
+
+/* One name of a pair: exactly one given. */
+static int check_pair(cdb *db, const char *a, const char *a_field, const char *b,
+                      const char *b_field)
+{
+    if (!a == !b)
+        return cdb_fail(db, CDB_ERR_INVALID, a_field, "give exactly one of %s and %s", a_field,
+                        b_field);
+    return CDB_OK;
+}
+
+/* Look a name up: ?1 = name; the row's first column is the id. */
+static int lookup_name(cdb *db, const char *sql, const char *name, const char *field,
+                       const char *what, int64_t *id)
+{
+    sqlite3_stmt *st = NULL;
+    int rc, status;
+
+    if ((status = cm_check_text(db, field, name, 1, 255)) != CDB_OK)
+        return status;
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        return status;
+    if ((status = cm_bind_status(db, cdb_bind_text(st, 1, name))) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    else if (rc == SQLITE_DONE)
+        status = cdb_fail(db, CDB_ERR_INVALID, field, "%s: no %s of that name", field, what);
+    else
+        status = cdb_fail_sqlite(db, rc, what);
+    cdb_stmt_done(st);
+    return status;
+}
+
+static int resolve_grant(cdb *db, const cdb_grant_input *in, grant_key *key)
+{
+    int status;
+
+    memset(key, 0, sizeof *key);
+    if (!in)
+        return cdb_fail(db, CDB_ERR_INVALID, NULL, "no grant given");
+    if ((status = check_pair(db, in->username, "username", in->group, "group")) != CDB_OK ||
+        (status = check_pair(db, in->container, "container", in->site, "site")) != CDB_OK)
+        return status;
+    key->by_user = in->username != NULL;
+    if (in->username)
+        status = lookup_name(db, "SELECT uidNumber FROM Users WHERE username = ?1",
+                             in->username, "username", "user", &key->uid);
+    else
+        status = lookup_name(db, "SELECT gidNumber FROM Groups WHERE cn = ?1", in->group,
+                             "group", "group", &key->gid);
+    if (status != CDB_OK)
+        return status;
+    if (in->container)
+        return lookup_name(db, "SELECT id FROM Containers WHERE hostname = ?1", in->container,
+                           "container", "container", &key->container);
+    return lookup_name(db, "SELECT id FROM Sites WHERE name = ?1 COLLATE NOCASE", in->site,
+                       "site", "site", &key->site);
+}
+
+/* Bind ?1..?4 = uidNumber, gidNumber, containerId, siteId (NULL when unset). */
+static int bind_key(sqlite3_stmt *st, const grant_key *key)
+{
+    int brc = SQLITE_OK;
+
+    cm_bind(&brc, key->by_user ? sqlite3_bind_int64(st, 1, key->uid) : sqlite3_bind_null(st, 1));
+    cm_bind(&brc, key->by_user ? sqlite3_bind_null(st, 2) : sqlite3_bind_int64(st, 2, key->gid));
+    cm_bind(&brc, cm_bind_id_or_null(st, 3, key->container));
+    cm_bind(&brc, cm_bind_id_or_null(st, 4, key->site));
+    return brc;
+}
+
+/* The grant's row id, 0 when there is none. */
+static int find_grant(cdb *db, const grant_key *key, int64_t *id)
+{
+    static const char sql[] =
+        "SELECT id FROM ContainerAccessGrants WHERE uidNumber IS ?1 AND gidNumber IS ?2"
+        " AND containerId IS ?3 AND siteId IS ?4";
+    sqlite3_stmt *st = NULL;
+    int rc, status = cdb_stmt(db, sql, &st);
+
+    *id = 0;
+    if (status != CDB_OK)
+        return status;
+    if ((status = cm_bind_status(db, bind_key(st, key))) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *id = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE)
+        status = cdb_fail_sqlite(db, rc, "looking up the grant");
+    cdb_stmt_done(st);
+    return status;
+}
+
+int cdb_grant_add(cdb *db, const cdb_grant_input *in, int64_t *id_out)
+{
+    static const char sql[] =
+        "INSERT INTO ContainerAccessGrants (uidNumber, gidNumber, containerId, siteId)"
+        " VALUES (?1, ?2, ?3, ?4)";
+    sqlite3_stmt *st = NULL;
+    grant_key key;
+    int64_t existing = 0, id = 0;
+    int status;
+
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    if ((status = resolve_grant(db, in, &key)) != CDB_OK ||
+        (status = find_grant(db, &key, &existing)) != CDB_OK)
+        goto done;
+    if (existing) {
+        status = cdb_fail(db, CDB_ERR_CONFLICT, in->username ? "username" : "group",
+                          "that grant exists (id %lld)", (long long)existing);
+        goto done;
+    }
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        goto done;
+    if ((status = cm_bind_status(db, bind_key(st, &key))) != CDB_OK) {
+        cdb_stmt_done(st);
+        goto done;
+    }
+    if ((status = cm_exec(db, st, "inserting the grant")) == CDB_OK)
+        id = sqlite3_last_insert_rowid(cdb_sqlite(db));
+done:
+    status = cm_tx_end(db, status);
+    if (status == CDB_OK && id_out)
+        *id_out = id;
+    return status;
+}
+
+int cdb_grant_remove(cdb *db, const cdb_grant_input *in)
+{
+    grant_key key;
+    int64_t id = 0;
+    int status;
+
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    if ((status = resolve_grant(db, in, &key)) != CDB_OK ||
+        (status = find_grant(db, &key, &id)) != CDB_OK)
+        goto done;
+    if (!id) {
+        status = cdb_fail(db, CDB_ERR_NOTFOUND, in->username ? "username" : "group",
+                          "no such grant");
+        goto done;
+    }
+    status = cm_exec_id(db, "DELETE FROM ContainerAccessGrants WHERE id = ?1", id,
+                        "removing the grant", "ContainerAccessGrants");
+done:
+    return cm_tx_end(db, status);
+}
