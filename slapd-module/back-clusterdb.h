@@ -208,6 +208,9 @@ typedef struct cdbm_result_detail {
     char text[256];
 } cdbm_result_detail;
 int cdbm_ldap_result(int cdb_status, cdbm_result_detail *detail, const char **text);
+/* Log the cause of a failure of the store itself (called by
+ * cdbm_ldap_result for writes that pass their handle). */
+void cdbm_log_store_failure(const cdb *db, int cdb_status);
 
 /* The id of the user (username) or group (cn) of that name, compared as LDAP
  * does (without regard to case); CDB_ERR_NOTFOUND when none. */

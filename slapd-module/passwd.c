@@ -116,6 +116,7 @@ static int cdbm_password_modify(Operation *op, SlapReply *rs)
         goto done;
     }
     st = cdb_user_update(db, uid_number, CDB_UF_PASSWORD, &in);
+    cdbm_log_store_failure(db, st);
     rs->sr_err = cdbm_ldap_result(st, NULL, &rs->sr_text);
 
 done:

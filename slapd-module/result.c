@@ -37,6 +37,15 @@ static int cdbm_field_is_key(const char *field, const char *key)
     return strcasecmp(dot ? dot + 1 : field, key) == 0;
 }
 
+void cdbm_log_store_failure(const cdb *db, int status)
+{
+    /* The client learns only "unavailable" or "internal error"; the
+     * operator needs the cause (disk full, read-only file, I/O error). */
+    if (db != NULL && (status == CDB_ERR_IO || status == CDB_ERR_VERSION ||
+                       status == CDB_ERR_INTERNAL || status == CDB_ERR_NOMEM))
+        Debug(LDAP_DEBUG_ANY, "back-clusterdb: %s: %s\n", cdb_strerror(status), cdb_errmsg(db));
+}
+
 int cdbm_ldap_result(int status, cdbm_result_detail *detail, const char **text)
 {
     const char *field = detail && detail->db ? cdb_errfield(detail->db) : NULL;
@@ -97,6 +106,8 @@ int cdbm_ldap_result(int status, cdbm_result_detail *detail, const char **text)
         t = "internal error";
         break;
     }
+    if (detail != NULL)
+        cdbm_log_store_failure(detail->db, status);
     /* Core's messages name the field and the rule, never a secret (they
      * may quote a name or address the client sent). */
     if (explain && detail != NULL && detail->db != NULL) {

@@ -258,6 +258,11 @@ int cdb_fail_sqlite(cdb *db, int sqlite_rc, const char *context)
     }
     if (status == CDB_ERR_CONFLICT && field[0])
         return fail_unique(db, field);
+    /* A failing disk says why (disk full, read-only file, EFBIG, EIO...):
+     * SQLite's "disk I/O error" alone leaves an operator guessing. */
+    if (status == CDB_ERR_IO && sqlite3_system_errno(db->sql) != 0)
+        return cdb_fail(db, status, NULL, "%s%s%s (%s)", context ? context : "",
+                        context ? ": " : "", sqlmsg, strerror(sqlite3_system_errno(db->sql)));
     /* SQLite's messages name tables, columns and constraints, never values,
      * so they cannot leak a secret. */
     return cdb_fail(db, status, field[0] ? field : NULL, "%s%s%s", context ? context : "",
