@@ -242,4 +242,18 @@ timeout 20 /usr/sbin/slapd -h "ldap://127.0.0.1:$port/" -f "$work/newer/slapd.co
 expect_eq "slapd refuses a database of a newer schema" "1" "$rc"
 expect_match "and says why" 'schema version mismatch' "$(cat "$work/newer/slapd.log")"
 
+# An empty file (a truncated copy, a mistyped path made by touch) is no
+# database: slapd refuses it, says so, and leaves it empty.
+empty=$work/empty.db
+: > "$empty"
+chmod 600 "$empty"
+mkdir -p "$work/empty"
+slapd_write_clusterdb_conf "$work/empty/slapd.conf" "$work/empty" "$empty"
+port=$(slapd_free_port)
+timeout 20 /usr/sbin/slapd -h "ldap://127.0.0.1:$port/" -f "$work/empty/slapd.conf" -d stats > "$work/empty/slapd.log" 2>&1 < /dev/null; rc=$?
+expect_eq "slapd refuses an empty database file" "1" "$rc"
+expect_match "and says why" 'file is empty, not a clusterdb database' "$(cat "$work/empty/slapd.log")"
+expect_eq "the empty file stays empty (no -wal, no -shm)" "0 no" \
+    "$(stat -c %s "$empty") $([ -e "$empty-wal" ] || [ -e "$empty-shm" ] && echo yes || echo no)"
+
 tap_done
