@@ -93,7 +93,9 @@ expect_eq "cancelled: never started (the node saw one start: late1's)" "1" \
     "$(sim_query "$FAST_PORT" 'sum(1 for r in state["requests"] if r["path"].endswith("/status/start"))')"
 
 # ---- usage
-"$DAEMON" >/dev/null 2>&1; expect_eq "no --db: usage error 2" 2 "$?"
+CLUSTERDB_DB=$work/absent.db "$DAEMON" --once >/dev/null 2>&1
+expect_eq "no --db: \$CLUSTERDB_DB is used (absent here: exit 1)" 1 "$?"
+"$DAEMON" --db "$work/absent.db" extra >/dev/null 2>&1; expect_eq "an extra argument: usage error 2" 2 "$?"
 "$DAEMON" --db "$db" --poll-interval 0 >/dev/null 2>&1; expect_eq "poll interval 0: usage error 2" 2 "$?"
 "$DAEMON" --db "$work/missing/none.sqlite" --once >/dev/null 2>&1; expect_eq "a database that cannot be opened: exit 1" 1 "$?"
 out=$("$DAEMON" --help); expect_match "--help documents the job names" "container.create.*container.delete" "$(echo $out)"
