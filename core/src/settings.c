@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <clusterdb/access.h>
 #include <clusterdb/settings.h>
 
 #include <clusterdb/validate.h>
@@ -98,6 +99,9 @@ static int check_known_value(cdb *db, const char *key, const char *value)
         return cdb_fail(db, CDB_ERR_INVALID, "value",
                         "push_notification_url must be an https:// URL (http:// only to this"
                         " machine: 127.0.0.1, [::1], localhost), or empty (off)");
+    if (strcmp(key, CDB_SETTING_SUDO_OWNERS) == 0 && strcmp(value, "yes") != 0 &&
+        strcmp(value, "no") != 0)
+        return cdb_fail(db, CDB_ERR_INVALID, "value", CDB_SETTING_SUDO_OWNERS " must be yes or no");
     return CDB_OK;
 }
 
