@@ -380,9 +380,12 @@ static int container_grant_change(struct cli *cli, int argc, char **argv, int gr
     const char *hostname = nargs ? args[0] : NULL;
     if (!hostname == !site)
         return cli_error(CLI_EXIT_USAGE, "container",
-                         "give a container HOSTNAME or --site SITE, not both");
+                         hostname ? "give a container HOSTNAME or --site SITE, not both"
+                                  : "give a container HOSTNAME or --site SITE");
     if (!user == !group)
-        return cli_error(CLI_EXIT_USAGE, "username", "give --user USER or --group GROUP, not both");
+        return cli_error(CLI_EXIT_USAGE, "username",
+                         user ? "give --user USER or --group GROUP, not both"
+                              : "give --user USER or --group GROUP");
     if ((rc = cli_open(cli, 0)))
         return rc;
     cdb_grant_input in = {.username = user, .group = group, .container = hostname, .site = site};
@@ -395,9 +398,10 @@ static int container_grant_change(struct cli *cli, int argc, char **argv, int gr
                           cli_jstr(site));
     if (grant)
         json_object_set_new(o, "id", json_integer((json_int_t)id));
-    return cli_emit_done(cli, o, "%s %s %s %s %s", grant ? "granted" : "revoked",
+    return cli_emit_done(cli, o, "%s %s %s %s %s %s", grant ? "granted" : "revoked the grant of",
                          user ? "user" : "group", cli_printable(user ? user : group),
-                         grant ? (hostname ? "container" : "site") : (hostname ? "on container" : "on site"),
+                         grant ? "entry to" : "on",
+                         hostname ? "container" : "the containers of site",
                          cli_printable(hostname ? hostname : site));
 }
 

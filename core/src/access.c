@@ -251,7 +251,7 @@ static int lookup_name(cdb *db, const char *sql, const char *name, const char *f
     if (rc == SQLITE_ROW)
         *id = sqlite3_column_int64(st, 0);
     else if (rc == SQLITE_DONE)
-        status = cdb_fail(db, CDB_ERR_INVALID, field, "%s: no %s of that name", field, what);
+        status = cdb_fail(db, CDB_ERR_INVALID, field, "%s '%s' is not a %s", field, name, what);
     else
         status = cdb_fail_sqlite(db, rc, what);
     cdb_stmt_done(st);
@@ -338,7 +338,9 @@ int cdb_grant_add(cdb *db, const cdb_grant_input *in, int64_t *id_out)
         goto done;
     if (existing) {
         status = cdb_fail(db, CDB_ERR_CONFLICT, in->username ? "username" : "group",
-                          "that grant exists (id %lld)", (long long)existing);
+                          "%s '%s' already holds that grant (id %lld)",
+                          in->username ? "user" : "group", in->username ? in->username : in->group,
+                          (long long)existing);
         goto done;
     }
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
@@ -369,7 +371,10 @@ int cdb_grant_remove(cdb *db, const cdb_grant_input *in)
         goto done;
     if (!id) {
         status = cdb_fail(db, CDB_ERR_NOTFOUND, in->username ? "username" : "group",
-                          "no such grant");
+                          "%s '%s' holds no grant for %s '%s'", in->username ? "user" : "group",
+                          in->username ? in->username : in->group,
+                          in->container ? "container" : "site",
+                          in->container ? in->container : in->site);
         goto done;
     }
     status = cm_exec_id(db, "DELETE FROM ContainerAccessGrants WHERE id = ?1", id,

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <clusterdb/access.h>
 #include <clusterdb/settings.h>
 
 #include <clusterdb/validate.h>
@@ -106,6 +107,9 @@ static int check_known_value(cdb *db, const char *key, const char *value)
                             " and ranges from 1 to 65535, e.g. " CDB_DEFAULT_RESERVED_PORTS
                             ",8000-8099 (delete the setting for the default)");
     }
+    if (strcmp(key, CDB_SETTING_SUDO_OWNERS) == 0 && strcmp(value, "yes") != 0 &&
+        strcmp(value, "no") != 0)
+        return cdb_fail(db, CDB_ERR_INVALID, "value", CDB_SETTING_SUDO_OWNERS " must be yes or no");
     return CDB_OK;
 }
 

@@ -169,7 +169,16 @@ static void test_sudo_policy_setting(void **state)
     OK(fx->db, cdb_setting_set(fx->db, CDB_SETTING_SUDO_OWNERS, "no"));
     ASSERT_HOSTS(fx->db, g.alice, "web");
     ASSERT_HOSTS(fx->db, g.admin, "db1*,lab1*,web*");
-    OK(fx->db, cdb_setting_set(fx->db, CDB_SETTING_SUDO_OWNERS, "maybe"));
+    /* Refused when set through the library, naming the value ... */
+    assert_int_equal(cdb_setting_set(fx->db, CDB_SETTING_SUDO_OWNERS, "maybe"), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(fx->db), "value");
+    ASSERT_HOSTS(fx->db, g.alice, "web");
+    /* ... and when another writer stored it anyway, reading names the setting. */
+    assert_int_equal(sqlite3_exec(cdb_sqlite(fx->db),
+                                  "UPDATE Settings SET value = 'maybe'"
+                                  " WHERE key = '" CDB_SETTING_SUDO_OWNERS "'",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
     {
         cdb_access_host **hosts = NULL;
         size_t n = 0;
