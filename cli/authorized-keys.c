@@ -16,7 +16,8 @@
  * stderr with a reason; the bind password never appears in any message.
  *
  * Config file (default /etc/clusterdb/authorized-keys.conf, -c FILE):
- *   uri ldap://ldap.example:389/     (ldaps:// works too; several URIs separated by spaces)
+ *   uri ldap://ldap.example:389/     (ldaps:// works too; several URIs separated by spaces,
+ *                                     tried in order: see "Several servers" below)
  *   base dc=cluster,dc=internal
  *   binddn uid=reader,ou=people,dc=cluster,dc=internal   (optional; anonymous otherwise)
  *   bindpw_file /etc/clusterdb/authorized-keys.pw        (owned by the command's user, mode 0600 or stricter)
@@ -24,6 +25,15 @@
  *   tls none|starttls                 (ldaps:// URIs use TLS regardless)
  *   tls_cacert /etc/ssl/certs/ca-certificates.crt
  * The server certificate is always verified when TLS is used.
+ *
+ * Several servers: each URI gets its own connection, and every exchange with
+ * it (TCP connect, StartTLS, bind, search) is bounded by 'timeout'.  A server
+ * that refuses, times out or drops the connection is reported on stderr and
+ * the next URI is tried, so a server that accepts the connection but never
+ * answers costs at most 4 x timeout (connect, StartTLS, bind, search) before
+ * the next one; the whole run is bounded by (number of URIs) x 4 x timeout.
+ * Answers from a working server (no such user, access denied, several
+ * matching entries) are final: another server would hold the same data.
  */
 #include "config.h"
 
@@ -45,6 +55,8 @@
 #define AK_DEFAULT_CACERT "/etc/ssl/certs/ca-certificates.crt"
 #define AK_DEFAULT_TIMEOUT 5
 #define AK_MAX_TIMEOUT 300
+/* Internal: this server failed in transport; the next URI may work. */
+#define AK_TRY_NEXT (-1)
 #define AK_MAX_NAME 32
 #define AK_MAX_LINE 4096
 #define AK_MAX_PASSWORD 1024
@@ -322,7 +334,15 @@ static int set_option(LDAP *ld, int option, const void *value, const char *name)
 }
 
 /* Connect, optionally StartTLS, and bind.  Returns an AK_* exit code. */
-static int directory_connect(const struct ak_config *cfg, LDAP **out)
+/* Whether ERR means the server itself is unreachable or silent, not that it
+ * answered: only then is the next URI worth trying. */
+static int transport_failure(int err)
+{
+    return err == LDAP_SERVER_DOWN || err == LDAP_TIMEOUT || err == LDAP_CONNECT_ERROR
+           || err == LDAP_UNAVAILABLE || err == LDAP_BUSY;
+}
+
+static int directory_connect(const struct ak_config *cfg, const char *uri, LDAP **out)
 {
     int rc = AK_CONFIG_ERROR;
     LDAP *ld = NULL;
@@ -338,9 +358,9 @@ static int directory_connect(const struct ak_config *cfg, LDAP **out)
     if (set_option(NULL, LDAP_OPT_X_TLS_REQUIRE_CERT, &require_cert, "TLS_REQUIRE_CERT") != 0
         || set_option(NULL, LDAP_OPT_X_TLS_CACERTFILE, cacert, "TLS_CACERTFILE") != 0)
         goto done;
-    int err = ldap_initialize(&ld, cfg->uri);
+    int err = ldap_initialize(&ld, uri);
     if (err != LDAP_SUCCESS) {
-        ak_error("invalid uri '%s': %s", cfg->uri, ldap_err2string(err));
+        ak_error("invalid uri '%s': %s", uri, ldap_err2string(err));
         goto done;
     }
     /* A slow or dead server must not hold sshd's login: bound the connect and
@@ -357,6 +377,8 @@ static int directory_connect(const struct ak_config *cfg, LDAP **out)
         if (err != LDAP_SUCCESS) {
             ldap_report(ld, "StartTLS failed (is the server certificate issued by tls_cacert, "
                             "for the host name in uri?)", err);
+            if (transport_failure(err))
+                rc = AK_TRY_NEXT;
             goto done;
         }
     }
@@ -372,6 +394,8 @@ static int directory_connect(const struct ak_config *cfg, LDAP **out)
                            NULL, NULL, NULL);
     if (err != LDAP_SUCCESS) {
         ldap_report(ld, cfg->binddn != NULL ? "bind failed" : "anonymous bind failed", err);
+        if (transport_failure(err))
+            rc = AK_TRY_NEXT;
         goto done;
     }
     *out = ld;
@@ -538,6 +562,8 @@ static int print_user_keys(LDAP *ld, const struct ak_config *cfg, const char *us
     }
     if (err != LDAP_SUCCESS) {
         ldap_report(ld, "search failed", err);
+        if (transport_failure(err))
+            rc = AK_TRY_NEXT;
         goto done;
     }
     int entries = ldap_count_entries(ld, result);
@@ -573,6 +599,39 @@ done:
     return rc;
 }
 
+/* Try each URI in turn until one answers.  Returns an AK_* exit code. */
+static int try_servers(const struct ak_config *cfg, const char *user)
+{
+    char *uris = strdup(cfg->uri);
+    if (uris == NULL) {
+        ak_error("out of memory");
+        return AK_SERVER_ERROR;
+    }
+    int rc = AK_CONFIG_ERROR, tried = 0;
+    char *save = NULL;
+    for (char *uri = strtok_r(uris, " \t,", &save); uri != NULL; uri = strtok_r(NULL, " \t,", &save)) {
+        LDAP *ld = NULL;
+        tried++;
+        rc = directory_connect(cfg, uri, &ld);
+        if (rc == AK_OK)
+            rc = print_user_keys(ld, cfg, user);
+        if (ld != NULL)
+            ldap_unbind_ext_s(ld, NULL, NULL);
+        if (rc != AK_TRY_NEXT)
+            break;
+        ak_error("server %s failed; trying the next uri", uri);
+    }
+    if (rc == AK_TRY_NEXT) {
+        ak_error("no server answered (%d uri%s tried, timeout %d s each exchange)", tried,
+                 tried == 1 ? "" : "s", cfg->timeout);
+        rc = AK_SERVER_ERROR;
+    } else if (tried == 0) {
+        ak_error("config value 'uri' lists no URI");
+    }
+    free(uris);
+    return rc;
+}
+
 static void usage(FILE *to)
 {
     fprintf(to, "usage: %s [-c CONFIG_FILE] USER\n"
@@ -586,7 +645,6 @@ int main(int argc, char **argv)
 {
     const char *config_path = AK_DEFAULT_CONFIG;
     struct ak_config cfg;
-    LDAP *ld = NULL;
     int opt;
 
     /* The one long option; sshd only ever passes the user name. */
@@ -625,11 +683,7 @@ int main(int argc, char **argv)
     if (config_load(config_path, &cfg) != 0)
         return AK_CONFIG_ERROR;
 
-    int rc = directory_connect(&cfg, &ld);
-    if (rc == AK_OK)
-        rc = print_user_keys(ld, &cfg, user);
-    if (ld != NULL)
-        ldap_unbind_ext_s(ld, NULL, NULL);
+    int rc = try_servers(&cfg, user);
     config_free(&cfg);
     return rc;
 }
