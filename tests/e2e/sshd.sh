@@ -161,6 +161,24 @@ if [ "$ak_rc" -eq 1 ] && [ -z "$ak_out" ] && [ "$ak_ms" -lt 4000 ]; then
 else
     not_ok "helper: a server that never answers, exit 1 within the timeout"; ak_report
 fi
+expect_match "helper: only a silent server, said as such" "no server answered \(1 uri tried" "$ak_err"
+# The silent server first, the directory second: the helper gives up on the
+# first after its timeout and answers from the second.
+cat > "$work/failover.conf" <<EOF
+uri ldap://127.0.0.1:$(cat "$work/silent.port")/ $E2E_URI
+base $E2E_BASE
+timeout 1
+binddn $E2E_SVC_DN
+bindpw_file $work/svc.pw
+EOF
+ak "$work/failover.conf" alice
+expect_eq "helper: a silent first server, alice's key from the next, exit 0" \
+    "0:$(cat "$E2E_KEYS/alice.pub")" "$ak_rc:$ak_out"
+expect_match "helper: the silent server is named on stderr" \
+    "server ldap://127.0.0.1:$(cat "$work/silent.port")/ failed; trying the next uri" "$ak_err"
+# A server that answers is final: an unknown user on it ends the run.
+ak "$work/failover.conf" nosuchuser
+expect_eq "helper: an unknown user after the failover, no keys, exit 0" "0:" "$ak_rc:$ak_out"
 e2e_stop_pid "$silent_pid"
 
 # ---- TLS: the server certificate is always verified --------------------------
