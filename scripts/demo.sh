@@ -29,6 +29,8 @@ scripts/build.sh "$build" --with-openldap-src="$openldap_src"
 cli=$build/cli/clusterdb
 
 stop_slapd
+# The demo directory is the demo's own; say so before replacing it.
+[ -e "$demo" ] && echo "replacing the previous demo database and keys in $demo ..."
 rm -rf "$demo"; mkdir -p "$demo"
 db=$demo/clusterdb.sqlite
 export CLUSTERDB_DB=$db
