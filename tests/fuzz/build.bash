@@ -8,14 +8,14 @@
 # The filter target also compiles the module's filter translation
 # (slapd-module/filter.c) against OpenLDAP's prepared headers, as the module
 # build does (scripts/prepare-openldap.sh; OPENLDAP_SRC overrides).
-# Usage: tests/fuzz/build.bash OUT_DIR [target...]   (targets: validate passwd query pve users filter)
+# Usage: tests/fuzz/build.bash OUT_DIR [target...]   (targets: validate passwd query pve users filter entry)
 # Environment: CC (default clang), EXTRA_CFLAGS (added to every compile).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/../.." && pwd)
 out=${1:?usage: build.bash OUT_DIR [target...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(validate passwd query pve users filter)
+[ ${#targets[@]} -eq 0 ] && targets=(validate passwd query pve users filter entry)
 cc=${CC:-clang}
 command -v "$cc" >/dev/null || { echo "build.bash: $cc not found (scripts/install-deps.sh test)" >&2; exit 2; }
 mkdir -p "$out/obj"
@@ -74,21 +74,37 @@ for t in "${targets[@]}"; do
     obj="$out/obj/fuzz_$t.o"
     target_objs=()
     target_flags=()
-    if [ "$t" = filter ]; then
+    target_libs=()
+    case $t in
+        filter) module_sources=("$top/slapd-module/filter.c") ;;
+        # entry.c with result.c (the status mapping it calls) and the slapd
+        # functions it calls (tests/fuzz/slapd_entry_harness.c), on libldap.
+        entry) module_sources=("$top/slapd-module/entry.c" "$top/slapd-module/result.c"
+                               "$top/tests/fuzz/slapd_entry_harness.c")
+               target_libs=(-lldap -llber) ;;
+        *) module_sources=() ;;
+    esac
+    if [ ${#module_sources[@]} -gt 0 ]; then
         ol=${OPENLDAP_SRC:-$("$top/scripts/prepare-openldap.sh")}
-        target_flags=(-isystem "$ol/include" -isystem "$ol/servers/slapd" "-I$top/slapd-module")
-        mobj="$out/obj/module_filter.o"
-        if [ "$top/slapd-module/back-clusterdb.h" -nt "$mobj" ]; then rm -f "$mobj"; fi
-        compile "$top/slapd-module/filter.c" "$mobj" "${core_flags[@]}" "${target_flags[@]}"
-        target_objs=("$mobj")
+        target_flags=(-isystem "$ol/include" -isystem "$ol/servers/slapd" "-I$top/slapd-module"
+                      "-I$top/tests/fuzz")
+        for msrc in "${module_sources[@]}"; do
+            mobj="$out/obj/module_$(basename "$msrc" .c).o"
+            for h in "$top/slapd-module/back-clusterdb.h" "$top"/tests/fuzz/*.h; do
+                if [ "$h" -nt "$mobj" ]; then rm -f "$mobj"; fi
+            done
+            compile "$msrc" "$mobj" "${core_flags[@]}" "${target_flags[@]}"
+            target_objs+=("$mobj")
+        done
         [ "$top/slapd-module/back-clusterdb.h" -nt "$obj" ] && rm -f "$obj"
     fi
     compile "$src" "$obj" "${common[@]}" "${target_flags[@]}" -fsanitize=fuzzer
-    if [ ! -x "$out/fuzz_$t" ] || [ "$obj" -nt "$out/fuzz_$t" ] || \
-       { [ ${#target_objs[@]} -gt 0 ] && [ "${target_objs[0]}" -nt "$out/fuzz_$t" ]; } || \
+    stale=0
+    for o in "$obj" "${target_objs[@]}"; do [ "$o" -nt "$out/fuzz_$t" ] && stale=1; done
+    if [ ! -x "$out/fuzz_$t" ] || [ "$stale" = 1 ] || \
        [ -n "$(find "$out/obj" -name 'core_*.o' -newer "$out/fuzz_$t" | head -1)" ]; then
         echo "  LD fuzz_$t" >&2
-        "$cc" "${common[@]}" -fsanitize=fuzzer "$obj" "${target_objs[@]}" "${objs[@]}" "${deps_libs[@]}" -lpthread \
+        "$cc" "${common[@]}" -fsanitize=fuzzer "$obj" "${target_objs[@]}" "${objs[@]}" "${deps_libs[@]}" "${target_libs[@]}" -lpthread \
             -o "$out/fuzz_$t"
     fi
 done

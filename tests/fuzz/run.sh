@@ -9,7 +9,7 @@
 # shellcheck source=tests/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
-targets=(validate passwd query pve users filter)
+targets=(validate passwd query pve users filter entry)
 out=$CLUSTERDB_BUILD/fuzz
 corpus=$CLUSTERDB_TOP/tests/fuzz/corpus
 
