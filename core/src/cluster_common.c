@@ -164,14 +164,6 @@ int cm_check_ipv4(cdb *db, const char *field, const char *value, int required)
     return CDB_OK;
 }
 
-int cm_check_range(cdb *db, const char *field, int64_t value, int64_t min, int64_t max)
-{
-    if (value < min || value > max)
-        return cdb_fail(db, CDB_ERR_INVALID, field, "%s must be between %lld and %lld", field,
-                        (long long)min, (long long)max);
-    return CDB_OK;
-}
-
 int cm_check_bool(cdb *db, const char *field, int value)
 {
     if (value != 0 && value != 1)

@@ -24,8 +24,6 @@ int cm_check_text(cdb *db, const char *field, const char *value, int required, s
 int cm_check_multiline(cdb *db, const char *field, const char *value, int required,
                        size_t max_bytes);
 int cm_check_ipv4(cdb *db, const char *field, const char *value, int required);
-/* Number within [min, max]. */
-int cm_check_range(cdb *db, const char *field, int64_t value, int64_t min, int64_t max);
 /* 0 or 1. */
 int cm_check_bool(cdb *db, const char *field, int value);
 
