@@ -45,7 +45,12 @@ setup() {
 }
 check "directory built with the CLI" setup
 
-if ! SLAPD_DBFILE=$DB slapd_start main "$work/slapd"; then
+# A service account: ou=services comes before ou=SUDOers in a paged walk.
+mkdir -p "$work/slapd"
+slapd_write_clusterdb_conf "$work/slapd/slapd.conf" "$work/slapd" "$DB"
+printf 'service-account "cn=reader,ou=services,%s" %s\n' "$S" \
+    "$(slappasswd -o module-load=argon2 -h '{ARGON2}' -s reader-secret)" >> "$work/slapd/slapd.conf"
+if ! slapd_start main "$work/slapd"; then
     not_ok "slapd starts with back_clusterdb"; tap_done; exit
 fi
 ok "slapd starts with back_clusterdb"
@@ -160,8 +165,13 @@ expect_eq "sudoHost is matched exactly (caseExactIA5)" "" "$(dns -b "$X" '(sudoH
 all=$(lsearch main -b "$X" '(objectClass=*)' 1.1 | grep '^dn:')
 paged=$(lsearch main -b "$X" -E pr=1/noprompt '(objectClass=*)' 1.1 | grep '^dn:')
 expect_eq "paged results (pages of 1) give every entry once, in order" "$all" "$paged"
-expect_eq "paged over the whole tree ends with the rules" "$(lsearch main -b "$S" '(objectClass=*)' 1.1 | grep '^dn:')" \
-    "$(lsearch main -b "$S" -E pr=3/noprompt '(objectClass=*)' 1.1 | grep '^dn:')"
+for size in 1 3; do
+    expect_eq "paged ($size per page) over the whole tree: every entry once, the rules last" \
+        "$(lsearch main -b "$S" '(objectClass=*)' 1.1 | grep '^dn:')" \
+        "$(lsearch main -b "$S" -E pr=$size/noprompt '(objectClass=*)' 1.1 | grep '^dn:')"
+done
+expect_match "the walk passes ou=services before ou=SUDOers" "ou=services,$S dn: ou=SUDOers" \
+    "$(lsearch main -b "$S" -s one '(objectClass=*)' 1.1 | grep '^dn:' | tr '\n' ' ')"
 lsearch main -b "$X" -z 2 '(objectClass=sudoRole)' 1.1 > "$work/z.out" 2>&1; rc=$?
 expect_eq "size limit: 2 rules then sizeLimitExceeded (4)" "4 2" "$rc $(grep -c '^dn:' "$work/z.out")"
 ops() { lsearch main -b "cn=$1,$X" -s base '(objectClass=*)' entryUUID createTimestamp modifyTimestamp; }
