@@ -77,9 +77,11 @@ for t in "${targets[@]}"; do
     target_libs=()
     case $t in
         filter) module_sources=("$top/slapd-module/filter.c") ;;
-        # entry.c with result.c (the status mapping it calls) and the slapd
-        # functions it calls (tests/fuzz/slapd_entry_harness.c), on libldap.
+        # entry.c with result.c and sudo.c (the status mapping and the
+        # sudoRole entries it calls) and the slapd functions it calls
+        # (tests/fuzz/slapd_entry_harness.c), on libldap.
         entry) module_sources=("$top/slapd-module/entry.c" "$top/slapd-module/result.c"
+                               "$top/slapd-module/sudo.c"
                                "$top/tests/fuzz/slapd_entry_harness.c")
                target_libs=(-lldap -llber) ;;
         *) module_sources=() ;;

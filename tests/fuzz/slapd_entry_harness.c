@@ -31,6 +31,14 @@ void *ch_calloc(ber_len_t n, ber_len_t size)
     return p;
 }
 
+char *ch_strdup(const char *s)
+{
+    char *p = strdup(s);
+
+    CHECK(p != NULL, "out of memory");
+    return p;
+}
+
 void ch_free(void *p) { free(p); }
 /* slapd's slab allocator falls back to the heap without a context. */
 void slap_sl_free(void *p, void *ctx) { free(p); }
@@ -299,6 +307,7 @@ static known_ad ads[] = {
     {.name = "createTimestamp", .rule = RULE_TIME, .slot = &cdbm_ad.create_timestamp},
     {.name = "modifyTimestamp", .rule = RULE_TIME, .slot = &cdbm_ad.modify_timestamp},
     {.name = "clusterdbStatus", .rule = RULE_UTF8_IGNORE, .slot = &cdbm_ad.status},
+    {.name = "host", .rule = RULE_UTF8_IGNORE, .slot = &cdbm_ad.host},
     {.name = "description", .rule = RULE_UTF8_IGNORE, .slot = &slap_schema.si_ad_description},
 };
 
@@ -322,6 +331,7 @@ static known_oc ocs[] = {
     {.name = "applicationProcess", .slot = &cdbm_ad.oc_application_process},
     {.name = "simpleSecurityObject", .slot = &cdbm_ad.oc_simple_security_object},
     {.name = "organizationalRole", .slot = &cdbm_ad.oc_organizational_role},
+    {.name = "hostObject", .slot = &cdbm_ad.oc_host_object},
 };
 
 int slap_bv2ad(struct berval *bv, AttributeDescription **ad, const char **text)
