@@ -536,4 +536,6 @@ void harness_init(void)
     info.people_ndn = info.people_dn;
     ber_str2bv("ou=groups,dc=cluster,dc=internal", 0, 0, &info.groups_dn);
     info.groups_ndn = info.groups_dn;
+    ber_str2bv("ou=SUDOers,dc=cluster,dc=internal", 0, 0, &info.sudoers_dn);
+    ber_str2bv("ou=sudoers,dc=cluster,dc=internal", 0, 0, &info.sudoers_ndn);
 }
