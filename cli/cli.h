@@ -56,6 +56,7 @@ int cli_dispatch(struct cli *cli, const char *group, const char *summary,
 int cli_cmd_init(struct cli *cli, int argc, char **argv);
 int cli_cmd_migrate(struct cli *cli, int argc, char **argv);
 int cli_cmd_status(struct cli *cli, int argc, char **argv);
+int cli_cmd_backup(struct cli *cli, int argc, char **argv);
 int cli_cmd_user(struct cli *cli, int argc, char **argv);
 int cli_cmd_group(struct cli *cli, int argc, char **argv);
 int cli_cmd_setting(struct cli *cli, int argc, char **argv);

@@ -19,6 +19,7 @@ static const struct cli_command commands[] = {
     {"init", cli_cmd_init, "create the database (if missing) and apply all migrations"},
     {"migrate", cli_cmd_migrate, "apply pending migrations to an existing database"},
     {"status", cli_cmd_status, "schema version and row counts"},
+    {"backup", cli_cmd_backup, "write a consistent copy of the database to a file"},
     {"user", cli_cmd_user, "manage users (add, list, show, set, passwd, delete)"},
     {"group", cli_cmd_group, "manage groups and memberships"},
     {"setting", cli_cmd_setting, "read and change settings"},

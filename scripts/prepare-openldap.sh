@@ -21,20 +21,40 @@ mkdir -p "$cache"
 work=$(mktemp -d "$cache/.work.XXXXXX")
 trap '[ -n "${CLUSTERDB_KEEP_WORK:-}" ] || rm -rf "$work"' EXIT
 
-# A private apt configuration with deb-src lines: the system's sources stay untouched.
-codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}")
-mkdir -p "$work/lists/partial"
-cat > "$work/sources.list" <<SRC
-deb http://deb.debian.org/debian $codename main
-deb-src http://deb.debian.org/debian $codename main
-deb http://deb.debian.org/debian-security $codename-security main
-deb-src http://deb.debian.org/debian-security $codename-security main
-SRC
-apt_private=(-o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts=/dev/null
+# A private apt configuration: the system's own sources, each also as deb-src, in
+# the work directory. The system's files are only read.
+mkdir -p "$work/lists/partial" "$work/sources.list.d"
+: > "$work/sources.list"
+for f in /etc/apt/sources.list /etc/apt/sources.list.d/*.list; do
+    [ -f "$f" ] || continue
+    # "deb [options] uri suite components" -> itself and its deb-src twin.
+    awk '$1 == "deb" { print; sub(/^deb/, "deb-src"); print }' "$f" >> "$work/sources.list"
+done
+for f in /etc/apt/sources.list.d/*.sources; do
+    [ -f "$f" ] || continue
+    # deb822 stanzas: a stanza of Types including deb gets "Types: deb deb-src";
+    # disabled stanzas (Enabled: no) are left out.
+    awk 'BEGIN { RS = ""; ORS = "\n\n" }
+         { deb = 0; off = 0; n = split($0, line, "\n"); out = ""
+           for (i = 1; i <= n; i++) {
+               if (line[i] ~ /^[Tt]ypes:/) { if (line[i] ~ /[ \t]deb([ \t]|$)/) deb = 1; line[i] = "Types: deb deb-src" }
+               if (line[i] ~ /^[Ee]nabled:[ \t]*[Nn]o/) off = 1
+               out = out line[i] "\n" }
+           if (deb && !off) printf "%s\n", out }' "$f" > "$work/sources.list.d/$(basename "$f")"
+done
+if ! grep -q '^deb ' "$work/sources.list" && ! grep -qs '^Types: deb' "$work"/sources.list.d/*.sources; then
+    log "no Debian package source is configured: add one, e.g. the line"
+    log "  deb http://deb.debian.org/debian $(. /etc/os-release && echo "${VERSION_CODENAME:-bookworm}") main"
+    log "to /etc/apt/sources.list (or a deb822 file in /etc/apt/sources.list.d/), then run again"
+    exit 1
+fi
+apt_private=(-o Dir::Etc::SourceList="$work/sources.list" -o Dir::Etc::SourceParts="$work/sources.list.d"
              -o Dir::State::Lists="$work/lists")
-log "fetching Debian's openldap $version source"
-apt-get "${apt_private[@]}" update -qq 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true
-(cd "$work" && apt-get "${apt_private[@]}" source -qq --download-only "openldap=$version" 2>&1 | grep -v '^W: Download is performed unsandboxed' >&2 || true)
+log "fetching Debian's openldap $version source from the system's apt sources"
+# apt's progress goes to stderr: stdout carries only the resulting path.
+apt-get "${apt_private[@]}" update >&2 || { log "apt-get update failed (see above)"; exit 1; }
+(cd "$work" && apt-get "${apt_private[@]}" source --download-only "openldap=$version" >&2) || {
+    log "could not download the openldap=$version source (see above)"; exit 1; }
 (cd "$work" && dpkg-source -x --skip-patches openldap_*.dsc src >/dev/null 2>&1 || true)
 if [ ! -d "$work/src" ]; then
     log "could not fetch or unpack openldap=$version source"; exit 1

@@ -59,6 +59,9 @@ typedef struct cdbm_info {
     int file_known;
     dev_t file_dev;
     ino_t file_ino;
+    /* Set while the handles on a replaced file are dropped (pool paused):
+     * the first one empties that file's -wal first (handle.c). */
+    int swap_checkpoint_pending;
     int opened;                 /* between db_open and db_close */
     /* push-max-waiting, push-max-waiting-per-user, push-timeout (0: default) */
     unsigned push_max_waiting, push_max_waiting_per_user, push_timeout_s;

@@ -6,11 +6,14 @@
  * cdbm_handle_purge() (after back-wt's ctx.c).
  *
  * A restored backup moved over the configured path (another device/inode)
- * is noticed before an operation is served: the pool is paused, every
- * thread's handle on the old file closed (the last close checkpoints and
- * removes the old file's -wal/-shm, which sit at the same path names), and
- * the handles reopen on the new file.  Old and new connections never run
- * at once, so no operation sees a mix of the two files.
+ * is noticed before an operation is served: the pool is paused, the old
+ * file's -wal is checkpointed into it and truncated, every thread's handle
+ * on the old file closed, and the handles reopen on the new file.  Old and
+ * new connections never run at once, so no operation sees a mix of the two
+ * files.  The truncation is what makes the swap safe: the -wal sits at the
+ * same path name for both files, SQLite pairs it by name, and a connection
+ * on a file that has moved neither checkpoints nor removes it at close, so
+ * frames left in it (slapd's own writes) would be read as the new file's.
  *
  * The module never migrates: slapd only reads the schema the CLI and the
  * daemon maintain, so a database that needs migration is an error to log.
@@ -29,10 +32,22 @@ typedef struct cdbm_thread_handle {
 
 static void cdbm_thread_handle_free(void *key, void *data)
 {
+    cdbm_info *info = key;
     cdbm_thread_handle *h = data;
 
     if (h == NULL)
         return;
+    if (h->db != NULL && info->swap_checkpoint_pending) {
+        /* One attempt, by the first handle dropped: it waits up to the busy
+         * timeout for another process's transaction on the old file. */
+        info->swap_checkpoint_pending = 0;
+        if (cdb_checkpoint_truncate(h->db) != CDB_OK)
+            Debug(LDAP_DEBUG_ANY,
+                  "back-clusterdb: cannot empty the replaced file's write-ahead log (%s): "
+                  "another process still writes the replaced file; stop it and restore again "
+                  "(docs/backup.md)\n",
+                  cdb_errmsg(h->db));
+    }
     cdb_close(h->db);
     ch_free(h);
 }
@@ -128,7 +143,9 @@ static void cdbm_follow_swap(cdbm_info *info)
      * thread that saw the swap too finds it handled when its turn comes. */
     ldap_pvt_thread_pool_pause(&connection_pool);
     if (cdbm_file_swapped(info)) {
+        info->swap_checkpoint_pending = 1;
         cdbm_handle_purge(info);
+        info->swap_checkpoint_pending = 0;
         ldap_pvt_thread_mutex_lock(&info->mutex);
         info->generation++;
         ldap_pvt_thread_mutex_unlock(&info->mutex);

@@ -446,6 +446,13 @@ int cdb_in_transaction(const cdb *db)
     return db != NULL && db->sql != NULL && !sqlite3_get_autocommit(db->sql);
 }
 
+int cdb_checkpoint_truncate(cdb *db)
+{
+    int rc = sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
+
+    return rc == SQLITE_OK ? CDB_OK : cdb_fail_sqlite(db, rc, "checkpointing the write-ahead log");
+}
+
 /* ---------------------------------------------------- open / close */
 
 void cdb_set_busy_timeout(cdb *db, int milliseconds)
@@ -682,6 +689,8 @@ static int open_db(const char *path, unsigned flags, cdb **out)
     rc = cdb_schema_version(db, &current, &known);
     if (rc != CDB_OK)
         return rc;
+    if ((flags & CDB_OPEN_ANY_VERSION) && !(flags & CDB_OPEN_MIGRATE))
+        current = known;  /* whole-file work: the schema is not read */
     if (current > known)
         return cdb_fail(db, CDB_ERR_VERSION, NULL,
                         "database schema version %d is newer than this library's version %d: "

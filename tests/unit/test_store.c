@@ -521,6 +521,86 @@ static void test_integrity_check(void **state)
     cdb_close(db);
 }
 
+/* cdb_backup: a snapshot of committed rows (WAL frames included, an open
+ * write transaction of another handle excluded), 0600 under umask 022, one
+ * self-contained file, no temporary left, no overwrite without REPLACE. */
+static void test_backup(void **state)
+{
+    struct fixture *fx = *state;
+    char backup[400], missing[400], result[64];
+    cdb *db = open_fresh(fx->path);
+    cdb *writer = NULL;
+    cdb *copy = NULL;
+    cdb_backup_result res = {0, 0};
+    struct stat st, st2;
+    int current = 0, known = 0;
+    mode_t old_umask;
+
+    snprintf(backup, sizeof backup, "%s/backup.sqlite", fx->dir);
+    snprintf(missing, sizeof missing, "%s/no-such-dir/backup.sqlite", fx->dir);
+    assert_int_equal(cdb_schema_version(db, &current, &known), CDB_OK);
+    /* Committed by another handle and left in its -wal (no checkpoint). */
+    assert_int_equal(cdb_open(fx->path, 0, &writer), CDB_OK);
+    assert_int_equal(sqlite3_exec(cdb_sqlite(writer), "PRAGMA wal_autocheckpoint = 0", NULL, NULL, NULL),
+                     SQLITE_OK);
+    assert_int_equal(exec_sql(writer, "INSERT INTO Groups (gidNumber, cn) VALUES (3000, 'committed')"),
+                     CDB_OK);
+    /* Not committed while the backup runs: not in it, and not blocking it. */
+    assert_int_equal(cdb_tx_begin(writer), CDB_OK);
+    assert_int_equal(exec_sql(writer, "INSERT INTO Groups (gidNumber, cn) VALUES (3001, 'pending')"),
+                     CDB_OK);
+
+    old_umask = umask(022);
+    assert_int_equal(cdb_backup(db, backup, 0, &res), CDB_OK);
+    umask(old_umask);
+    cdb_tx_commit(writer);
+    cdb_close(writer);
+
+    assert_int_equal(stat(backup, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+    assert_int_equal(res.bytes, (int64_t)st.st_size);
+    assert_int_equal(res.schema_version, known);
+    {
+        /* Rollback-journal file (header bytes 18/19 are 1), nothing beside it. */
+        size_t len = 0;
+        unsigned char *bytes = read_file(backup, &len);
+        assert_true(len > 100);
+        assert_int_equal(bytes[18], 1);
+        assert_int_equal(bytes[19], 1);
+        free(bytes);
+        char name[450];
+        snprintf(name, sizeof name, "%s-wal", backup);
+        assert_int_not_equal(access(name, F_OK), 0);
+        char cmd[600];
+        snprintf(cmd, sizeof cmd, "ls -a '%s' | grep -q clusterdb-backup", fx->dir);
+        assert_int_not_equal(system(cmd), 0);  /* no temporary file left */
+    }
+    assert_int_equal(cdb_open(backup, 0, &copy), CDB_OK);
+    query_text(cdb_sqlite(copy), "PRAGMA integrity_check", result, sizeof result);
+    assert_string_equal(result, "ok");
+    assert_int_equal(query_int(cdb_sqlite(copy), "SELECT count(*) FROM Groups WHERE cn = 'committed'"), 1);
+    assert_int_equal(query_int(cdb_sqlite(copy), "SELECT count(*) FROM Groups WHERE cn = 'pending'"), 0);
+    cdb_close(copy);
+
+    /* An existing file is kept, whole, unless REPLACE. */
+    assert_int_equal(cdb_backup(db, backup, 0, &res), CDB_ERR_CONFLICT);
+    assert_non_null(strstr(cdb_errmsg(db), backup));
+    assert_int_equal(stat(backup, &st2), 0);
+    assert_int_equal(st2.st_ino, st.st_ino);
+    assert_int_equal(cdb_backup(db, backup, CDB_BACKUP_REPLACE, &res), CDB_OK);
+    assert_int_equal(stat(backup, &st2), 0);
+    assert_int_not_equal(st2.st_ino, st.st_ino);
+    assert_int_equal(cdb_open(backup, 0, &copy), CDB_OK);
+    assert_int_equal(query_int(cdb_sqlite(copy), "SELECT count(*) FROM Groups WHERE cn = 'pending'"), 1);
+    cdb_close(copy);
+
+    /* A directory that does not exist: the message names the file and why. */
+    assert_int_equal(cdb_backup(db, missing, 0, &res), CDB_ERR_IO);
+    assert_non_null(strstr(cdb_errmsg(db), missing));
+    assert_non_null(strstr(cdb_errmsg(db), "No such file or directory"));
+    cdb_close(db);
+}
+
 static void test_helpers(void **state)
 {
     struct fixture *fx = *state;
@@ -689,6 +769,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_statement_cache, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_integrity_check, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_backup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_helpers, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -51,7 +51,11 @@ enum cdb_open_flags {
     CDB_OPEN_GROUP_READ = 1 << 3,
     /* Open even when others may read the file (or its -wal/-shm).  The
      * environment variable CLUSTERDB_ALLOW_OTHERS_READ=1 does the same. */
-    CDB_OPEN_ALLOW_OTHERS_READ = 1 << 4
+    CDB_OPEN_ALLOW_OTHERS_READ = 1 << 4,
+    /* Open whatever the schema version, for whole-file work (cdb_backup):
+     * a file behind or ahead of this library is backed up as it is.  No
+     * other function may be used on such a handle. */
+    CDB_OPEN_ANY_VERSION = 1 << 5
 };
 
 /*
@@ -82,6 +86,34 @@ const char *cdb_version(void);
 int cdb_migrate(cdb *db);
 /* The schema version of the open file, and the newest this library knows. */
 int cdb_schema_version(cdb *db, int *current, int *known);
+
+/*
+ * An online backup: a consistent snapshot of the open database written to
+ * path while other processes keep writing.  The file is created 0600 under a
+ * temporary name in path's directory, made a single file (rollback journal,
+ * no -wal), checked (PRAGMA integrity_check, the schema version equals the
+ * source's), synced, and only then renamed to path; on failure nothing
+ * carries path's name.  An existing path is CDB_ERR_CONFLICT unless
+ * CDB_BACKUP_REPLACE.  Failures name path and the cause.  docs/backup.md
+ * describes the restore.
+ */
+enum cdb_backup_flags {
+    CDB_BACKUP_REPLACE = 1 << 0  /* replace an existing file at path */
+};
+typedef struct cdb_backup_result {
+    int64_t bytes;       /* size of the backup file */
+    int schema_version;  /* of the snapshot (equal in source and copy) */
+} cdb_backup_result;
+int cdb_backup(cdb *db, const char *path, unsigned flags, cdb_backup_result *out);
+
+/*
+ * Checkpoint the write-ahead log into the database file and truncate it to
+ * zero bytes, waiting up to the busy timeout for readers and writers.  A
+ * process about to drop handles on a file that was replaced at its path
+ * calls this first: SQLite pairs a -wal with whatever file carries the
+ * database's name, so frames left in it would be read as the new file's.
+ */
+int cdb_checkpoint_truncate(cdb *db);
 
 /* Message and field of the last failure on this handle (never NULL / may be NULL). */
 const char *cdb_errmsg(const cdb *db);
