@@ -28,7 +28,13 @@ static json_t *user_json(const cdb_user *u)
     json_t *groups = json_array();
     for (size_t i = 0; i < u->n_groups; i++)
         json_array_append_new(groups, cli_jstr(u->groups[i].cn));
-    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:o, s:o, s:o, s:o, s:o}",
+    /* What the directory serves: the stored values or core's defaults. */
+    size_t home_len = cdb_user_home_directory(u, NULL, 0);
+    char *home = malloc(home_len + 1);
+    if (home)
+        cdb_user_home_directory(u, home, home_len + 1);
+    json_t *out = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:o, s:o, s:o, s:o, s:o,"
+                            " s:o, s:o}",
                      "uidNumber", (json_int_t)u->uid_number,
                      "username", cli_jstr(u->username),
                      "cn", cli_jstr(u->cn),
@@ -40,8 +46,12 @@ static json_t *user_json(const cdb_user *u)
                      "userPassword", cli_jsecret(u->user_password),
                      "sshPublicKeys", keys,
                      "groups", groups,
+                     "loginShell", cli_jstr(cdb_user_login_shell(u)),
+                     "homeDirectory", cli_jstr(home),
                      "createdAt", cli_jstr(u->created_at),
                      "updatedAt", cli_jstr(u->updated_at));
+    free(home);
+    return out;
 }
 
 static int parse_status(const char *text, int *out)
@@ -69,7 +79,7 @@ static int emit_user_done(struct cli *cli, int64_t uid, const char *verb)
 static int user_add(struct cli *cli, int argc, char **argv)
 {
     const char *cn = NULL, *sn = NULL, *given = NULL, *mail = NULL, *key_file = NULL,
-               *status_text = NULL;
+               *status_text = NULL, *shell = NULL, *home = NULL;
     int admin = 0, pw_stdin = 0, pw_prompt = 0;
     const struct cli_opt opts[] = {
         {"cn", "NAME", "common name (default: \"GIVEN SN\" or the username)", &cn, NULL},
@@ -78,6 +88,9 @@ static int user_add(struct cli *cli, int argc, char **argv)
         {"mail", "ADDRESS", "mail address (unique)", &mail, NULL},
         {"ssh-key-file", "FILE", "OpenSSH public keys, one per line (- for stdin)", &key_file, NULL},
         {"status", "STATUS", "pending, active or suspended (default: active)", &status_text, NULL},
+        {"shell", "PATH", "login shell (default: " CDB_DEFAULT_LOGIN_SHELL ")", &shell, NULL},
+        {"home", "PATH", "home directory (default: " CDB_DEFAULT_HOME_PREFIX "USERNAME)", &home,
+         NULL},
         {"admin", NULL, "make the user an administrator (member of sysadmins)", NULL, &admin},
         {"password-stdin", NULL, "read the password as one line from standard input", NULL, &pw_stdin},
         {"prompt-password", NULL, "prompt for the password on the terminal", NULL, &pw_prompt},
@@ -98,7 +111,8 @@ static int user_add(struct cli *cli, int argc, char **argv)
         return rc;
     password[0] = '\0';
     cdb_user_input in = {.username = args[0], .cn = cn, .sn = sn, .given_name = given,
-                         .mail = mail, .status = -1};
+                         .mail = mail, .login_shell = shell, .home_directory = home,
+                         .status = -1};
     if (pw_stdin && pw_prompt) {
         rc = cli_error(CLI_EXIT_USAGE, NULL, "give either --password-stdin or --prompt-password");
         goto done;
@@ -178,7 +192,7 @@ static int user_list(struct cli *cli, int argc, char **argv)
         return cli_fail(cli, st);
     static const struct cli_column cols[] = {
         {"uidNumber", "UID"}, {"username", "USERNAME"}, {"cn", "CN"}, {"mail", "MAIL"},
-        {"status", "STATUS"}, {"groups", "GROUPS"}, {NULL, NULL}
+        {"status", "STATUS"}, {"groups", "GROUPS"}, {"loginShell", "SHELL"}, {NULL, NULL}
     };
     return cli_emit_rows_by_id(cli, ids, n, append_users, cols);
 }
@@ -204,7 +218,7 @@ static int user_show(struct cli *cli, int argc, char **argv)
 static int user_set(struct cli *cli, int argc, char **argv)
 {
     const char *cn = NULL, *sn = NULL, *given = NULL, *mail = NULL, *key_file = NULL,
-               *status_text = NULL, *new_name = NULL;
+               *status_text = NULL, *new_name = NULL, *shell = NULL, *home = NULL;
     int clear_keys = 0;
     const struct cli_opt opts[] = {
         {"username", "NEW", "rename the user", &new_name, NULL},
@@ -213,6 +227,10 @@ static int user_set(struct cli *cli, int argc, char **argv)
         {"given-name", "NAME", "given name (\"\" clears it)", &given, NULL},
         {"mail", "ADDRESS", "mail address (\"\" clears it)", &mail, NULL},
         {"status", "STATUS", "pending, active or suspended", &status_text, NULL},
+        {"shell", "PATH", "login shell (\"\" for the default, " CDB_DEFAULT_LOGIN_SHELL ")", &shell,
+         NULL},
+        {"home", "PATH", "home directory (\"\" for the default, " CDB_DEFAULT_HOME_PREFIX
+         "USERNAME)", &home, NULL},
         {"ssh-key-file", "FILE", "replace the SSH keys with the file's (- for stdin)", &key_file, NULL},
         {"clear-ssh-keys", NULL, "remove every SSH key", NULL, &clear_keys},
         {NULL, NULL, NULL, NULL, NULL}
@@ -230,11 +248,14 @@ static int user_set(struct cli *cli, int argc, char **argv)
         return rc;
     cdb_user_input in = {.username = new_name, .cn = cli_empty_to_null(cn),
                          .sn = cli_empty_to_null(sn), .given_name = cli_empty_to_null(given),
-                         .mail = cli_empty_to_null(mail), .status = -1};
+                         .mail = cli_empty_to_null(mail),
+                         .login_shell = cli_empty_to_null(shell),
+                         .home_directory = cli_empty_to_null(home), .status = -1};
     unsigned fields = (new_name ? CDB_UF_USERNAME : 0) | (cn ? CDB_UF_CN : 0) |
                       (sn ? CDB_UF_SN : 0) | (given ? CDB_UF_GIVEN_NAME : 0) |
                       (mail ? CDB_UF_MAIL : 0) | (status_text ? CDB_UF_STATUS : 0) |
-                      (key_file || clear_keys ? CDB_UF_SSH_PUBLIC_KEY : 0);
+                      (key_file || clear_keys ? CDB_UF_SSH_PUBLIC_KEY : 0) |
+                      (shell ? CDB_UF_LOGIN_SHELL : 0) | (home ? CDB_UF_HOME_DIRECTORY : 0);
     if (!fields)
         return cli_error(CLI_EXIT_USAGE, NULL, "nothing to change (see clusterdb user set --help)");
     if (key_file && clear_keys)

@@ -91,7 +91,7 @@ Next, try:
   ldapwhoami -x -H ldap://127.0.0.1:$port -D uid=alice,ou=people,$suffix -w alice-password
   ldapwhoami -x -H ldap://127.0.0.1:$port -D uid=carol,ou=people,$suffix -w carol-password   # pending: refused (49)
   export CLUSTERDB_DB=$db
-  echo s3cret-pass | $cli user add dave --given-name Dave --sn Day --mail dave@example.org --password-stdin
+  echo s3cret-passphrase | $cli user add dave --given-name Dave --sn Day --mail dave@example.org --password-stdin
   ldapsearch \$bind -b ou=people,$suffix uid=dave                  # visible at once: no sync
   scripts/demo.sh stop
 NEXT

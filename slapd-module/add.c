@@ -157,7 +157,6 @@ static void cdbm_add_user(Operation *op, SlapReply *rs, cdbm_info *info, cdb *db
     cdbm_copies copies;
     Attribute *a;
     struct berval *v, *gecos = NULL;
-    char home[64];
     int64_t uid_given = -1, uid = 0, n;
     unsigned fields = 0;
     int have_oc = 0, st;
@@ -167,7 +166,6 @@ static void cdbm_add_user(Operation *op, SlapReply *rs, cdbm_info *info, cdb *db
     memset(&copies, 0, sizeof(copies));
     in.status = -1;
     in.username = username;
-    snprintf(home, sizeof(home), "/home/%s", username);
 
     for (a = op->ora_e->e_attrs; a != NULL; a = a->a_next) {
         AttributeDescription *ad = a->a_desc;
@@ -231,18 +229,15 @@ static void cdbm_add_user(Operation *op, SlapReply *rs, cdbm_info *info, cdb *db
                             "gidNumber: every user's primary group is ldapusers (2000)");
                 goto done;
             }
-        } else if (ad == cdbm_ad.home_directory) {
-            if ((v = cdbm_one(rs, a, "homeDirectory holds one value")) == NULL)
+        } else if (ad == cdbm_ad.home_directory || ad == cdbm_ad.login_shell) {
+            /* Stored as given; core checks the path (its defaults apply
+             * when the attribute is left out). */
+            const char **slot = ad == cdbm_ad.login_shell ? &in.login_shell : &in.home_directory;
+
+            if ((v = cdbm_one(rs, a, "homeDirectory and loginShell hold one value each")) == NULL)
                 goto done;
-            if (v->bv_len != strlen(home) || memcmp(v->bv_val, home, v->bv_len) != 0) {
-                cdbm_refuse(rs, LDAP_UNWILLING_TO_PERFORM, "homeDirectory is /home/<uid>");
-                goto done;
-            }
-        } else if (ad == cdbm_ad.login_shell) {
-            if ((v = cdbm_one(rs, a, "loginShell holds one value")) == NULL)
-                goto done;
-            if (v->bv_len != 9 || memcmp(v->bv_val, "/bin/bash", 9) != 0) {
-                cdbm_refuse(rs, LDAP_UNWILLING_TO_PERFORM, "loginShell is /bin/bash");
+            if ((*slot = cdbm_copy(op, &copies, v->bv_val, v->bv_len, 0)) == NULL) {
+                cdbm_refuse(rs, LDAP_INVALID_SYNTAX, "value cannot be stored");
                 goto done;
             }
         } else if (ad == cdbm_ad.gecos) {

@@ -457,14 +457,15 @@ Entry *cdbm_entry_user(Operation *op, cdbm_info *info, const cdb_user *u)
     cdbm_add_int(e, cdbm_ad.uid_number, u->uid_number);
     cdbm_add_int(e, cdbm_ad.gid_number, CDB_PRIMARY_GID);
     {
-        size_t len = strlen("/home/") + strlen(u->username);
+        /* The stored values or core's defaults (directory.h owns them). */
+        size_t len = cdb_user_home_directory(u, NULL, 0);
         char *home = ch_malloc(len + 1);
 
-        snprintf(home, len + 1, "/home/%s", u->username);
+        cdb_user_home_directory(u, home, len + 1);
         cdbm_add_value(e, cdbm_ad.home_directory, home, len);
         ch_free(home);
     }
-    cdbm_add_str(e, cdbm_ad.login_shell, "/bin/bash");
+    cdbm_add_str(e, cdbm_ad.login_shell, cdb_user_login_shell(u));
     if (cdbm_is_printable_ascii(cn))
         cdbm_add_str(e, cdbm_ad.gecos, cn);
     cdbm_add_ssh_keys(e, u->ssh_public_key);

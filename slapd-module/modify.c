@@ -1,7 +1,8 @@
 /*
  * modify.c: LDAP modify.
  *  - of a user: add, delete and replace of mail, givenName (both may be
- *    cleared), cn, sn (required), sshPublicKey (one value per key) and
+ *    cleared), cn, sn (required), sshPublicKey (one value per key),
+ *    loginShell and homeDirectory (cleared: core's defaults) and
  *    userPassword (an {ARGON2} PHC value is stored as is, a value without a
  *    {SCHEME} is hashed by core, other schemes are refused); the whole
  *    modification list is applied to a copy of the entry with slapd's value
@@ -117,6 +118,33 @@ static int cdbm_user_update_from(Operation *op, SlapReply *rs, cdbm_copies *c, E
         }
         *fields |= text_fields[i].field;
     }
+    if (touched & (CDB_UF_LOGIN_SHELL | CDB_UF_HOME_DIRECTORY)) {
+        /* Removing the value goes back to core's default, which is served. */
+        int shell = (touched & CDB_UF_LOGIN_SHELL) != 0, home = (touched & CDB_UF_HOME_DIRECTORY) != 0;
+
+        for (i = 0; i < 2; i++) {
+            AttributeDescription *ad = i == 0 ? cdbm_ad.login_shell : cdbm_ad.home_directory;
+            const char **slot = i == 0 ? &in->login_shell : &in->home_directory;
+            struct berval *v = NULL;
+            int n;
+
+            if (!(i == 0 ? shell : home))
+                continue;
+            n = cdbm_single(after, ad, &v);
+            if (n < 0) {
+                rs->sr_err = LDAP_CONSTRAINT_VIOLATION;
+                rs->sr_text = "loginShell and homeDirectory hold one value each";
+                return -1;
+            }
+            *slot = n ? cdbm_copy(op, c, v->bv_val, v->bv_len, 0) : NULL;
+            if (n && *slot == NULL) {
+                rs->sr_err = LDAP_INVALID_SYNTAX;
+                rs->sr_text = "value cannot be stored";
+                return -1;
+            }
+            *fields |= i == 0 ? CDB_UF_LOGIN_SHELL : CDB_UF_HOME_DIRECTORY;
+        }
+    }
     if (touched & CDB_UF_SSH_PUBLIC_KEY) {
         Attribute *a = attr_find(after->e_attrs, cdbm_ad.ssh_public_key);
         unsigned n = a ? a->a_numvals : 0;
@@ -182,13 +210,18 @@ static unsigned cdbm_user_field_of(AttributeDescription *desc, const char **why)
         return CDB_UF_PASSWORD;
     if (desc == cdbm_ad.status)
         return CDB_UF_STATUS;
+    if (desc == cdbm_ad.login_shell)
+        return CDB_UF_LOGIN_SHELL;
+    if (desc == cdbm_ad.home_directory)
+        return CDB_UF_HOME_DIRECTORY;
     if (desc == cdbm_ad.uid)
         *why = "uid is the entry's name: rename the entry with modrdn";
     else if (desc == cdbm_ad.host)
         *why = CDBM_HOST_READ_ONLY;
     else
         *why = "this attribute cannot be changed over LDAP "
-               "(mail, cn, sn, givenName, sshPublicKey, userPassword, clusterdbStatus can)";
+               "(mail, cn, sn, givenName, sshPublicKey, userPassword, loginShell, "
+               "homeDirectory, clusterdbStatus can)";
     return 0;
 }
 

@@ -3,6 +3,10 @@
  * so that core hashes the new password with its own argon2 parameters.
  * Administrators set any user's password; a user sets their own and proves
  * the old one first.  Copies of passwords are wiped before they are freed.
+ *
+ * The frontend sends the response after the backend returns, so what the
+ * response carries (the text, a generated password) lives in a callback
+ * that the response passes through and that frees it afterwards.
  */
 #include "portable.h"
 
@@ -12,6 +16,7 @@
 #include <strings.h>
 
 #include <clusterdb/passwd.h>
+#include <clusterdb/settings.h>
 
 #include "back-clusterdb.h"
 
@@ -49,10 +54,71 @@ static Entry *cdbm_target_user(Operation *op, SlapReply *rs, cdbm_info *info, cd
     return e;
 }
 
+/* What the response needs once cdbm_password_modify has returned. */
+typedef struct cdbm_pwmod_reply {
+    slap_callback cb;
+    char *generated;   /* ours, stored; NULL when the client chose one */
+    cdbm_result_detail detail;
+} cdbm_pwmod_reply;
+
+/* Replace the frontend's generated password (8 characters, never stored)
+ * by ours, or drop it when nothing was stored. */
+static int cdbm_pwmod_response(Operation *op, SlapReply *rs)
+{
+    cdbm_pwmod_reply *r = op->o_callback->sc_private;
+
+    if (rs->sr_type != REP_EXTENDED || r->generated == NULL)
+        return SLAP_CB_CONTINUE;
+    if (rs->sr_rspdata != NULL) {
+        cdb_wipe(rs->sr_rspdata->bv_val, rs->sr_rspdata->bv_len);
+        ber_bvfree(rs->sr_rspdata);
+        rs->sr_rspdata = NULL;
+    }
+    if (rs->sr_err == LDAP_SUCCESS) {
+        struct berval gen;
+
+        gen.bv_val = r->generated;
+        gen.bv_len = strlen(r->generated);
+        rs->sr_rspdata = slap_passwd_return(&gen);
+        if (rs->sr_rspdata == NULL) {
+            rs->sr_err = LDAP_OTHER;
+            rs->sr_text = "the generated password could not be returned";
+        }
+    }
+    return SLAP_CB_CONTINUE;
+}
+
+static int cdbm_pwmod_cleanup(Operation *op, SlapReply *rs)
+{
+    cdbm_pwmod_reply *r = op->o_callback->sc_private;
+
+    (void)rs;
+    /* The frontend frees the response data with ber_bvfree: wipe it first. */
+    if (r->generated != NULL && rs->sr_rspdata != NULL)
+        cdb_wipe(rs->sr_rspdata->bv_val, rs->sr_rspdata->bv_len);
+    cdb_free_secret(r->generated);
+    op->o_callback = r->cb.sc_next;
+    ch_free(r);
+    return SLAP_CB_CONTINUE;
+}
+
+/* Whether the request left the new password to the server: slapd's frontend
+ * has generated one by now, so the request itself is asked. */
+static int cdbm_pwmod_wants_generated(Operation *op)
+{
+    struct berval id = BER_BVNULL, old = BER_BVNULL, new_pw = BER_BVNULL;
+    const char *text = NULL;
+
+    return slap_passwd_parse(op->ore_reqdata, &id, &old, &new_pw, &text) == LDAP_SUCCESS &&
+           BER_BVISNULL(&new_pw);
+}
+
 /*
- * Password modify (RFC 3062).  slapd's frontend has parsed the request,
- * chosen the target (the user named, or the bound user) and, when no new
- * password was given, generated one it returns to the client.
+ * Password modify (RFC 3062).  slapd's frontend has parsed the request and
+ * chosen the target (the user named, or the bound user).  When no new
+ * password was given, the frontend has generated one of 8 characters, short
+ * of the policy: we generate our own (cdb_password_generate, at least the
+ * policy's length) and return that instead.
  */
 static int cdbm_password_modify(Operation *op, SlapReply *rs)
 {
@@ -60,9 +126,11 @@ static int cdbm_password_modify(Operation *op, SlapReply *rs)
     req_pwdexop_s *qpw = &op->oq_pwdexop;
     cdb_user_input in;
     cdbm_copies copies;
+    cdbm_pwmod_reply *reply;
     cdb_user *user = NULL;
     Entry *e = NULL;
     int64_t uid_number = 0;
+    size_t min_length = 0;
     cdb *db;
     int temporary = 0, st, admin;
 
@@ -75,6 +143,10 @@ static int cdbm_password_modify(Operation *op, SlapReply *rs)
         rs->sr_text = "database unavailable";
         return rs->sr_err = LDAP_UNAVAILABLE;
     }
+    reply = ch_calloc(1, sizeof(*reply));
+    reply->cb.sc_response = cdbm_pwmod_response;
+    reply->cb.sc_cleanup = cdbm_pwmod_cleanup;
+    reply->cb.sc_private = reply;
     e = cdbm_target_user(op, rs, info, db, &uid_number);
     if (e == NULL) {
         if (rs->sr_matched) {
@@ -109,17 +181,47 @@ static int cdbm_password_modify(Operation *op, SlapReply *rs)
             goto done;
         }
     }
-    in.password = cdbm_copy(op, &copies, qpw->rs_new.bv_val, qpw->rs_new.bv_len, 1);
+    if (cdbm_pwmod_wants_generated(op)) {
+        st = cdb_password_min_length(db, &min_length);
+        if (st == CDB_OK)
+            st = cdb_password_generate(min_length > CDB_GENERATED_PASSWORD_MIN
+                                           ? min_length
+                                           : CDB_GENERATED_PASSWORD_MIN,
+                                       &reply->generated);
+        if (st != CDB_OK) {
+            reply->detail.db = db;
+            rs->sr_err = cdbm_ldap_result(st, &reply->detail, &rs->sr_text);
+            goto done;
+        }
+        in.password = reply->generated;
+    } else {
+        in.password = cdbm_copy(op, &copies, qpw->rs_new.bv_val, qpw->rs_new.bv_len, 1);
+    }
     if (in.password == NULL) {
         rs->sr_err = LDAP_CONSTRAINT_VIOLATION;
         rs->sr_text = "invalid new password";
         goto done;
     }
     st = cdb_user_update(db, uid_number, CDB_UF_PASSWORD, &in);
-    cdbm_log_store_failure(db, st);
-    rs->sr_err = cdbm_ldap_result(st, NULL, &rs->sr_text);
+    /* With the handle: a refusal by the policy says which rule. */
+    reply->detail.db = db;
+    rs->sr_err = cdbm_ldap_result(st, &reply->detail, &rs->sr_text);
+    /* unwillingToPerform would hand the request to the frontend's own
+     * password change (see below). */
+    if (rs->sr_err == LDAP_UNWILLING_TO_PERFORM)
+        rs->sr_err = LDAP_CONSTRAINT_VIOLATION;
 
 done:
+    /* On unwillingToPerform the frontend tries the change itself and
+     * replaces op->o_callback: the reply would be lost, and the texts of
+     * those refusals are constants. */
+    if (rs->sr_err == LDAP_UNWILLING_TO_PERFORM) {
+        cdb_free_secret(reply->generated);
+        ch_free(reply);
+    } else {
+        reply->cb.sc_next = op->o_callback;
+        op->o_callback = &reply->cb;
+    }
     cdbm_copies_free(op, &copies);
     cdb_user_free(user);
     if (e != NULL)

@@ -15,8 +15,9 @@
  * stored), as opposed to a rule about the directory's state. */
 static int cdbm_field_is_syntax(const char *field)
 {
-    static const char *const syntax_fields[] = {"mail", "sshPublicKey", "username", "cn", "sn",
-                                                "givenName"};
+    static const char *const syntax_fields[] = {"mail",      "sshPublicKey", "username",
+                                                "cn",        "sn",           "givenName",
+                                                "loginShell", "homeDirectory"};
     size_t i;
 
     for (i = 0; i < sizeof(syntax_fields) / sizeof(syntax_fields[0]); i++)

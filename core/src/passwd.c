@@ -219,6 +219,32 @@ static int fill_random(unsigned char *buf, size_t len)
     return CDB_OK;
 }
 
+int cdb_password_generate(size_t length, char **out)
+{
+    static const char alphabet[64] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    char *pw;
+    int rc;
+
+    if (out == NULL || length < CDB_GENERATED_PASSWORD_MIN || length > 4096)
+        return CDB_ERR_INVALID;
+    pw = malloc(length + 1);
+    if (pw == NULL)
+        return CDB_ERR_NOMEM;
+    rc = fill_random((unsigned char *)pw, length);
+    if (rc != CDB_OK) {
+        cdb_wipe(pw, length);
+        free(pw);
+        return rc;
+    }
+    /* 64 symbols: the low 6 bits of a uniform byte are uniform. */
+    for (size_t i = 0; i < length; i++)
+        pw[i] = alphabet[(unsigned char)pw[i] & 63];
+    pw[length] = '\0';
+    *out = pw;
+    return CDB_OK;
+}
+
 static int status_from_argon2(int rc)
 {
     switch (rc) {

@@ -86,6 +86,47 @@ static int loopback_http(const char *url)
     return 0;
 }
 
+#define MIN_LENGTH_RULE                                                                      \
+    CDB_SETTING_PASSWORD_MIN_LENGTH " must be a whole number of characters from %d to %d"      \
+    " (delete the setting for the default, %d)",                                              \
+        CDB_PASSWORD_MIN_LENGTH_LOWEST, CDB_PASSWORD_MIN_LENGTH_HIGHEST,                        \
+        CDB_DEFAULT_PASSWORD_MIN_LENGTH
+
+/* Decimal digits only (no sign, no blanks), within the policy's bounds. */
+static int parse_min_length(const char *value, size_t *out)
+{
+    size_t n = 0, i;
+
+    for (i = 0; value[i] >= '0' && value[i] <= '9' && i < 4; i++)
+        n = n * 10 + (size_t)(value[i] - '0');
+    if (i == 0 || value[i] != '\0' || n < CDB_PASSWORD_MIN_LENGTH_LOWEST ||
+        n > CDB_PASSWORD_MIN_LENGTH_HIGHEST)
+        return -1;
+    if (out != NULL)
+        *out = n;
+    return 0;
+}
+
+int cdb_password_min_length(cdb *db, size_t *out)
+{
+    char *value = NULL;
+    size_t n;
+    int rc = lookup(db, CDB_SETTING_PASSWORD_MIN_LENGTH, &value);
+
+    if (rc != CDB_OK)
+        return rc;
+    if (value == NULL) {
+        *out = CDB_DEFAULT_PASSWORD_MIN_LENGTH;
+        return CDB_OK;
+    }
+    rc = parse_min_length(value, &n);
+    free(value);
+    if (rc != 0)
+        return cdb_fail(db, CDB_ERR_INVALID, CDB_SETTING_PASSWORD_MIN_LENGTH, MIN_LENGTH_RULE);
+    *out = n;
+    return CDB_OK;
+}
+
 /* The values of the settings clusterdb itself reads (the rest are the
  * cluster manager's own, stored as given). */
 static int check_known_value(cdb *db, const char *key, const char *value)
@@ -107,6 +148,8 @@ static int check_known_value(cdb *db, const char *key, const char *value)
                             " and ranges from 1 to 65535, e.g. " CDB_DEFAULT_RESERVED_PORTS
                             ",8000-8099 (delete the setting for the default)");
     }
+    if (strcmp(key, CDB_SETTING_PASSWORD_MIN_LENGTH) == 0 && parse_min_length(value, NULL) != 0)
+        return cdb_fail(db, CDB_ERR_INVALID, "value", MIN_LENGTH_RULE);
     if (strcmp(key, CDB_SETTING_SUDO_OWNERS) == 0 && strcmp(value, "yes") != 0 &&
         strcmp(value, "no") != 0)
         return cdb_fail(db, CDB_ERR_INVALID, "value", CDB_SETTING_SUDO_OWNERS " must be yes or no");

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include <clusterdb/passwd.h>
+#include <clusterdb/settings.h>
 #include <clusterdb/validate.h>
 
 #include "directory_internal.h"
@@ -27,6 +28,8 @@ struct user_values {
     char *mail;
     char *ssh_public_key;
     char *user_password;
+    char *login_shell;
+    char *home_directory;
     cdb_user_status status;
 };
 
@@ -39,6 +42,8 @@ static void user_values_clear(struct user_values *v)
     free(v->mail);
     free(v->ssh_public_key);
     cdb_free_secret(v->user_password);
+    free(v->login_shell);
+    free(v->home_directory);
     memset(v, 0, sizeof *v);
 }
 
@@ -140,6 +145,17 @@ static int check_mail(cdb *db, const char *mail)
     return CDB_OK;
 }
 
+/* loginShell / homeDirectory: NULL (after optional()) is the default. */
+static int check_login_path(cdb *db, const char *field, const char *value)
+{
+    if (value != NULL && !cdb_valid_login_path(value, CDB_LOGIN_PATH_MAX))
+        return cdb_fail(db, CDB_ERR_INVALID, field,
+                        "%s must be an absolute path of at most %d printable ASCII characters"
+                        " without ':' (or empty for the default)",
+                        field, CDB_LOGIN_PATH_MAX);
+    return CDB_OK;
+}
+
 static int check_status(cdb *db, int status)
 {
     if (status < CDB_USER_PENDING || status > CDB_USER_SUSPENDED)
@@ -148,7 +164,29 @@ static int check_status(cdb *db, int status)
     return CDB_OK;
 }
 
-/* The PHC string to store: hash a plaintext or check an imported hash. */
+/* The password policy, the one place every plaintext password passes
+ * through (create, update: CLI, LDAP add and modify, password modify). */
+static int check_password_policy(cdb *db, const char *password)
+{
+    size_t min_length;
+    int rc;
+
+    /* LDAP treats a simple bind with an empty password as anonymous. */
+    if (password[0] == '\0')
+        return cdb_fail(db, CDB_ERR_INVALID, "userPassword",
+                        "userPassword must not be empty (give no password instead)");
+    if ((rc = cdb_password_min_length(db, &min_length)) != CDB_OK)
+        return rc;
+    if (cdb_utf8_length(password, strlen(password)) < min_length)
+        return cdb_fail(db, CDB_ERR_INVALID, "userPassword",
+                        "userPassword must be at least %zu characters (setting "
+                        CDB_SETTING_PASSWORD_MIN_LENGTH ")",
+                        min_length);
+    return CDB_OK;
+}
+
+/* The PHC string to store: hash a plaintext or check an imported hash (a
+ * hash cannot be measured, so the policy is for plaintext only). */
 static int resolve_password(cdb *db, const char *password, const char *password_hash,
                             int use_plain, char **out)
 {
@@ -158,10 +196,8 @@ static int resolve_password(cdb *db, const char *password, const char *password_
     if (use_plain) {
         if (password == NULL)
             return CDB_OK;
-        /* LDAP treats a simple bind with an empty password as anonymous. */
-        if (password[0] == '\0')
-            return cdb_fail(db, CDB_ERR_INVALID, "userPassword",
-                            "userPassword must not be empty (give no password instead)");
+        if ((rc = check_password_policy(db, password)) != CDB_OK)
+            return rc;
         rc = cdb_password_hash(password, strlen(password), NULL, out);
         if (rc != CDB_OK)
             return cdb_fail(db, rc, "userPassword", "hashing the password failed");
@@ -198,7 +234,7 @@ static int default_cn(cdb *db, struct user_values *v, const char *given_name, co
     return CDB_OK;
 }
 
-/* Bind the row values to ?1..?8 of an INSERT/UPDATE. */
+/* Bind the row values to ?1..?8, ?11 and ?12 of an INSERT/UPDATE. */
 static int bind_values(cdb *db, sqlite3_stmt *stmt, const struct user_values *v)
 {
     int rc = SQLITE_OK;
@@ -219,6 +255,10 @@ static int bind_values(cdb *db, sqlite3_stmt *stmt, const struct user_values *v)
         rc = cdb_bind_text(stmt, 7, v->user_password);
     if (rc == SQLITE_OK)
         rc = cdb_bind_text(stmt, 8, cdb_user_status_name(v->status));
+    if (rc == SQLITE_OK)
+        rc = cdb_bind_text(stmt, 11, v->login_shell);
+    if (rc == SQLITE_OK)
+        rc = cdb_bind_text(stmt, 12, v->home_directory);
     return rc == SQLITE_OK ? CDB_OK : cdb_fail_sqlite(db, rc, "binding user values");
 }
 
@@ -230,8 +270,9 @@ static int insert_user(cdb *db, int64_t uid, const struct user_values *v)
 
     rc = cdb_stmt(db,
                   "INSERT INTO Users (username, cn, sn, givenName, mail, sshPublicKey,"
-                  " userPassword, status, uidNumber, createdAt, updatedAt)"
-                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10)",
+                  " userPassword, status, uidNumber, createdAt, updatedAt, loginShell,"
+                  " homeDirectory)"
+                  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?10, ?11, ?12)",
                   &stmt);
     if (rc != CDB_OK)
         return rc;
@@ -300,7 +341,9 @@ int cdb_user_create(cdb *db, const cdb_user_input *in, int by_admin, int64_t *ui
     if ((rc = check_username(db, in->username)) != CDB_OK ||
         (rc = check_text(db, "cn", cn)) != CDB_OK || (rc = check_text(db, "sn", sn)) != CDB_OK ||
         (rc = check_text(db, "givenName", given_name)) != CDB_OK ||
-        (rc = check_mail(db, optional(in->mail))) != CDB_OK)
+        (rc = check_mail(db, optional(in->mail))) != CDB_OK ||
+        (rc = check_login_path(db, "loginShell", optional(in->login_shell))) != CDB_OK ||
+        (rc = check_login_path(db, "homeDirectory", optional(in->home_directory))) != CDB_OK)
         goto done;
     if (in->status != -1 && (rc = check_status(db, in->status)) != CDB_OK)
         goto done;
@@ -312,6 +355,8 @@ int cdb_user_create(cdb *db, const cdb_user_input *in, int by_admin, int64_t *ui
     if ((rc = set_string(db, &v.username, in->username)) != CDB_OK ||
         (rc = set_string(db, &v.given_name, given_name)) != CDB_OK ||
         (rc = set_string(db, &v.mail, optional(in->mail))) != CDB_OK ||
+        (rc = set_string(db, &v.login_shell, optional(in->login_shell))) != CDB_OK ||
+        (rc = set_string(db, &v.home_directory, optional(in->home_directory))) != CDB_OK ||
         (rc = set_string(db, &v.sn, sn ? sn : in->username)) != CDB_OK)
         goto done;
     rc = cn ? set_string(db, &v.cn, cn) : default_cn(db, &v, given_name, sn);
@@ -372,16 +417,20 @@ static int load_values(cdb *db, int64_t uid, struct user_values *v)
     v->mail = user->mail;
     v->ssh_public_key = user->ssh_public_key;
     v->user_password = user->user_password;
+    v->login_shell = user->login_shell;
+    v->home_directory = user->home_directory;
     v->status = user->status;
     user->username = user->cn = user->sn = user->given_name = user->mail = NULL;
     user->ssh_public_key = user->user_password = NULL;
+    user->login_shell = user->home_directory = NULL;
     cdb_user_free(user);
     return CDB_OK;
 }
 
 #define CDB_UF_ALL                                                                          \
     (CDB_UF_USERNAME | CDB_UF_CN | CDB_UF_SN | CDB_UF_GIVEN_NAME | CDB_UF_MAIL |           \
-     CDB_UF_SSH_PUBLIC_KEY | CDB_UF_PASSWORD | CDB_UF_PASSWORD_HASH | CDB_UF_STATUS)
+     CDB_UF_SSH_PUBLIC_KEY | CDB_UF_PASSWORD | CDB_UF_PASSWORD_HASH | CDB_UF_STATUS |       \
+     CDB_UF_LOGIN_SHELL | CDB_UF_HOME_DIRECTORY)
 
 int cdb_user_update(cdb *db, int64_t uid_number, unsigned fields, const cdb_user_input *in)
 {
@@ -405,7 +454,11 @@ int cdb_user_update(cdb *db, int64_t uid_number, unsigned fields, const cdb_user
         ((fields & CDB_UF_GIVEN_NAME) &&
          (rc = check_text(db, "givenName", optional(in->given_name))) != CDB_OK) ||
         ((fields & CDB_UF_MAIL) && (rc = check_mail(db, optional(in->mail))) != CDB_OK) ||
-        ((fields & CDB_UF_STATUS) && (rc = check_status(db, in->status)) != CDB_OK))
+        ((fields & CDB_UF_STATUS) && (rc = check_status(db, in->status)) != CDB_OK) ||
+        ((fields & CDB_UF_LOGIN_SHELL) &&
+         (rc = check_login_path(db, "loginShell", optional(in->login_shell))) != CDB_OK) ||
+        ((fields & CDB_UF_HOME_DIRECTORY) &&
+         (rc = check_login_path(db, "homeDirectory", optional(in->home_directory))) != CDB_OK))
         return rc;
     if ((fields & CDB_UF_SSH_PUBLIC_KEY) &&
         (rc = cdb_ssh_keys_normalize(db, in->ssh_public_key, &keys)) != CDB_OK)
@@ -423,7 +476,11 @@ int cdb_user_update(cdb *db, int64_t uid_number, unsigned fields, const cdb_user
     if (((fields & CDB_UF_USERNAME) && (rc = set_string(db, &v.username, in->username))) ||
         ((fields & CDB_UF_GIVEN_NAME) &&
          (rc = set_string(db, &v.given_name, optional(in->given_name)))) ||
-        ((fields & CDB_UF_MAIL) && (rc = set_string(db, &v.mail, optional(in->mail)))))
+        ((fields & CDB_UF_MAIL) && (rc = set_string(db, &v.mail, optional(in->mail)))) ||
+        ((fields & CDB_UF_LOGIN_SHELL) &&
+         (rc = set_string(db, &v.login_shell, optional(in->login_shell)))) ||
+        ((fields & CDB_UF_HOME_DIRECTORY) &&
+         (rc = set_string(db, &v.home_directory, optional(in->home_directory)))))
         goto done;
     /* Cleared cn/sn fall back to their defaults: inetOrgPerson requires both. */
     if (fields & CDB_UF_SN) {
@@ -452,8 +509,8 @@ int cdb_user_update(cdb *db, int64_t uid_number, unsigned fields, const cdb_user
 
     rc = cdb_stmt(db,
                   "UPDATE Users SET username = ?1, cn = ?2, sn = ?3, givenName = ?4, mail = ?5,"
-                  " sshPublicKey = ?6, userPassword = ?7, status = ?8, updatedAt = ?10"
-                  " WHERE uidNumber = ?9",
+                  " sshPublicKey = ?6, userPassword = ?7, status = ?8, updatedAt = ?10,"
+                  " loginShell = ?11, homeDirectory = ?12 WHERE uidNumber = ?9",
                   &stmt);
     if (rc != CDB_OK)
         goto done;

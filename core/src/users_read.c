@@ -16,7 +16,8 @@
 
 #define USER_COLUMNS                                                                      \
     "SELECT u.uidNumber, u.username, u.cn, u.sn, u.givenName, u.mail, u.sshPublicKey,"    \
-    " u.userPassword, u.status, u.createdAt, u.updatedAt, g.gidNumber, g.cn"               \
+    " u.userPassword, u.status, u.createdAt, u.updatedAt, g.gidNumber, g.cn,"             \
+    " u.loginShell, u.homeDirectory"               \
     " FROM Users AS u"                                                                    \
     " LEFT JOIN UserGroups AS ug ON ug.uidNumber = u.uidNumber"                           \
     " LEFT JOIN Groups AS g ON g.gidNumber = ug.gidNumber"
@@ -60,6 +61,8 @@ void cdb_user_free(cdb_user *user)
     free(user->given_name);
     free(user->mail);
     free(user->ssh_public_key);
+    free(user->login_shell);
+    free(user->home_directory);
     /* A hash is not the password, but it is what an attacker would crack. */
     cdb_free_secret(user->user_password);
     free(user->created_at);
@@ -68,6 +71,23 @@ void cdb_user_free(cdb_user *user)
         free(user->groups[i].cn);
     free(user->groups);
     free(user);
+}
+
+const char *cdb_user_login_shell(const cdb_user *user)
+{
+    return user->login_shell != NULL && user->login_shell[0] != '\0' ? user->login_shell
+                                                                     : CDB_DEFAULT_LOGIN_SHELL;
+}
+
+size_t cdb_user_home_directory(const cdb_user *user, char *buf, size_t size)
+{
+    int n;
+
+    if (user->home_directory != NULL && user->home_directory[0] != '\0')
+        n = snprintf(buf, size, "%s", user->home_directory);
+    else
+        n = snprintf(buf, size, "%s%s", CDB_DEFAULT_HOME_PREFIX, user->username);
+    return n < 0 ? 0 : (size_t)n;
 }
 
 void cdb_user_array_free(cdb_user **users, size_t n)
@@ -113,7 +133,9 @@ static int user_from_row(cdb *db, sqlite3_stmt *stmt, cdb_user **out)
         cdb_column_strdup(stmt, 6, &user->ssh_public_key) ||
         cdb_column_strdup(stmt, 7, &user->user_password) ||
         cdb_column_strdup(stmt, 9, &user->created_at) ||
-        cdb_column_strdup(stmt, 10, &user->updated_at)) {
+        cdb_column_strdup(stmt, 10, &user->updated_at) ||
+        cdb_column_strdup(stmt, 13, &user->login_shell) ||
+        cdb_column_strdup(stmt, 14, &user->home_directory)) {
         cdb_user_free(user);
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory reading a user");
     }

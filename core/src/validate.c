@@ -288,6 +288,36 @@ int cdb_valid_text(const char *s, size_t max_bytes)
     return valid_text(s, max_bytes, 0);
 }
 
+size_t cdb_utf8_length(const char *s, size_t n)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t pos = 0, count = 0;
+
+    while (pos < n) {
+        uint32_t cp;
+        size_t step = cdb_utf8_decode(u + pos, n - pos, &cp);
+
+        pos += step ? step : 1;
+        count++;
+    }
+    return count;
+}
+
+int cdb_valid_login_path(const char *s, size_t max_bytes)
+{
+    size_t len;
+
+    if (s == NULL || s[0] != '/')
+        return 0;
+    len = strnlen(s, max_bytes + 1);
+    if (len > max_bytes)
+        return 0;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] > 0x7e || s[i] == ':')
+            return 0;
+    return 1;
+}
+
 int cdb_valid_multiline_text(const char *s, size_t max_bytes)
 {
     return valid_text(s, max_bytes, 1);

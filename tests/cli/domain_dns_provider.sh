@@ -21,6 +21,7 @@ check "back to the schema before 0004" sql "ALTER TABLE ExternalDomains DROP COL
     DROP TABLE ContainerAccessGrants; DROP INDEX Containers_username;
     DROP TRIGGER Containers_owner_insert_touch; DROP TRIGGER Containers_owner_delete_touch;
     DROP TRIGGER Containers_owner_update_touch;
+    ALTER TABLE Users DROP COLUMN loginShell; ALTER TABLE Users DROP COLUMN homeDirectory;
     DELETE FROM SchemaMigrations WHERE version >= 4;"
 run domain list
 expect_eq "before 0004: the CLI asks for a migration" 1 "$([ "$RC" -ne 0 ] && echo 1)"

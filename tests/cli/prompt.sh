@@ -60,9 +60,9 @@ expect_match "mismatched entries: exit 3" "^exit=3" "$out"
 expect_match "mismatch message names the field" "clusterdb: userPassword: the two entries do not match" "$out"
 expect_eq "mismatch leaves the hash" "$before" "$(sql "SELECT userPassword FROM Users WHERE username='alice'")"
 
-out=$(prompt_run 'new user pw' 'new user pw' user add bob --prompt-password)
+out=$(prompt_run 'new user password' 'new user password' user add bob --prompt-password)
 expect_match "user add --prompt-password succeeds" "^exit=0" "$out"
 expect_match "bob has an argon2id hash" '^\$argon2id\$' "$(sql "SELECT userPassword FROM Users WHERE username='bob'")"
-case "$out" in *'new user pw'*) not_ok "add's password is not echoed" ;; *) ok "add's password is not echoed" ;; esac
+case "$out" in *'new user password'*) not_ok "add's password is not echoed" ;; *) ok "add's password is not echoed" ;; esac
 
 tap_done

@@ -11,6 +11,13 @@ printf '%s\n' "$KEY1" > "$TESTDIR/one.pub"
 printf 'ssh-ed25519 AAAAnotbase64!! x\n' > "$TESTDIR/bad.pub"
 new_db
 
+# ---- the password policy holds for the first user too (who becomes a sysadmin)
+expect_fail "first user with a 3-character password: exit 3, nothing created" 3 userPassword \
+    user add alice --password-stdin <<< 'abc'
+expect_eq "the message names the rule and the setting" \
+    "clusterdb: userPassword: must be at least 12 characters (setting password_min_length)" "$ERR"
+expect_fail "11 characters are not enough either" 3 userPassword user add alice --password-stdin <<< 'elevenchars'
+
 # ---- add
 expect_ok "user add with every field" user add alice --cn "Alice Liddell" --sn Liddell \
     --given-name Alice --mail alice@example.org --ssh-key-file "$TESTDIR/keys.pub" --password-stdin \
@@ -87,6 +94,56 @@ expect_match "bob now has an argon2id hash" '^\$argon2id\$' "$(sql "SELECT userP
 expect_fail "passwd without a terminal and without --password-stdin: exit 2" 2 userPassword user passwd bob < /dev/null
 expect_fail "passwd with empty stdin: exit 2" 2 userPassword user passwd bob --password-stdin < /dev/null
 expect_fail "passwd of an unknown user: exit 5" 5 username user passwd nobody --password-stdin <<< 'x'
+
+# ---- the password policy on change; the setting moves it
+expect_fail "passwd with a short password: exit 3, the hash unchanged" 3 userPassword \
+    user passwd alice --password-stdin <<< 'short'
+expect_match "... saying which rule" "at least 12 characters \(setting password_min_length\)" "$ERR"
+expect_ok "12 characters counted as code points (24 bytes of UTF-8) are enough" \
+    user passwd alice --password-stdin <<< 'ÄÖÜäöüßéèêëï'
+expect_fail "the setting refuses a bound below 8" 3 value setting set password_min_length 7
+expect_fail "... above 256" 3 value setting set password_min_length 257
+expect_fail "... and what is not a number" 3 value setting set password_min_length twelve
+expect_ok "password_min_length 20" setting set password_min_length 20
+expect_fail "then 19 characters are refused" 3 userPassword \
+    user passwd alice --password-stdin <<< 'nineteen-characters'
+expect_match "... naming the new length" "at least 20 characters" "$ERR"
+expect_ok "... and 20 accepted" user passwd alice --password-stdin <<< 'twenty--characters!!'
+expect_ok "deleting the setting restores the default" setting delete password_min_length
+expect_fail "... 12" 3 userPassword user add frank --password-stdin <<< 'elevenchars'
+
+# ---- loginShell and homeDirectory: stored values or the defaults
+expect_ok "show of a user without them" --json user show bob
+expect_eq "the defaults are served" "/bin/bash /home/bob" "$(json_get 'd["loginShell"] + " " + d["homeDirectory"]')"
+expect_eq "and nothing is stored" "1" \
+    "$(sql "SELECT loginShell IS NULL AND homeDirectory IS NULL FROM Users WHERE username='bob'")"
+expect_ok "user add --shell --home" --json user add gina --shell /usr/bin/zsh --home /srv/home/gina
+expect_eq "add shows them" "/usr/bin/zsh /srv/home/gina" "$(json_get 'd["loginShell"] + " " + d["homeDirectory"]')"
+expect_eq "stored" "/usr/bin/zsh|/srv/home/gina" \
+    "$(sql "SELECT loginShell || '|' || homeDirectory FROM Users WHERE username='gina'")"
+expect_ok "user set --shell" user set bob --shell /bin/sh
+expect_eq "set stores it" "/bin/sh" "$(sql "SELECT loginShell FROM Users WHERE username='bob'")"
+expect_ok "user show has the shell" user show bob
+expect_match "... in the text form" "loginShell +/bin/sh" "$(echo "$OUT")"
+expect_ok "user list has a SHELL column" user list
+expect_match "... with the values" "SHELL.*/bin/sh.*/usr/bin/zsh" "$(echo $OUT)"
+expect_ok "an empty --shell and --home go back to the defaults" user set gina --shell '' --home ''
+expect_eq "... stored as NULL" "1" \
+    "$(sql "SELECT loginShell IS NULL AND homeDirectory IS NULL FROM Users WHERE username='gina'")"
+expect_ok "... and served as the defaults" --json user show gina
+expect_eq "... /bin/bash and /home/gina" "/bin/bash /home/gina" "$(json_get 'd["loginShell"] + " " + d["homeDirectory"]')"
+expect_fail "a relative shell: exit 3" 3 loginShell user set bob --shell bin/zsh
+expect_match "... naming the rule" "absolute path" "$ERR"
+expect_fail "a ':' in the home directory: exit 3" 3 homeDirectory user set bob --home /home/a:b
+expect_fail "a control character in the shell: exit 3" 3 loginShell user add frank --shell $'/bin/z\tsh'
+expect_fail "non-ASCII in the home directory: exit 3" 3 homeDirectory user add frank --home /home/jürgen
+expect_fail "an overlong home directory: exit 3" 3 homeDirectory user set bob --home "/$(head -c 300 /dev/zero | tr '\0' x)"
+expect_eq "refusals left bob's shell as it was" "/bin/sh" "$(sql "SELECT loginShell FROM Users WHERE username='bob'")"
+sql "INSERT INTO Users (uidNumber, username, cn, sn, status) VALUES (5000, 'plainsql', 'p', 'p', 'active')"
+expect_ok "a row written by plain SQL without the new columns" --json user show plainsql
+expect_eq "... gets the defaults" "/bin/bash /home/plainsql" "$(json_get 'd["loginShell"] + " " + d["homeDirectory"]')"
+expect_ok "user delete plainsql" user delete plainsql
+expect_ok "user delete gina" user delete gina
 
 # ---- validation errors: exit 3, the field named, nothing written
 expect_fail "bad username: exit 3" 3 username user add 'Bad User'

@@ -26,11 +26,11 @@ cdb() { "$CLI" --db "$DB" "$@"; }
 
 setup() {
     cdb init &&
-    printf 'alice-pw\n' | cdb user add alice --password-stdin &&
-    printf 'bob-pw\n' | cdb user add bob --password-stdin &&
-    printf 'carol-pw\n' | cdb user add carol --status pending --password-stdin &&
-    printf 'erin-pw\n' | cdb user add approve-erin --status active --password-stdin &&
-    printf 'frank-pw\n' | cdb user add reject-frank --status active --password-stdin &&
+    printf 'alice-password\n' | cdb user add alice --password-stdin &&
+    printf 'bob-password\n' | cdb user add bob --password-stdin &&
+    printf 'carol-password\n' | cdb user add carol --status pending --password-stdin &&
+    printf 'erin-password\n' | cdb user add approve-erin --status active --password-stdin &&
+    printf 'frank-password\n' | cdb user add reject-frank --status active --password-stdin &&
     cdb group add robots && cdb group add-member robots bob
 }
 check "directory built with the CLI" setup
@@ -64,7 +64,7 @@ as_svc ldapwhoami
 expect_eq "service account binds with its password" "0 dn:$SVC" "$rc $out"
 as "CN=NSLCD, OU=Services, $S" "$SVC_PW" ldapwhoami
 expect_eq "... also with the DN in other case and spacing" "0" "$rc"
-as "$SVC" wrong-pw ldapwhoami
+as "$SVC" wrong-password ldapwhoami
 expect_eq "service account, wrong password: invalidCredentials (49)" "49" "$rc"
 as "cn=keys,ou=services,$S" "$SVC_PW" ldapwhoami
 expect_eq "another service's password does not bind (49)" "49" "$rc"
@@ -103,7 +103,7 @@ expect_eq "paged results (1 per page) return the whole tree, services included" 
 printf 'dn: uid=bob,%s\nchangetype: modify\nreplace: mail\nmail: x@example.org\n' "$P" > "$work/mail.ldif"
 as_svc ldapmodify -f "$work/mail.ldif"
 expect_eq "a service account cannot write: insufficientAccess (50)" "50" "$rc"
-as_svc ldappasswd -s stolen-pw "uid=bob,$P"
+as_svc ldappasswd -s stolen-password "uid=bob,$P"
 expect_match "a service account cannot set passwords (50)" "Insufficient access" "$out"
 
 r=(-x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW")
@@ -128,34 +128,34 @@ if [[ "$out" == *userPassword* ]]; then not_ok "the rootdn's entry shows no pass
 else ok "the rootdn's entry shows no password"; fi
 
 # ---- clusterdbStatus -----------------------------------------------------------
-as "uid=alice,$P" alice-pw ldapsearch -LLL -b "$P" '(uid=carol)' clusterdbStatus
+as "uid=alice,$P" alice-password ldapsearch -LLL -b "$P" '(uid=carol)' clusterdbStatus
 expect_match "an administrator reads a user's status" "clusterdbStatus: pending" "$out"
-as "uid=alice,$P" alice-pw ldapsearch -LLL -b "$P" '(clusterdbStatus=PENDING)' 1.1
+as "uid=alice,$P" alice-password ldapsearch -LLL -b "$P" '(clusterdbStatus=PENDING)' 1.1
 expect_eq "clusterdbStatus filter (caseIgnoreMatch)" "uid=carol,$P" "$(dns)"
 printf 'dn: uid=carol,%s\nchangetype: modify\nreplace: clusterdbStatus\nclusterdbStatus: active\n' "$P" > "$work/approve.ldif"
-as "uid=bob,$P" bob-pw ldapmodify -f "$work/approve.ldif"
+as "uid=bob,$P" bob-password ldapmodify -f "$work/approve.ldif"
 expect_eq "a non-administrator cannot change a status: insufficientAccess (50)" "50 pending" \
     "$rc $(cdb --json user show carol | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')"
 printf 'dn: uid=bob,%s\nchangetype: modify\nreplace: clusterdbStatus\nclusterdbStatus: suspended\n' "$P" > "$work/self.ldif"
-as "uid=bob,$P" bob-pw ldapmodify -f "$work/self.ldif"
+as "uid=bob,$P" bob-password ldapmodify -f "$work/self.ldif"
 expect_eq "... not even their own (50)" "50" "$rc"
 printf 'dn: uid=carol,%s\nchangetype: modify\nreplace: clusterdbStatus\nclusterdbStatus: approved\n' "$P" > "$work/bad.ldif"
-as "uid=alice,$P" alice-pw ldapmodify -f "$work/bad.ldif"
+as "uid=alice,$P" alice-password ldapmodify -f "$work/bad.ldif"
 expect_eq "an unknown status: invalidAttributeSyntax (21)" "21" "$rc"
 printf 'dn: uid=carol,%s\nchangetype: modify\ndelete: clusterdbStatus\n' "$P" > "$work/del.ldif"
-as "uid=alice,$P" alice-pw ldapmodify -f "$work/del.ldif"
+as "uid=alice,$P" alice-password ldapmodify -f "$work/del.ldif"
 expect_eq "the status cannot be removed (65)" "65" "$rc"
-as "uid=carol,$P" carol-pw ldapwhoami
+as "uid=carol,$P" carol-password ldapwhoami
 expect_eq "pending carol cannot bind yet (49)" "49" "$rc"
-as "uid=alice,$P" alice-pw ldapmodify -f "$work/approve.ldif"
+as "uid=alice,$P" alice-password ldapmodify -f "$work/approve.ldif"
 expect_eq "an administrator approves carol over LDAP" "0 active" \
     "$rc $(cdb --json user show carol | python3 -c 'import json,sys; print(json.load(sys.stdin)["status"])')"
-as "uid=carol,$P" carol-pw ldapwhoami
+as "uid=carol,$P" carol-password ldapwhoami
 expect_eq "... and carol binds at once" "0" "$rc"
 printf 'dn: uid=carol,%s\nchangetype: modify\nreplace: clusterdbStatus\nclusterdbStatus: suspended\n' "$P" > "$work/suspend.ldif"
 out=$(ldapmodify -x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" -f "$work/suspend.ldif" 2>&1)
 modify_rc=$?
-as "uid=carol,$P" carol-pw ldapwhoami
+as "uid=carol,$P" carol-password ldapwhoami
 expect_eq "the rootdn suspends carol; her bind is refused" "0 49" "$modify_rc $rc"
 rsearch_out -b "uid=carol,$P" -s base shadowExpire clusterdbStatus
 expect_match "suspended: clusterdbStatus and shadowExpire agree" \
@@ -163,30 +163,30 @@ expect_match "suspended: clusterdbStatus and shadowExpire agree" \
 
 # ---- self-service passwords ----------------------------------------------------
 stored() { sqlite3 "$DB" "SELECT userPassword FROM Users WHERE username='$1'"; }
-as "uid=bob,$P" bob-pw ldappasswd -a bob-pw -s bob-new-pw
+as "uid=bob,$P" bob-password ldappasswd -a bob-password -s bob-new-password
 expect_eq "a user changes their own password with ldappasswd (old password given)" "0" "$rc"
 [ "$rc" -eq 0 ] || diag "$out"
-as "uid=bob,$P" bob-new-pw ldapwhoami
+as "uid=bob,$P" bob-new-password ldapwhoami
 expect_eq "... the new one binds" "0" "$rc"
-as "uid=bob,$P" bob-pw ldapwhoami
+as "uid=bob,$P" bob-password ldapwhoami
 expect_eq "... the old one no longer" "49" "$rc"
 expect_match "... stored as argon2id" '^\$argon2id\$v=19\$' "$(stored bob)"
 before=$(stored bob)
-as "uid=bob,$P" bob-new-pw ldappasswd -a not-the-old-pw -s other-pw
+as "uid=bob,$P" bob-new-password ldappasswd -a not-the-old-pw -s other-password
 expect_eq "a wrong old password is refused, nothing changes" "53 same" \
     "$(result) $([ "$(stored bob)" == "$before" ] && echo same || echo changed)"
-as "uid=bob,$P" bob-new-pw ldappasswd -s other-pw
+as "uid=bob,$P" bob-new-password ldappasswd -s other-password
 expect_eq "without the old password: unwillingToPerform (53), nothing changes" "53 same" \
     "$(result) $([ "$(stored bob)" == "$before" ] && echo same || echo changed)"
 printf 'dn: uid=bob,%s\nchangetype: modify\nreplace: userPassword\nuserPassword: plain-modify-pw\n' "$P" > "$work/pw.ldif"
-as "uid=bob,$P" bob-new-pw ldapmodify -f "$work/pw.ldif"
+as "uid=bob,$P" bob-new-password ldapmodify -f "$work/pw.ldif"
 expect_eq "a plain modify of one's own userPassword is refused (53)" "53 same" \
     "$rc $([ "$(stored bob)" == "$before" ] && echo same || echo changed)"
-as "uid=bob,$P" bob-new-pw ldappasswd -a carol-pw -s stolen-pw "uid=approve-erin,$P"
+as "uid=bob,$P" bob-new-password ldappasswd -a carol-password -s stolen-password "uid=approve-erin,$P"
 expect_eq "a user cannot change another user's password (50)" "50" "$(result)"
-as "uid=alice,$P" alice-pw ldappasswd -s bob-reset-pw "uid=bob,$P"
+as "uid=alice,$P" alice-password ldappasswd -s bob-reset-password "uid=bob,$P"
 expect_eq "an administrator resets a password without the old one" "0" "$rc"
-as "uid=bob,$P" bob-reset-pw ldapwhoami
+as "uid=bob,$P" bob-reset-password ldapwhoami
 expect_eq "... which binds" "0" "$rc"
 
 # ---- the push second factor only where it belongs --------------------------------
@@ -195,13 +195,13 @@ push_url=$PUSH_SIM_URL
 cdb setting set push_notification_url "$push_url" > /dev/null &&
     cdb setting set push_notification_enabled true > /dev/null
 check "push second factor enabled" test "$(cdb setting get push_notification_enabled 2>/dev/null)" = true
-as "uid=approve-erin,$P" erin-pw ldapwhoami
+as "uid=approve-erin,$P" erin-password ldapwhoami
 expect_eq "a user the push service approves binds" "0" "$rc"
-as "uid=reject-frank,$P" frank-pw ldapwhoami
+as "uid=reject-frank,$P" frank-password ldapwhoami
 expect_eq "a user who rejects the push is refused with the right password (49)" "49" "$rc"
 as_svc ldapsearch -LLL -b "$S" '(uid=alice)' 1.1
 expect_eq "the service account binds and reads with the push enabled" "0 uid=alice,$P" "$rc $(dns)"
-as "uid=bob,$P" bob-reset-pw ldapwhoami
+as "uid=bob,$P" bob-reset-password ldapwhoami
 expect_eq "bob (push-exempt group robots) binds without a push" "0" "$rc"
 expect_eq "the push service was asked about the users only, never the service or bob" \
     "approve-erin reject-frank" "$(push_sim_users)"

@@ -21,8 +21,8 @@ scratch work
 db=$work/clusterdb.db
 P="ou=people,$SLAPD_SUFFIX"
 check "users alice and bob" sh -c "'$CLI' --db '$db' init &&
-    echo alice-pw | '$CLI' --db '$db' user add alice --status active --password-stdin &&
-    echo bob-pw | '$CLI' --db '$db' user add bob --status active --password-stdin"
+    echo alice-password | '$CLI' --db '$db' user add alice --status active --password-stdin &&
+    echo bob-password | '$CLI' --db '$db' user add bob --status active --password-stdin"
 
 kib_of() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 
@@ -36,7 +36,7 @@ ok "slapd starts with hash-max-concurrent $cap"
 pid=${SLAPD_PID[main]}
 
 # Rest: one bind of each kind has run (the dummy hash exists, pools grown).
-ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-pw > /dev/null 2>&1
+ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-password > /dev/null 2>&1
 ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=nobody-0,$P" -w x > /dev/null 2>&1
 rest=$(kib_of "$pid" VmRSS)
 
@@ -46,7 +46,7 @@ for i in $(seq 1 64); do
     unknown+=($!)
 done
 for i in $(seq 1 4); do
-    ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-pw > "$work/alice.$i" 2>&1 &
+    ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-password > "$work/alice.$i" 2>&1 &
     known+=($!)
 done
 expect_eq "a rootdn search is answered during the storm" "dn: uid=bob,$P" \
@@ -88,6 +88,6 @@ if [ "$busy" -ge 1 ]; then ok "binds past the bound and the wait answer busy ($b
 else not_ok "binds past the bound and the wait answer busy ($busy of 40)"; fi
 expect_eq "no bind got anything but invalidCredentials or busy" 0 "$other"
 check "a correct login after the storm is granted" \
-    ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-pw
+    ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-password
 slapd_stop main
 tap_done

@@ -27,9 +27,9 @@ mkdir -p "$dir/slapd.d" "$dir/mdb"
 cdb() { "$CLI" --db "$DB" "$@"; }
 setup() {
     cdb init &&
-    printf 'alice-secret\n' | cdb user add alice --mail alice@example.org \
+    printf 'alice-long-secret\n' | cdb user add alice --mail alice@example.org \
         --ssh-key-file "$CLUSTERDB_TOP/tests/fixtures/keys/alice.pub" --password-stdin &&
-    printf 'bob-secret\n' | cdb user add bob --password-stdin
+    printf 'bob-long-secret\n' | cdb user add bob --password-stdin
 }
 check "directory built with the CLI" setup
 
@@ -62,16 +62,16 @@ expect_match "the new database serves users with their keys" \
     "dn: uid=alice,$PEOPLE.*sshPublicKey: ssh-ed25519 " "$(echo $out)"
 if [[ "$out" == *userPassword* ]]; then not_ok "userPassword hidden by the module LDIF's rules"; diag "$out"
 else ok "userPassword hidden by the module LDIF's rules"; fi
-check "a user binds" ldapwhoami -x -H "$URI" -D "uid=alice,$PEOPLE" -w alice-secret
+check "a user binds" ldapwhoami -x -H "$URI" -D "uid=alice,$PEOPLE" -w alice-long-secret
 out=$(ldapsearch -Q -LLL -Y EXTERNAL -H "$ldapi" -b cn=config '(olcDatabase={2}clusterdb)' olcClusterdbFile olcSuffix 2>&1)
 expect_match "cn=config shows olcDatabase={2}clusterdb with its file" "olcClusterdbFile: $DB" "$out"
 
 check "ldapmodify acl-example.ldif" root_modify -f "$LDIFS/acl-example.ldif"
 n=$(ldapsearch -x -LLL -H "$URI" -b "$S" '(objectClass=*)' 1.1 2>/dev/null | grep -c '^dn:')
 expect_eq "acl-example.ldif: anonymous reads nothing" 0 "$n"
-n=$(ldapsearch -x -LLL -H "$URI" -D "uid=bob,$PEOPLE" -w bob-secret -b "$PEOPLE" '(objectClass=posixAccount)' 1.1 2>/dev/null | grep -c '^dn:')
+n=$(ldapsearch -x -LLL -H "$URI" -D "uid=bob,$PEOPLE" -w bob-long-secret -b "$PEOPLE" '(objectClass=posixAccount)' 1.1 2>/dev/null | grep -c '^dn:')
 expect_eq "acl-example.ldif: a user reads the users" 2 "$n"
-out=$(ldapsearch -x -LLL -H "$URI" -D "uid=alice,$PEOPLE" -w alice-secret -b "$PEOPLE" '(uid=bob)' userPassword 2>&1)
+out=$(ldapsearch -x -LLL -H "$URI" -D "uid=alice,$PEOPLE" -w alice-long-secret -b "$PEOPLE" '(uid=bob)' userPassword 2>&1)
 expect_match "acl-example.ldif: a sysadmins member reads hashes" "userPassword:: " "$out"
 
 # A service account added online through cn=config binds at once.
@@ -95,7 +95,7 @@ expect_match "cn=config shows the service account and the exempt group" \
 slapd_stop cfg
 if SLAPD_EXTRA_URLS=$ldapi slapd_start_config cfg "$dir"; then
     URI=${SLAPD_URI[cfg]}
-    n=$(ldapsearch -x -LLL -H "$URI" -D "uid=bob,$PEOPLE" -w bob-secret -b "$PEOPLE" '(objectClass=posixAccount)' 1.1 2>/dev/null | grep -c '^dn:')
+    n=$(ldapsearch -x -LLL -H "$URI" -D "uid=bob,$PEOPLE" -w bob-long-secret -b "$PEOPLE" '(objectClass=posixAccount)' 1.1 2>/dev/null | grep -c '^dn:')
     expect_eq "after a restart from slapd.d the database serves again" 2 "$n"
     check "after a restart the service account still binds" \
         ldapwhoami -x -H "$URI" -D "$svc" -w svc-secret

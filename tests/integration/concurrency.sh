@@ -21,8 +21,8 @@ cdb() { "$CLI" --db "$DB" "$@"; }
 setup_db() {
     cdb init && "$PYTHON" "$CLUSTERDB_TOP/tests/tools/gen-directory" --seed 7 --users 200 --groups 10 \
         --hashes 0 --sqlite "$DB" --suffix "$S" > /dev/null &&
-    printf 'alice-secret\n' | cdb user add alice --mail alice@example.org --password-stdin &&
-    printf 'bob-secret\n' | cdb user add bob --status pending --password-stdin &&
+    printf 'alice-long-secret\n' | cdb user add alice --mail alice@example.org --password-stdin &&
+    printf 'bob-long-secret\n' | cdb user add bob --status pending --password-stdin &&
     cdb group add stable && cdb group add-member stable alice && cdb group add-member stable bob &&
     cdb group add churn
 }
@@ -53,11 +53,11 @@ uidNumber: $alice_uid" ] || echo "alice: $out" >> "$work/fail.$name"
 reader_bind() {
     local name=$1 out rc
     while [ "$(date +%s)" -lt "$deadline" ]; do
-        out=$(ldapwhoami -x -H "$URI" -D "uid=alice,$PEOPLE" -w alice-secret 2>&1); rc=$?
+        out=$(ldapwhoami -x -H "$URI" -D "uid=alice,$PEOPLE" -w alice-long-secret 2>&1); rc=$?
         [ "$rc" -eq 0 ] || echo "alice bind: exit $rc $out" >> "$work/fail.$name"
         out=$(ldapwhoami -x -H "$URI" -D "uid=alice,$PEOPLE" -w wrong 2>&1); rc=$?
         [ "$rc" -eq 49 ] || echo "alice wrong password: exit $rc $out" >> "$work/fail.$name"
-        out=$(ldapwhoami -x -H "$URI" -D "uid=bob,$PEOPLE" -w bob-secret 2>&1); rc=$?
+        out=$(ldapwhoami -x -H "$URI" -D "uid=bob,$PEOPLE" -w bob-long-secret 2>&1); rc=$?
         [ "$rc" -eq 49 ] || echo "pending bob: exit $rc $out" >> "$work/fail.$name"
         echo >> "$work/count.$name"
     done

@@ -24,8 +24,8 @@ json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
 
 # ---- the directory -------------------------------------------------------
 check "database created by the CLI" cli init
-check "first user root1 (active, sysadmins)" sh -c "echo root1-pw | \"$CLI\" --db '$db' user add root1 --password-stdin"
-check "plain active user pat" sh -c "echo pat-pw | \"$CLI\" --db '$db' user add pat --status active --password-stdin"
+check "first user root1 (active, sysadmins)" sh -c "echo root1-password | \"$CLI\" --db '$db' user add root1 --password-stdin"
+check "plain active user pat" sh -c "echo pat-password | \"$CLI\" --db '$db' user add pat --status active --password-stdin"
 
 if ! SLAPD_DBFILE=$db slapd_start main "$work/slapd"; then
     not_ok "slapd starts with back_clusterdb"
@@ -40,7 +40,9 @@ as_user() { local u=$1 pw=$2 t=$3; shift 3; out=$("$t" -x -H "$URI" -D "uid=$u,$
 # A fingerprint of every row the writes could touch.
 state() {
     sqlite3 "$db" "SELECT uidNumber, username, cn, sn, ifnull(givenName,''), ifnull(mail,''),
-                          ifnull(sshPublicKey,''), status FROM Users ORDER BY uidNumber;
+                          ifnull(sshPublicKey,''), status, ifnull(userPassword,''),
+                          ifnull(loginShell,'-'), ifnull(homeDirectory,'-')
+                   FROM Users ORDER BY uidNumber;
                    SELECT gidNumber, cn FROM Groups ORDER BY gidNumber;
                    SELECT uidNumber, gidNumber FROM UserGroups ORDER BY 1, 2;" | md5sum
 }
@@ -68,7 +70,7 @@ mail: dave@example.org
 gidNumber: 2000
 homeDirectory: /home/dave
 loginShell: /bin/bash
-userPassword: dave-pw
+userPassword: dave-password
 sshPublicKey: $k1
 EOF
 expect_eq "ldapadd of a user without uidNumber (rootdn)" "0" "$rc"
@@ -76,7 +78,7 @@ expect_eq "uidNumber allocated (CLI)" "$next_uid" "$(cli --json user show dave |
 expect_eq "added by the rootdn: active" "active" "$(cli --json user show dave | json 'd["status"]')"
 expect_eq "ldapsearch sees the new user" "$next_uid dave@example.org" \
     "$(vals uidNumber -b "uid=dave,$P" -s base) $(vals mail -b "uid=dave,$P" -s base)"
-expect_eq "its password binds" "dn:uid=dave,$P" "$(ldapwhoami -x -H "$URI" -D "uid=dave,$P" -w dave-pw 2>&1)"
+expect_eq "its password binds" "dn:uid=dave,$P" "$(ldapwhoami -x -H "$URI" -D "uid=dave,$P" -w dave-password 2>&1)"
 
 before=$(state)
 as_root ldapadd <<EOF
@@ -156,9 +158,31 @@ objectClass: posixAccount
 uid: erin
 cn: Erin
 sn: E
-loginShell: /bin/zsh
+loginShell: bin/zsh
 EOF
-expect_eq "another loginShell refused (53)" "53" "$rc"
+expect_eq "a relative loginShell: invalidAttributeSyntax (21)" "21" "$rc"
+expect_match "... the text names the rule" "loginShell must be an absolute path" "$out"
+as_root ldapadd <<EOF
+dn: uid=erin,$P
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: erin
+cn: Erin
+sn: E
+homeDirectory: /home/er:in
+EOF
+expect_eq "a ':' in homeDirectory: invalidAttributeSyntax (21)" "21" "$rc"
+as_root ldapadd <<EOF
+dn: uid=erin,$P
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: erin
+cn: Erin
+sn: E
+userPassword: short-pw
+EOF
+expect_eq "a userPassword below the policy: constraintViolation (19)" "19" "$rc"
+expect_match "... saying which rule" "userPassword must be at least 12 characters \(setting password_min_length\)" "$out"
 as_root ldapadd <<EOF
 dn: uid=erin,$P
 objectClass: account
@@ -346,7 +370,7 @@ unchanged "refused renames" "$before"
 
 # ---- access --------------------------------------------------------------------------
 before=$(state)
-as_user pat pat-pw ldapadd <<EOF
+as_user pat pat-password ldapadd <<EOF
 dn: uid=mallory,$P
 objectClass: inetOrgPerson
 objectClass: posixAccount
@@ -355,20 +379,20 @@ cn: M
 sn: M
 EOF
 expect_eq "a plain user's add: insufficientAccess (50)" "50" "$rc"
-as_user pat pat-pw ldapdelete "uid=erin,$P"
+as_user pat pat-password ldapdelete "uid=erin,$P"
 expect_eq "a plain user's delete: insufficientAccess (50)" "50" "$rc"
-as_user pat pat-pw ldapmodify <<EOF
+as_user pat pat-password ldapmodify <<EOF
 dn: cn=developers,$G
 changetype: modify
 add: memberUid
 memberUid: pat
 EOF
 expect_eq "a plain user's group modify: insufficientAccess (50)" "50" "$rc"
-as_user pat pat-pw ldapmodrdn -r "uid=erin,$P" uid=erin2
+as_user pat pat-password ldapmodrdn -r "uid=erin,$P" uid=erin2
 expect_eq "a plain user's modrdn: insufficientAccess (50)" "50" "$rc"
 unchanged "refused writes of a plain user" "$before"
 
-as_user root1 root1-pw ldapadd <<EOF
+as_user root1 root1-password ldapadd <<EOF
 dn: uid=frank,$P
 objectClass: inetOrgPerson
 objectClass: posixAccount
@@ -377,20 +401,126 @@ cn: Frank
 sn: F
 EOF
 expect_eq "a sysadmins member may add" "0 active" "$rc $(cli --json user show frank | json 'd["status"]')"
-as_user root1 root1-pw ldapmodify <<EOF
+as_user root1 root1-password ldapmodify <<EOF
 dn: cn=developers,$G
 changetype: modify
 add: memberUid
 memberUid: frank
 EOF
 expect_eq "a sysadmins member may modify a group" "0" "$rc"
-as_user pat pat-pw ldappasswd -s stolen "uid=erin,$P"
+as_user pat pat-password ldappasswd -s stolen "uid=erin,$P"
 expect_match "a plain user's password change of another: insufficientAccess (50)" "Insufficient access" "$rc $out"
 ldapwhoami -x -H "$URI" -D "uid=erin,$P" -w stolen > /dev/null 2>&1
 expect_eq "... and that password does not bind" "49" "$?"
-as_user root1 root1-pw ldappasswd -s erin-new-pw "uid=erin,$P"
+as_user root1 root1-password ldappasswd -s erin-new-password "uid=erin,$P"
 expect_eq "a sysadmins member sets another's password (password modify)" "0" "$rc"
-expect_eq "... which binds" "dn:uid=erin,$P" "$(ldapwhoami -x -H "$URI" -D "uid=erin,$P" -w erin-new-pw 2>&1)"
+expect_eq "... which binds" "dn:uid=erin,$P" "$(ldapwhoami -x -H "$URI" -D "uid=erin,$P" -w erin-new-password 2>&1)"
+
+# ---- the password policy over LDAP: modify, password modify; generated passwords ------
+pw_result() { sed -n 's/^Result: .*(\([0-9]*\))$/\1/p' <<< "$out"; }
+before=$(state)
+as_root ldapmodify <<EOF
+dn: uid=erin,$P
+changetype: modify
+replace: userPassword
+userPassword: eleven-char
+EOF
+expect_eq "modify of userPassword below the policy: constraintViolation (19)" "19" "$rc"
+expect_match "... with the rule" "at least 12 characters \(setting password_min_length\)" "$out"
+as_user root1 root1-password ldappasswd -s eleven-char "uid=erin,$P"
+expect_eq "password modify below the policy: constraintViolation (19)" "19" "$(pw_result)"
+expect_match "... with the rule" "at least 12 characters \(setting password_min_length\)" "$out"
+as_user erin erin-new-password ldappasswd -a erin-new-password -s shortpw
+expect_eq "... also for one's own password" "19" "$(pw_result)"
+unchanged "passwords refused by the policy" "$before"
+expect_eq "... the old password still binds" "dn:uid=erin,$P" \
+    "$(ldapwhoami -x -H "$URI" -D "uid=erin,$P" -w erin-new-password 2>&1)"
+hash_before=$(sqlite3 "$db" "SELECT userPassword FROM Users WHERE username = 'erin'")
+as_user root1 root1-password ldappasswd "uid=erin,$P"
+gen=$(sed -n 's/^New password: //p' <<< "$out")
+expect_eq "password modify without a new password: success" "0" "$rc"
+expect_match "... returns a generated password of at least 16 characters" '^[A-Za-z0-9_-]{16,}$' "$gen"
+expect_eq "... which binds" "dn:uid=erin,$P" "$(ldapwhoami -x -H "$URI" -D "uid=erin,$P" -w "$gen" 2>&1)"
+ldapwhoami -x -H "$URI" -D "uid=erin,$P" -w erin-new-password > /dev/null 2>&1
+expect_eq "... and the old one no longer" "49" "$?"
+expect_eq "... stored as a new argon2id hash" "yes" \
+    "$(h=$(sqlite3 "$db" "SELECT userPassword FROM Users WHERE username = 'erin'");
+       [[ $h == '$argon2id$'* && $h != "$hash_before" ]] && echo yes)"
+check "password_min_length 24" cli setting set password_min_length 24
+as_user erin "$gen" ldappasswd -a "$gen"
+gen2=$(sed -n 's/^New password: //p' <<< "$out")
+expect_eq "self-service generation follows the policy: 24 characters" "0 24" "$rc ${#gen2}"
+expect_eq "... and binds" "dn:uid=erin,$P" "$(ldapwhoami -x -H "$URI" -D "uid=erin,$P" -w "$gen2" 2>&1)"
+check "password_min_length back to the default" cli setting delete password_min_length
+
+# ---- loginShell and homeDirectory ----------------------------------------------------
+as_root ldapadd <<EOF
+dn: uid=shelly,$P
+objectClass: inetOrgPerson
+objectClass: posixAccount
+uid: shelly
+cn: Shelly
+sn: S
+loginShell: /usr/bin/zsh
+homeDirectory: /srv/home/shelly
+EOF
+expect_eq "ldapadd with loginShell and homeDirectory" "0" "$rc"
+expect_eq "... stored" "/usr/bin/zsh|/srv/home/shelly" \
+    "$(sqlite3 "$db" "SELECT loginShell || '|' || homeDirectory FROM Users WHERE username = 'shelly'")"
+expect_eq "... and served" "/usr/bin/zsh /srv/home/shelly" \
+    "$(vals loginShell -b "uid=shelly,$P" -s base) $(vals homeDirectory -b "uid=shelly,$P" -s base)"
+expect_eq "a filter on loginShell finds it" "uid=shelly,$P" "$(dns -b "$P" '(loginShell=/usr/bin/zsh)')"
+as_root ldapmodify <<EOF
+dn: uid=shelly,$P
+changetype: modify
+replace: loginShell
+loginShell: /bin/sh
+-
+replace: homeDirectory
+homeDirectory: /home/s
+EOF
+expect_eq "modify of loginShell and homeDirectory" "0" "$rc"
+expect_eq "... stored" "/bin/sh|/home/s" \
+    "$(sqlite3 "$db" "SELECT loginShell || '|' || homeDirectory FROM Users WHERE username = 'shelly'")"
+expect_eq "... and served" "/bin/sh /home/s" \
+    "$(vals loginShell -b "uid=shelly,$P" -s base) $(vals homeDirectory -b "uid=shelly,$P" -s base)"
+before=$(state)
+for bad in "loginShell: sh" "loginShell: /bin/s:h" "homeDirectory: home/s"; do
+    as_root ldapmodify <<EOF
+dn: uid=shelly,$P
+changetype: modify
+replace: ${bad%%:*}
+$bad
+EOF
+    expect_eq "modify to '$bad': invalidAttributeSyntax (21)" "21" "$rc"
+    expect_match "... naming the field and the rule" "${bad%%:*} must be an absolute path" "$out"
+done
+as_root ldapmodify <<EOF
+dn: uid=shelly,$P
+changetype: modify
+add: loginShell
+loginShell: /bin/zsh
+EOF
+expect_eq "a second loginShell: constraintViolation (19)" "19" "$rc"
+unchanged "refused loginShell / homeDirectory modifies" "$before"
+as_root ldapmodify <<EOF
+dn: uid=shelly,$P
+changetype: modify
+delete: loginShell
+-
+delete: homeDirectory
+EOF
+expect_eq "deleting both goes back to the defaults" "0" "$rc"
+expect_eq "... stored as NULL" "1" \
+    "$(sqlite3 "$db" "SELECT loginShell IS NULL AND homeDirectory IS NULL FROM Users WHERE username = 'shelly'")"
+expect_eq "... served as the defaults" "/bin/bash /home/shelly" \
+    "$(vals loginShell -b "uid=shelly,$P" -s base) $(vals homeDirectory -b "uid=shelly,$P" -s base)"
+sqlite3 "$db" "INSERT INTO Users (uidNumber, username, cn, sn, status)
+               VALUES ((SELECT max(uidNumber) + 1 FROM Users), 'plainsql', 'p', 'p', 'active')"
+expect_eq "a row written by plain SQL (NULLs) serves the defaults" "/bin/bash /home/plainsql" \
+    "$(vals loginShell -b "uid=plainsql,$P" -s base) $(vals homeDirectory -b "uid=plainsql,$P" -s base)"
+as_root ldapdelete "uid=shelly,$P" "uid=plainsql,$P"
+expect_eq "shelly and plainsql deleted" "0" "$rc"
 
 # ---- delete ----------------------------------------------------------------------------
 before=$(state)
@@ -407,7 +537,7 @@ expect_eq "an absent user: noSuchObject (32)" "32" "$rc"
 expect_match "... with the matched DN" "matched DN: $P" "$out"
 unchanged "refused deletes" "$before"
 
-as_user root1 root1-pw ldapdelete "uid=frank,$P"
+as_user root1 root1-password ldapdelete "uid=frank,$P"
 expect_eq "a sysadmins member deletes a user" "0" "$rc"
 as_root ldapdelete "uid=david,$P"
 expect_eq "the rootdn deletes a user" "0" "$rc"

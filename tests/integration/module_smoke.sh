@@ -26,9 +26,9 @@ cli() { "$CLI" --db "$db" "$@"; }
 ssh-keygen -q -t ed25519 -N '' -C alice-1 -f "$work/k1" && ssh-keygen -q -t ed25519 -N '' -C alice-2 -f "$work/k2"
 cat "$work/k1.pub" "$work/k2.pub" > "$work/alice.keys"
 check "database created by the CLI" cli init
-check "active user alice" sh -c "echo alice-pw | \"$CLI\" --db '$db' user add alice --given-name Alice --sn Smith --mail alice@example.org --ssh-key-file '$work/alice.keys' --password-stdin"
-check "pending user bob" sh -c "echo bob-pw | \"$CLI\" --db '$db' user add bob --cn 'Bøb Jönsson' --sn Jönsson --status pending --password-stdin"
-check "suspended user carol" sh -c "echo carol-pw | \"$CLI\" --db '$db' user add carol --status suspended --password-stdin"
+check "active user alice" sh -c "echo alice-password | \"$CLI\" --db '$db' user add alice --given-name Alice --sn Smith --mail alice@example.org --ssh-key-file '$work/alice.keys' --password-stdin"
+check "pending user bob" sh -c "echo bob-password | \"$CLI\" --db '$db' user add bob --cn 'Bøb Jönsson' --sn Jönsson --status pending --password-stdin"
+check "suspended user carol" sh -c "echo carol-password | \"$CLI\" --db '$db' user add carol --status suspended --password-stdin"
 check "group devs with alice and bob" sh -c "\"$CLI\" --db '$db' group add devs && \"$CLI\" --db '$db' group add-member devs alice && \"$CLI\" --db '$db' group add-member devs bob"
 alice_uid=$(cli --json user show alice | python3 -c 'import json,sys; print(json.load(sys.stdin)["uidNumber"])' 2>/dev/null || echo 2000)
 devs_gid=$(cli --json group show devs | python3 -c 'import json,sys; print(json.load(sys.stdin)["gidNumber"])' 2>/dev/null || echo 2002)
@@ -107,8 +107,8 @@ expect_eq "hasSubordinates compare on ou=groups" "TRUE" "$(ldapcompare -x -H "${
 expect_eq "hasSubordinates filter" "$S $X $G $P" "$(dns -b "$S" '(hasSubordinates=TRUE)')"
 
 # ---- binds ----------------------------------------------------------------------
-expect_eq "bind as an active user" "dn:uid=alice,$P" "$(ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-pw 2>&1)"
-for who in "alice:wrong-pw:wrong password" "bob:bob-pw:pending user" "carol:carol-pw:suspended user" "nobody:x:unknown user"; do
+expect_eq "bind as an active user" "dn:uid=alice,$P" "$(ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-password 2>&1)"
+for who in "alice:wrong-password:wrong password" "bob:bob-password:pending user" "carol:carol-password:suspended user" "nobody:x:unknown user"; do
     IFS=: read -r u pw why <<< "$who"
     out=$(ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=$u,$P" -w "$pw" 2>&1); rc=$?
     expect_eq "bind refused: $why (49)" "49" "$rc"
@@ -147,23 +147,23 @@ on_exit "kill $pushpid 2>/dev/null"
 for _ in $(seq 1 50); do [ -s "$work/push.port" ] && break; sleep 0.1; done
 cli setting set push_notification_url "http://127.0.0.1:$(cat "$work/push.port")" > /dev/null
 cli setting set push_notification_enabled true > /dev/null
-expect_eq "push approved: bind succeeds" "dn:uid=alice,$P" "$(ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-pw 2>&1)"
+expect_eq "push approved: bind succeeds" "dn:uid=alice,$P" "$(ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-password 2>&1)"
 expect_eq "the push named the user" "/send-notification alice" "$(tail -n 1 "$work/push.log" 2>/dev/null)"
 echo reject > "$work/push.action"
-ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-pw > /dev/null 2>&1; rc=$?
+ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-password > /dev/null 2>&1; rc=$?
 expect_eq "push rejected: invalidCredentials (49)" "49" "$rc"
 n_before=$(wc -l < "$work/push.log")
-ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w wrong-pw > /dev/null 2>&1; rc=$?
+ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w wrong-password > /dev/null 2>&1; rc=$?
 expect_eq "wrong password: refused without a push" "49 $n_before" "$rc $(wc -l < "$work/push.log")"
 cli setting set push_notification_enabled false > /dev/null
-expect_eq "push disabled again: bind succeeds" "dn:uid=alice,$P" "$(ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-pw 2>&1)"
+expect_eq "push disabled again: bind succeeds" "dn:uid=alice,$P" "$(ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-password 2>&1)"
 
 # ---- compare and writes -----------------------------------------------------------
 expect_eq "compare uid TRUE" "TRUE" "$(ldapcompare -x -H "${SLAPD_URI[main]}" "uid=alice,$P" uid:alice 2>&1)"
 expect_eq "compare uidNumber FALSE" "FALSE" "$(ldapcompare -x -H "${SLAPD_URI[main]}" "uid=alice,$P" uidNumber:1 2>&1)"
 expect_eq "compare userPassword with the plaintext: FALSE, even for the rootdn" "FALSE" \
-    "$(ldapcompare -x -H "${SLAPD_URI[main]}" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" "uid=alice,$P" userPassword:alice-pw 2>&1)"
-ldapcompare -x -H "${SLAPD_URI[main]}" "uid=alice,$P" userPassword:alice-pw > /dev/null 2>&1; rc=$?
+    "$(ldapcompare -x -H "${SLAPD_URI[main]}" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" "uid=alice,$P" userPassword:alice-password 2>&1)"
+ldapcompare -x -H "${SLAPD_URI[main]}" "uid=alice,$P" userPassword:alice-password > /dev/null 2>&1; rc=$?
 expect_eq "compare userPassword anonymously: insufficientAccess (50)" "50" "$rc"
 rmod() { ldapmodify -x -H "${SLAPD_URI[main]}" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" > /dev/null 2>&1; }
 printf 'dn: uid=alice,%s\nchangetype: modify\nreplace: mail\nmail: alice2@example.org\n-\nreplace: givenName\ngivenName: Alicia\n' "$P" | rmod; rc=$?
@@ -176,14 +176,14 @@ expect_eq "modify to a mail in use: constraintViolation (19)" "19" "$rc"
 printf 'dn: uid=alice,%s\nchangetype: modify\nreplace: uidNumber\nuidNumber: 1\n' "$P" | rmod; rc=$?
 expect_eq "modify of uidNumber: unwillingToPerform (53)" "53" "$rc"
 printf 'dn: uid=alice,%s\nchangetype: modify\nreplace: mail\nmail: x@example.org\n' "$P" |
-    ldapmodify -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-pw > /dev/null 2>&1; rc=$?
+    ldapmodify -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-password > /dev/null 2>&1; rc=$?
 expect_eq "modify by a sysadmins member (alice, the first user) needs no ACL grant" "0" "$rc"
 printf 'dn: cn=new,%s\nchangetype: add\nobjectClass: device\ncn: new\n' "$S" | rmod; rc=$?
 expect_eq "add outside ou=people/ou=groups: unwillingToPerform (53)" "53" "$rc"
 check "password modify extended operation" \
-    ldappasswd -x -H "${SLAPD_URI[main]}" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" -s alice-new-pw "uid=alice,$P"
-expect_eq "bind with the new password" "dn:uid=alice,$P" "$(ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-new-pw 2>&1)"
-ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-pw > /dev/null 2>&1; rc=$?
+    ldappasswd -x -H "${SLAPD_URI[main]}" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" -s alice-new-password "uid=alice,$P"
+expect_eq "bind with the new password" "dn:uid=alice,$P" "$(ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-new-password 2>&1)"
+ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=alice,$P" -w alice-password > /dev/null 2>&1; rc=$?
 expect_eq "the old password no longer binds" "49" "$rc"
 expect_match "the store holds an argon2id hash" '^\$argon2id\$' \
     "$(python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select userPassword from Users where username=?", ("alice",)).fetchone()[0])' "$db")"

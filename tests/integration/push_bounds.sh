@@ -24,8 +24,8 @@ for i in $(seq 1 100); do [ -s "$work/push.port" ] && break; sleep 0.1; done
 port=$(cat "$work/push.port")
 
 check "users slow-eve (push hangs) and approve-bob" sh -c "'$CLI' --db '$db' init &&
-    echo eve-pw | '$CLI' --db '$db' user add slow-eve --status active --password-stdin &&
-    echo bob-pw | '$CLI' --db '$db' user add approve-bob --status active --password-stdin &&
+    echo eve-password | '$CLI' --db '$db' user add slow-eve --status active --password-stdin &&
+    echo bob-password | '$CLI' --db '$db' user add approve-bob --status active --password-stdin &&
     '$CLI' --db '$db' setting set push_notification_url http://127.0.0.1:$port &&
     '$CLI' --db '$db' setting set push_notification_enabled true"
 
@@ -39,7 +39,7 @@ ok "slapd starts with the push bounds configured"
 
 pids=()
 for i in $(seq 1 20); do
-    ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=slow-eve,$P" -w eve-pw > /dev/null 2>&1 &
+    ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=slow-eve,$P" -w eve-password > /dev/null 2>&1 &
     pids+=($!)
 done
 # Let eve's binds reach the module before bob tries.
@@ -47,7 +47,7 @@ for i in $(seq 1 100); do
     [ "$(grep -c 'BIND dn="uid=slow-eve' "${SLAPD_LOG[main]}")" -ge 20 ] && break; sleep 0.1
 done
 expect_eq "another user's correct login is granted meanwhile" "dn:uid=approve-bob,$P" \
-    "$(ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=approve-bob,$P" -w bob-pw 2>&1)"
+    "$(ldapwhoami -x -H "${SLAPD_URI[main]}" -D "uid=approve-bob,$P" -w bob-password 2>&1)"
 refused=$(grep -c 'of this user waiting already' "${SLAPD_LOG[main]}")
 if [ "$refused" -ge 18 ]; then ok "eve's binds past her 2 places were refused ($refused)"
 else not_ok "eve's binds past her 2 places were refused ($refused)"; fi

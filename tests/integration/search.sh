@@ -24,12 +24,12 @@ cdb() { "$CLI" --db "$DB" "$@"; }
 # ---- the directory, made with the CLI ------------------------------------
 setup() {
     cdb init &&
-    printf 'alice-secret\n' | cdb user add alice --given-name Alice --sn Liddell \
+    printf 'alice-long-secret\n' | cdb user add alice --given-name Alice --sn Liddell \
         --mail alice@example.org --ssh-key-file "$KEYS/alice.pub" --password-stdin &&
-    printf 'bob-secret\n' | cdb user add bob --given-name Bob --sn Builder \
+    printf 'bob-long-secret\n' | cdb user add bob --given-name Bob --sn Builder \
         --mail bob+ldap@example.org --ssh-key-file "$KEYS/bob.pub" --status pending --password-stdin &&
-    printf 'carol-secret\n' | cdb user add carol --status suspended --password-stdin &&
-    printf 'dave-secret\n' | cdb user add dave.o-brien --cn "O'Brien, \"Dave\" + Co (Ltd) *\\ x" \
+    printf 'carol-long-secret\n' | cdb user add carol --status suspended --password-stdin &&
+    printf 'dave-long-secret\n' | cdb user add dave.o-brien --cn "O'Brien, \"Dave\" + Co (Ltd) *\\ x" \
         --sn "O'Brien" --given-name Dave --mail dave.o.brien@mail.example.com --password-stdin &&
     cdb user add _erin --given-name 'Érin' --sn 'Müller-Straße' &&
     cdb group add developers && cdb group add ops --gid 3000 &&

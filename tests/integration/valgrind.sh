@@ -25,9 +25,9 @@ KEYS=$CLUSTERDB_TOP/tests/fixtures/keys
 cdb() { "$CLI" --db "$DB" "$@"; }
 setup() {
     cdb init &&
-    printf 'alice-secret\n' | cdb user add alice --given-name Alice --sn Liddell \
+    printf 'alice-long-secret\n' | cdb user add alice --given-name Alice --sn Liddell \
         --mail alice@example.org --ssh-key-file "$KEYS/alice.pub" --password-stdin &&
-    printf 'bob-secret\n' | cdb user add bob --ssh-key-file "$KEYS/bob.pub" --status pending --password-stdin &&
+    printf 'bob-long-secret\n' | cdb user add bob --ssh-key-file "$KEYS/bob.pub" --status pending --password-stdin &&
     cdb user add _erin --given-name 'Érin' --sn 'Müller, "Straße"' &&
     cdb group add developers && cdb group add-member developers alice &&
     cdb group add-member developers bob
@@ -75,7 +75,7 @@ workload() {
         done
         run ldapsearch -x -LLL -H "$URI" -s base -b "" '(objectClass=*)' '+'
         run ldapsearch -x -LLL -H "$URI" -E pr=1/noprompt -b "$S" '(objectClass=*)'
-        run ldapwhoami -x -H "$URI" -D "uid=alice,$PEOPLE" -w alice-secret
+        run ldapwhoami -x -H "$URI" -D "uid=alice,$PEOPLE" -w alice-long-secret
         run ldapwhoami -x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW"
         run ldapsearch -x -LLL -H "$URI" -D "$SVC" -w reader-secret -b "ou=services,$S" '(objectClass=*)' '*' '+'
         run ldapsearch -x -LLL -H "$URI" -E pr=1/noprompt -b "$SVC" -s base '(objectClass=*)'
@@ -85,9 +85,9 @@ workload() {
 changetype: modify
 replace: clusterdbStatus
 clusterdbStatus: active"
-        run ldappasswd -x -H "$URI" -D "uid=alice,$PEOPLE" -w alice-secret -a alice-secret -s alice-secret
+        run ldappasswd -x -H "$URI" -D "uid=alice,$PEOPLE" -w alice-long-secret -a alice-long-secret -s alice-long-secret
         want=1  # ldappasswd's exit for a refusal: bob has no write access here
-        run ldappasswd -x -H "$URI" -D "uid=bob,$PEOPLE" -w bob-secret -a bob-secret -s bob-secret
+        run ldappasswd -x -H "$URI" -D "uid=bob,$PEOPLE" -w bob-long-secret -a bob-long-secret -s bob-long-secret
         want=0
         run ldapmodify -x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" <<< "dn: uid=bob,$PEOPLE
 changetype: modify
@@ -98,7 +98,7 @@ clusterdbStatus: pending"
         want=32; run ldapsearch -x -LLL -H "$URI" -b "uid=nobody,$PEOPLE" '(objectClass=*)'
         want=49
         run ldapwhoami -x -H "$URI" -D "uid=alice,$PEOPLE" -w wrong
-        run ldapwhoami -x -H "$URI" -D "uid=bob,$PEOPLE" -w bob-secret
+        run ldapwhoami -x -H "$URI" -D "uid=bob,$PEOPLE" -w bob-long-secret
         run ldapwhoami -x -H "$URI" -D "uid=nobody,$PEOPLE" -w x
         run ldapwhoami -x -H "$URI" -D "$SVC" -w wrong
         run ldapwhoami -x -H "$URI" -D "cn=nobody,ou=services,$S" -w reader-secret
@@ -119,7 +119,7 @@ uid: w$i
 cn: W
 sn: W
 mail: w$i@example.org
-userPassword: w-secret
+userPassword: w-long-secret
 sshPublicKey: $(cat "$KEYS/bob.pub")"
         local g="dn: cn=gw$i,ou=groups,$S
 objectClass: posixGroup

@@ -4,6 +4,8 @@
 #include <time.h>
 
 #include <clusterdb/passwd.h>
+#include <clusterdb/settings.h>
+#include <clusterdb/validate.h>
 
 #define KEY_ED25519                                                                   \
     "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMEIBFtsrSm1eSZa6PEl7/0BMEeyuJbfg+YniQhCs6em"
@@ -77,7 +79,7 @@ static void test_create_get_update_delete(void **state)
     in.sn = "Ülker";
     in.mail = "Erin@Example.com";
     in.ssh_public_key = KEY_ED25519 " erin@laptop\r\n\n  \n" KEY_SK_ED25519 "\n";
-    in.password = "pw-erin";
+    in.password = "pw-erin-00000";
     assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_OK);
     assert_int_equal(cdb_user_get_by_name(f->db, "erin", &u), CDB_OK);
     assert_int_equal(u->uid_number, uid);
@@ -89,7 +91,7 @@ static void test_create_get_update_delete(void **state)
     assert_string_equal(u->ssh_public_key, KEY_ED25519 " erin@laptop\n" KEY_SK_ED25519);
     assert_non_null(u->user_password);
     assert_true(strncmp(u->user_password, "$argon2id$", 10) == 0);
-    assert_int_equal(cdb_password_verify(u->user_password, "pw-erin", 7), CDB_OK);
+    assert_int_equal(cdb_password_verify(u->user_password, "pw-erin-00000", 13), CDB_OK);
     created = strdup(u->created_at);
     cdb_user_free(u);
     /* get_by_name is exact. */
@@ -559,13 +561,13 @@ static void test_authenticate(void **state)
     const cdb_argon2_params cheap = {1024, 1, 1};
 
     in = user_input("root_admin");
-    in.password = "rootpw";
+    in.password = "rootpw-000000";
     assert_int_equal(cdb_user_create(f->db, &in, 0, &uid), CDB_OK); /* active */
     in = user_input("pending_pat");
-    in.password = "patpw";
+    in.password = "patpw-0000000";
     assert_int_equal(cdb_user_create(f->db, &in, 0, &uid), CDB_OK);
     in = user_input("sus");
-    in.password = "suspw";
+    in.password = "suspw-0000000";
     in.status = CDB_USER_SUSPENDED;
     assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_OK);
     in = user_input("nohash");
@@ -581,13 +583,13 @@ static void test_authenticate(void **state)
     assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_OK);
     cdb_free(import);
 
-    assert_int_equal(cdb_user_authenticate(f->db, "root_admin", "rootpw", 6, &u), CDB_OK);
+    assert_int_equal(cdb_user_authenticate(f->db, "root_admin", "rootpw-000000", 13, &u), CDB_OK);
     assert_non_null(u);
     assert_string_equal(u->username, "root_admin");
     assert_int_equal(u->n_groups, 1);
     cdb_user_free(u);
     /* The length counts, not a terminator. */
-    assert_int_equal(cdb_user_authenticate(f->db, "root_admin", "rootpwXYZ", 6, NULL), CDB_OK);
+    assert_int_equal(cdb_user_authenticate(f->db, "root_admin", "rootpw-000000XYZ", 13, NULL), CDB_OK);
     assert_int_equal(cdb_user_authenticate(f->db, "imp", "password", 8, NULL), CDB_OK);
     assert_int_equal(cdb_user_authenticate(f->db, "imp2", "imported", 8, NULL), CDB_OK);
     assert_int_equal(cdb_user_authenticate(f->db, "imp2", "imported!", 9, NULL), CDB_ERR_DENIED);
@@ -595,11 +597,11 @@ static void test_authenticate(void **state)
     u = NULL;
     assert_int_equal(cdb_user_authenticate(f->db, "root_admin", "wrong", 5, &u), CDB_ERR_DENIED);
     assert_null(u);
-    assert_int_equal(cdb_user_authenticate(f->db, "root_admin", "rootpw", 5, &u), CDB_ERR_DENIED);
+    assert_int_equal(cdb_user_authenticate(f->db, "root_admin", "rootpw-000000", 12, &u), CDB_ERR_DENIED);
     assert_int_equal(cdb_user_authenticate(f->db, "root_admin", "", 0, &u), CDB_ERR_DENIED);
-    assert_int_equal(cdb_user_authenticate(f->db, "ROOT_ADMIN", "rootpw", 6, &u), CDB_ERR_DENIED);
-    assert_int_equal(cdb_user_authenticate(f->db, "pending_pat", "patpw", 5, &u), CDB_ERR_DENIED);
-    assert_int_equal(cdb_user_authenticate(f->db, "sus", "suspw", 5, &u), CDB_ERR_DENIED);
+    assert_int_equal(cdb_user_authenticate(f->db, "ROOT_ADMIN", "rootpw-000000", 13, &u), CDB_ERR_DENIED);
+    assert_int_equal(cdb_user_authenticate(f->db, "pending_pat", "patpw-0000000", 13, &u), CDB_ERR_DENIED);
+    assert_int_equal(cdb_user_authenticate(f->db, "sus", "suspw-0000000", 13, &u), CDB_ERR_DENIED);
     assert_int_equal(cdb_user_authenticate(f->db, "nohash", "", 0, &u), CDB_ERR_DENIED);
     assert_int_equal(cdb_user_authenticate(f->db, "nobody", "x", 1, &u), CDB_ERR_DENIED);
     assert_int_equal(cdb_user_authenticate(f->db, "bad name*)(", "x", 1, &u), CDB_ERR_DENIED);
@@ -611,14 +613,14 @@ static void test_authenticate(void **state)
     /* Activating the pending user lets it in; a new password replaces the old. */
     in = user_input(NULL);
     in.status = CDB_USER_ACTIVE;
-    in.password = "newpw";
+    in.password = "newpw-0000000";
     assert_int_equal(cdb_user_get_by_name(f->db, "pending_pat", &u), CDB_OK);
     uid = u->uid_number;
     cdb_user_free(u);
     assert_int_equal(cdb_user_update(f->db, uid, CDB_UF_STATUS | CDB_UF_PASSWORD, &in), CDB_OK);
-    assert_int_equal(cdb_user_authenticate(f->db, "pending_pat", "patpw", 5, NULL),
+    assert_int_equal(cdb_user_authenticate(f->db, "pending_pat", "patpw-0000000", 13, NULL),
                      CDB_ERR_DENIED);
-    assert_int_equal(cdb_user_authenticate(f->db, "pending_pat", "newpw", 5, NULL), CDB_OK);
+    assert_int_equal(cdb_user_authenticate(f->db, "pending_pat", "newpw-0000000", 13, NULL), CDB_OK);
 }
 
 static int statements_run;
@@ -719,6 +721,195 @@ static void test_status_names(void **state)
     cdb_group_array_free(NULL, 3);
 }
 
+/* The stored hash of a user, or NULL (caller frees). */
+static char *stored_hash(cdb *db, int64_t uid)
+{
+    cdb_user *u = NULL;
+    char *hash;
+
+    assert_int_equal(cdb_user_get(db, uid, &u), CDB_OK);
+    hash = u->user_password ? strdup(u->user_password) : NULL;
+    cdb_user_free(u);
+    return hash;
+}
+
+/* The policy: every plaintext password, on create and on update, counted in
+ * code points; the first user is no exception; a refusal changes nothing. */
+static void test_password_policy(void **state)
+{
+    struct fixture *f = *state;
+    cdb_user_input in = user_input("first");
+    struct counts before;
+    size_t min_length = 0;
+    int64_t uid = 0;
+    char *hash, *gen = NULL;
+
+    assert_int_equal(cdb_password_min_length(f->db, &min_length), CDB_OK);
+    assert_int_equal(min_length, CDB_DEFAULT_PASSWORD_MIN_LENGTH);
+    before = take_counts(f->db);
+    in.password = "abc";
+    assert_int_equal(cdb_user_create(f->db, &in, 0, &uid), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(f->db), "userPassword");
+    assert_string_equal(cdb_errmsg(f->db), "userPassword must be at least 12 characters"
+                                           " (setting password_min_length)");
+    in.password = "elevenchars";
+    assert_int_equal(cdb_user_create(f->db, &in, 0, &uid), CDB_ERR_INVALID);
+    assert_unchanged(f->db, before);
+    /* 12 code points in 24 bytes: enough; 11 in 22 bytes: not. */
+    in.password = "ÄÖÜäöüßéèêëï";
+    assert_int_equal(cdb_user_create(f->db, &in, 0, &uid), CDB_OK);
+    hash = stored_hash(f->db, uid);
+    in = user_input(NULL);
+    in.password = "ÄÖÜäöüßéèêë";
+    assert_int_equal(cdb_user_update(f->db, uid, CDB_UF_PASSWORD, &in), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(f->db), "userPassword");
+    {
+        char *now = stored_hash(f->db, uid);
+        assert_string_equal(now, hash);
+        free(now);
+    }
+    /* A hash given as is cannot be measured: outside the policy. */
+    in.password = NULL;
+    in.password_hash = hash;
+    assert_int_equal(cdb_user_update(f->db, uid, CDB_UF_PASSWORD_HASH, &in), CDB_OK);
+    free(hash);
+
+    /* The setting: validated when set, then in force. */
+    assert_int_equal(cdb_setting_set(f->db, CDB_SETTING_PASSWORD_MIN_LENGTH, "7"), CDB_ERR_INVALID);
+    assert_int_equal(cdb_setting_set(f->db, CDB_SETTING_PASSWORD_MIN_LENGTH, "257"),
+                     CDB_ERR_INVALID);
+    assert_int_equal(cdb_setting_set(f->db, CDB_SETTING_PASSWORD_MIN_LENGTH, "12a"),
+                     CDB_ERR_INVALID);
+    assert_int_equal(cdb_setting_set(f->db, CDB_SETTING_PASSWORD_MIN_LENGTH, " 12"),
+                     CDB_ERR_INVALID);
+    assert_int_equal(cdb_setting_set(f->db, CDB_SETTING_PASSWORD_MIN_LENGTH, "20"), CDB_OK);
+    in = user_input(NULL);
+    in.password = "nineteen-characters";
+    assert_int_equal(cdb_user_update(f->db, uid, CDB_UF_PASSWORD, &in), CDB_ERR_INVALID);
+    assert_non_null(strstr(cdb_errmsg(f->db), "at least 20 characters"));
+    in.password = "twenty--characters!!";
+    assert_int_equal(cdb_user_update(f->db, uid, CDB_UF_PASSWORD, &in), CDB_OK);
+    assert_int_equal(cdb_setting_set(f->db, CDB_SETTING_PASSWORD_MIN_LENGTH, "8"), CDB_OK);
+    in.password = "eight-ch";
+    assert_int_equal(cdb_user_update(f->db, uid, CDB_UF_PASSWORD, &in), CDB_OK);
+    /* A value plain SQL wrote out of range refuses passwords, naming the setting. */
+    sql_exec(f->db, "UPDATE Settings SET value = '3' WHERE key = 'password_min_length'");
+    in.password = "long enough for any policy";
+    assert_int_equal(cdb_user_update(f->db, uid, CDB_UF_PASSWORD, &in), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(f->db), CDB_SETTING_PASSWORD_MIN_LENGTH);
+
+    /* Generated passwords: the length asked, the alphabet, never twice the same. */
+    assert_int_equal(cdb_password_generate(15, &gen), CDB_ERR_INVALID);
+    assert_int_equal(cdb_password_generate(CDB_GENERATED_PASSWORD_MIN, &gen), CDB_OK);
+    assert_int_equal(strlen(gen), CDB_GENERATED_PASSWORD_MIN);
+    assert_int_equal(strspn(gen, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"),
+                     CDB_GENERATED_PASSWORD_MIN);
+    {
+        char *other = NULL;
+        assert_int_equal(cdb_password_generate(40, &other), CDB_OK);
+        assert_int_equal(strlen(other), 40);
+        assert_true(strncmp(gen, other, CDB_GENERATED_PASSWORD_MIN) != 0);
+        cdb_free_secret(other);
+    }
+    cdb_free_secret(gen);
+}
+
+/* loginShell / homeDirectory: NULL serves the defaults, values are checked,
+ * "" goes back to the default, and a row plain SQL wrote keeps working. */
+static void test_login_shell_home(void **state)
+{
+    struct fixture *f = *state;
+    cdb_user_input in = user_input("shelly");
+    struct counts before;
+    cdb_user *u = NULL;
+    char home[CDB_LOGIN_PATH_MAX + 1];
+    int64_t uid = 0;
+    static const char *const bad[] = {"bin/zsh", "", "/bin/z:sh", "/bin/zsh\n", "/bin/\tzsh",
+                                      "/home/Ünï", "/bin/\x7f"};
+
+    add_user(f->db, "root_admin", 0);
+    in.login_shell = "/usr/bin/zsh";
+    in.home_directory = "/srv/home/shelly";
+    assert_int_equal(cdb_user_create(f->db, &in, 1, &uid), CDB_OK);
+    assert_int_equal(cdb_user_get(f->db, uid, &u), CDB_OK);
+    assert_string_equal(u->login_shell, "/usr/bin/zsh");
+    assert_string_equal(cdb_user_login_shell(u), "/usr/bin/zsh");
+    assert_int_equal(cdb_user_home_directory(u, home, sizeof home), 16);
+    assert_string_equal(home, "/srv/home/shelly");
+    cdb_user_free(u);
+
+    before = take_counts(f->db);
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        in = user_input(NULL);
+        in.login_shell = bad[i];
+        if (bad[i][0] == '\0')
+            continue; /* "" is the default, not an error */
+        assert_int_equal(cdb_user_update(f->db, uid, CDB_UF_LOGIN_SHELL, &in), CDB_ERR_INVALID);
+        assert_string_equal(cdb_errfield(f->db), "loginShell");
+        in.login_shell = NULL;
+        in.home_directory = bad[i];
+        assert_int_equal(cdb_user_update(f->db, uid, CDB_UF_HOME_DIRECTORY, &in), CDB_ERR_INVALID);
+        assert_string_equal(cdb_errfield(f->db), "homeDirectory");
+        assert_false(cdb_valid_login_path(bad[i], CDB_LOGIN_PATH_MAX));
+    }
+    {
+        char longest[CDB_LOGIN_PATH_MAX + 2];
+        memset(longest, 'a', sizeof longest);
+        longest[0] = '/';
+        longest[CDB_LOGIN_PATH_MAX] = '\0';
+        assert_true(cdb_valid_login_path(longest, CDB_LOGIN_PATH_MAX));
+        longest[CDB_LOGIN_PATH_MAX] = 'a';
+        longest[CDB_LOGIN_PATH_MAX + 1] = '\0';
+        in = user_input("toolong");
+        in.home_directory = longest;
+        assert_int_equal(cdb_user_create(f->db, &in, 1, NULL), CDB_ERR_INVALID);
+        assert_string_equal(cdb_errfield(f->db), "homeDirectory");
+    }
+    assert_unchanged(f->db, before);
+    assert_int_equal(cdb_user_get(f->db, uid, &u), CDB_OK);
+    assert_string_equal(u->login_shell, "/usr/bin/zsh");
+    cdb_user_free(u);
+
+    /* "" and NULL: back to the defaults, stored as NULL. */
+    in = user_input(NULL);
+    in.login_shell = "";
+    in.home_directory = NULL;
+    assert_int_equal(cdb_user_update(f->db, uid, CDB_UF_LOGIN_SHELL | CDB_UF_HOME_DIRECTORY, &in),
+                     CDB_OK);
+    assert_int_equal(sql_int(f->db, "SELECT count(*) FROM Users WHERE username = 'shelly'"
+                                    " AND loginShell IS NULL AND homeDirectory IS NULL"),
+                     1);
+    assert_int_equal(cdb_user_get(f->db, uid, &u), CDB_OK);
+    assert_null(u->login_shell);
+    assert_string_equal(cdb_user_login_shell(u), CDB_DEFAULT_LOGIN_SHELL);
+    assert_int_equal(cdb_user_home_directory(u, home, sizeof home), strlen("/home/shelly"));
+    assert_string_equal(home, CDB_DEFAULT_HOME_PREFIX "shelly");
+    /* Truncated like snprintf, the full length returned. */
+    assert_int_equal(cdb_user_home_directory(u, home, 4), strlen("/home/shelly"));
+    assert_string_equal(home, "/ho");
+    cdb_user_free(u);
+
+    /* A row the cluster manager inserts with plain SQL, naming no new column. */
+    sql_exec(f->db, "INSERT INTO Users (uidNumber, username, cn, sn, status)"
+                    " VALUES (4000, 'plainsql', 'plainsql', 'plainsql', 'active')");
+    assert_int_equal(cdb_user_get_by_name(f->db, "plainsql", &u), CDB_OK);
+    assert_string_equal(cdb_user_login_shell(u), "/bin/bash");
+    cdb_user_home_directory(u, home, sizeof home);
+    assert_string_equal(home, "/home/plainsql");
+    cdb_user_free(u);
+}
+
+static void test_utf8_length(void **state)
+{
+    (void)state;
+    assert_int_equal(cdb_utf8_length("", 0), 0);
+    assert_int_equal(cdb_utf8_length("abc", 3), 3);
+    assert_int_equal(cdb_utf8_length("äö€😀", strlen("äö€😀")), 4);
+    /* Bytes that are not UTF-8 count one each. */
+    assert_int_equal(cdb_utf8_length("\xff\xfe\xc3", 3), 3);
+    assert_int_equal(cdb_utf8_length("a\xc3\xa4\xe2\x82", 5), 4);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
 
 int main(void)
@@ -734,6 +925,9 @@ int main(void)
         T(test_authenticate),
         T(test_one_statement_per_batch),
         T(test_refusals_cost_one_verification),
+        T(test_password_policy),
+        T(test_login_shell_home),
+        cmocka_unit_test(test_utf8_length),
         cmocka_unit_test(test_status_names),
     };
     return cmocka_run_group_tests_name("directory", tests, NULL, NULL);

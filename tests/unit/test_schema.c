@@ -56,9 +56,11 @@ static const struct spec_table spec_tables[] = {
       "targetContainerId", "targetCreatedAt", "leaseOwner", "leaseExpiresAt", NULL},
      "id"},
     {"JobStatuses", {"id", "jobId", "message", NULL}, "id"},
+    /* loginShell, homeDirectory: beyond the specification, NULL for the
+     * defaults (migration 0006, docs/store.md). */
     {"Users",
      {"uidNumber", "username", "cn", "sn", "givenName", "mail", "sshPublicKey", "userPassword",
-      "status", NULL},
+      "status", "loginShell", "homeDirectory", NULL},
      "uidNumber"},
     {"Groups", {"gidNumber", "cn", "isAdministrator", NULL}, "gidNumber"},
     {"UserGroups", {"uidNumber", "gidNumber", NULL}, "uidNumber,gidNumber"},

@@ -19,6 +19,13 @@ extern "C" {
 /* Every user's primary group (posixAccount gidNumber): the schema has no
  * per-user primary group, and ldapusers is the "standard access" group. */
 #define CDB_PRIMARY_GID CDB_GID_LDAPUSERS
+/* What a user without a stored loginShell / homeDirectory gets: the shell,
+ * and the prefix the username is appended to.  Read them through
+ * cdb_user_login_shell() and cdb_user_home_directory(), never copy them. */
+#define CDB_DEFAULT_LOGIN_SHELL "/bin/bash"
+#define CDB_DEFAULT_HOME_PREFIX "/home/"
+/* Longest loginShell or homeDirectory the store takes (bytes). */
+#define CDB_LOGIN_PATH_MAX 255
 
 typedef enum cdb_user_status {
     CDB_USER_PENDING = 0,
@@ -44,6 +51,8 @@ typedef struct cdb_user {
     char *mail;
     char *ssh_public_key;   /* one OpenSSH key per line, no trailing newline */
     char *user_password;    /* argon2 PHC string, NULL when the user has none */
+    char *login_shell;      /* NULL: the default (cdb_user_login_shell) */
+    char *home_directory;   /* NULL: the default (cdb_user_home_directory) */
     cdb_user_status status;
     char *created_at;       /* ISO-8601 UTC, "2026-11-26T22:16:04.123Z" */
     char *updated_at;
@@ -52,6 +61,13 @@ typedef struct cdb_user {
 } cdb_user;
 
 void cdb_user_free(cdb_user *user);
+/* The shell a user logs in with: the stored one or CDB_DEFAULT_LOGIN_SHELL.
+ * Points into user or at a constant. */
+const char *cdb_user_login_shell(const cdb_user *user);
+/* The user's home directory, the stored one or CDB_DEFAULT_HOME_PREFIX +
+ * username, written into buf (NUL-terminated, truncated to size).  Returns
+ * the full length, as snprintf does. */
+size_t cdb_user_home_directory(const cdb_user *user, char *buf, size_t size);
 void cdb_user_array_free(cdb_user **users, size_t n);
 
 int cdb_user_get(cdb *db, int64_t uid_number, cdb_user **out);
@@ -70,8 +86,12 @@ typedef struct cdb_user_input {
     const char *given_name;
     const char *mail;
     const char *ssh_public_key;  /* one key per line */
-    const char *password;        /* plaintext, hashed by the library; or NULL */
-    const char *password_hash;   /* an argon2 PHC string to store as is (imports) */
+    const char *password;        /* plaintext, hashed by the library; or NULL.  Must meet
+                                  * the policy (cdb_password_min_length) */
+    const char *password_hash;   /* an argon2 PHC string to store as is (imports); the
+                                  * policy cannot apply to a hash */
+    const char *login_shell;     /* an absolute path; NULL or "": the default */
+    const char *home_directory;  /* an absolute path; NULL or "": the default */
     int status;                  /* a cdb_user_status, or -1 for the default rule */
     /* cdb_user_create only (zero: the defaults): */
     int administrator;           /* also join sysadmins, in the same transaction */
@@ -98,7 +118,9 @@ enum cdb_user_fields {
     CDB_UF_SSH_PUBLIC_KEY = 1 << 5,
     CDB_UF_PASSWORD = 1 << 6,      /* plaintext in .password, hashed */
     CDB_UF_PASSWORD_HASH = 1 << 7, /* PHC string in .password_hash */
-    CDB_UF_STATUS = 1 << 8
+    CDB_UF_STATUS = 1 << 8,
+    CDB_UF_LOGIN_SHELL = 1 << 9,     /* NULL or "": back to the default */
+    CDB_UF_HOME_DIRECTORY = 1 << 10  /* NULL or "": back to the default */
 };
 
 /* Change the fields named in `fields`; a NULL value clears an optional field.

@@ -36,6 +36,14 @@ int cdb_password_verify(const char *phc, const char *password, size_t len);
 void cdb_password_set_concurrency(unsigned max_concurrent, long wait_ms);
 /* The most argon2 runs there have been at once in this process. */
 unsigned cdb_password_peak_concurrency(void);
+/* The fewest characters cdb_password_generate makes, whatever the policy. */
+#define CDB_GENERATED_PASSWORD_MIN 16
+/* A new random password of `length` characters (at least
+ * CDB_GENERATED_PASSWORD_MIN) from the OS CSPRNG, letters, digits, '-' and
+ * '_' (6 bits each, shell-safe); *out released with cdb_free_secret(). */
+int cdb_password_generate(size_t length, char **out);
+/* Wipe and free a secret string; NULL is allowed. */
+void cdb_free_secret(char *secret);
 /* Whether s is a well-formed argon2 PHC string. */
 int cdb_password_is_phc(const char *s);
 

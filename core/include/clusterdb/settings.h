@@ -17,12 +17,26 @@ extern "C" {
  * unset, CDB_DEFAULT_RESERVED_PORTS applies. */
 #define CDB_SETTING_RESERVED_PORTS "transport_reserved_ports"
 #define CDB_DEFAULT_RESERVED_PORTS "22,53,67,80,389,443,636"
+/* The fewest characters (UTF-8 code points) a password may have, for every
+ * password set through the library (CLI, LDAP add and modify, the password
+ * modify extended operation).  Value: an integer from
+ * CDB_PASSWORD_MIN_LENGTH_LOWEST to CDB_PASSWORD_MIN_LENGTH_HIGHEST; while
+ * unset, CDB_DEFAULT_PASSWORD_MIN_LENGTH applies.  An argon2 hash given as is
+ * (imports, {ARGON2} values) is outside the policy: it cannot be measured. */
+#define CDB_SETTING_PASSWORD_MIN_LENGTH "password_min_length"
+#define CDB_DEFAULT_PASSWORD_MIN_LENGTH 12
+#define CDB_PASSWORD_MIN_LENGTH_LOWEST 8
+#define CDB_PASSWORD_MIN_LENGTH_HIGHEST 256
 
 /* *value_out is released with cdb_free(); CDB_ERR_NOTFOUND if the key is absent. */
 int cdb_setting_get(cdb *db, const char *key, char **value_out);
 /* Create or update.  Keys: 1-255 characters of [A-Za-z0-9_.-]. */
 int cdb_setting_set(cdb *db, const char *key, const char *value);
 int cdb_setting_delete(cdb *db, const char *key);
+/* The password policy in force: the setting, or the default while unset.
+ * CDB_ERR_INVALID (naming the setting) if the stored value is out of range,
+ * which only plain SQL can write. */
+int cdb_password_min_length(cdb *db, size_t *out);
 
 typedef struct cdb_setting {
     char *key;

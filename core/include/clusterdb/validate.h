@@ -44,6 +44,13 @@ size_t cdb_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
 int cdb_valid_text(const char *s, size_t max_bytes);
 int cdb_valid_multiline_text(const char *s, size_t max_bytes);
 int cdb_valid_url(const char *s);       /* http:// or https:// with a host */
+/* A loginShell or homeDirectory: an absolute path of printable ASCII (the
+ * LDAP attributes are IA5String) without ':' (the passwd field separator),
+ * at most max_bytes bytes. */
+int cdb_valid_login_path(const char *s, size_t max_bytes);
+/* Characters (code points) in n bytes of text; a byte that does not start a
+ * valid UTF-8 sequence counts as one. */
+size_t cdb_utf8_length(const char *s, size_t n);
 
 #ifdef __cplusplus
 }
