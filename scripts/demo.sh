@@ -54,6 +54,8 @@ include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/nis.schema
 include /etc/ldap/schema/inetorgperson.schema
 include $top/schema-ldif/openssh-lpk.schema
+include $top/schema-ldif/ldapns.schema
+include $top/schema-ldif/sudo.schema
 include $top/schema-ldif/clusterdb.schema
 pidfile $pidfile
 modulepath /usr/lib/ldap:$build/slapd-module/.libs

@@ -151,7 +151,7 @@ static void cdbm_add_user(Operation *op, SlapReply *rs, cdbm_info *info, cdb *db
     ObjectClass *const allowed[] = {
         cdbm_ad.oc_top, oc_find("person"), oc_find("organizationalPerson"),
         cdbm_ad.oc_inet_org_person, cdbm_ad.oc_posix_account, cdbm_ad.oc_shadow_account,
-        cdbm_ad.oc_ldap_public_key, cdbm_ad.oc_clusterdb_account};
+        cdbm_ad.oc_ldap_public_key, cdbm_ad.oc_clusterdb_account, cdbm_ad.oc_host_object};
     ObjectClass *const required[] = {cdbm_ad.oc_inet_org_person, cdbm_ad.oc_posix_account};
     cdb_user_input in;
     cdbm_copies copies;
@@ -183,7 +183,7 @@ static void cdbm_add_user(Operation *op, SlapReply *rs, cdbm_info *info, cdb *db
                 cdbm_refuse(rs, LDAP_OBJECT_CLASS_VIOLATION,
                             "a user is objectClass inetOrgPerson and posixAccount (also allowed: "
                             "top, person, organizationalPerson, shadowAccount, ldapPublicKey, "
-                            "clusterdbAccount)");
+                            "clusterdbAccount, hostObject)");
                 goto done;
             }
         } else if (ad == cdbm_ad.uid) {
@@ -265,6 +265,9 @@ static void cdbm_add_user(Operation *op, SlapReply *rs, cdbm_info *info, cdb *db
                 goto done;
             }
             in.status = (int)status;
+        } else if (ad == cdbm_ad.host) {
+            cdbm_refuse(rs, LDAP_UNWILLING_TO_PERFORM, CDBM_HOST_READ_ONLY);
+            goto done;
         } else {
             snprintf(detail->text, sizeof(detail->text),
                      "%s cannot be stored (a user has objectClass, uid, cn, sn, givenName, mail, "
@@ -454,6 +457,8 @@ int cdbm_back_add(Operation *op, SlapReply *rs)
         return rs->sr_err;
     }
     name = cdbm_dn_name(op, info, &op->ora_e->e_nname, &kind);
+    if (cdbm_sudoers_write_refused(info, &op->ora_e->e_nname, rs))
+        goto send;
     if (kind == CDBM_DN_SUFFIX || kind == CDBM_DN_PEOPLE || kind == CDBM_DN_GROUPS ||
         kind == CDBM_DN_SERVICES || kind == CDBM_DN_ROOTDN) {
         rs->sr_err = LDAP_ALREADY_EXISTS;

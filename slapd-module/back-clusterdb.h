@@ -23,6 +23,7 @@
 #include "slap.h"
 #include "slap-config.h"
 
+#include <clusterdb/access.h>
 #include <clusterdb/clusterdb.h>
 #include <clusterdb/directory.h>
 
@@ -70,11 +71,12 @@ typedef struct cdbm_info {
     struct berval people_dn, people_ndn;
     struct berval groups_dn, groups_ndn;
     struct berval services_dn, services_ndn;
-    /* The suffix, ou=people and ou=groups entries (they depend only on the
-     * suffix), built at db_open: a subtree search tests its filter on these
-     * and builds its own copy only when one matches.  Read-only until
-     * db_close. */
-    Entry *fixed_probe[3];
+    struct berval sudoers_dn, sudoers_ndn;
+    /* The suffix, ou=people, ou=groups and ou=SUDOers entries (they depend
+     * only on the suffix), built at db_open: a subtree search tests its
+     * filter on these and builds its own copy only when one matches.
+     * Read-only until db_close. */
+    Entry *fixed_probe[4];
 
     /* Service accounts and the groups whose members the push second factor
      * spares.  Changed only while slapd configures (single-threaded, or the
@@ -96,17 +98,23 @@ typedef struct cdbm_schema {
     AttributeDescription *object_class, *structural_object_class, *entry_uuid;
     AttributeDescription *create_timestamp, *modify_timestamp;
     AttributeDescription *status;    /* clusterdbStatus (schema-ldif/clusterdb.schema) */
+    AttributeDescription *host;      /* cosine; carried through hostObject (ldapns.schema) */
+    /* sudo.schema */
+    AttributeDescription *sudo_user, *sudo_host, *sudo_command, *sudo_run_as_user,
+        *sudo_run_as_group;
     ObjectClass *oc_clusterdb_account, *oc_application_process, *oc_simple_security_object, *oc_organizational_role;
     ObjectClass *oc_top, *oc_inet_org_person, *oc_posix_account, *oc_shadow_account;
     ObjectClass *oc_ldap_public_key, *oc_posix_group, *oc_organization, *oc_dc_object;
     ObjectClass *oc_organizational_unit;
+    ObjectClass *oc_host_object, *oc_sudo_role;
 } cdbm_schema;
 
 extern cdbm_schema cdbm_ad;
 
 /* init.c */
 int cdbm_back_initialize(BackendInfo *bi);
-int cdbm_schema_resolve(const char **missing);
+/* -1 with the missing element and the schema file that defines it. */
+int cdbm_schema_resolve(const char **missing, const char **schema_file);
 
 /* config.c */
 int cdbm_config_init(BackendInfo *bi);
@@ -141,7 +149,11 @@ Entry *cdbm_entry_groups(Operation *op, cdbm_info *info);
 /* info->fixed_probe: built at db_open, freed at db_close/db_destroy. */
 void cdbm_fixed_probes_build(BackendDB *be, cdbm_info *info);
 void cdbm_fixed_probes_free(cdbm_info *info);
+/* A user's entry, without host values: cdbm_entry_add_hosts() adds them
+ * (every container the user may enter, core's rule) when the operation needs
+ * them.  A CDB_ status; on failure the entry is left without host. */
 Entry *cdbm_entry_user(Operation *op, cdbm_info *info, const cdb_user *user);
+int cdbm_entry_add_hosts(Entry *e, cdb *db, int64_t uid_number);
 Entry *cdbm_entry_group(Operation *op, cdbm_info *info, const cdb_group *group);
 /* ou=services (NULL when no service account is configured), a service
  * account's entry, and the rootdn's own entry (NULL unless the rootdn is
@@ -154,7 +166,9 @@ const cdbm_service *cdbm_service_by_ndn(cdbm_info *info, struct berval *ndn);
 /* Whether the rootdn gets an entry of its own (see cdbm_entry_rootdn). */
 int cdbm_rootdn_served(Operation *op);
 
-typedef enum cdbm_table { CDBM_TABLE_USERS, CDBM_TABLE_GROUPS } cdbm_table;
+/* The sources of entries a filter is narrowed for: the two tables, and the
+ * sudoRole entries (sudo.c), for which only "none can match" matters. */
+typedef enum cdbm_table { CDBM_TABLE_USERS, CDBM_TABLE_GROUPS, CDBM_TABLE_SUDO } cdbm_table;
 
 /* Where a DN falls in the tree (the request DN, normalized). */
 typedef enum cdbm_dn_kind {
@@ -166,8 +180,67 @@ typedef enum cdbm_dn_kind {
     CDBM_DN_GROUP,    /* cn=<name>,ou=groups */
     CDBM_DN_SERVICES, /* ou=services (only with service accounts configured) */
     CDBM_DN_SERVICE,  /* cn=<name>,ou=services */
-    CDBM_DN_ROOTDN    /* the rootdn's entry, cn=<name>,<suffix> */
+    CDBM_DN_ROOTDN,   /* the rootdn's entry, cn=<name>,<suffix> */
+    CDBM_DN_SUDOERS,  /* ou=SUDOers */
+    CDBM_DN_SUDO_ROLE /* cn=<name>,ou=SUDOers: name in the out value */
 } cdbm_dn_kind;
+
+/* entryUUID tables (entry.c: 5c1d8b00-cdb0-8TTT-8000-IIIIIIIIIIII, TTT the
+ * table, I the row id); table 0 holds the fixed entries. */
+enum {
+    CDBM_UUID_FIXED = 0,
+    CDBM_UUID_USERS = 1,
+    CDBM_UUID_GROUPS = 2,
+    CDBM_UUID_SERVICES = 3,
+    CDBM_UUID_SUDO_ADMINS = 4, /* the administrators' sudoRole: id 1 */
+    CDBM_UUID_SUDO_OWNERS = 5  /* an owner's sudoRole: the container's id */
+};
+enum {
+    CDBM_FIXED_SUFFIX = 1,
+    CDBM_FIXED_PEOPLE = 2,
+    CDBM_FIXED_GROUPS = 3,
+    CDBM_FIXED_SERVICES = 4,
+    CDBM_FIXED_ROOTDN = 5,
+    CDBM_FIXED_SUDOERS = 6
+};
+
+/* entry.c: the building blocks of entries (values normalized by slapd's
+ * matching rules). */
+int cdbm_add_value(Entry *e, AttributeDescription *ad, const char *s, size_t len);
+int cdbm_add_str(Entry *e, AttributeDescription *ad, const char *s);
+void cdbm_add_uuid(Entry *e, unsigned table, int64_t id);
+/* An ISO-8601 time as stored -> GeneralizedTime to the second. */
+void cdbm_add_timestamp(Entry *e, AttributeDescription *ad, const char *iso);
+void cdbm_add_oc(Entry *e, ObjectClass *oc);
+void cdbm_add_structural(Entry *e, ObjectClass *oc);
+/* A new entry named <attr>=<value>,<parent> (NULL if not a valid DN). */
+Entry *cdbm_entry_named(const char *attr, const char *value, struct berval *parent,
+                        struct berval *nparent);
+/* An organizationalUnit entry at dn (fixed entry number id). */
+Entry *cdbm_entry_ou(struct berval *dn, struct berval *ndn, const char *ou, int64_t id);
+
+/* Why host cannot be written (add, modify). */
+#define CDBM_HOST_READ_ONLY                                                                 \
+    "host lists the containers the user may enter (owner, administrator or grant): grants " \
+    "are managed with `clusterdb container grant`"
+
+/* sudo.c: ou=SUDOers and its sudoRole entries, computed from the store by
+ * core's rule (cdb_access_sudo_administrators, cdb_access_sudo_owners). */
+#define CDBM_SUDO_ADMINS_CN "administrators"
+Entry *cdbm_entry_sudoers(Operation *op, cdbm_info *info);
+/* NULL when no group is an administrator group. */
+Entry *cdbm_entry_sudo_admins(Operation *op, cdbm_info *info, const cdb_access_sudo_admins *a);
+/* NULL for a container named like the administrators' rule (its DN is
+ * taken) or when the name cannot be a DN. */
+Entry *cdbm_entry_sudo_owner(Operation *op, cdbm_info *info, const cdb_access_sudo_owner *o);
+/* The sudoRole of that cn (normalized RDN value); NULL with *rc. */
+Entry *cdbm_entry_sudo_role_by_name(Operation *op, cdbm_info *info, cdb *db,
+                                    struct berval *name, int *rc);
+/* Whether ou=SUDOers has children now: 1, 0, or -1 the store failed. */
+int cdbm_sudoers_has_roles(cdb *db);
+/* Writes under ou=SUDOers (ndn, or newSuperior for modrdn): 1 with rs set to
+ * unwillingToPerform and the reason; 0 for any other DN. */
+int cdbm_sudoers_write_refused(cdbm_info *info, struct berval *ndn, SlapReply *rs);
 
 /* Classify ndn.  For USER/GROUP, *name receives the unescaped RDN value
  * (op->o_tmpmemctx memory, the caller frees it with op->o_tmpfree).  For
@@ -248,6 +321,9 @@ void cdbm_query_arena_free(cdbm_query_arena *arena);
 /* NULL when the arena is exhausted (cannot happen when sized by init). */
 const cdb_query *cdbm_filter_to_query(cdbm_query_arena *arena, Filter *f, cdbm_table table);
 const cdb_query *cdbm_query_eq_number(cdbm_query_arena *arena, cdb_qfield field, int64_t n);
+/* Whether the filter asserts anything of ad (or of an attribute ad is a
+ * subtype of, or of any attribute: extensible matches without one). */
+int cdbm_filter_mentions(Filter *f, AttributeDescription *ad);
 
 /* write.c: what the write operations share. */
 /* The name (RDN value) of a user or group DN as a C string in tmp memory;

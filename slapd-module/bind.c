@@ -128,6 +128,12 @@ int cdbm_back_bind(Operation *op, SlapReply *rs)
     e = cdbm_entry_user(op, info, user);
     if (e == NULL || !dn_match(&e->e_nname, &op->o_req_ndn))
         goto done;
+    /* The whole entry for the ACLs, host values included. */
+    if ((st = cdbm_entry_add_hosts(e, db, user->uid_number)) != CDB_OK) {
+        Debug(LDAP_DEBUG_ANY, "back-clusterdb: bind: %s\n", cdb_errmsg(db));
+        rs->sr_err = cdbm_ldap_result(st, NULL, &rs->sr_text);
+        goto done;
+    }
     /* As slap_passwd_check(): the ACLs must grant auth on userPassword. */
     if (!access_allowed(op, e, slap_schema.si_ad_userPassword, NULL, ACL_AUTH, NULL))
         goto done;

@@ -92,6 +92,17 @@ int cdbm_back_has_subordinates(Operation *op, Entry *e, int *has_subordinates)
     cdb *db;
     int temporary = 0, st;
 
+    if (dn_match(&e->e_nname, &info->sudoers_ndn)) {
+        db = cdbm_handle_get(op, info, &temporary);
+        if (db == NULL)
+            return LDAP_OTHER;
+        st = cdbm_sudoers_has_roles(db);
+        cdbm_handle_put(db, temporary);
+        if (st < 0)
+            return LDAP_OTHER;
+        *has_subordinates = st ? LDAP_COMPARE_TRUE : LDAP_COMPARE_FALSE;
+        return LDAP_SUCCESS;
+    }
     if (dn_match(&e->e_nname, &op->o_bd->be_nsuffix[0]) ||
         (info->n_services > 0 && dn_match(&e->e_nname, &info->services_ndn))) {
         /* ou=people and ou=groups; service accounts under ou=services */

@@ -28,6 +28,8 @@ int cdbm_back_delete(Operation *op, SlapReply *rs)
         return rs->sr_err;
     }
     rs->sr_err = LDAP_SUCCESS;
+    if (cdbm_sudoers_write_refused(info, &op->o_req_ndn, rs))
+        goto send;
     e = cdbm_write_target(op, rs, info, db, &kind, &id, &parent);
     if (e == NULL) {
         if (rs->sr_err == LDAP_SUCCESS && (kind == CDBM_DN_SERVICE || kind == CDBM_DN_SERVICES ||

@@ -4,6 +4,7 @@
  *   <suffix>                       dcObject+organization / organization / organizationalUnit
  *   ou=people,<suffix>             uid=<username>,ou=people,<suffix>  (users)
  *   ou=groups,<suffix>             cn=<group>,ou=groups,<suffix>      (groups)
+ *   ou=SUDOers,<suffix>            cn=<rule>,ou=SUDOers,<suffix>      (sudo.c)
  *
  * Entries come from entry_alloc() and carry values normalized by slapd's own
  * matching rules (attr_merge_normalize_one), so test_filter, compare and the
@@ -18,18 +19,10 @@
 #include "back-clusterdb.h"
 
 /* entryUUID: a name-based, stable UUID (RFC 9562 version 8, "custom"):
- * 5c1d8b00-cdb0-8TTT-8000-IIIIIIIIIIII with TTT the table and I the row id.
- * Table 0 holds the three fixed entries. */
-enum { CDBM_UUID_FIXED = 0, CDBM_UUID_USERS = 1, CDBM_UUID_GROUPS = 2, CDBM_UUID_SERVICES = 3 };
-enum {
-    CDBM_FIXED_SUFFIX = 1,
-    CDBM_FIXED_PEOPLE = 2,
-    CDBM_FIXED_GROUPS = 3,
-    CDBM_FIXED_SERVICES = 4,
-    CDBM_FIXED_ROOTDN = 5
-};
+ * 5c1d8b00-cdb0-8TTT-8000-IIIIIIIIIIII with TTT the table and I the row id
+ * (the tables are listed in back-clusterdb.h). */
 
-static int cdbm_add_value(Entry *e, AttributeDescription *ad, const char *s, size_t len)
+int cdbm_add_value(Entry *e, AttributeDescription *ad, const char *s, size_t len)
 {
     struct berval bv;
 
@@ -43,7 +36,7 @@ static int cdbm_add_value(Entry *e, AttributeDescription *ad, const char *s, siz
     return 0;
 }
 
-static int cdbm_add_str(Entry *e, AttributeDescription *ad, const char *s)
+int cdbm_add_str(Entry *e, AttributeDescription *ad, const char *s)
 {
     return cdbm_add_value(e, ad, s, strlen(s));
 }
@@ -56,7 +49,7 @@ static int cdbm_add_int(Entry *e, AttributeDescription *ad, int64_t n)
     return cdbm_add_value(e, ad, buf, (size_t)len);
 }
 
-static void cdbm_add_uuid(Entry *e, unsigned table, int64_t id)
+void cdbm_add_uuid(Entry *e, unsigned table, int64_t id)
 {
     char buf[40];
     int len = snprintf(buf, sizeof(buf), "5c1d8b00-cdb0-%04x-8000-%012llx", 0x8000u | (table & 0xfffu),
@@ -66,7 +59,7 @@ static void cdbm_add_uuid(Entry *e, unsigned table, int64_t id)
 }
 
 /* "2026-11-26T22:16:04.123Z" (or with a space for T) -> "20261126221604Z". */
-static void cdbm_add_timestamp(Entry *e, AttributeDescription *ad, const char *iso)
+void cdbm_add_timestamp(Entry *e, AttributeDescription *ad, const char *iso)
 {
     static const int digit_at[] = { 0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18 };
     char buf[16];
@@ -86,12 +79,12 @@ static void cdbm_add_timestamp(Entry *e, AttributeDescription *ad, const char *i
     cdbm_add_value(e, ad, buf, 15);
 }
 
-static void cdbm_add_oc(Entry *e, ObjectClass *oc)
+void cdbm_add_oc(Entry *e, ObjectClass *oc)
 {
     cdbm_add_value(e, cdbm_ad.object_class, oc->soc_cname.bv_val, oc->soc_cname.bv_len);
 }
 
-static void cdbm_add_structural(Entry *e, ObjectClass *oc)
+void cdbm_add_structural(Entry *e, ObjectClass *oc)
 {
     cdbm_add_value(e, cdbm_ad.structural_object_class, oc->soc_cname.bv_val, oc->soc_cname.bv_len);
 }
@@ -133,7 +126,7 @@ static char *cdbm_rdn_escape(const char *s)
 }
 
 /* A new entry named <attr>=<value>,<parent>. */
-static Entry *cdbm_entry_named(const char *attr, const char *value, struct berval *parent,
+Entry *cdbm_entry_named(const char *attr, const char *value, struct berval *parent,
                                struct berval *nparent)
 {
     Entry *e;
@@ -211,7 +204,7 @@ Entry *cdbm_entry_suffix(Operation *op, cdbm_info *info)
     return e;
 }
 
-static Entry *cdbm_entry_ou(struct berval *dn, struct berval *ndn, const char *ou, int64_t id)
+Entry *cdbm_entry_ou(struct berval *dn, struct berval *ndn, const char *ou, int64_t id)
 {
     Entry *e = cdbm_entry_at(dn, ndn);
 
@@ -255,6 +248,7 @@ void cdbm_fixed_probes_build(BackendDB *be, cdbm_info *info)
     info->fixed_probe[0] = cdbm_entry_suffix(&op, info);
     info->fixed_probe[1] = cdbm_entry_people(&op, info);
     info->fixed_probe[2] = cdbm_entry_groups(&op, info);
+    info->fixed_probe[3] = cdbm_entry_sudoers(&op, info);
 }
 
 Entry *cdbm_entry_services(Operation *op, cdbm_info *info)
@@ -452,6 +446,7 @@ Entry *cdbm_entry_user(Operation *op, cdbm_info *info, const cdb_user *u)
     cdbm_add_oc(e, cdbm_ad.oc_shadow_account);
     cdbm_add_oc(e, cdbm_ad.oc_ldap_public_key);
     cdbm_add_oc(e, cdbm_ad.oc_clusterdb_account);
+    cdbm_add_oc(e, cdbm_ad.oc_host_object);
     cdbm_add_str(e, cdbm_ad.uid, u->username);
     cdbm_add_str(e, cdbm_ad.cn, cn);
     cdbm_add_str(e, cdbm_ad.sn, sn);
@@ -500,6 +495,39 @@ Entry *cdbm_entry_user(Operation *op, cdbm_info *info, const cdb_user *u)
     cdbm_add_timestamp(e, cdbm_ad.create_timestamp, u->created_at);
     cdbm_add_timestamp(e, cdbm_ad.modify_timestamp, u->updated_at);
     return e;
+}
+
+/* host: the containers the user may enter, by the short name and, when the
+ * site has an internal domain, the FQDN (nslcd's pam_authz_search and SSSD's
+ * host access check ask for either). */
+int cdbm_entry_add_hosts(Entry *e, cdb *db, int64_t uid_number)
+{
+    cdb_access_host **hosts = NULL;
+    char **names;
+    size_t n = 0, i, k = 0;
+    int st = cdb_access_hosts_for_user(db, uid_number, &hosts, &n);
+
+    if (st != CDB_OK || n == 0)
+        return st;
+    names = ch_calloc(2 * n, sizeof(*names));
+    for (i = 0; i < n; i++) {
+        const cdb_access_host *h = hosts[i];
+
+        names[k++] = ch_strdup(h->hostname);
+        if (h->domain != NULL && *h->domain) {
+            size_t len = strlen(h->hostname) + 1 + strlen(h->domain);
+
+            names[k] = ch_malloc(len + 1);
+            snprintf(names[k], len + 1, "%s.%s", h->hostname, h->domain);
+            k++;
+        }
+    }
+    cdbm_add_names(e, cdbm_ad.host, names, k);
+    for (i = 0; i < k; i++)
+        ch_free(names[i]);
+    ch_free(names);
+    cdb_access_host_array_free(hosts, n);
+    return CDB_OK;
 }
 
 Entry *cdbm_entry_group(Operation *op, cdbm_info *info, const cdb_group *g)
@@ -595,6 +623,11 @@ cdbm_dn_kind cdbm_dn_classify(Operation *op, cdbm_info *info, struct berval *ndn
             return cdbm_classify_under(op, ndn, &info->services_ndn, cdbm_ad.cn,
                                        CDBM_DN_SERVICE, CDBM_DN_SERVICES, name, matched_kind);
     }
+    if (dn_match(ndn, &info->sudoers_ndn))
+        return CDBM_DN_SUDOERS;
+    if (dnIsSuffix(ndn, &info->sudoers_ndn))
+        return cdbm_classify_under(op, ndn, &info->sudoers_ndn, cdbm_ad.cn, CDBM_DN_SUDO_ROLE,
+                                   CDBM_DN_SUDOERS, name, matched_kind);
     if (dn_match(ndn, &op->o_bd->be_rootndn) && cdbm_rootdn_served(op))
         return CDBM_DN_ROOTDN;
     if (dnIsSuffix(ndn, &info->people_ndn))
@@ -652,19 +685,44 @@ Entry *cdbm_entry_user_by_name(Operation *op, cdbm_info *info, cdb *db, struct b
     int64_t id = 0;
     int st;
 
+    int own_read = 0;
+
     *rc = LDAP_NO_SUCH_OBJECT;
     if (s == NULL)
         return NULL;
+    /* The row and its host values from one snapshot (a search has its
+     * read transaction already; compare and entry_get do not). */
+    if (!cdb_in_transaction(db)) {
+        st = cdb_read_begin(db);
+        if (st != CDB_OK) {
+            *rc = cdbm_ldap_result(st, NULL, NULL);
+            op->o_tmpfree(s, op->o_tmpmemctx);
+            return NULL;
+        }
+        own_read = 1;
+    }
     st = cdbm_find_id(db, CDBM_TABLE_USERS, s, &id);
     if (st == CDB_OK)
         st = cdb_user_get(db, id, &u);
     if (st == CDB_OK) {
         e = cdbm_entry_user(op, info, u);
-        *rc = e ? LDAP_SUCCESS : LDAP_OTHER;
+        /* Always with host: ACLs (entry_get), compare and the write
+         * checks see the whole entry. */
+        if (e != NULL && (st = cdbm_entry_add_hosts(e, db, u->uid_number)) != CDB_OK) {
+            Debug(LDAP_DEBUG_ANY, "back-clusterdb: host values of %s: %s\n", u->username,
+                  cdb_errmsg(db));
+            entry_free(e);
+            e = NULL;
+            *rc = cdbm_ldap_result(st, NULL, NULL);
+        } else {
+            *rc = e ? LDAP_SUCCESS : LDAP_OTHER;
+        }
     } else {
         *rc = cdbm_ldap_result(st, NULL, NULL);
     }
     cdb_user_free(u);
+    if (own_read)
+        cdb_read_end(db);
     op->o_tmpfree(s, op->o_tmpmemctx);
     return e;
 }
@@ -754,6 +812,10 @@ static Entry *cdbm_entry_of_kind(Operation *op, cdbm_info *info, cdb *db, cdbm_d
     }
     case CDBM_DN_ROOTDN:
         return cdbm_entry_rootdn(op, info);
+    case CDBM_DN_SUDOERS:
+        return cdbm_entry_sudoers(op, info);
+    case CDBM_DN_SUDO_ROLE:
+        return cdbm_entry_sudo_role_by_name(op, info, db, name, rc);
     case CDBM_DN_NONE:
         break;
     }
@@ -783,6 +845,7 @@ Entry *cdbm_entry_by_ndn(Operation *op, cdbm_info *info, cdb *db, struct berval 
             matched_kind = kind == CDBM_DN_USER ? CDBM_DN_PEOPLE
                          : kind == CDBM_DN_GROUP ? CDBM_DN_GROUPS
                          : kind == CDBM_DN_SERVICE ? CDBM_DN_SERVICES
+                         : kind == CDBM_DN_SUDO_ROLE ? CDBM_DN_SUDOERS
                          : kind == CDBM_DN_SUFFIX ? CDBM_DN_NONE
                                                   : CDBM_DN_SUFFIX;
     } else {
@@ -794,9 +857,12 @@ Entry *cdbm_entry_by_ndn(Operation *op, cdbm_info *info, cdb *db, struct berval 
         int mrc;
         Entry *m = cdbm_entry_of_kind(op, info, db, matched_kind, &name, &mrc);
 
-        if (m == NULL && (matched_kind == CDBM_DN_USER || matched_kind == CDBM_DN_GROUP))
+        if (m == NULL && (matched_kind == CDBM_DN_USER || matched_kind == CDBM_DN_GROUP ||
+                          matched_kind == CDBM_DN_SUDO_ROLE))
             m = cdbm_entry_of_kind(op, info, db,
-                                   matched_kind == CDBM_DN_USER ? CDBM_DN_PEOPLE : CDBM_DN_GROUPS,
+                                   matched_kind == CDBM_DN_USER    ? CDBM_DN_PEOPLE
+                                   : matched_kind == CDBM_DN_GROUP ? CDBM_DN_GROUPS
+                                                                   : CDBM_DN_SUDOERS,
                                    &name, &mrc);
         *matched = m;
     }

@@ -9,7 +9,10 @@
  *    FALSE (exact: test_filter can only find it FALSE or UNDEFINED);
  *  - anything else (NOT, approx, extensible, values the store compares
  *    differently) becomes TRUE;
- *  - NOT is always TRUE: negating a superset is not a superset.
+ *  - NOT is always TRUE: negating a superset is not a superset;
+ *  - host (the containers a user may enter) is TRUE for users: no query
+ *    field holds it, so it never narrows, and test_filter decides on the
+ *    values built from core's rule.
  * Assertion values are the normalized ones slapd put in the filter.
  *
  * The query is monotone (no NOT), so widening any part of it keeps it a
@@ -185,14 +188,22 @@ static int cdbm_table_may_have(cdbm_table table, AttributeDescription *desc)
         cdbm_ad.login_shell, cdbm_ad.gecos, cdbm_ad.ssh_public_key, cdbm_ad.user_password,
         cdbm_ad.shadow_expire, cdbm_ad.member_of, cdbm_ad.structural_object_class,
         cdbm_ad.entry_uuid, cdbm_ad.create_timestamp, cdbm_ad.modify_timestamp, cdbm_ad.status,
-        NULL
+        cdbm_ad.host, NULL
     };
     AttributeDescription *groups[] = {
         cdbm_ad.object_class, cdbm_ad.cn, cdbm_ad.gid_number, cdbm_ad.member_uid,
         cdbm_ad.structural_object_class, cdbm_ad.entry_uuid, cdbm_ad.create_timestamp,
         cdbm_ad.modify_timestamp, NULL
     };
-    AttributeDescription **list = table == CDBM_TABLE_USERS ? users : groups;
+    AttributeDescription *sudo[] = {
+        cdbm_ad.object_class, cdbm_ad.cn, cdbm_ad.sudo_user, cdbm_ad.sudo_host,
+        cdbm_ad.sudo_command, cdbm_ad.sudo_run_as_user, cdbm_ad.sudo_run_as_group,
+        cdbm_ad.structural_object_class, cdbm_ad.entry_uuid, cdbm_ad.create_timestamp,
+        cdbm_ad.modify_timestamp, NULL
+    };
+    AttributeDescription **list = table == CDBM_TABLE_USERS    ? users
+                                : table == CDBM_TABLE_GROUPS ? groups
+                                                             : sudo;
     size_t i;
 
     if (is_at_operational(desc->ad_type) && desc != cdbm_ad.member_of &&
@@ -210,9 +221,13 @@ static int cdbm_table_may_have(cdbm_table table, AttributeDescription *desc)
 static const cdb_query *cdbm_object_class(cdbm_table table, const struct berval *value)
 {
     ObjectClass *users[] = { cdbm_ad.oc_top, cdbm_ad.oc_inet_org_person, cdbm_ad.oc_posix_account,
-                             cdbm_ad.oc_shadow_account, cdbm_ad.oc_ldap_public_key, NULL };
+                             cdbm_ad.oc_shadow_account, cdbm_ad.oc_ldap_public_key,
+                             cdbm_ad.oc_clusterdb_account, cdbm_ad.oc_host_object, NULL };
     ObjectClass *groups[] = { cdbm_ad.oc_top, cdbm_ad.oc_posix_group, NULL };
-    ObjectClass **list = table == CDBM_TABLE_USERS ? users : groups;
+    ObjectClass *sudo[] = { cdbm_ad.oc_top, cdbm_ad.oc_sudo_role, NULL };
+    ObjectClass **list = table == CDBM_TABLE_USERS    ? users
+                       : table == CDBM_TABLE_GROUPS ? groups
+                                                    : sudo;
     struct berval name = *value;  /* oc_bvfind takes no const */
     ObjectClass *asserted = oc_bvfind(&name);
     size_t i;
@@ -262,6 +277,9 @@ static const cdb_query *cdbm_ava(cdbm_query_arena *a, Filter *f, cdbm_table tabl
 
     if (desc == cdbm_ad.object_class)
         return choice == LDAP_FILTER_EQUALITY ? cdbm_object_class(table, v) : &cdbm_q_true;
+    /* sudoRole entries come from no query: only "none can match" counts. */
+    if (table == CDBM_TABLE_SUDO)
+        return cdbm_table_may_have(table, desc) ? &cdbm_q_true : &cdbm_q_false;
 
     if (desc == cdbm_ad.create_timestamp || desc == cdbm_ad.modify_timestamp) {
         /* Stored as ISO-8601 with milliseconds; served truncated to the
@@ -638,4 +656,36 @@ const cdb_query *cdbm_filter_to_query(cdbm_query_arena *a, Filter *f, cdbm_table
     size_t cost;
 
     return q == NULL ? NULL : cdbm_query_fit(q, 0, CDB_QUERY_MAX_NODES, &cost);
+}
+
+int cdbm_filter_mentions(Filter *f, AttributeDescription *ad)
+{
+    Filter *k;
+
+    if (f == NULL)
+        return 0;
+    switch (f->f_choice & SLAPD_FILTER_MASK) {
+    case LDAP_FILTER_AND:
+    case LDAP_FILTER_OR:
+        for (k = f->f_list; k != NULL; k = k->f_next)
+            if (cdbm_filter_mentions(k, ad))
+                return 1;
+        return 0;
+    case LDAP_FILTER_NOT:
+        return cdbm_filter_mentions(f->f_not, ad);
+    case LDAP_FILTER_EQUALITY:
+    case LDAP_FILTER_GE:
+    case LDAP_FILTER_LE:
+    case LDAP_FILTER_APPROX:
+        return f->f_av_desc != NULL && is_ad_subtype(ad, f->f_av_desc);
+    case LDAP_FILTER_SUBSTRINGS:
+        return f->f_sub_desc != NULL && is_ad_subtype(ad, f->f_sub_desc);
+    case LDAP_FILTER_PRESENT:
+        return f->f_desc != NULL && is_ad_subtype(ad, f->f_desc);
+    case LDAP_FILTER_EXT:
+        /* Without an attribute, the rule is applied to every attribute. */
+        return f->f_mr_desc == NULL || is_ad_subtype(ad, f->f_mr_desc);
+    default:
+        return 0;
+    }
 }

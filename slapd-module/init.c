@@ -1,6 +1,8 @@
 /* Backend registration, database life cycle, schema lookups. */
 #include "portable.h"
 
+#include <ctype.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,62 +47,90 @@ static int cdbm_version_matches(void)
                                                   p[len] == '\n' || p[len] == '\t');
 }
 
-static int cdbm_find_ad(const char *name, AttributeDescription **out, const char **missing)
-{
-    const char *text = NULL;
+/* Every schema element the module serves, with the file that defines it
+ * (Debian's /etc/ldap/schema, or schema-ldif/ of this project), so that a
+ * database refusing to open names the file to load. */
+typedef struct cdbm_schema_need {
+    const char *name;
+    int is_class;
+    size_t offset; /* into cdbm_schema */
+    const char *file;
+} cdbm_schema_need;
 
-    *out = NULL;
-    if (slap_str2ad(name, out, &text) != LDAP_SUCCESS) {
-        *missing = name;
-        return -1;
-    }
-    return 0;
-}
+#define CDBM_AT(name, member, file) { name, 0, offsetof(cdbm_schema, member), file }
+#define CDBM_OC(name, member, file) { name, 1, offsetof(cdbm_schema, member), file }
 
-static int cdbm_find_oc(const char *name, ObjectClass **out, const char **missing)
-{
-    *out = oc_find(name);
-    if (*out == NULL) {
-        *missing = name;
-        return -1;
-    }
-    return 0;
-}
+static const cdbm_schema_need cdbm_schema_needs[] = {
+    CDBM_AT("uid", uid, "core.schema"),
+    CDBM_AT("cn", cn, "core.schema"),
+    CDBM_AT("sn", sn, "core.schema"),
+    CDBM_AT("givenName", given_name, "core.schema"),
+    CDBM_AT("mail", mail, "cosine.schema"),
+    CDBM_AT("uidNumber", uid_number, "nis.schema"),
+    CDBM_AT("gidNumber", gid_number, "nis.schema"),
+    CDBM_AT("homeDirectory", home_directory, "nis.schema"),
+    CDBM_AT("loginShell", login_shell, "nis.schema"),
+    CDBM_AT("gecos", gecos, "nis.schema"),
+    CDBM_AT("sshPublicKey", ssh_public_key, "openssh-lpk.schema"),
+    CDBM_AT("shadowExpire", shadow_expire, "nis.schema"),
+    CDBM_AT("memberOf", member_of, "(registered by the module)"),
+    CDBM_AT("memberUid", member_uid, "nis.schema"),
+    CDBM_AT("dc", dc, "core.schema"),
+    CDBM_AT("o", o, "core.schema"),
+    CDBM_AT("ou", ou, "core.schema"),
+    CDBM_AT("clusterdbStatus", status, "clusterdb.schema"),
+    CDBM_AT("host", host, "cosine.schema"),
+    CDBM_AT("sudoUser", sudo_user, "sudo.schema"),
+    CDBM_AT("sudoHost", sudo_host, "sudo.schema"),
+    CDBM_AT("sudoCommand", sudo_command, "sudo.schema"),
+    CDBM_AT("sudoRunAsUser", sudo_run_as_user, "sudo.schema"),
+    CDBM_AT("sudoRunAsGroup", sudo_run_as_group, "sudo.schema"),
+    CDBM_OC("clusterdbAccount", oc_clusterdb_account, "clusterdb.schema"),
+    CDBM_OC("applicationProcess", oc_application_process, "core.schema"),
+    CDBM_OC("simpleSecurityObject", oc_simple_security_object, "core.schema"),
+    CDBM_OC("organizationalRole", oc_organizational_role, "core.schema"),
+    CDBM_OC("top", oc_top, "core.schema"),
+    CDBM_OC("inetOrgPerson", oc_inet_org_person, "inetorgperson.schema"),
+    CDBM_OC("posixAccount", oc_posix_account, "nis.schema"),
+    CDBM_OC("shadowAccount", oc_shadow_account, "nis.schema"),
+    CDBM_OC("ldapPublicKey", oc_ldap_public_key, "openssh-lpk.schema"),
+    CDBM_OC("posixGroup", oc_posix_group, "nis.schema"),
+    CDBM_OC("organization", oc_organization, "core.schema"),
+    CDBM_OC("dcObject", oc_dc_object, "core.schema"),
+    CDBM_OC("organizationalUnit", oc_organizational_unit, "core.schema"),
+    CDBM_OC("hostObject", oc_host_object, "ldapns.schema"),
+    CDBM_OC("sudoRole", oc_sudo_role, "sudo.schema"),
+};
 
-int cdbm_schema_resolve(const char **missing)
+int cdbm_schema_resolve(const char **missing, const char **schema_file)
 {
     cdbm_schema s;
+    size_t i;
 
     memset(&s, 0, sizeof(s));
-    if (cdbm_find_ad("uid", &s.uid, missing) || cdbm_find_ad("cn", &s.cn, missing) ||
-        cdbm_find_ad("sn", &s.sn, missing) || cdbm_find_ad("givenName", &s.given_name, missing) ||
-        cdbm_find_ad("mail", &s.mail, missing) ||
-        cdbm_find_ad("uidNumber", &s.uid_number, missing) ||
-        cdbm_find_ad("gidNumber", &s.gid_number, missing) ||
-        cdbm_find_ad("homeDirectory", &s.home_directory, missing) ||
-        cdbm_find_ad("loginShell", &s.login_shell, missing) ||
-        cdbm_find_ad("gecos", &s.gecos, missing) ||
-        cdbm_find_ad("sshPublicKey", &s.ssh_public_key, missing) ||
-        cdbm_find_ad("shadowExpire", &s.shadow_expire, missing) ||
-        cdbm_find_ad("memberOf", &s.member_of, missing) ||
-        cdbm_find_ad("memberUid", &s.member_uid, missing) ||
-        cdbm_find_ad("dc", &s.dc, missing) || cdbm_find_ad("o", &s.o, missing) ||
-        cdbm_find_ad("ou", &s.ou, missing) ||
-        cdbm_find_ad("clusterdbStatus", &s.status, missing) ||
-        cdbm_find_oc("clusterdbAccount", &s.oc_clusterdb_account, missing) ||
-        cdbm_find_oc("applicationProcess", &s.oc_application_process, missing) ||
-        cdbm_find_oc("simpleSecurityObject", &s.oc_simple_security_object, missing) ||
-        cdbm_find_oc("organizationalRole", &s.oc_organizational_role, missing) ||
-        cdbm_find_oc("top", &s.oc_top, missing) ||
-        cdbm_find_oc("inetOrgPerson", &s.oc_inet_org_person, missing) ||
-        cdbm_find_oc("posixAccount", &s.oc_posix_account, missing) ||
-        cdbm_find_oc("shadowAccount", &s.oc_shadow_account, missing) ||
-        cdbm_find_oc("ldapPublicKey", &s.oc_ldap_public_key, missing) ||
-        cdbm_find_oc("posixGroup", &s.oc_posix_group, missing) ||
-        cdbm_find_oc("organization", &s.oc_organization, missing) ||
-        cdbm_find_oc("dcObject", &s.oc_dc_object, missing) ||
-        cdbm_find_oc("organizationalUnit", &s.oc_organizational_unit, missing))
-        return -1;
+    for (i = 0; i < sizeof(cdbm_schema_needs) / sizeof(cdbm_schema_needs[0]); i++) {
+        const cdbm_schema_need *need = &cdbm_schema_needs[i];
+        void *slot = (char *)&s + need->offset;
+        int found;
+
+        if (need->is_class) {
+            ObjectClass *oc = oc_find(need->name);
+
+            found = oc != NULL;
+            memcpy(slot, &oc, sizeof(oc));
+        } else {
+            AttributeDescription *ad = NULL;
+            const char *text = NULL;
+
+            found = slap_str2ad(need->name, &ad, &text) == LDAP_SUCCESS;
+            memcpy(slot, &ad, sizeof(ad));
+        }
+        if (!found) {
+            *missing = need->name;
+            *schema_file = need->file;
+            return -1;
+        }
+    }
     s.user_password = slap_schema.si_ad_userPassword;
     s.object_class = slap_schema.si_ad_objectClass;
     s.structural_object_class = slap_schema.si_ad_structuralObjectClass;
@@ -133,10 +163,28 @@ static void cdbm_fixed_dn(const char *rdn, struct berval *suffix, struct berval 
     build_new_dn(ndn, nsuffix, &r, NULL);
 }
 
+/* As cdbm_fixed_dn, for an RDN whose normalized form differs (case). */
+static void cdbm_fixed_dn_normalized(const char *rdn, struct berval *suffix,
+                                     struct berval *nsuffix, struct berval *dn,
+                                     struct berval *ndn)
+{
+    struct berval r, nr;
+    char buf[64];
+    size_t i, len = strlen(rdn);
+
+    for (i = 0; i < len && i < sizeof(buf) - 1; i++)
+        buf[i] = (char)tolower((unsigned char)rdn[i]);
+    buf[i] = '\0';
+    ber_str2bv(rdn, 0, 0, &r);
+    ber_str2bv(buf, 0, 0, &nr);
+    build_new_dn(dn, suffix, &r, NULL);
+    build_new_dn(ndn, nsuffix, &nr, NULL);
+}
+
 static int cdbm_db_open(BackendDB *be, ConfigReply *cr)
 {
     cdbm_info *info = be->be_private;
-    const char *missing = NULL;
+    const char *missing = NULL, *schema_file = NULL;
     LDAPRDN rdn = NULL;
     char *next = NULL;
     char msg[512];
@@ -151,12 +199,12 @@ static int cdbm_db_open(BackendDB *be, ConfigReply *cr)
               be->be_suffix[0].bv_val);
         goto done;
     }
-    if (cdbm_schema_resolve(&missing) != 0) {
+    if (cdbm_schema_resolve(&missing, &schema_file) != 0) {
         Debug(LDAP_DEBUG_ANY,
               "back-clusterdb: database \"%s\": schema element \"%s\" is not defined; load "
-              "core, cosine, nis, inetorgperson, openssh-lpk and clusterdb schemas before the "
-              "database\n",
-              be->be_suffix[0].bv_val, missing);
+              "%s (the module needs core, cosine, nis, inetorgperson, openssh-lpk, ldapns, sudo "
+              "and clusterdb schemas) before the database\n",
+              be->be_suffix[0].bv_val, missing, schema_file);
         goto done;
     }
 
@@ -197,6 +245,10 @@ static int cdbm_db_open(BackendDB *be, ConfigReply *cr)
     ch_free(info->services_ndn.bv_val);
     cdbm_fixed_dn("ou=services", &be->be_suffix[0], &be->be_nsuffix[0], &info->services_dn,
                   &info->services_ndn);
+    ch_free(info->sudoers_dn.bv_val);
+    ch_free(info->sudoers_ndn.bv_val);
+    cdbm_fixed_dn_normalized("ou=SUDOers", &be->be_suffix[0], &be->be_nsuffix[0],
+                             &info->sudoers_dn, &info->sudoers_ndn);
     if (cdbm_services_check(be, info, msg, sizeof(msg)) != 0) {
         Debug(LDAP_DEBUG_ANY, "back-clusterdb: database \"%s\": %s\n", be->be_suffix[0].bv_val,
               msg);
@@ -247,6 +299,8 @@ static int cdbm_db_destroy(BackendDB *be, ConfigReply *cr)
     ch_free(info->groups_ndn.bv_val);
     ch_free(info->services_dn.bv_val);
     ch_free(info->services_ndn.bv_val);
+    ch_free(info->sudoers_dn.bv_val);
+    ch_free(info->sudoers_ndn.bv_val);
     cdbm_config_free(info);
     ldap_pvt_thread_mutex_destroy(&info->mutex);
     ch_free(info);

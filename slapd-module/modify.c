@@ -184,6 +184,8 @@ static unsigned cdbm_user_field_of(AttributeDescription *desc, const char **why)
         return CDB_UF_STATUS;
     if (desc == cdbm_ad.uid)
         *why = "uid is the entry's name: rename the entry with modrdn";
+    else if (desc == cdbm_ad.host)
+        *why = CDBM_HOST_READ_ONLY;
     else
         *why = "this attribute cannot be changed over LDAP "
                "(mail, cn, sn, givenName, sshPublicKey, userPassword, clusterdbStatus can)";
@@ -322,6 +324,8 @@ int cdbm_back_modify(Operation *op, SlapReply *rs)
         send_ldap_error(op, rs, LDAP_UNAVAILABLE, "database unavailable");
         return rs->sr_err;
     }
+    if (cdbm_sudoers_write_refused(info, &op->o_req_ndn, rs))
+        goto send;
     e = cdbm_entry_by_ndn(op, info, db, &op->o_req_ndn, &rc, &matched);
     if (e == NULL) {
         rs->sr_err = rc;

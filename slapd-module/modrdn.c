@@ -30,6 +30,9 @@ int cdbm_back_modrdn(Operation *op, SlapReply *rs)
         return rs->sr_err;
     }
     rs->sr_err = LDAP_SUCCESS;
+    if (cdbm_sudoers_write_refused(info, &op->o_req_ndn, rs) ||
+        cdbm_sudoers_write_refused(info, op->orr_nnewSup, rs))
+        goto send;
     e = cdbm_write_target(op, rs, info, db, &kind, &id, &parent);
     if (e == NULL) {
         if (rs->sr_err == LDAP_SUCCESS) {

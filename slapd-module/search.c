@@ -4,11 +4,18 @@
  * The tree is walked in a fixed order, each position with a stable key
  * (phase, id) so that a paged search can resume after the last entry sent:
  *   suffix, ou=people, users by uidNumber, ou=groups, groups by gidNumber,
- *   the rootdn's entry, ou=services, service accounts in configuration order.
+ *   the rootdn's entry, ou=services, service accounts in configuration order,
+ *   ou=SUDOers, the administrators' sudoRole, owners' sudoRoles by container id.
  * For the user and group phases the filter is narrowed to a candidate query
  * (filter.c); the ids are collected first, the statement finished, and the
  * rows fetched in batches and sent: no read statement stays open while a
  * slow client receives entries.  test_filter() decides on every entry.
+ * The sudoRole phases run only when the filter can match a sudoRole.
+ *
+ * A user's host values (core's access rule, one query per user) are built
+ * only when the operation can need them: the filter asserts host, or host is
+ * among the attributes asked for (no list, "*", or host itself).  nslcd's
+ * uid and uidNumber lookups name their attributes and do not pay for it.
  *
  * All reads of one search run in one read transaction, begun when the
  * operation starts and ended before it returns: one snapshot for the base,
@@ -34,7 +41,10 @@ enum cdbm_phase {
     CDBM_PH_GROUPS = 5,
     CDBM_PH_ROOTDN = 6,
     CDBM_PH_SERVICES_OU = 7,
-    CDBM_PH_SERVICES = 8
+    CDBM_PH_SERVICES = 8,
+    CDBM_PH_SUDOERS_OU = 9,
+    CDBM_PH_SUDO_ADMINS = 10,
+    CDBM_PH_SUDO_OWNERS = 11
 };
 
 #define CDBM_PHASE_BIT(p) (1u << (p))
@@ -64,6 +74,8 @@ typedef struct cdbm_search {
     unsigned base_phase;       /* 0 when the base is a user or group */
     const cdb_query *user_query;
     const cdb_query *group_query;
+    const cdb_query *sudo_query; /* TRUE or FALSE: whether a sudoRole can match */
+    int want_hosts;              /* build users' host values */
 } cdbm_search;
 
 static void cdbm_send_paged_response(Operation *op, SlapReply *rs, PagedResultsCookie *last)
@@ -254,7 +266,7 @@ static int cdbm_fixed_phase(cdbm_search *s, unsigned phase)
         /* An identical entry built at db_open: the same filter gives the
          * same answer, so a non-match costs no entry. */
         int probe = phase == CDBM_PH_SUFFIX ? 0 : phase == CDBM_PH_PEOPLE ? 1
-                  : phase == CDBM_PH_GROUPS_OU ? 2 : -1;
+                  : phase == CDBM_PH_GROUPS_OU ? 2 : phase == CDBM_PH_SUDOERS_OU ? 3 : -1;
 
         if (probe >= 0 && s->info->fixed_probe[probe] != NULL &&
             test_filter(s->op, s->info->fixed_probe[probe], s->op->ors_filter) !=
@@ -269,6 +281,7 @@ static int cdbm_fixed_phase(cdbm_search *s, unsigned phase)
           : phase == CDBM_PH_PEOPLE ? cdbm_entry_people(s->op, s->info)
           : phase == CDBM_PH_ROOTDN ? cdbm_entry_rootdn(s->op, s->info)
           : phase == CDBM_PH_SERVICES_OU ? cdbm_entry_services(s->op, s->info)
+          : phase == CDBM_PH_SUDOERS_OU ? cdbm_entry_sudoers(s->op, s->info)
                                     : cdbm_entry_groups(s->op, s->info);
     }
     if (e == NULL)
@@ -302,6 +315,13 @@ static int cdbm_send_users(cdbm_search *s, const int64_t *ids, size_t n)
             return cdbm_core_error(s, rc);
         for (j = 0; j < got && stop == CDBM_CONTINUE; j++) {
             Entry *e = cdbm_entry_user(s->op, s->info, users[j]);
+
+            if (e != NULL && s->want_hosts &&
+                (rc = cdbm_entry_add_hosts(e, s->db, users[j]->uid_number)) != CDB_OK) {
+                entry_free(e);
+                cdb_user_array_free(users, got);
+                return cdbm_core_error(s, rc);
+            }
             if (e != NULL)
                 stop = cdbm_consider(s, e, CDBM_POS(CDBM_PH_USERS, users[j]->uid_number));
         }
@@ -415,6 +435,67 @@ static int cdbm_services_phase(cdbm_search *s)
     return stop;
 }
 
+/* The administrators' sudoRole: one position, (phase, 1). */
+static int cdbm_sudo_admins_phase(cdbm_search *s)
+{
+    cdb_access_sudo_admins admins;
+    Entry *e;
+    int rc;
+
+    if (!(s->phases & CDBM_PHASE_BIT(CDBM_PH_SUDO_ADMINS)) || s->sudo_query->op == CDB_Q_FALSE)
+        return CDBM_CONTINUE;
+    if (s->resume != 0 && CDBM_POS_PHASE(s->resume) >= CDBM_PH_SUDO_ADMINS)
+        return CDBM_CONTINUE;
+    if ((rc = cdb_access_sudo_administrators(s->db, &admins)) != CDB_OK)
+        return cdbm_core_error(s, rc);
+    e = cdbm_entry_sudo_admins(s->op, s->info, &admins);
+    cdb_access_sudo_admins_clear(&admins);
+    if (e == NULL)
+        return CDBM_CONTINUE;
+    return cdbm_consider(s, e, CDBM_POS(CDBM_PH_SUDO_ADMINS, 1));
+}
+
+/* Owners' sudoRoles by container id, in chunks as the table phases. */
+static int cdbm_sudo_owners_phase(cdbm_search *s)
+{
+    int64_t after = INT64_MIN;
+    int first = 1, stop = CDBM_CONTINUE;
+
+    if (!(s->phases & CDBM_PHASE_BIT(CDBM_PH_SUDO_OWNERS)) || s->sudo_query->op == CDB_Q_FALSE)
+        return CDBM_CONTINUE;
+    if (s->resume != 0) {
+        if (CDBM_POS_PHASE(s->resume) > CDBM_PH_SUDO_OWNERS)
+            return CDBM_CONTINUE;
+        if (CDBM_POS_PHASE(s->resume) == CDBM_PH_SUDO_OWNERS)
+            after = CDBM_POS_ID(s->resume);
+    }
+    while (stop == CDBM_CONTINUE) {
+        cdb_access_sudo_owner **owners = NULL;
+        size_t n = 0, i;
+        int rc = cdb_access_sudo_owners(s->db, NULL, after, CDBM_CHUNK, &owners, &n);
+
+        if (rc != CDB_OK)
+            return cdbm_core_error(s, rc);
+        if (first && cdbm_over_unchecked_limit(s->op, n)) {
+            cdb_access_sudo_owner_array_free(owners, n);
+            return cdbm_admin_limit(s);
+        }
+        first = 0;
+        for (i = 0; i < n && stop == CDBM_CONTINUE; i++) {
+            Entry *e = cdbm_entry_sudo_owner(s->op, s->info, owners[i]);
+
+            if (e != NULL)
+                stop = cdbm_consider(s, e, CDBM_POS(CDBM_PH_SUDO_OWNERS, owners[i]->container_id));
+        }
+        if (n > 0)
+            after = owners[n - 1]->container_id;
+        cdb_access_sudo_owner_array_free(owners, n);
+        if (n < CDBM_CHUNK)
+            break;
+    }
+    return stop;
+}
+
 static int cdbm_search_group_gid(void *ctx, struct berval *ndn, int64_t *gid)
 {
     cdbm_search *s = ctx;
@@ -428,7 +509,9 @@ static unsigned cdbm_phases_for(cdbm_dn_kind kind, int scope)
     unsigned S = CDBM_PHASE_BIT(CDBM_PH_SUFFIX), P = CDBM_PHASE_BIT(CDBM_PH_PEOPLE),
              U = CDBM_PHASE_BIT(CDBM_PH_USERS), GO = CDBM_PHASE_BIT(CDBM_PH_GROUPS_OU),
              G = CDBM_PHASE_BIT(CDBM_PH_GROUPS), R = CDBM_PHASE_BIT(CDBM_PH_ROOTDN),
-             SO = CDBM_PHASE_BIT(CDBM_PH_SERVICES_OU), SV = CDBM_PHASE_BIT(CDBM_PH_SERVICES);
+             SO = CDBM_PHASE_BIT(CDBM_PH_SERVICES_OU), SV = CDBM_PHASE_BIT(CDBM_PH_SERVICES),
+             XO = CDBM_PHASE_BIT(CDBM_PH_SUDOERS_OU),
+             X = CDBM_PHASE_BIT(CDBM_PH_SUDO_ADMINS) | CDBM_PHASE_BIT(CDBM_PH_SUDO_OWNERS);
 
     switch (kind) {
     case CDBM_DN_SUFFIX:
@@ -436,11 +519,21 @@ static unsigned cdbm_phases_for(cdbm_dn_kind kind, int scope)
         case LDAP_SCOPE_BASE:
             return S;
         case LDAP_SCOPE_ONELEVEL:
-            return P | GO | R | SO;
+            return P | GO | R | SO | XO;
         case LDAP_SCOPE_SUBORDINATE:
-            return P | U | GO | G | R | SO | SV;
+            return P | U | GO | G | R | SO | SV | XO | X;
         default:
-            return S | P | U | GO | G | R | SO | SV;
+            return S | P | U | GO | G | R | SO | SV | XO | X;
+        }
+    case CDBM_DN_SUDOERS:
+        switch (scope) {
+        case LDAP_SCOPE_BASE:
+            return XO;
+        case LDAP_SCOPE_ONELEVEL:
+        case LDAP_SCOPE_SUBORDINATE:
+            return X;
+        default:
+            return XO | X;
         }
     case CDBM_DN_SERVICES:
         switch (scope) {
@@ -480,6 +573,8 @@ static unsigned cdbm_phases_for(cdbm_dn_kind kind, int scope)
         return scope == LDAP_SCOPE_BASE || scope == LDAP_SCOPE_SUBTREE ? SV : 0;
     case CDBM_DN_ROOTDN:
         return scope == LDAP_SCOPE_BASE || scope == LDAP_SCOPE_SUBTREE ? R : 0;
+    case CDBM_DN_SUDO_ROLE:
+        return scope == LDAP_SCOPE_BASE || scope == LDAP_SCOPE_SUBTREE ? X : 0;
     default:
         return 0;
     }
@@ -560,6 +655,7 @@ int cdbm_back_search(Operation *op, SlapReply *rs)
                  : kind == CDBM_DN_PEOPLE ? CDBM_PH_PEOPLE
                  : kind == CDBM_DN_GROUPS ? CDBM_PH_GROUPS_OU
                  : kind == CDBM_DN_SERVICES ? CDBM_PH_SERVICES_OU
+                 : kind == CDBM_DN_SUDOERS ? CDBM_PH_SUDOERS_OU
                                           : 0;
     s.stoptime = op->o_time + op->ors_tlimit;
 
@@ -568,13 +664,17 @@ int cdbm_back_search(Operation *op, SlapReply *rs)
     cdbm_query_arena_init(&arena, op->ors_filter);
     s.user_query = cdbm_filter_to_query(&arena, op->ors_filter, CDBM_TABLE_USERS);
     s.group_query = cdbm_filter_to_query(&arena, op->ors_filter, CDBM_TABLE_GROUPS);
-    if (s.user_query == NULL || s.group_query == NULL) {
+    s.sudo_query = cdbm_filter_to_query(&arena, op->ors_filter, CDBM_TABLE_SUDO);
+    s.want_hosts = cdbm_filter_mentions(op->ors_filter, cdbm_ad.host) ||
+                   SLAP_USERATTRS(slap_attr_flags(op->ors_attrs)) ||
+                   ad_inlist(cdbm_ad.host, op->ors_attrs);
+    if (s.user_query == NULL || s.group_query == NULL || s.sudo_query == NULL) {
         send_ldap_error(op, rs, LDAP_OTHER, "internal error (query translation)");
         goto done;
     }
 
     if (kind == CDBM_DN_USER || kind == CDBM_DN_GROUP || kind == CDBM_DN_SERVICE ||
-        kind == CDBM_DN_ROOTDN) {
+        kind == CDBM_DN_ROOTDN || kind == CDBM_DN_SUDO_ROLE) {
         /* The base is the only entry in scope: test it directly. */
         if (s.phases != 0) {
             Entry *e = base;
@@ -622,7 +722,9 @@ int cdbm_back_search(Operation *op, SlapReply *rs)
         cdbm_fixed_phase(&s, CDBM_PH_GROUPS_OU) == CDBM_STOP || cdbm_groups_phase(&s) == CDBM_STOP ||
         cdbm_fixed_phase(&s, CDBM_PH_ROOTDN) == CDBM_STOP ||
         cdbm_fixed_phase(&s, CDBM_PH_SERVICES_OU) == CDBM_STOP ||
-        cdbm_services_phase(&s) == CDBM_STOP)
+        cdbm_services_phase(&s) == CDBM_STOP ||
+        cdbm_fixed_phase(&s, CDBM_PH_SUDOERS_OU) == CDBM_STOP ||
+        cdbm_sudo_admins_phase(&s) == CDBM_STOP || cdbm_sudo_owners_phase(&s) == CDBM_STOP)
         goto done;
 
 finish:

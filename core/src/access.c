@@ -19,9 +19,10 @@
     " FROM Users u CROSS JOIN Containers c JOIN Nodes n ON n.id = c.nodeId"                 \
     " JOIN Sites s ON s.id = n.siteId"
 #define ACCESS_OWNER "(c.username = u.username)"
+#define ACCESS_ADMINISTRATOR_GROUP "gr.isAdministrator = 1"
 #define ACCESS_ADMINISTRATOR                                                                \
     "EXISTS (SELECT 1 FROM UserGroups ug JOIN Groups gr ON gr.gidNumber = ug.gidNumber"     \
-    " WHERE ug.uidNumber = u.uidNumber AND gr.isAdministrator = 1)"
+    " WHERE ug.uidNumber = u.uidNumber AND " ACCESS_ADMINISTRATOR_GROUP ")"
 #define ACCESS_GRANTED                                                                      \
     "EXISTS (SELECT 1 FROM ContainerAccessGrants a"                                         \
     " WHERE (a.uidNumber = u.uidNumber"                                                     \
@@ -176,6 +177,124 @@ int cdb_access_may_enter(cdb *db, const char *username, const char *host, int *a
     else if (rc != SQLITE_DONE)
         status = cdb_fail_sqlite(db, rc, "checking container access");
     cdb_stmt_done(st);
+    return status;
+}
+
+/* ---------------------------------------------------------- sudo rules */
+
+void cdb_access_sudo_admins_clear(cdb_access_sudo_admins *admins)
+{
+    if (!admins)
+        return;
+    for (size_t i = 0; i < admins->n_groups; i++)
+        cdb_free(admins->groups[i]);
+    cdb_free(admins->groups);
+    cdb_free(admins->created_at);
+    cdb_free(admins->updated_at);
+    memset(admins, 0, sizeof *admins);
+}
+
+int cdb_access_sudo_administrators(cdb *db, cdb_access_sudo_admins *out)
+{
+    static const char groups_sql[] = "SELECT gr.cn, gr.createdAt FROM Groups gr WHERE "
+                                     ACCESS_ADMINISTRATOR_GROUP " ORDER BY gr.cn";
+    static const char touched_sql[] = "SELECT max(updatedAt) FROM Groups";
+    sqlite3_stmt *st = NULL;
+    size_t cap = 0;
+    int rc, status;
+
+    memset(out, 0, sizeof *out);
+    if ((status = cdb_stmt(db, groups_sql, &st)) != CDB_OK)
+        return status;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        char *created = NULL;
+
+        if (out->n_groups == cap) {
+            size_t ncap = cap ? 2 * cap : 4;
+            char **grown = realloc(out->groups, ncap * sizeof *grown);
+
+            if (!grown) {
+                status = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+                break;
+            }
+            out->groups = grown;
+            cap = ncap;
+        }
+        if (cm_col(st, 0, &out->groups[out->n_groups]) != 0 || cm_col(st, 1, &created) != 0) {
+            status = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+            break;
+        }
+        out->n_groups++;
+        /* ISO-8601 UTC strings compare in time order. */
+        if (created && (!out->created_at || strcmp(created, out->created_at) < 0)) {
+            cdb_free(out->created_at);
+            out->created_at = created;
+        } else {
+            cdb_free(created);
+        }
+    }
+    if (status == CDB_OK && rc != SQLITE_DONE)
+        status = cdb_fail_sqlite(db, rc, "listing the administrator groups");
+    cdb_stmt_done(st);
+    if (status == CDB_OK && (status = cdb_stmt(db, touched_sql, &st)) == CDB_OK) {
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
+            if (cm_col(st, 0, &out->updated_at) != 0)
+                status = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+        } else {
+            status = cdb_fail_sqlite(db, rc, "reading the groups' updatedAt");
+        }
+        cdb_stmt_done(st);
+    }
+    if (status != CDB_OK)
+        cdb_access_sudo_admins_clear(out);
+    return status;
+}
+
+static const cm_field sudo_owner_fields[] = {
+    CM_FIELD(CM_INT64, cdb_access_sudo_owner, container_id),
+    CM_FIELD(CM_TEXT, cdb_access_sudo_owner, hostname),
+    CM_FIELD(CM_TEXT, cdb_access_sudo_owner, domain),
+    CM_FIELD(CM_TEXT, cdb_access_sudo_owner, username),
+    CM_FIELD(CM_TEXT, cdb_access_sudo_owner, created_at),
+    CM_FIELD(CM_TEXT, cdb_access_sudo_owner, updated_at),
+};
+static const cm_model sudo_owner_model =
+    CM_MODEL("owner sudo rule", cdb_access_sudo_owner, sudo_owner_fields);
+CM_MODEL_ARRAY_FREE_FUNCTION(sudo_owner_model, cdb_access_sudo_owner,
+                             cdb_access_sudo_owner_array_free)
+
+int cdb_access_sudo_owners(cdb *db, const char *hostname, int64_t after, size_t limit,
+                           cdb_access_sudo_owner ***out, size_t *n_out)
+{
+    /* From the containers (by id) to their owners: the rows of ACCESS_FROM
+     * joined the other way round; the NOCASE equality only lets the owner
+     * be found through Users' unique index, ACCESS_OWNER decides. */
+    static const char sql[] =
+        "SELECT c.id, c.hostname, s.internalDomain, u.username, c.createdAt,"
+        " max(c.updatedAt, n.updatedAt, s.updatedAt, u.updatedAt,"
+        "     ifnull((SELECT updatedAt FROM Settings WHERE key = '" CDB_SETTING_SUDO_OWNERS "'),"
+        "            ''))"
+        " FROM Containers c JOIN Users u ON u.username = c.username AND " ACCESS_OWNER
+        " JOIN Nodes n ON n.id = c.nodeId JOIN Sites s ON s.id = n.siteId"
+        " WHERE ?9 AND u.status = 'active' AND c.id > ?1 AND (?2 IS NULL OR c.hostname = ?2)"
+        " ORDER BY c.id LIMIT ?3";
+    sqlite3_stmt *st = NULL;
+    cm_vec vec = {0};
+    int brc = SQLITE_OK;
+    int status = prepare_access(db, sql, after, &st);
+
+    if (status != CDB_OK)
+        return status;
+    cm_bind(&brc, cdb_bind_text(st, 2, hostname));
+    cm_bind(&brc, sqlite3_bind_int64(st, 3, limit > INT64_MAX ? INT64_MAX : (int64_t)limit));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    status = cm_collect(db, st, &sudo_owner_model, &vec);
+    if (status == CDB_OK)
+        CM_VEC_EXPORT(db, vec, cdb_access_sudo_owner, out, n_out, sudo_owner_model, status);
     return status;
 }
 

@@ -51,6 +51,8 @@ URI=${SLAPD_URI[cfg]}
 root_modify() { ldapmodify -Q -Y EXTERNAL -H "$ldapi" "$@"; }
 
 check "ldapadd openssh-lpk.ldif" root_modify -a -f "$LDIFS/openssh-lpk.ldif"
+check "ldapadd ldapns.ldif" root_modify -a -f "$LDIFS/ldapns.ldif"
+check "ldapadd sudo.ldif" root_modify -a -f "$LDIFS/sudo.ldif"
 check "ldapadd clusterdb.ldif" root_modify -a -f "$LDIFS/clusterdb.ldif"
 sed "s|^olcClusterdbFile: .*|olcClusterdbFile: $DB|" "$LDIFS/clusterdb-module.ldif" > "$work/module.ldif"
 check "ldapmodify clusterdb-module.ldif" root_modify -f "$work/module.ldif"

@@ -66,6 +66,8 @@ include $SLAPD_SCHEMA_DIR/cosine.schema
 include $SLAPD_SCHEMA_DIR/nis.schema
 include $SLAPD_SCHEMA_DIR/inetorgperson.schema
 include $CLUSTERDB_TOP/schema-ldif/openssh-lpk.schema
+include $CLUSTERDB_TOP/schema-ldif/ldapns.schema
+include $CLUSTERDB_TOP/schema-ldif/sudo.schema
 include $CLUSTERDB_TOP/schema-ldif/clusterdb.schema
 pidfile $dir/slapd.pid
 argsfile $dir/slapd.args

@@ -224,8 +224,8 @@ out=$(lsearch cdb -b "uid=alice,$PEOPLE" -s base '(objectClass=*)' 2>&1)
 if [[ "$out" == *memberOf* || "$out" == *entryUUID* ]]; then
     not_ok "operational attributes are not returned for '*'"; diag "$out"
 else ok "operational attributes are not returned for '*'"; fi
-expect_search "hasSubordinates=TRUE: the suffix and the two containers" \
-    --dn "$S" --dn "$PEOPLE" --dn "$GROUPS_DN" --attrs 1.1 -- -b "$S" '(hasSubordinates=TRUE)' 1.1
+expect_search "hasSubordinates=TRUE: the suffix, ou=people, ou=groups, ou=SUDOers (administrators' rule)" \
+    --dn "$S" --dn "$PEOPLE" --dn "$GROUPS_DN" --dn "ou=SUDOers,$S" --attrs 1.1 -- -b "$S" '(hasSubordinates=TRUE)' 1.1
 expect_search "entryDN equality" --dn "uid=bob,$PEOPLE" --attrs 1.1 -- \
     -b "$S" "(entryDN=UID=Bob,$PEOPLE)" 1.1
 expect_search "memberOf filter finds the members of a group" \

@@ -40,8 +40,10 @@ if nice make -s -C "$src" -j2 >"$work/make.log" 2>&1 &&
         not_ok "the module lands in /usr/lib/ldap"
     expect_eq "no libtool archive in /usr/lib/ldap" "" "$(cd "$work/root/usr/lib/ldap" && ls ./*.la 2>/dev/null)"
     [ -x "$work/root/usr/bin/clusterdb" ] && ok "the CLI lands in /usr/bin" || not_ok "the CLI lands in /usr/bin"
-    [ -f "$work/root/etc/ldap/schema/openssh-lpk.schema" ] && [ -f "$work/root/etc/ldap/schema/openssh-lpk.ldif" ] &&
-        ok "the schema lands in /etc/ldap/schema" || not_ok "the schema lands in /etc/ldap/schema"
+    for f in openssh-lpk ldapns sudo clusterdb; do
+        [ -f "$work/root/etc/ldap/schema/$f.schema" ] && [ -f "$work/root/etc/ldap/schema/$f.ldif" ] &&
+            ok "the $f schema lands in /etc/ldap/schema" || not_ok "the $f schema lands in /etc/ldap/schema"
+    done
     for f in clusterdb-module.ldif acl-example.ldif acl-example.conf; do
         [ -f "$work/root/usr/share/clusterdb/$f" ] && ok "$f in /usr/share/clusterdb" || not_ok "$f in /usr/share/clusterdb"
     done

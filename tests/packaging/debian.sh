@@ -39,7 +39,9 @@ contains() { # contains PACKAGE PATH...
     expect_eq "$pkg ships $*" "" "$missing"
 }
 contains slapd-clusterdb /usr/lib/ldap/back_clusterdb.so /etc/ldap/schema/openssh-lpk.schema \
-    /etc/ldap/schema/openssh-lpk.ldif /usr/share/clusterdb/clusterdb-module.ldif \
+    /etc/ldap/schema/openssh-lpk.ldif /etc/ldap/schema/ldapns.schema /etc/ldap/schema/ldapns.ldif \
+    /etc/ldap/schema/sudo.schema /etc/ldap/schema/sudo.ldif /etc/ldap/schema/clusterdb.schema \
+    /etc/ldap/schema/clusterdb.ldif /usr/share/clusterdb/clusterdb-module.ldif \
     /usr/share/doc/slapd-clusterdb/examples/clusterdb-module.ldif /usr/share/man/man5/slapd-clusterdb.5.gz
 contains clusterdb /usr/bin/clusterdb /usr/bin/clusterdb-authorized-keys \
     /usr/share/bash-completion/completions/clusterdb /usr/share/man/man1/clusterdb.1.gz \
@@ -65,6 +67,9 @@ include    /etc/ldap/schema/cosine.schema
 include    /etc/ldap/schema/nis.schema
 include    /etc/ldap/schema/inetorgperson.schema
 include    $root/etc/ldap/schema/openssh-lpk.schema
+include    $root/etc/ldap/schema/ldapns.schema
+include    $root/etc/ldap/schema/sudo.schema
+include    $root/etc/ldap/schema/clusterdb.schema
 modulepath $1
 moduleload back_clusterdb.so
 database   clusterdb

@@ -90,6 +90,41 @@ int cdb_access_may_enter(cdb *db, const char *username, const char *host, int *a
 /* The sudo policy: 1 when owners get sudo on their own containers. */
 int cdb_access_owners_get_sudo(cdb *db, int *yes);
 
+/* The sudo rules as the directory serves them (sudoRole entries).
+ *
+ * The administrators' rule: sudo everywhere for the members of every group
+ * with isAdministrator.  groups are their cns (by cn), none when no group is
+ * an administrator group; created_at is the earliest createdAt among them;
+ * updated_at the latest updatedAt of any group (a group that stops being an
+ * administrator group is touched too, so the value moves forward whenever
+ * the rule may have changed). */
+typedef struct cdb_access_sudo_admins {
+    char **groups;
+    size_t n_groups;
+    char *created_at;
+    char *updated_at;
+} cdb_access_sudo_admins;
+void cdb_access_sudo_admins_clear(cdb_access_sudo_admins *admins);
+int cdb_access_sudo_administrators(cdb *db, cdb_access_sudo_admins *out);
+
+/* An owner's rule: sudo on the owner's own container, for every container
+ * whose owner is active while owners get sudo (none otherwise).  updated_at
+ * is the latest updatedAt among the rows the rule is made of (the container,
+ * its node and site, the owner, the sudo setting). */
+typedef struct cdb_access_sudo_owner {
+    int64_t container_id;
+    char *hostname;
+    char *domain; /* the site's internal domain */
+    char *username;
+    char *created_at; /* the container's */
+    char *updated_at;
+} cdb_access_sudo_owner;
+void cdb_access_sudo_owner_array_free(cdb_access_sudo_owner **owners, size_t n);
+/* By container id, those with an id above `after`, at most `limit`; only the
+ * container of that hostname when hostname is not NULL. */
+int cdb_access_sudo_owners(cdb *db, const char *hostname, int64_t after, size_t limit,
+                           cdb_access_sudo_owner ***out, size_t *n_out);
+
 #ifdef __cplusplus
 }
 #endif

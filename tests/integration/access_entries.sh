@@ -1,0 +1,277 @@
+#!/usr/bin/env bash
+# Container access in the directory, from a real slapd over a database the CLI
+# built: every user's host values (one per container the user may enter, by
+# core's rule: owner, administrator, user/group/site grant; none for a
+# suspended owner), grants and revokes seen by the next search, the filters
+# nslcd's pam_authz_search sends, the sudoRole entries under ou=SUDOers
+# (administrators' rule, owners' rules, container_sudo_owners) with the
+# filters SSSD's sudo provider sends, scopes, paging, limits, timestamps, and
+# every write refused.  The schema check at start-up names a missing file.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib.sh"
+. "$top/tests/integration/lib-slapd.sh"
+set -o pipefail
+export CLUSTERDB_ARGON2=${CLUSTERDB_ARGON2:-m=1024,t=1,p=1}
+
+if ! slapd_module_built; then
+    skip "back_clusterdb.so is not built ($CLUSTERDB_MODULE_DIR)"; tap_done; exit
+fi
+
+scratch work
+DB=$work/clusterdb.db
+S=$SLAPD_SUFFIX
+P=ou=people,$S
+X=ou=SUDOers,$S
+cdb() { "$CLI" --db "$DB" "$@"; }
+sql() { sqlite3 "$DB" "$@"; }
+
+# ---- the directory, made with the CLI ------------------------------------
+setup() {
+    cdb init && cdb user add admin && # the first user administers (sysadmins)
+    for u in alice bob carol dave eve frank gina; do cdb user add "$u" || return 1; done &&
+    cdb group add devs && cdb group add-member devs dave &&
+    cdb site add dc1 --internal-domain one.internal && cdb site add dc2 --internal-domain two.internal &&
+    cdb node add pve1 --site dc1 && cdb node add pve2 --site dc2 &&
+    cdb container add web --node pve1 --username alice &&
+    cdb container add db --node pve1 --username alice &&
+    cdb container add lab --node pve2 --username bob &&
+    cdb container add box --node pve1 --username gina &&
+    cdb container grant web --user carol && cdb container grant web --group devs &&
+    cdb container grant --site dc2 --user eve &&
+    cdb user set gina --status suspended
+}
+check "directory built with the CLI" setup
+
+if ! SLAPD_DBFILE=$DB slapd_start main "$work/slapd"; then
+    not_ok "slapd starts with back_clusterdb"; tap_done; exit
+fi
+ok "slapd starts with back_clusterdb"
+
+dns() { lsearch main "$@" 1.1 | sed -n 's/^dn: //p' | sort | tr '\n' ' ' | sed 's/ $//'; }
+# values ATTR ARGS...: the values of ATTR in the answer, sorted, on one line.
+values() { local a=$1; shift; lsearch main "$@" "$a" | sed -n "s/^$a: //p" | sort | tr '\n' ' ' | sed 's/ $//'; }
+hosts() { values host -b "uid=$1,$P" -s base '(objectClass=*)'; }
+users() { dns -b "$S" "$@" | sed "s/uid=\([^,]*\),$P/\1/g"; }
+
+# ---- host values --------------------------------------------------------------
+ALL="box box.one.internal db db.one.internal lab lab.two.internal web web.one.internal"
+expect_eq "administrator: every container, short name and FQDN" "$ALL" "$(hosts admin)"
+expect_eq "owner alice: her two containers" "db db.one.internal web web.one.internal" "$(hosts alice)"
+expect_eq "owner bob: lab" "lab lab.two.internal" "$(hosts bob)"
+expect_eq "user grant: carol enters web" "web web.one.internal" "$(hosts carol)"
+expect_eq "group grant: dave (devs) enters web" "web web.one.internal" "$(hosts dave)"
+expect_eq "site grant: eve enters every container of dc2" "lab lab.two.internal" "$(hosts eve)"
+expect_eq "unrelated frank: no host" "" "$(hosts frank)"
+expect_eq "suspended owner gina: no host, not even her own box" "" "$(hosts gina)"
+expect_eq "every user is a hostObject" "8" \
+    "$(lsearch main -b "$P" -s one '(objectClass=hostObject)' 1.1 | grep -c '^dn:')"
+expect_eq "host with '*'" "$(hosts alice)" \
+    "$(lsearch main -b "uid=alice,$P" -s base '(objectClass=*)' '*' | sed -n 's/^host: //p' | sort | tr '\n' ' ' | sed 's/ $//')"
+expect_eq "host on request in a subtree search" "db db.one.internal web web.one.internal" \
+    "$(values host -b "$S" '(uid=alice)')"
+expect_eq "no host when other attributes are asked for" "" \
+    "$(lsearch main -b "$S" '(uid=alice)' uid uidNumber | grep -c '^host:' | sed 's/^0$//')"
+expect_eq "compare host (the entry is fetched with its values)" "TRUE FALSE" \
+    "$(echo $(ldapcompare -x -H "${SLAPD_URI[main]}" "uid=alice,$P" host:web.one.internal; \
+              ldapcompare -x -H "${SLAPD_URI[main]}" "uid=alice,$P" host:lab))"
+ldapcompare -x -H "${SLAPD_URI[main]}" "uid=frank,$P" host:web > /dev/null 2>&1; rc=$?
+expect_eq "compare host of a user without any: noSuchAttribute (16)" 16 "$rc"
+
+# ---- filters on host (nslcd's pam_authz_search) ------------------------------
+authz() { # USER HOST FQDN: the user when the filter lets them in
+    users "(&(objectClass=posixAccount)(uid=$1)(|(host=$2)(host=$3)(host=\\2a)))"
+}
+expect_eq "authz: alice on web" "alice" "$(authz alice web web.one.internal)"
+expect_eq "authz: carol on web (grant)" "carol" "$(authz carol web web.one.internal)"
+expect_eq "authz: carol not on lab" "" "$(authz carol lab lab.two.internal)"
+expect_eq "authz: frank nowhere" "" "$(authz frank web web.one.internal)"
+expect_eq "authz: gina not on her own box (suspended)" "" "$(authz gina box box.one.internal)"
+expect_eq "authz: the administrator on lab" "admin" "$(authz admin lab lab.two.internal)"
+expect_eq "(host=\\2a) matches nobody (a literal '*', not presence)" "" "$(users '(host=\2a)')"
+expect_eq "(host=web): everyone who may enter web" "admin alice carol dave" "$(users '(host=web)')"
+expect_eq "(host=WEB.ONE.INTERNAL): matched as IA5 without case" "admin alice carol dave" \
+    "$(users '(host=WEB.ONE.INTERNAL)')"
+expect_eq "(host=*): everyone who may enter some container" "admin alice bob carol dave eve" \
+    "$(users '(&(objectClass=posixAccount)(host=*))')"
+expect_eq "(host=lab*): substring" "admin bob eve" "$(users '(host=lab*)')"
+expect_eq "(!(host=*)) among users: frank and gina" "frank gina" \
+    "$(users '(&(objectClass=posixAccount)(!(host=*)))')"
+expect_eq "host and uid together" "dave" "$(users '(&(uid=dave)(host=web))')"
+expect_eq "a group never matches host" "" "$(dns -b "ou=groups,$S" '(host=*)')"
+
+# ---- grants and revokes reach the next search --------------------------------
+check "grant lab to frank" cdb container grant lab --user frank
+expect_eq "frank enters lab at the next search" "lab lab.two.internal" "$(hosts frank)"
+expect_eq "authz: frank on lab now" "frank" "$(authz frank lab lab.two.internal)"
+check "revoke it" cdb container revoke lab --user frank
+expect_eq "frank has no host again" "" "$(hosts frank)"
+check "frank joins devs" cdb group add-member devs frank
+expect_eq "frank enters web through devs" "web web.one.internal" "$(hosts frank)"
+check "frank leaves devs" cdb group remove-member devs frank
+check "gina active again" cdb user set gina --status active
+expect_eq "gina enters her box" "box box.one.internal" "$(hosts gina)"
+check "gina suspended again" cdb user set gina --status suspended
+
+# ---- ou=SUDOers ----------------------------------------------------------------
+expect_eq "ou=SUDOers below the suffix" "$X" "$(dns -b "$S" -s one '(ou=SUDOers)')"
+expect_eq "ou=SUDOers is an organizationalUnit" "organizationalUnit top" \
+    "$(values objectClass -b "$X" -s base '(objectClass=*)')"
+expect_eq "one level: the administrators' rule and one per active owner's container" \
+    "cn=administrators,$X cn=db,$X cn=lab,$X cn=web,$X" "$(dns -b "$X" -s one '(objectClass=sudoRole)')"
+expect_eq "the suffix's subtree holds them too" \
+    "cn=administrators,$X cn=db,$X cn=lab,$X cn=web,$X" "$(dns -b "$S" '(objectClass=sudoRole)')"
+expect_eq "subtree from ou=SUDOers: the ou and its rules" \
+    "cn=administrators,$X cn=db,$X cn=lab,$X cn=web,$X $X" "$(dns -b "$X" '(objectClass=*)')"
+expect_eq "subordinate scope: the rules" "cn=administrators,$X cn=db,$X cn=lab,$X cn=web,$X" \
+    "$(dns -b "$X" -s children '(objectClass=*)')"
+expect_eq "posixAccount filters reach no rule" "" "$(dns -b "$X" '(objectClass=posixAccount)')"
+
+rule() { # CN: the rule's attributes, one "attr=value" per line, sorted
+    lsearch main -b "cn=$1,$X" -s base '(objectClass=*)' | grep -v -e '^dn:' -e '^$' | sed 's/: /=/' | sort |
+        tr '\n' ' ' | sed 's/ $//'
+}
+expect_eq "the administrators' rule" \
+    "cn=administrators objectClass=sudoRole objectClass=top sudoCommand=ALL sudoHost=ALL sudoRunAsGroup=ALL sudoRunAsUser=ALL sudoUser=%sysadmins" \
+    "$(rule administrators)"
+expect_eq "web's rule: its owner on its two names, no sudoOption" \
+    "cn=web objectClass=sudoRole objectClass=top sudoCommand=ALL sudoHost=web sudoHost=web.one.internal sudoRunAsGroup=ALL sudoRunAsUser=ALL sudoUser=alice" \
+    "$(rule web)"
+expect_eq "base search on a rule by another case of its cn" "cn=lab,$X" "$(dns -b "cn=LAB,$X" -s base '(objectClass=*)')"
+out=$(ldapsearch -x -H "${SLAPD_URI[main]}" -b "cn=box,$X" -s base 2>&1)
+expect_match "no rule for a suspended owner's box: noSuchObject, matchedDN ou=SUDOers" \
+    "result: 32 No such object.*matchedDN: $X" "$(echo "$out" | tr '\n' ' ')"
+expect_eq "hasSubordinates of ou=SUDOers" "TRUE" "$(values hasSubordinates -b "$X" -s base '(objectClass=*)')"
+
+# SSSD's sudo provider: the rules for this host, and rules without sudoHost.
+expect_eq "SSSD: (|(sudoHost=ALL)(sudoHost=web)(sudoHost=web.one.internal))" \
+    "cn=administrators,$X cn=web,$X" \
+    "$(dns -b "$X" '(&(objectClass=sudoRole)(|(sudoHost=ALL)(sudoHost=web)(sudoHost=web.one.internal)))')"
+expect_eq "SSSD: (|(!(sudoHost=*))(sudoHost=ALL)(sudoHost=lab.two.internal))" \
+    "cn=administrators,$X cn=lab,$X" \
+    "$(dns -b "$X" '(&(objectClass=sudoRole)(|(!(sudoHost=*))(sudoHost=ALL)(sudoHost=lab.two.internal)))')"
+expect_eq "SSSD: by sudoUser (user or group)" "cn=administrators,$X cn=db,$X cn=web,$X" \
+    "$(dns -b "$X" '(&(objectClass=sudoRole)(|(sudoUser=alice)(sudoUser=%sysadmins)(sudoUser=ALL)))')"
+expect_eq "sudoHost is matched exactly (caseExactIA5)" "" "$(dns -b "$X" '(sudoHost=WEB)')"
+
+# Paging, size limits, operational attributes.
+all=$(lsearch main -b "$X" '(objectClass=*)' 1.1 | grep '^dn:')
+paged=$(lsearch main -b "$X" -E pr=1/noprompt '(objectClass=*)' 1.1 | grep '^dn:')
+expect_eq "paged results (pages of 1) give every entry once, in order" "$all" "$paged"
+expect_eq "paged over the whole tree ends with the rules" "$(lsearch main -b "$S" '(objectClass=*)' 1.1 | grep '^dn:')" \
+    "$(lsearch main -b "$S" -E pr=3/noprompt '(objectClass=*)' 1.1 | grep '^dn:')"
+lsearch main -b "$X" -z 2 '(objectClass=sudoRole)' 1.1 > "$work/z.out" 2>&1; rc=$?
+expect_eq "size limit: 2 rules then sizeLimitExceeded (4)" "4 2" "$rc $(grep -c '^dn:' "$work/z.out")"
+ops() { lsearch main -b "cn=$1,$X" -s base '(objectClass=*)' entryUUID createTimestamp modifyTimestamp; }
+expect_match "a rule has entryUUID, createTimestamp, modifyTimestamp" \
+    "entryUUID: 5c1d8b00-cdb0-.*createTimestamp: [0-9]{14}Z.*modifyTimestamp: [0-9]{14}Z" "$(ops web | tr '\n' ' ')"
+expect_eq "entryUUIDs are distinct" "4" \
+    "$(lsearch main -b "$X" -s one '(objectClass=*)' entryUUID | sed -n 's/^entryUUID: //p' | sort -u | wc -l)"
+expect_eq "entryUUID is stable" "$(values entryUUID -b "cn=web,$X" -s base)" "$(values entryUUID -b "cn=web,$X" -s base)"
+stamp() { values modifyTimestamp -b "cn=$1,$X" -s base '(objectClass=*)'; }
+admins_before=$(stamp administrators)
+web_before=$(stamp web)
+expect_eq "modifyTimestamp>= finds the rules (SSSD's smart refresh)" "4" \
+    "$(lsearch main -b "$X" '(&(objectClass=sudoRole)(modifyTimestamp>=20000101000000Z))' 1.1 | grep -c '^dn:')"
+
+# ---- the rules follow the store -----------------------------------------------
+sleep 1.1 # timestamps are to the second
+check "a second administrator group ops" cdb group add ops --admin
+expect_eq "sudoUser names both administrator groups" "%ops %sysadmins" \
+    "$(values sudoUser -b "cn=administrators,$X" -s base '(objectClass=*)')"
+expect_match "the administrators' rule's modifyTimestamp moved on" "^[0-9]{14}Z$" "$(stamp administrators)"
+[ "$(stamp administrators)" \> "$admins_before" ] && ok "modifyTimestamp is later than before ($admins_before)" ||
+    not_ok "modifyTimestamp is later than before ($admins_before -> $(stamp administrators))"
+check "ops is no administrator group any more" sql "UPDATE Groups SET isAdministrator = 0 WHERE cn = 'ops'"
+expect_eq "sudoUser: %sysadmins only" "%sysadmins" "$(values sudoUser -b "cn=administrators,$X" -s base '(objectClass=*)')"
+check "sysadmins loses the flag too" sql "UPDATE Groups SET isAdministrator = 0 WHERE cn = 'sysadmins'"
+expect_eq "no administrator group: no administrators' rule" "cn=db,$X cn=lab,$X cn=web,$X" \
+    "$(dns -b "$X" -s one '(objectClass=*)')"
+expect_eq "and no host values from being an administrator" "" "$(hosts admin)"
+check "sysadmins administers again" sql "UPDATE Groups SET isAdministrator = 1 WHERE cn = 'sysadmins'"
+expect_eq "the administrator's host values are back" "$ALL" "$(hosts admin)"
+check "admin leaves sysadmins" cdb group remove-member sysadmins admin
+expect_eq "admin: no host values (owns nothing)" "" "$(hosts admin)"
+expect_eq "sysadmins' memberUid no longer names admin" "" \
+    "$(values memberUid -b "cn=sysadmins,ou=groups,$S" -s base '(objectClass=*)' | grep -w admin)"
+check "admin rejoins sysadmins" cdb group add-member sysadmins admin
+
+check "owners without sudo" cdb setting set container_sudo_owners no
+expect_eq "container_sudo_owners=no: only the administrators' rule" "cn=administrators,$X" \
+    "$(dns -b "$X" -s one '(objectClass=*)')"
+out=$(ldapsearch -x -H "${SLAPD_URI[main]}" -b "cn=web,$X" -s base 2>&1)
+expect_match "web's rule is gone" "result: 32 No such object" "$out"
+expect_eq "entry is not sudo: alice still enters web" "db db.one.internal web web.one.internal" "$(hosts alice)"
+sleep 1.1
+check "owners with sudo again" cdb setting set container_sudo_owners yes
+expect_eq "the owners' rules are back" "cn=administrators,$X cn=db,$X cn=lab,$X cn=web,$X" \
+    "$(dns -b "$X" -s one '(objectClass=*)')"
+[ "$(stamp web)" \> "$web_before" ] && ok "web's rule comes back with a later modifyTimestamp" ||
+    not_ok "web's rule comes back with a later modifyTimestamp ($web_before -> $(stamp web))"
+check "bob suspended" cdb user set bob --status suspended
+expect_eq "a suspended owner has no rule" "cn=administrators,$X cn=db,$X cn=web,$X" \
+    "$(dns -b "$X" -s one '(objectClass=*)')"
+check "bob active" cdb user set bob --status active
+
+# ---- writes are refused -------------------------------------------------------
+as_root() { "$@" -x -H "${SLAPD_URI[main]}" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW"; }
+refused() { # DESC CODE TEXT-REGEX CMD...: the command fails with that code and text
+    local desc=$1 code=$2 text=$3 out rc; shift 3
+    out=$("$@" 2>&1); rc=$?
+    expect_match "$desc" "^$code .*$text" "$rc $(echo "$out" | tr '\n' ' ')"
+}
+refused "modify of host: unwillingToPerform naming the grant command" 53 "clusterdb container grant" \
+    as_root ldapmodify <<EOF
+dn: uid=frank,$P
+changetype: modify
+add: host
+host: web
+EOF
+expect_eq "frank still has no host" "" "$(hosts frank)"
+refused "add of a user with host: unwillingToPerform" 53 "clusterdb container grant" \
+    as_root ldapadd <<EOF
+dn: uid=henry,$P
+objectClass: inetOrgPerson
+objectClass: posixAccount
+objectClass: hostObject
+cn: henry
+sn: henry
+uid: henry
+uidNumber: 0
+gidNumber: 2000
+homeDirectory: /home/henry
+host: web
+EOF
+expect_eq "no user henry" "" "$(dns -b "$P" '(uid=henry)')"
+refused "modify of a rule: unwillingToPerform" 53 "computed from the store" as_root ldapmodify <<EOF
+dn: cn=web,$X
+changetype: modify
+add: sudoUser
+sudoUser: frank
+EOF
+refused "add under ou=SUDOers: unwillingToPerform" 53 "computed from the store" as_root ldapadd <<EOF
+dn: cn=mine,$X
+objectClass: sudoRole
+cn: mine
+sudoUser: frank
+sudoHost: ALL
+sudoCommand: ALL
+EOF
+refused "delete of a rule: unwillingToPerform" 53 "computed from the store" as_root ldapdelete "cn=web,$X"
+refused "delete of ou=SUDOers: unwillingToPerform" 53 "computed from the store" as_root ldapdelete "$X"
+refused "rename of a rule: unwillingToPerform" 53 "computed from the store" as_root ldapmodrdn "cn=web,$X" cn=www
+refused "moving a user under ou=SUDOers: unwillingToPerform" 53 "computed from the store" \
+    as_root ldapmodrdn -s "$X" "uid=frank,$P" uid=frank
+expect_eq "the rules are as they were" "cn=administrators,$X cn=db,$X cn=lab,$X cn=web,$X" \
+    "$(dns -b "$X" -s one '(objectClass=*)')"
+
+# ---- the schema files are required, by name -----------------------------------
+for missing in sudo ldapns; do
+    mkdir -p "$work/no-$missing"
+    slapd_write_clusterdb_conf "$work/no-$missing/slapd.conf" "$work/no-$missing" "$DB"
+    sed -i "/schema-ldif\/$missing.schema/d" "$work/no-$missing/slapd.conf"
+    out=$(slapd -T test -f "$work/no-$missing/slapd.conf" 2>&1); rc=$?
+    expect_match "without $missing.schema the database refuses to open, naming the file" \
+        "^1 .*load $missing.schema" "$((rc != 0)) $(echo "$out" | tr '\n' ' ')"
+done
+
+tap_done
