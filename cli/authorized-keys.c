@@ -8,7 +8,10 @@
  * entry's sshPublicKey values, one per line.  It prints nothing for unknown
  * users and for users whose account is not active (shadowExpire in the past,
  * which is how the directory marks pending and suspended users), so sshd
- * offers no key for them.  It is an LDAP client only: it never opens the
+ * offers no key for them.  With 'host' set it also prints nothing for users
+ * who may not enter this host: the search then requires one of the host's
+ * names among the user's host values (the containers the directory lets the
+ * user enter), as nslcd's pam_authz_search does.  It is an LDAP client only: it never opens the
  * database file, so it needs no privilege beyond reading its config file.
  *
  * Exit status: 0 when the lookup worked (with keys or without), 1 on server
@@ -24,6 +27,9 @@
  *   timeout 5                         (seconds: connect, bind and search each)
  *   tls none|starttls                 (ldaps:// URIs use TLS regardless)
  *   tls_cacert /etc/ssl/certs/ca-certificates.crt
+ *   host auto                         (optional: this host's name, or 'auto' for
+ *                                     gethostname() and, when it differs, the
+ *                                     canonical name getaddrinfo() gives for it)
  * The server certificate is always verified when TLS is used.
  *
  * Several servers: each URI gets its own connection, and every exchange with
@@ -48,6 +54,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <netdb.h>
+#include <sys/socket.h>
+
 #include <lber.h>
 #include <ldap.h>
 
@@ -60,6 +69,7 @@
 #define AK_MAX_NAME 32
 #define AK_MAX_LINE 4096
 #define AK_MAX_PASSWORD 1024
+#define AK_MAX_HOST 253
 
 enum ak_exit { AK_OK = 0, AK_SERVER_ERROR = 1, AK_CONFIG_ERROR = 2 };
 enum ak_tls { AK_TLS_NONE, AK_TLS_STARTTLS };
@@ -70,6 +80,8 @@ struct ak_config {
     char *binddn;
     char *bindpw_file;
     char *tls_cacert;
+    char *host;     /* as configured: a name or "auto" */
+    char *names[2]; /* the names a user's host values must include one of */
     int timeout;
     enum ak_tls tls;
 };
@@ -105,6 +117,74 @@ static int valid_user_name(const char *name)
     return 1;
 }
 
+/* A DNS name: labels of letters, digits and '-', separated by dots. */
+static int valid_host_name(const char *name)
+{
+    size_t len = strlen(name), label = 0;
+    if (len == 0 || len > AK_MAX_HOST)
+        return 0;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)name[i];
+        if (c == '.') {
+            if (label == 0 || name[i - 1] == '-')
+                return 0;
+            label = 0;
+        } else if (isascii(c) && (isalnum(c) || (c == '-' && label > 0))) {
+            if (++label > 63)
+                return 0;
+        } else {
+            return 0;
+        }
+    }
+    return label > 0 && name[len - 1] != '-';
+}
+
+/* cfg->names from cfg->host: the name itself, or for "auto" this machine's
+ * name and its canonical name when that differs.  A name that does not
+ * resolve keeps the short name only (the directory lists both forms). */
+static int resolve_host_names(struct ak_config *cfg)
+{
+    char name[AK_MAX_HOST + 2];
+    struct addrinfo hints, *res = NULL;
+
+    if (cfg->host == NULL)
+        return 0;
+    if (strcmp(cfg->host, "auto") != 0) {
+        cfg->names[0] = strdup(cfg->host);
+        if (cfg->names[0] == NULL) {
+            ak_error("out of memory");
+            return -1;
+        }
+        return 0;
+    }
+    if (gethostname(name, sizeof(name)) != 0 || memchr(name, '\0', sizeof(name)) == NULL ||
+        !valid_host_name(name)) {
+        ak_error("host auto: this machine's name cannot be read or is not a host name");
+        return -1;
+    }
+    cfg->names[0] = strdup(name);
+    if (cfg->names[0] == NULL) {
+        ak_error("out of memory");
+        return -1;
+    }
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_CANONNAME;
+    if (getaddrinfo(name, NULL, &hints, &res) == 0 && res != NULL && res->ai_canonname != NULL &&
+        strcasecmp(res->ai_canonname, name) != 0 && valid_host_name(res->ai_canonname)) {
+        cfg->names[1] = strdup(res->ai_canonname);
+        if (cfg->names[1] == NULL) {
+            freeaddrinfo(res);
+            ak_error("out of memory");
+            return -1;
+        }
+    }
+    if (res != NULL)
+        freeaddrinfo(res);
+    return 0;
+}
+
 static void config_free(struct ak_config *cfg)
 {
     free(cfg->uri);
@@ -112,6 +192,9 @@ static void config_free(struct ak_config *cfg)
     free(cfg->binddn);
     free(cfg->bindpw_file);
     free(cfg->tls_cacert);
+    free(cfg->host);
+    free(cfg->names[0]);
+    free(cfg->names[1]);
     memset(cfg, 0, sizeof(*cfg));
 }
 
@@ -202,6 +285,11 @@ static int config_load(const char *path, struct ak_config *cfg)
             r = set_string(&cfg->bindpw_file, value, path, lineno, key);
         } else if (strcmp(key, "tls_cacert") == 0) {
             r = set_string(&cfg->tls_cacert, value, path, lineno, key);
+        } else if (strcmp(key, "host") == 0) {
+            r = valid_host_name(value) ? set_string(&cfg->host, value, path, lineno, key) : -1;
+            if (!valid_host_name(value))
+                ak_error("%s:%d: host must be 'auto' or a host name (letters, digits, '-', '.')",
+                         path, lineno);
         } else if (strcmp(key, "timeout") == 0) {
             r = timeout_set ? -1 : parse_timeout(value, &cfg->timeout);
             if (r != 0)
@@ -540,14 +628,20 @@ static int print_user_keys(LDAP *ld, const struct ak_config *cfg, const char *us
         ak_error("out of memory");
         goto done;
     }
-    static const char filter_format[] = "(&(objectClass=posixAccount)(uid=%s))";
-    size_t filter_size = sizeof(filter_format) + escaped.bv_len;
+    /* With 'host': only a user who may enter this host matches.  Host names
+     * hold no filter metacharacters (valid_host_name). */
+    static const char filter_format[] = "(&(objectClass=posixAccount)(uid=%s)%s%s%s%s%s%s%s)";
+    const char *h0 = cfg->names[0], *h1 = cfg->names[1];
+    size_t filter_size = sizeof(filter_format) + escaped.bv_len + 32 +
+                         (h0 ? strlen(h0) : 0) + (h1 ? strlen(h1) : 0);
     filter = malloc(filter_size);
     if (filter == NULL) {
         ak_error("out of memory");
         goto done;
     }
-    snprintf(filter, filter_size, filter_format, escaped.bv_val);
+    snprintf(filter, filter_size, filter_format, escaped.bv_val, h0 ? "(|(host=" : "",
+             h0 ? h0 : "", h0 ? ")" : "", h1 ? "(host=" : "", h1 ? h1 : "", h1 ? ")" : "",
+             h0 ? ")" : "");
 
     /* Size limit 2: one entry is the answer, a second one is an error. */
     int err = ldap_search_ext_s(ld, cfg->base, LDAP_SCOPE_SUBTREE, filter, attrs, 0, NULL, NULL,
@@ -573,7 +667,8 @@ static int print_user_keys(LDAP *ld, const struct ak_config *cfg, const char *us
     }
     LDAPMessage *entry = ldap_first_entry(ld, result);
     if (entry == NULL || !entry_has_uid(ld, entry, user) || account_expired(ld, entry)) {
-        /* Unknown or not active: no keys, and that is not an error. */
+        /* Unknown, not active, or (with 'host') not let in here: no keys,
+         * and that is not an error. */
         rc = AK_OK;
         goto done;
     }
@@ -637,7 +732,8 @@ static void usage(FILE *to)
     fprintf(to, "usage: %s [-c CONFIG_FILE] USER\n"
                 "       %s --version\n"
                 "Print USER's SSH public keys from the clusterdb directory, one per line\n"
-                "(nothing for unknown or inactive users).  Default config: %s\n",
+                "(nothing for unknown or inactive users, nor with 'host' for users who\n"
+                "may not enter this host).  Default config: %s\n",
             progname, progname, AK_DEFAULT_CONFIG);
 }
 
@@ -682,6 +778,10 @@ int main(int argc, char **argv)
     }
     if (config_load(config_path, &cfg) != 0)
         return AK_CONFIG_ERROR;
+    if (resolve_host_names(&cfg) != 0) {
+        config_free(&cfg);
+        return AK_CONFIG_ERROR;
+    }
 
     int rc = try_servers(&cfg, user);
     config_free(&cfg);

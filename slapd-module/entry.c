@@ -507,8 +507,10 @@ int cdbm_entry_add_hosts(Entry *e, cdb *db, int64_t uid_number)
     size_t n = 0, i, k = 0;
     int st = cdb_access_hosts_for_user(db, uid_number, &hosts, &n);
 
-    if (st != CDB_OK || n == 0)
+    if (st != CDB_OK || n == 0) {
+        cdb_access_host_array_free(hosts, n); /* an empty list is allocated too */
         return st;
+    }
     names = ch_calloc(2 * n, sizeof(*names));
     for (i = 0; i < n; i++) {
         const cdb_access_host *h = hosts[i];

@@ -424,6 +424,8 @@ static int cdbm_services_phase(cdbm_search *s)
 
     if (!(s->phases & CDBM_PHASE_BIT(CDBM_PH_SERVICES)))
         return CDBM_CONTINUE;
+    if (s->resume != 0 && CDBM_POS_PHASE(s->resume) > CDBM_PH_SERVICES)
+        return CDBM_CONTINUE; /* sent in an earlier page */
     if (s->resume != 0 && CDBM_POS_PHASE(s->resume) == CDBM_PH_SERVICES)
         i = (size_t)CDBM_POS_ID(s->resume);
     for (; i < s->info->n_services && stop == CDBM_CONTINUE; i++) {

@@ -28,7 +28,10 @@ sql() { sqlite3 "$DB" "$@"; }
 # ---- the directory, made with the CLI ------------------------------------
 setup() {
     cdb init && cdb user add admin && # the first user administers (sysadmins)
-    for u in alice bob carol dave eve frank gina; do cdb user add "$u" || return 1; done &&
+    for u in alice bob carol dave eve frank gina; do
+        ssh-keygen -q -t ed25519 -N '' -C "$u@test" -f "$work/$u" &&
+            cdb user add "$u" --ssh-key-file "$work/$u.pub" || return 1
+    done &&
     cdb group add devs && cdb group add-member devs dave &&
     cdb site add dc1 --internal-domain one.internal && cdb site add dc2 --internal-domain two.internal &&
     cdb node add pve1 --site dc1 && cdb node add pve2 --site dc2 &&
@@ -42,7 +45,12 @@ setup() {
 }
 check "directory built with the CLI" setup
 
-if ! SLAPD_DBFILE=$DB slapd_start main "$work/slapd"; then
+# A service account: ou=services comes before ou=SUDOers in a paged walk.
+mkdir -p "$work/slapd"
+slapd_write_clusterdb_conf "$work/slapd/slapd.conf" "$work/slapd" "$DB"
+printf 'service-account "cn=reader,ou=services,%s" %s\n' "$S" \
+    "$(slappasswd -o module-load=argon2 -h '{ARGON2}' -s reader-secret)" >> "$work/slapd/slapd.conf"
+if ! slapd_start main "$work/slapd"; then
     not_ok "slapd starts with back_clusterdb"; tap_done; exit
 fi
 ok "slapd starts with back_clusterdb"
@@ -157,8 +165,13 @@ expect_eq "sudoHost is matched exactly (caseExactIA5)" "" "$(dns -b "$X" '(sudoH
 all=$(lsearch main -b "$X" '(objectClass=*)' 1.1 | grep '^dn:')
 paged=$(lsearch main -b "$X" -E pr=1/noprompt '(objectClass=*)' 1.1 | grep '^dn:')
 expect_eq "paged results (pages of 1) give every entry once, in order" "$all" "$paged"
-expect_eq "paged over the whole tree ends with the rules" "$(lsearch main -b "$S" '(objectClass=*)' 1.1 | grep '^dn:')" \
-    "$(lsearch main -b "$S" -E pr=3/noprompt '(objectClass=*)' 1.1 | grep '^dn:')"
+for size in 1 3; do
+    expect_eq "paged ($size per page) over the whole tree: every entry once, the rules last" \
+        "$(lsearch main -b "$S" '(objectClass=*)' 1.1 | grep '^dn:')" \
+        "$(lsearch main -b "$S" -E pr=$size/noprompt '(objectClass=*)' 1.1 | grep '^dn:')"
+done
+expect_match "the walk passes ou=services before ou=SUDOers" "ou=services,$S dn: ou=SUDOers" \
+    "$(lsearch main -b "$S" -s one '(objectClass=*)' 1.1 | grep '^dn:' | tr '\n' ' ')"
 lsearch main -b "$X" -z 2 '(objectClass=sudoRole)' 1.1 > "$work/z.out" 2>&1; rc=$?
 expect_eq "size limit: 2 rules then sizeLimitExceeded (4)" "4 2" "$rc $(grep -c '^dn:' "$work/z.out")"
 ops() { lsearch main -b "cn=$1,$X" -s base '(objectClass=*)' entryUUID createTimestamp modifyTimestamp; }
@@ -263,6 +276,60 @@ refused "moving a user under ou=SUDOers: unwillingToPerform" 53 "computed from t
     as_root ldapmodrdn -s "$X" "uid=frank,$P" uid=frank
 expect_eq "the rules are as they were" "cn=administrators,$X cn=db,$X cn=lab,$X cn=web,$X" \
     "$(dns -b "$X" -s one '(objectClass=*)')"
+
+# ---- clusterdb-authorized-keys with 'host' -------------------------------------
+AUTHKEYS=$CLUSTERDB_BUILD/cli/clusterdb-authorized-keys
+akconf() { # FILE [HOST]: the helper's config, anonymous, with 'host HOST' when given
+    printf 'uri %s\nbase %s\ntimeout 5\n' "${SLAPD_URI[main]}" "$S" > "$1"
+    [ -z "${2:-}" ] || printf 'host %s\n' "$2" >> "$1"
+}
+# ak CONF USER: run the helper; $ak_rc, $ak_out, $ak_err
+ak() { "$AUTHKEYS" -c "$@" > "$work/ak.out" 2> "$work/ak.err"; ak_rc=$?; ak_out=$(cat "$work/ak.out"); ak_err=$(cat "$work/ak.err"); }
+akconf "$work/ak-none.conf"
+akconf "$work/ak-web.conf" web
+akconf "$work/ak-webfqdn.conf" web.one.internal
+akconf "$work/ak-lab.conf" lab
+ak "$work/ak-none.conf" frank
+expect_eq "keys helper without host: frank's key (any host)" "0:$(cat "$work/frank.pub")" "$ak_rc:$ak_out"
+ak "$work/ak-web.conf" alice
+expect_eq "host web: alice (owner) gets her key" "0:$(cat "$work/alice.pub")" "$ak_rc:$ak_out"
+ak "$work/ak-webfqdn.conf" carol
+expect_eq "host web.one.internal: carol (grant) gets her key" "0:$(cat "$work/carol.pub")" "$ak_rc:$ak_out"
+ak "$work/ak-lab.conf" carol
+expect_eq "host lab: carol may not enter, no key, exit 0, nothing on stderr" "0::" "$ak_rc:$ak_out:$ak_err"
+ak "$work/ak-web.conf" frank
+expect_eq "host web: frank may not enter, no key, exit 0" "0:" "$ak_rc:$ak_out"
+check "grant lab to carol" cdb container grant lab --user carol
+ak "$work/ak-lab.conf" carol
+expect_eq "host lab: carol's key once granted" "0:$(cat "$work/carol.pub")" "$ak_rc:$ak_out"
+check "revoke it" cdb container revoke lab --user carol
+printf 'uri %s\nbase %s\nhost bad_name!\n' "${SLAPD_URI[main]}" "$S" > "$work/ak-bad.conf"
+ak "$work/ak-bad.conf" alice
+expect_match "host must be a host name: configuration error (2) naming the setting" \
+    "^2::.*host must be 'auto' or a host name" "$ak_rc:$ak_out:$ak_err"
+expect_match "the helper's search asks for the host" \
+    'filter="\(&\(objectClass=posixAccount\)\(uid=carol\)\(\|\(host=lab\)\)\)"' "$(cat "${SLAPD_LOG[main]}")"
+# host auto: this machine's name and the canonical name getaddrinfo gives,
+# in a private UTS and mount namespace (hostname and /etc/hosts of our own).
+akconf "$work/ak-auto.conf" auto
+auto_keys() { # HOSTNAME CANONICAL USER: the keys the helper prints on that host
+    printf '127.0.0.1 localhost\n127.0.1.1 %s %s\n' "$2" "$1" > "$work/hosts"
+    unshare -m -u sh -c 'mount --bind "$1" /etc/hosts && hostname "$2" &&
+        exec "$3" -c "$4" "$5"' sh "$work/hosts" "$1" "$AUTHKEYS" "$work/ak-auto.conf" "$3" 2>&1
+}
+if unshare -m -u true 2>/dev/null; then
+    expect_eq "host auto on web: alice's key" "$(cat "$work/alice.pub")" \
+        "$(auto_keys web web.one.internal alice)"
+    expect_eq "host auto on box: nothing for alice" "" "$(auto_keys box box.one.internal alice)"
+    expect_eq "host auto: the canonical name alone lets alice in (hostname nick = web.one.internal)" \
+        "$(cat "$work/alice.pub")" "$(auto_keys nick web.one.internal alice)"
+    expect_eq "host auto: nick without a canonical name of a container: nothing" "" \
+        "$(auto_keys nick nick.nowhere.example alice)"
+    expect_match "the helper asked for both names" \
+        '\(\|\(host=nick\)\(host=web.one.internal\)\)' "$(cat "${SLAPD_LOG[main]}")"
+else
+    skip "host auto: no private UTS/mount namespace here (unshare -m -u failed)"
+fi
 
 # ---- the schema files are required, by name -----------------------------------
 for missing in sudo ldapns; do

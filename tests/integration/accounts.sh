@@ -94,8 +94,8 @@ else ok "no service entry is a posix or shadow account"; fi
 rsearch_out -b "ou=services,$S" -s one '(objectClass=*)' 1.1
 expect_eq "ou=services lists the service accounts" "cn=keys,ou=services,$S $SVC" "$(dns)"
 rsearch_out -b "$S" -s one '(objectClass=*)' 1.1
-expect_eq "below the suffix: the rootdn's entry, groups, people, services" \
-    "$SLAPD_ROOTDN $G $P ou=services,$S" "$(dns)"
+expect_eq "below the suffix: the rootdn's entry, sudo rules, groups, people, services" \
+    "$SLAPD_ROOTDN ou=SUDOers,$S $G $P ou=services,$S" "$(dns)"
 rsearch_out -b "$S" -E pr=1/noprompt '(objectClass=*)' 1.1
 paged=$(dns)
 rsearch_out -b "$S" '(objectClass=*)' 1.1

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Differential test: one random directory (tests/tools/gen-directory: >= 1,000
-# users, 100 groups, odd but legal names) served by back_clusterdb from SQLite
+# users, 100 groups, odd but legal names, 60 containers with grants: host
+# values and sudoRoles) served by back_clusterdb from SQLite
 # and by back_mdb from LDIF; thousands of random filters, every scope, several
 # bases, must get identical answers from both.
 #   DIFF_SEED   the seed (random by default; printed always, and with the
 #               first differing filter on failure)
 #   DIFF_COUNT  number of searches (default 2000)
-#   DIFF_USERS / DIFF_GROUPS   directory size (default 1000 / 100)
+#   DIFF_USERS / DIFF_GROUPS / DIFF_CONTAINERS   directory size (default 1000 / 100 / 60)
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 . "$top/tests/integration/lib-slapd.sh"
@@ -27,12 +28,17 @@ t0=$(date +%s)
 check "clusterdb init" "$CLI" --db "$DB" init
 check "generate the directory (seed $seed) into SQLite and LDIF" \
     "$PYTHON" "$CLUSTERDB_TOP/tests/tools/gen-directory" --seed "$seed" \
-    --users "${DIFF_USERS:-1000}" --groups "${DIFF_GROUPS:-100}" --suffix "$S" \
+    --users "${DIFF_USERS:-1000}" --groups "${DIFF_GROUPS:-100}" --containers "${DIFF_CONTAINERS:-60}" \
+    --suffix "$S" \
     --sqlite "$DB" --ldif "$REF"
 # The rootdn's entry, which back_clusterdb serves (nslcd's pam_authc_search).
 printf '\ndn: %s\nobjectClass: top\nobjectClass: organizationalRole\ncn: admin\ndescription: %s\n' \
     "$SLAPD_ROOTDN" "directory administrator (slapd rootdn)" >> "$REF"
-diag "directory generated in $(( $(date +%s) - t0 ))s: $(grep -c '^dn: uid=' "$REF") users, $(grep -c '^dn: cn=' "$REF") groups"
+diag "directory generated in $(( $(date +%s) - t0 ))s: $(grep -c '^dn: uid=' "$REF") users, $(grep -c '^dn: cn=.*,ou=groups,' "$REF") groups, $(grep -c '^dn: cn=.*,ou=SUDOers,' "$REF") sudoRoles"
+# Containers must give some users host values, else host filters prove little.
+nhost=$(grep -c '^host:' "$REF")
+if [ "${DIFF_CONTAINERS:-60}" -eq 0 ] || [ "$nhost" -gt 0 ]; then ok "the directory holds $nhost host values"
+else not_ok "the directory holds host values"; fi
 
 started=1
 SLAPD_DBFILE=$DB slapd_start cdb "$work/cdb" || started=0

@@ -20,6 +20,53 @@ class Group:
         self.members = []   # indexes into the user list
 
 
+class Site:
+    def __init__(self, sid, name, domain):
+        self.id, self.name, self.domain = sid, name, domain
+
+
+class Node:
+    def __init__(self, nid, name, site):
+        self.id, self.name, self.site = nid, name, site   # site: a Site
+
+
+class Container:
+    def __init__(self, cid, hostname, owner, node):
+        self.id, self.hostname, self.owner, self.node = cid, hostname, owner, node
+
+
+class Grant:
+    """To a user (index) or a group (Group), for a container or a site."""
+    def __init__(self, user=None, group=None, container=None, site=None):
+        self.user, self.group, self.container, self.site = user, group, container, site
+
+
+class Access:
+    """Sites, nodes, containers and grants: who may enter which container
+    (the rule of core/include/clusterdb/access.h, restated as the reference
+    the module is held to)."""
+    def __init__(self, sites=(), nodes=(), containers=(), grants=(), owners_sudo=True):
+        self.sites, self.nodes = list(sites), list(nodes)
+        self.containers, self.grants = list(containers), list(grants)
+        self.owners_sudo = owners_sudo
+
+    def hosts(self, users, groups, index):
+        """host values: short name and FQDN of every container the user may
+        enter, by hostname."""
+        u = users[index]
+        if u.status != "active":
+            return []
+        mine = [g for g in groups if index in g.members]
+        admin = any(g.admin for g in mine)
+        out = []
+        for c in sorted(self.containers, key=lambda c: c.hostname):
+            if admin or c.owner == u.name or any(
+                    (gr.user == index or (gr.group is not None and gr.group in mine)) and
+                    (gr.container is c or gr.site is c.node.site) for gr in self.grants):
+                out += [c.hostname, "%s.%s" % (c.hostname, c.node.site.domain)]
+        return out
+
+
 PRIMARY_GID = 2000
 _SAFE_INIT = re.compile(r"^[\x01-\x09\x0b-\x0c\x0e-\x1f\x21-\x39\x3b\x3d-\x7f]")
 _SAFE = re.compile(r"^[\x01-\x09\x0b-\x0c\x0e-\x7f]*$")
@@ -54,10 +101,10 @@ def suffix_entry(suffix):
     return "".join(lines)
 
 
-def user_entry(suffix, u):
+def user_entry(suffix, u, hosts=()):
     out = ["dn: uid=%s,ou=people,%s\n" % (u.name, suffix)]
     for oc in ("top", "inetOrgPerson", "posixAccount", "shadowAccount", "ldapPublicKey",
-               "clusterdbAccount"):
+               "clusterdbAccount", "hostObject"):
         out.append("objectClass: %s\n" % oc)
     out.append(ldif_line("uid", u.name))
     out.append(ldif_line("cn", u.cn))
@@ -80,6 +127,8 @@ def user_entry(suffix, u):
     out.append("clusterdbStatus: %s\n" % u.status)
     if u.status != "active":
         out.append("shadowExpire: 1\n")
+    for h in hosts:
+        out.append(ldif_line("host", h))
     return "".join(out)
 
 
@@ -91,10 +140,37 @@ def group_entry(suffix, g, users):
     return "".join(out)
 
 
-def to_ldif(suffix, users, groups):
+_SUDO_ALL = "sudoRunAsUser: ALL\nsudoRunAsGroup: ALL\nsudoCommand: ALL\n"
+
+
+def sudo_entries(suffix, users, groups, access):
+    """ou=SUDOers: the administrators' rule (when an administrator group
+    exists) and one rule per container whose owner is active, while owners
+    get sudo."""
+    base = "ou=SUDOers,%s" % suffix
+    out = ["dn: %s\nobjectClass: top\nobjectClass: organizationalUnit\nou: SUDOers\n" % base]
+    admins = sorted(g.cn for g in groups if g.admin)
+    if admins:
+        out.append("dn: cn=administrators,%s\nobjectClass: top\nobjectClass: sudoRole\n"
+                   "cn: administrators\n%ssudoHost: ALL\n%s" % (
+                       base, "".join(ldif_line("sudoUser", "%" + cn) for cn in admins), _SUDO_ALL))
+    active = {u.name for u in users if u.status == "active"}
+    if access.owners_sudo:
+        for c in sorted(access.containers, key=lambda c: c.id):
+            if c.owner in active:
+                out.append("dn: cn=%s,%s\nobjectClass: top\nobjectClass: sudoRole\ncn: %s\n"
+                           "%ssudoHost: %s\nsudoHost: %s.%s\n%s" % (
+                               c.hostname, base, c.hostname, ldif_line("sudoUser", c.owner),
+                               c.hostname, c.hostname, c.node.site.domain, _SUDO_ALL))
+    return out
+
+
+def to_ldif(suffix, users, groups, access=None):
+    access = access or Access()
     parts = [suffix_entry(suffix),
              "dn: ou=people,%s\nobjectClass: top\nobjectClass: organizationalUnit\nou: people\n" % suffix,
              "dn: ou=groups,%s\nobjectClass: top\nobjectClass: organizationalUnit\nou: groups\n" % suffix]
-    parts += [user_entry(suffix, u) for u in users]
+    parts += [user_entry(suffix, u, access.hosts(users, groups, i)) for i, u in enumerate(users)]
     parts += [group_entry(suffix, g, users) for g in groups]
+    parts += sudo_entries(suffix, users, groups, access)
     return "\n".join(parts)

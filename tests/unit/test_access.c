@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -292,11 +293,86 @@ static void test_grants_go_with_their_subject_and_scope(void **state)
     assert_int_equal(count_grants(fx->db), 0);
 }
 
+/* The sudo rules: "host:user:fqdn ..." of the owners' rules, and the
+ * administrators' groups. */
+static void owners_of(cdb *db, const char *hostname, char *buf, size_t size)
+{
+    cdb_access_sudo_owner **o = NULL;
+    size_t n = 0;
+
+    OK(db, cdb_access_sudo_owners(db, hostname, INT64_MIN, 100, &o, &n));
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        char item[128];
+
+        snprintf(item, sizeof item, "%s%s:%s:%s", i ? " " : "", o[i]->hostname, o[i]->username,
+                 o[i]->domain);
+        strncat(buf, item, size - strlen(buf) - 1);
+        assert_non_null(o[i]->created_at);
+        assert_non_null(o[i]->updated_at);
+        assert_true(strcmp(o[i]->updated_at, o[i]->created_at) >= 0);
+    }
+    cdb_access_sudo_owner_array_free(o, n);
+}
+
+static void test_sudo_rules(void **state)
+{
+    struct fixture *fx = *state;
+    cdb_access_sudo_admins a;
+    cdb_access_sudo_owner **o = NULL;
+    char got[512];
+    size_t n = 0;
+
+    /* Owners' rules by container id; sam is suspended: no rule for db1. */
+    owners_of(fx->db, NULL, got, sizeof got);
+    assert_string_equal(got, "web:alice:cluster.internal lab1:bob:lab.internal");
+    owners_of(fx->db, "lab1", got, sizeof got);
+    assert_string_equal(got, "lab1:bob:lab.internal");
+    owners_of(fx->db, "db1", got, sizeof got);
+    assert_string_equal(got, "");
+    /* Paging by id: after web, only lab1; limit 1 gives web. */
+    OK(fx->db, cdb_access_sudo_owners(fx->db, NULL, g.web, 100, &o, &n));
+    assert_int_equal(n, 1);
+    assert_string_equal(o[0]->hostname, "lab1");
+    cdb_access_sudo_owner_array_free(o, n);
+    OK(fx->db, cdb_access_sudo_owners(fx->db, NULL, INT64_MIN, 1, &o, &n));
+    assert_int_equal(n, 1);
+    assert_string_equal(o[0]->hostname, "web");
+    cdb_access_sudo_owner_array_free(o, n);
+    /* The policy setting removes them all. */
+    OK(fx->db, cdb_setting_set(fx->db, CDB_SETTING_SUDO_OWNERS, "no"));
+    owners_of(fx->db, NULL, got, sizeof got);
+    assert_string_equal(got, "");
+    OK(fx->db, cdb_setting_set(fx->db, CDB_SETTING_SUDO_OWNERS, "yes"));
+
+    /* Administrators: the seeded sysadmins, then devs too. */
+    OK(fx->db, cdb_access_sudo_administrators(fx->db, &a));
+    assert_int_equal(a.n_groups, 1);
+    assert_string_equal(a.groups[0], "sysadmins");
+    assert_non_null(a.created_at);
+    assert_non_null(a.updated_at);
+    cdb_access_sudo_admins_clear(&a);
+    OK(fx->db, cdb_group_update(fx->db, g.devs, CDB_GF_IS_ADMINISTRATOR, NULL, 1));
+    OK(fx->db, cdb_access_sudo_administrators(fx->db, &a));
+    assert_int_equal(a.n_groups, 2);
+    assert_string_equal(a.groups[0], "devs");
+    assert_string_equal(a.groups[1], "sysadmins");
+    cdb_access_sudo_admins_clear(&a);
+    /* None: no rule. */
+    OK(fx->db, cdb_group_update(fx->db, g.devs, CDB_GF_IS_ADMINISTRATOR, NULL, 0));
+    OK(fx->db, cdb_group_update(fx->db, CDB_GID_SYSADMINS, CDB_GF_IS_ADMINISTRATOR, NULL, 0));
+    OK(fx->db, cdb_access_sudo_administrators(fx->db, &a));
+    assert_int_equal(a.n_groups, 0);
+    assert_null(a.created_at);
+    cdb_access_sudo_admins_clear(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_owner_and_administrators, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sudo_policy_setting, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_sudo_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_grants_user_group_site, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entrants, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_grants_name_the_field, setup, teardown),
