@@ -11,6 +11,7 @@ build_pkgs=(build-essential autoconf automake libtool pkg-config dpkg-dev openss
     libgnutls28-dev libltdl-dev libperl-dev libsasl2-dev libwrap0-dev nettle-dev unixodbc-dev groff-base)
 test_pkgs=(libcmocka-dev valgrind python3 util-linux procps
     nslcd libnss-ldapd libpam-ldapd sssd-ldap libnss-sss libpam-sss openssh-server openssh-client pamtester openssl curl
+    sudo libsss-sudo
     dnsmasq-base nginx-light libnginx-mod-stream clang libclang-rt-14-dev
     lego pebble)
 bench_pkgs=(gnuplot-nox unixodbc libsqliteodbc odbcinst linux-perf)
@@ -52,8 +53,10 @@ fi
 restore() { [ -z "$added_policy" ] || rm -f "$policy"; }
 trap restore EXIT
 
-# Packages whose maintainer scripts edit nsswitch.conf and the PAM stack: the
-# host keeps its own versions (restored below), as tests must not change it.
+# Packages whose maintainer scripts edit nsswitch.conf (libnss-ldapd, libnss-sss,
+# libsss-sudo's "sudoers:" line) and the PAM stack: the host keeps its own
+# versions (restored below), as tests must not change it.  sudo's own files
+# (/etc/sudoers, /etc/pam.d/sudo) are new ones; the tests use a private sudoers.
 nss_backup=$(mktemp)
 cp -p /etc/nsswitch.conf "$nss_backup" 2>/dev/null || true
 pam_backup=$(mktemp -d)

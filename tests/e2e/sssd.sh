@@ -15,13 +15,17 @@ if ! e2e_directory_start "$work/dir"; then
     not_ok "directory started with the fixture"; tap_done; exit
 fi
 
-# /etc/sssd: our own directory with a root-owned 0600 sssd.conf (SSSD refuses
-# anything looser).  The [domain/...] section is the one docs/container-hosts.md
-# shows; the cache timeouts are shortened so the change checks need not wait
-# minutes.
-mkdir -p "$work/etc-sssd/conf.d"
-chmod 0711 "$work/etc-sssd"
-cat > "$work/etc-sssd/sssd.conf" <<EOF
+e2e_private_pam_dir "$work/pam.d"
+cat > /etc/pam.d/clusterdb-e2e <<'EOF'
+auth     required  pam_sss.so
+account  required  pam_sss.so
+password required  pam_deny.so
+session  required  pam_permit.so
+EOF
+
+# The [domain/...] section is the one docs/container-hosts.md shows; the
+# cache timeouts are shortened so the change checks need not wait minutes.
+if ! e2e_sssd_start "$work/sssd" <<EOF
 [sssd]
 services = nss, pam, ssh
 domains = clusterdb
@@ -56,37 +60,10 @@ ldap_enumeration_refresh_offset = 0
 entry_cache_timeout = 2
 debug_level = 6
 EOF
-chmod 0600 "$work/etc-sssd/sssd.conf"
-mount --bind "$work/etc-sssd" /etc/sssd
-
-# SSSD's state: a private cache, pipes and memory cache.
-mount -t tmpfs -o mode=0755 e2e-sss /var/lib/sss
-mkdir -p /var/lib/sss/db /var/lib/sss/pipes/private /var/lib/sss/mc /var/lib/sss/pubconf \
-    /var/lib/sss/gpo_cache /var/log/sssd
-chmod 0700 /var/lib/sss/db /var/lib/sss/pipes/private
-
-cat > "$work/nsswitch.conf" <<'EOF'
-passwd:         files sss
-group:          files sss
-shadow:         files sss
-hosts:          files dns
-EOF
-mount --bind "$work/nsswitch.conf" /etc/nsswitch.conf
-
-e2e_private_pam_dir "$work/pam.d"
-cat > /etc/pam.d/clusterdb-e2e <<'EOF'
-auth     required  pam_sss.so
-account  required  pam_sss.so
-password required  pam_deny.so
-session  required  pam_permit.so
-EOF
-
-sssd_logs() { e2e_fail_log /var/log/sssd/sssd_clusterdb.log /var/log/sssd/sssd_nss.log \
-    /var/log/sssd/sssd_pam.log /var/log/sssd/sssd.log "$work/sssd.out"; slapd_log_tail dir; }
-
-/usr/sbin/sssd -i --logger=files > "$work/sssd.out" 2>&1 < /dev/null &
-sssd_pid=$!
-on_exit e2e_stop_pid "$sssd_pid"
+then
+    not_ok "sssd answers"; tap_done; exit
+fi
+sssd_pid=$SSSD_PID
 
 # SSSD answers single lookups at once; the first enumeration runs right
 # after start-up (refresh offset 0): wait for all four users.

@@ -52,6 +52,21 @@ if [ -z "${E2E_IN_NAMESPACE:-}" ]; then
     exit 0
 fi
 
+# A test that sets E2E_OWN_HOSTNAME=1 before sourcing this file also gets a
+# UTS namespace of its own (made inside the mount namespace, so this works in
+# a chroot too), where e2e_set_host gives it a container's host name: the
+# clients that match host names (nslcd's pam_authz_search, SSSD's host rule,
+# sudo) see that name while the machine keeps its own.
+if [ -n "${E2E_OWN_HOSTNAME:-}" ] && [ -z "${E2E_IN_UTS_NAMESPACE:-}" ]; then
+    export E2E_IN_UTS_NAMESPACE=1
+    if e2e_uts_error=$(unshare -u true 2>&1); then
+        exec unshare -u bash "$0" "$@"
+    fi
+    skip "no host name of its own for the test: unshare -u: ${e2e_uts_error//$'\n'/; }"
+    tap_done
+    exit 0
+fi
+
 # shellcheck source=tests/integration/lib-slapd.sh
 . "$CLUSTERDB_TOP/tests/integration/lib-slapd.sh"
 
@@ -128,6 +143,27 @@ e2e_private_pam_dir() {
     cp -a /etc/pam.d/. "$dir/"
     mount --bind "$dir" /etc/pam.d || return 1
     E2E_PAM_DIR=$dir
+}
+
+# e2e_set_host NAME FQDN DIR: the host name NAME (needs E2E_OWN_HOSTNAME) and
+# an /etc/hosts (DIR/hosts, bound over the real one on the first call) where
+# NAME resolves to FQDN, as on a container: nslcd's $fqdn and SSSD's and
+# sudo's host names come from there.  Call it again to become another host.
+e2e_set_host() {
+    local name=$1 fqdn=$2 dir=$3
+    [ -n "${E2E_IN_UTS_NAMESPACE:-}" ] || { diag "e2e_set_host needs E2E_OWN_HOSTNAME=1"; return 1; }
+    hostname "$name" || return 1
+    mkdir -p "$dir"
+    # Rewritten in place: the bind mount keeps showing the same file.
+    printf '127.0.0.1 localhost\n127.0.1.1 %s %s\n' "$fqdn" "$name" > "$dir/hosts"
+    if [ -z "${E2E_HOSTS_BOUND:-}" ]; then
+        mount --bind "$dir/hosts" /etc/hosts || return 1
+        E2E_HOSTS_BOUND=1
+    fi
+    if [ "$(hostname)" != "$name" ] || [ "$(hostname -f 2>&1)" != "$fqdn" ]; then
+        diag "host name $(hostname), fqdn $(hostname -f 2>&1); wanted $name, $fqdn"
+        return 1
+    fi
 }
 
 # ---- the directory ---------------------------------------------------------
@@ -352,6 +388,50 @@ e2e_nslcd_stop() {
     umount /etc/nslcd.conf /etc/nsswitch.conf 2>/dev/null || true
 }
 
+# ---- SSSD -------------------------------------------------------------------
+
+# e2e_sssd_start DIR < sssd.conf: SSSD with that configuration (root-owned
+# 0600 in DIR/etc-sssd, bound over /etc/sssd: SSSD refuses anything looser),
+# a fresh private cache, and nsswitch "files sss" for passwd, group, shadow
+# and sudoers.  Sets SSSD_PID and SSSD_OUT.  Needs e2e_private_runtime first.
+e2e_sssd_start() {
+    local dir=$1
+    mkdir -p "$dir/etc-sssd/conf.d"
+    chmod 0711 "$dir/etc-sssd"
+    cat > "$dir/etc-sssd/sssd.conf"
+    chmod 0600 "$dir/etc-sssd/sssd.conf"
+    mount --bind "$dir/etc-sssd" /etc/sssd || return 1
+    mount -t tmpfs -o mode=0755 e2e-sss /var/lib/sss || return 1
+    mkdir -p /var/lib/sss/db /var/lib/sss/pipes/private /var/lib/sss/mc /var/lib/sss/pubconf \
+        /var/lib/sss/gpo_cache /var/log/sssd
+    chmod 0700 /var/lib/sss/db /var/lib/sss/pipes/private
+    printf '%s\n' "passwd:         files sss" "group:          files sss" "shadow:         files sss" \
+        "sudoers:        files sss" "hosts:          files dns" > "$dir/nsswitch.conf"
+    mount --bind "$dir/nsswitch.conf" /etc/nsswitch.conf || return 1
+    SSSD_OUT=$dir/sssd.out
+    /usr/sbin/sssd -i --logger=files > "$SSSD_OUT" 2>&1 < /dev/null &
+    SSSD_PID=$!
+    on_exit e2e_stop_pid "$SSSD_PID"
+    if ! e2e_wait 60 getent passwd alice; then
+        diag "sssd gave no answer for alice"
+        sssd_logs
+        return 1
+    fi
+}
+
+# e2e_sssd_stop: stop SSSD and drop its cache (for a restart).
+e2e_sssd_stop() {
+    e2e_stop_pid "$SSSD_PID"
+    umount /var/lib/sss /etc/sssd /etc/nsswitch.conf 2>/dev/null || true
+}
+
+# sssd_logs: the ends of SSSD's logs and of the server's, after a failure.
+sssd_logs() {
+    e2e_fail_log /var/log/sssd/sssd_clusterdb.log /var/log/sssd/sssd_nss.log /var/log/sssd/sssd_pam.log \
+        /var/log/sssd/sssd_sudo.log /var/log/sssd/sssd.log "${SSSD_OUT:-/dev/null}"
+    slapd_log_tail dir
+}
+
 # ---- checks shared by the NSS/PAM clients -----------------------------------
 
 # e2e_nss_lookups LABEL: the NSS checks every client must pass on the fixture.
@@ -438,18 +518,22 @@ e2e_change_checks() {
 
 # ---- sshd ------------------------------------------------------------------
 
-# e2e_sshd_start DIR COMMAND ACCOUNT_MODULE: sshd on a free loopback port,
-# keys from "AuthorizedKeysCommand COMMAND" run as nobody, UsePAM yes with
-# "account required ACCOUNT_MODULE" as its PAM account stage.  dave's key
-# also comes from a root-owned file, so that his login passes the key check
-# and reaches the account stage, which must refuse him.  Sets SSHD_PID,
-# SSHD_PORT, SSHD_LOG.  Needs e2e_private_runtime first.
+# e2e_sshd_start DIR COMMAND ACCOUNT_MODULE [USER:KEY...]: sshd on a free
+# loopback port, keys from "AuthorizedKeysCommand COMMAND" run as nobody,
+# UsePAM yes with "account required ACCOUNT_MODULE" as its PAM account stage.
+# Each USER (default dave:dave) also gets the fixture key KEY from a
+# root-owned file, so that the login passes the key check and reaches the
+# account stage, which must refuse it.  Sets SSHD_PID, SSHD_PORT, SSHD_LOG.
+# Needs e2e_private_runtime first.
 e2e_sshd_start() {
-    local dir=$1 command=$2 account=$3
+    local dir=$1 command=$2 account=$3; shift 3
+    local file_keys=("${@:-dave:dave}") entry
     mkdir -p "$dir" /run/sshd /run/e2e-keys
     chmod 0755 /run/sshd /run/e2e-keys
-    cp "$E2E_KEYS/dave.pub" /run/e2e-keys/dave.keys
-    chmod 0644 /run/e2e-keys/dave.keys
+    for entry in "${file_keys[@]}"; do
+        cp "$E2E_KEYS/${entry#*:}.pub" "/run/e2e-keys/${entry%%:*}.keys"
+        chmod 0644 "/run/e2e-keys/${entry%%:*}.keys"
+    done
     ssh-keygen -q -t ed25519 -N '' -f "$dir/ssh_host_ed25519_key" || return 1
     SSHD_PORT=$(slapd_free_port)
     cat > "$dir/sshd_config" <<EOF
@@ -466,10 +550,11 @@ KbdInteractiveAuthentication no
 AuthorizedKeysFile none
 AuthorizedKeysCommand $command
 AuthorizedKeysCommandUser nobody
-# Tests only: see above.
-Match User dave
-    AuthorizedKeysFile /run/e2e-keys/dave.keys
 EOF
+    for entry in "${file_keys[@]}"; do
+        printf '# Tests only: see above.\nMatch User %s\n    AuthorizedKeysFile /run/e2e-keys/%s.keys\n' \
+            "${entry%%:*}" "${entry%%:*}" >> "$dir/sshd_config"
+    done
     e2e_private_pam_dir "$dir/pam.d" || return 1
     cat > /etc/pam.d/sshd <<EOF
 auth     required  pam_deny.so
