@@ -586,8 +586,12 @@ class Handler(BaseHTTPRequestHandler):
                 raise ApiError(500, "unable to destroy CT %d - container is running" % vmid)
 
         def done():
+            # The CT this task destroys, not whatever holds its VMID by the
+            # time the task ends: on a real node the VMID stays taken until
+            # the destroy is through, so a later clone never gets it first.
             with state.lock:
-                state.containers.pop(vmid, None)
+                if state.containers.get(vmid) is ct:
+                    state.containers.pop(vmid)
 
         exitstatus = "OK"
         if inj and inj.get("kind") == "task_error":
