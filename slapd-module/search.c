@@ -386,33 +386,40 @@ static int cdbm_table_phase(cdbm_search *s, const cdb_query *query, int64_t afte
     return stop;
 }
 
+/* Where a phase of many positions resumes on a later page: 0 when an
+ * earlier page finished it, else 1 with *after the last position it sent
+ * (INT64_MIN: none yet). */
+static int cdbm_phase_resume(const cdbm_search *s, unsigned phase, int64_t *after)
+{
+    *after = INT64_MIN;
+    if (s->resume == 0)
+        return 1;
+    if (CDBM_POS_PHASE(s->resume) > phase)
+        return 0;
+    if (CDBM_POS_PHASE(s->resume) == phase)
+        *after = CDBM_POS_ID(s->resume);
+    return 1;
+}
+
 static int cdbm_users_phase(cdbm_search *s)
 {
-    int64_t after = INT64_MIN;
+    int64_t after;
 
     if (!(s->phases & CDBM_PHASE_BIT(CDBM_PH_USERS)) || s->user_query->op == CDB_Q_FALSE)
         return CDBM_CONTINUE;
-    if (s->resume != 0) {
-        if (CDBM_POS_PHASE(s->resume) > CDBM_PH_USERS)
-            return CDBM_CONTINUE;
-        if (CDBM_POS_PHASE(s->resume) == CDBM_PH_USERS)
-            after = CDBM_POS_ID(s->resume);
-    }
+    if (!cdbm_phase_resume(s, CDBM_PH_USERS, &after))
+        return CDBM_CONTINUE;
     return cdbm_table_phase(s, s->user_query, after, cdb_user_find, cdbm_send_users);
 }
 
 static int cdbm_groups_phase(cdbm_search *s)
 {
-    int64_t after = INT64_MIN;
+    int64_t after;
 
     if (!(s->phases & CDBM_PHASE_BIT(CDBM_PH_GROUPS)) || s->group_query->op == CDB_Q_FALSE)
         return CDBM_CONTINUE;
-    if (s->resume != 0) {
-        if (CDBM_POS_PHASE(s->resume) > CDBM_PH_GROUPS)
-            return CDBM_CONTINUE;
-        if (CDBM_POS_PHASE(s->resume) == CDBM_PH_GROUPS)
-            after = CDBM_POS_ID(s->resume);
-    }
+    if (!cdbm_phase_resume(s, CDBM_PH_GROUPS, &after))
+        return CDBM_CONTINUE;
     return cdbm_table_phase(s, s->group_query, after, cdb_group_find, cdbm_send_groups);
 }
 
@@ -420,14 +427,15 @@ static int cdbm_groups_phase(cdbm_search *s)
 static int cdbm_services_phase(cdbm_search *s)
 {
     size_t i = 0;
+    int64_t after;
     int stop = CDBM_CONTINUE;
 
     if (!(s->phases & CDBM_PHASE_BIT(CDBM_PH_SERVICES)))
         return CDBM_CONTINUE;
-    if (s->resume != 0 && CDBM_POS_PHASE(s->resume) > CDBM_PH_SERVICES)
+    if (!cdbm_phase_resume(s, CDBM_PH_SERVICES, &after))
         return CDBM_CONTINUE; /* sent in an earlier page */
-    if (s->resume != 0 && CDBM_POS_PHASE(s->resume) == CDBM_PH_SERVICES)
-        i = (size_t)CDBM_POS_ID(s->resume);
+    if (after != INT64_MIN)
+        i = (size_t)after;
     for (; i < s->info->n_services && stop == CDBM_CONTINUE; i++) {
         Entry *e = cdbm_entry_service(s->op, s->info, &s->info->services[i]);
 
@@ -460,17 +468,13 @@ static int cdbm_sudo_admins_phase(cdbm_search *s)
 /* Owners' sudoRoles by container id, in chunks as the table phases. */
 static int cdbm_sudo_owners_phase(cdbm_search *s)
 {
-    int64_t after = INT64_MIN;
+    int64_t after;
     int first = 1, stop = CDBM_CONTINUE;
 
     if (!(s->phases & CDBM_PHASE_BIT(CDBM_PH_SUDO_OWNERS)) || s->sudo_query->op == CDB_Q_FALSE)
         return CDBM_CONTINUE;
-    if (s->resume != 0) {
-        if (CDBM_POS_PHASE(s->resume) > CDBM_PH_SUDO_OWNERS)
-            return CDBM_CONTINUE;
-        if (CDBM_POS_PHASE(s->resume) == CDBM_PH_SUDO_OWNERS)
-            after = CDBM_POS_ID(s->resume);
-    }
+    if (!cdbm_phase_resume(s, CDBM_PH_SUDO_OWNERS, &after))
+        return CDBM_CONTINUE;
     while (stop == CDBM_CONTINUE) {
         cdb_access_sudo_owner **owners = NULL;
         size_t n = 0, i;
