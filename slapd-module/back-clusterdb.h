@@ -157,6 +157,9 @@ void cdbm_fixed_probes_free(cdbm_info *info);
  * them.  A CDB_ status; on failure the entry is left without host. */
 Entry *cdbm_entry_user(Operation *op, cdbm_info *info, const cdb_user *user);
 int cdbm_entry_add_hosts(Entry *e, cdb *db, int64_t uid_number);
+/* A container's FQDN, hostname.domain (ch_malloc'ed), the name beside the
+ * short one in host and sudoHost values; NULL when its site has no domain. */
+char *cdbm_container_fqdn(const char *hostname, const char *domain);
 Entry *cdbm_entry_group(Operation *op, cdbm_info *info, const cdb_group *group);
 /* ou=services (NULL when no service account is configured), a service
  * account's entry, and the rootdn's own entry (NULL unless the rootdn is

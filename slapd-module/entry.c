@@ -498,6 +498,19 @@ Entry *cdbm_entry_user(Operation *op, cdbm_info *info, const cdb_user *u)
     return e;
 }
 
+char *cdbm_container_fqdn(const char *hostname, const char *domain)
+{
+    size_t len;
+    char *fqdn;
+
+    if (domain == NULL || *domain == '\0')
+        return NULL;
+    len = strlen(hostname) + 1 + strlen(domain);
+    fqdn = ch_malloc(len + 1);
+    snprintf(fqdn, len + 1, "%s.%s", hostname, domain);
+    return fqdn;
+}
+
 /* host: the containers the user may enter, by the short name and, when the
  * site has an internal domain, the FQDN (nslcd's pam_authz_search and SSSD's
  * host access check ask for either). */
@@ -517,13 +530,8 @@ int cdbm_entry_add_hosts(Entry *e, cdb *db, int64_t uid_number)
         const cdb_access_host *h = hosts[i];
 
         names[k++] = ch_strdup(h->hostname);
-        if (h->domain != NULL && *h->domain) {
-            size_t len = strlen(h->hostname) + 1 + strlen(h->domain);
-
-            names[k] = ch_malloc(len + 1);
-            snprintf(names[k], len + 1, "%s.%s", h->hostname, h->domain);
+        if ((names[k] = cdbm_container_fqdn(h->hostname, h->domain)) != NULL)
             k++;
-        }
     }
     cdbm_add_names(e, cdbm_ad.host, names, k);
     for (i = 0; i < k; i++)

@@ -84,6 +84,7 @@ Entry *cdbm_entry_sudo_admins(Operation *op, cdbm_info *info, const cdb_access_s
 Entry *cdbm_entry_sudo_owner(Operation *op, cdbm_info *info, const cdb_access_sudo_owner *o)
 {
     Entry *e;
+    char *fqdn;
 
     (void)op;
     if (o->hostname == NULL || o->username == NULL)
@@ -99,12 +100,8 @@ Entry *cdbm_entry_sudo_owner(Operation *op, cdbm_info *info, const cdb_access_su
         return NULL;
     cdbm_add_str(e, cdbm_ad.sudo_user, o->username);
     cdbm_add_str(e, cdbm_ad.sudo_host, o->hostname);
-    if (o->domain != NULL && *o->domain) {
-        size_t len = strlen(o->hostname) + 1 + strlen(o->domain);
-        char *fqdn = ch_malloc(len + 1);
-
-        snprintf(fqdn, len + 1, "%s.%s", o->hostname, o->domain);
-        cdbm_add_value(e, cdbm_ad.sudo_host, fqdn, len);
+    if ((fqdn = cdbm_container_fqdn(o->hostname, o->domain)) != NULL) {
+        cdbm_add_str(e, cdbm_ad.sudo_host, fqdn);
         ch_free(fqdn);
     }
     cdbm_sudo_all(e);
