@@ -225,10 +225,10 @@ Entry *cdbm_entry_named(const char *attr, const char *value, struct berval *pare
 /* An organizationalUnit entry at dn (fixed entry number id). */
 Entry *cdbm_entry_ou(struct berval *dn, struct berval *ndn, const char *ou, int64_t id);
 
-/* Why host cannot be written (add, modify). */
+/* Why host cannot be given on add. */
 #define CDBM_HOST_READ_ONLY                                                                 \
-    "host lists the containers the user may enter (owner, administrator or grant): grants " \
-    "are managed with `clusterdb container grant`"
+    "host lists the containers the user may enter (owner, administrator or grant): an "     \
+    "administrator grants them by modifying host once the entry exists"
 
 /* sudo.c: ou=SUDOers and its sudoRole entries, computed from the store by
  * core's rule (cdb_access_sudo_administrators, cdb_access_sudo_owners). */

@@ -7,6 +7,8 @@
  *    {SCHEME} is hashed by core, other schemes are refused); the whole
  *    modification list is applied to a copy of the entry with slapd's value
  *    matching first, then written as ONE core update;
+ *  - of a user's host, by administrators only: grants of the containers
+ *    named (cdbm_user_hosts_apply), in a modify of its own;
  *  - of a group: add, delete and replace of memberUid, as membership changes
  *    (names resolved first; a failure undoes the changes made).
  * Validation and uniqueness are core's (cdb_user_update); its status maps
@@ -216,8 +218,6 @@ static unsigned cdbm_user_field_of(AttributeDescription *desc, const char **why)
         return CDB_UF_HOME_DIRECTORY;
     if (desc == cdbm_ad.uid)
         *why = "uid is the entry's name: rename the entry with modrdn";
-    else if (desc == cdbm_ad.host)
-        *why = CDBM_HOST_READ_ONLY;
     else
         *why = "this attribute cannot be changed over LDAP "
                "(mail, cn, sn, givenName, sshPublicKey, userPassword, loginShell, "
@@ -331,6 +331,193 @@ done:
     op->o_tmpfree(changes, op->o_tmpmemctx);
 }
 
+/*
+ * host of a user: the containers the user may enter, each by its hostname
+ * and its FQDN.  A modification names containers, not strings: adding either
+ * name grants the container (both names appear), deleting either revokes
+ * the user's own grant (both go), replace keeps the containers its values
+ * name.  The list is followed by hostname (the first label, lower case, as
+ * core compares it) through the modifications, and the difference becomes
+ * ONE core call: grants added and removed in one transaction, refused
+ * whole when a name is no container's or when a container to remove is the
+ * user's for another reason (ownership, administration, a group's or a
+ * site's grant).
+ */
+typedef struct cdbm_host_set {
+    char **labels;
+    char **values; /* the name given, for core's checks and messages */
+    unsigned n;
+} cdbm_host_set;
+
+/* Every string made while following host modifications, freed at the end. */
+typedef struct cdbm_host_pool {
+    char **strings;
+    unsigned n;
+} cdbm_host_pool;
+
+static char *cdbm_host_label(Operation *op, cdbm_host_pool *pool, const char *name)
+{
+    size_t len = strcspn(name, ".");
+    char *label = op->o_tmpalloc(len + 1, op->o_tmpmemctx);
+
+    for (size_t i = 0; i < len; i++)
+        label[i] = (name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] - 'A' + 'a') : name[i];
+    label[len] = '\0';
+    pool->strings[pool->n++] = label;
+    return label;
+}
+
+static int cdbm_host_find(const cdbm_host_set *set, const char *label)
+{
+    for (unsigned i = 0; i < set->n; i++)
+        if (strcmp(set->labels[i], label) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Add name's container unless present; 1 when added. */
+static int cdbm_host_put(Operation *op, cdbm_host_pool *pool, cdbm_host_set *set, char *name)
+{
+    char *label = cdbm_host_label(op, pool, name);
+
+    if (cdbm_host_find(set, label) >= 0)
+        return 0;
+    set->labels[set->n] = label;
+    set->values[set->n++] = name;
+    return 1;
+}
+
+static void cdbm_host_set_init(Operation *op, cdbm_host_set *set, unsigned cap)
+{
+    set->labels = op->o_tmpcalloc(cap + 1, sizeof(char *), op->o_tmpmemctx);
+    set->values = op->o_tmpcalloc(cap + 1, sizeof(char *), op->o_tmpmemctx);
+    set->n = 0;
+}
+
+static void cdbm_host_set_free(Operation *op, cdbm_host_set *set)
+{
+    op->o_tmpfree(set->labels, op->o_tmpmemctx);
+    op->o_tmpfree(set->values, op->o_tmpmemctx);
+}
+
+/* Follow one host modification through the set; an LDAP result. */
+static int cdbm_host_mod(Operation *op, SlapReply *rs, cdbm_host_pool *pool, cdbm_host_set *now,
+                         Modification *mod, cdbm_result_detail *detail)
+{
+    int kind = mod->sm_op & LDAP_MOD_OP;
+
+    if (kind != LDAP_MOD_ADD && kind != LDAP_MOD_DELETE && kind != LDAP_MOD_REPLACE) {
+        rs->sr_text = "host: only add, delete and replace modifications are supported";
+        return LDAP_UNWILLING_TO_PERFORM;
+    }
+    if (kind == LDAP_MOD_REPLACE || (kind == LDAP_MOD_DELETE && mod->sm_numvals == 0)) {
+        if (kind == LDAP_MOD_DELETE && now->n == 0) {
+            rs->sr_text = "host: the user enters no container";
+            return LDAP_NO_SUCH_ATTRIBUTE;
+        }
+        now->n = 0;
+    }
+    for (unsigned k = 0; k < mod->sm_numvals; k++) {
+        char *name = cdbm_copy_name(op, &mod->sm_values[k]);
+        int at;
+
+        if (name == NULL) {
+            rs->sr_text = "host: a value holds a NUL byte";
+            return LDAP_INVALID_SYNTAX;
+        }
+        pool->strings[pool->n++] = name;
+        if (kind != LDAP_MOD_DELETE) {
+            if (!cdbm_host_put(op, pool, now, name) && kind == LDAP_MOD_ADD) {
+                snprintf(detail->text, sizeof(detail->text), "host: the user enters %s already",
+                         name);
+                rs->sr_text = detail->text;
+                return LDAP_TYPE_OR_VALUE_EXISTS;
+            }
+            continue;
+        }
+        at = cdbm_host_find(now, cdbm_host_label(op, pool, name));
+        if (at < 0) {
+            snprintf(detail->text, sizeof(detail->text), "host: the user does not enter %s",
+                     name);
+            rs->sr_text = detail->text;
+            return LDAP_NO_SUCH_ATTRIBUTE;
+        }
+        now->n--;
+        now->labels[at] = now->labels[now->n];
+        now->values[at] = now->values[now->n];
+    }
+    return LDAP_SUCCESS;
+}
+
+static void cdbm_user_hosts_apply(Operation *op, SlapReply *rs, cdb *db, int64_t uid,
+                                  Entry *before, cdbm_result_detail *detail)
+{
+    Attribute *a = attr_find(before->e_attrs, cdbm_ad.host);
+    unsigned cap = a ? a->a_numvals : 0, i;
+    cdbm_host_set was, now;
+    cdbm_host_pool pool;
+    const char **add, **remove;
+    size_t n_add = 0, n_remove = 0;
+    Modifications *ml;
+    int st;
+
+    for (ml = op->orm_modlist; ml != NULL; ml = ml->sml_next)
+        if (ml->sml_desc == cdbm_ad.host)
+            cap += ml->sml_numvals;
+    cdbm_host_set_init(op, &was, cap);
+    cdbm_host_set_init(op, &now, cap);
+    pool.strings = op->o_tmpcalloc(3 * cap + 1, sizeof(char *), op->o_tmpmemctx);
+    pool.n = 0;
+    add = op->o_tmpcalloc(cap + 1, sizeof(char *), op->o_tmpmemctx);
+    remove = op->o_tmpcalloc(cap + 1, sizeof(char *), op->o_tmpmemctx);
+
+    for (i = 0; a != NULL && i < a->a_numvals; i++) {
+        char *name = cdbm_copy_name(op, &a->a_vals[i]);
+
+        if (name == NULL)
+            continue; /* built from the store: never holds a NUL */
+        pool.strings[pool.n++] = name;
+        cdbm_host_put(op, &pool, &was, name);
+    }
+    for (i = 0; i < was.n; i++) {
+        now.labels[i] = was.labels[i];
+        now.values[i] = was.values[i];
+    }
+    now.n = was.n;
+    rs->sr_err = LDAP_SUCCESS;
+    for (ml = op->orm_modlist; ml != NULL && rs->sr_err == LDAP_SUCCESS; ml = ml->sml_next)
+        if (ml->sml_desc == cdbm_ad.host)
+            rs->sr_err = cdbm_host_mod(op, rs, &pool, &now, &ml->sml_mod, detail);
+    if (rs->sr_err != LDAP_SUCCESS)
+        goto done;
+    for (i = 0; i < now.n; i++)
+        if (cdbm_host_find(&was, now.labels[i]) < 0)
+            add[n_add++] = now.values[i];
+    for (i = 0; i < was.n; i++)
+        if (cdbm_host_find(&now, was.labels[i]) < 0)
+            remove[n_remove++] = was.labels[i];
+    if (n_add == 0 && n_remove == 0)
+        goto done;
+    if (op->o_noop) {
+        rs->sr_err = LDAP_X_NO_OPERATION;
+        goto done;
+    }
+    st = cdb_grant_user_hosts(db, uid, add, n_add, remove, n_remove);
+    detail->db = db;
+    rs->sr_err = cdbm_ldap_result(st, detail, &rs->sr_text);
+    if (st != CDB_OK)
+        Debug(LDAP_DEBUG_TRACE, "back-clusterdb: modify %s: %s\n", op->o_req_dn.bv_val,
+              cdb_errmsg(db));
+done:
+    for (i = 0; i < pool.n; i++)
+        op->o_tmpfree(pool.strings[i], op->o_tmpmemctx);
+    op->o_tmpfree(pool.strings, op->o_tmpmemctx);
+    op->o_tmpfree(remove, op->o_tmpmemctx);
+    op->o_tmpfree(add, op->o_tmpmemctx);
+    cdbm_host_set_free(op, &now);
+    cdbm_host_set_free(op, &was);
+}
+
 int cdbm_back_modify(Operation *op, SlapReply *rs)
 {
     cdbm_info *info = op->o_bd->be_private;
@@ -345,7 +532,7 @@ int cdbm_back_modify(Operation *op, SlapReply *rs)
     int64_t id = 0;
     unsigned fields = 0, touched = 0;
     cdb *db;
-    int temporary = 0, st, rc, admin;
+    int temporary = 0, st, rc, admin, hosts = 0;
 
     memset(&in, 0, sizeof(in));
     memset(&copies, 0, sizeof(copies));
@@ -398,6 +585,10 @@ int cdbm_back_modify(Operation *op, SlapReply *rs)
         /* modifiersName, modifyTimestamp, entryCSN: kept by the store. */
         if ((ml->sml_flags & SLAP_MOD_INTERNAL) || is_at_no_user_mod(desc->ad_type))
             continue;
+        if (kind == CDBM_DN_USER && desc == cdbm_ad.host) {
+            hosts = 1; /* grants, followed by cdbm_user_hosts_apply */
+            continue;
+        }
         if (kind == CDBM_DN_USER) {
             unsigned f = cdbm_user_field_of(desc, &why);
 
@@ -433,6 +624,21 @@ int cdbm_back_modify(Operation *op, SlapReply *rs)
     if ((touched & CDB_UF_STATUS) && !admin) {
         rs->sr_err = LDAP_INSUFFICIENT_ACCESS;
         rs->sr_text = "clusterdbStatus: only administrators change a user's status";
+        goto send;
+    }
+    if (hosts) {
+        /* Who enters a container is administration, whatever the ACLs
+         * grant; a grant and a field change are two transactions in core,
+         * so one modify does one or the other. */
+        if (!admin) {
+            rs->sr_err = LDAP_INSUFFICIENT_ACCESS;
+            rs->sr_text = "host: only administrators grant access to containers";
+        } else if (touched != 0) {
+            rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
+            rs->sr_text = "host: change it in a modify of its own, without other attributes";
+        } else {
+            cdbm_user_hosts_apply(op, rs, db, id, e, &detail);
+        }
         goto send;
     }
     if (kind == CDBM_DN_GROUP) {

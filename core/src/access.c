@@ -134,6 +134,25 @@ int cdb_access_entrants(cdb *db, int64_t container_id, cdb_access_entrant ***out
     return status;
 }
 
+/* A host name as a container's names split it: the hostname (the first
+ * label, lower case as hostnames are stored) and the domain after it (NULL
+ * for a short name).  0 when no container can have that name. */
+static int host_split(const char *host, char label[64], const char **domain)
+{
+    const char *dot = strchr(host, '.');
+    size_t len = dot ? (size_t)(dot - host) : strlen(host);
+
+    if (len == 0 || len >= 64)
+        return 0;
+    memcpy(label, host, len);
+    label[len] = '\0';
+    for (size_t i = 0; i < len; i++)
+        if (label[i] >= 'A' && label[i] <= 'Z')
+            label[i] = (char)(label[i] - 'A' + 'a');
+    *domain = dot ? dot + 1 : NULL;
+    return 1;
+}
+
 int cdb_access_may_enter(cdb *db, const char *username, const char *host, int *allowed)
 {
     /* ?2 the short name, ?3 the domain of an FQDN (NULL for a short name). */
@@ -142,30 +161,22 @@ int cdb_access_may_enter(cdb *db, const char *username, const char *host, int *a
                               " AND (?3 IS NULL OR s.internalDomain = ?3 COLLATE NOCASE) AND"
                               ACCESS_ALLOWED;
     sqlite3_stmt *st = NULL;
-    const char *dot;
+    const char *domain;
     char label[64];
-    size_t len;
     int owners_sudo = 1, brc = SQLITE_OK, rc, status;
 
     *allowed = 0;
     if (!username || !host)
         return cdb_fail(db, CDB_ERR_INVALID, username ? "host" : "username", "%s is required",
                         username ? "host" : "username");
-    dot = strchr(host, '.');
-    len = dot ? (size_t)(dot - host) : strlen(host);
-    if (len == 0 || len >= sizeof label)
+    if (!host_split(host, label, &domain))
         return CDB_OK; /* no container has such a name */
-    memcpy(label, host, len);
-    label[len] = '\0';
-    for (size_t i = 0; i < len; i++) /* container hostnames are stored lower case */
-        if (label[i] >= 'A' && label[i] <= 'Z')
-            label[i] = (char)(label[i] - 'A' + 'a');
     if ((status = cdb_access_owners_get_sudo(db, &owners_sudo)) != CDB_OK ||
         (status = cdb_stmt(db, sql, &st)) != CDB_OK)
         return status;
     cm_bind(&brc, cdb_bind_text(st, 1, username));
     cm_bind(&brc, sqlite3_bind_text(st, 2, label, -1, SQLITE_TRANSIENT));
-    cm_bind(&brc, cdb_bind_text(st, 3, dot ? dot + 1 : NULL));
+    cm_bind(&brc, cdb_bind_text(st, 3, domain));
     cm_bind(&brc, sqlite3_bind_int(st, 9, owners_sudo));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);
@@ -499,5 +510,133 @@ int cdb_grant_remove(cdb *db, const cdb_grant_input *in)
     status = cm_exec_id(db, "DELETE FROM ContainerAccessGrants WHERE id = ?1", id,
                         "removing the grant", "ContainerAccessGrants");
 done:
+    return cm_tx_end(db, status);
+}
+
+/* ---------------------------------------------- grants as host values */
+
+/* The container a host value names: its hostname, or its FQDN under its
+ * site's internal domain. */
+static int resolve_host(cdb *db, const char *host, int64_t *container_id)
+{
+    static const char sql[] =
+        "SELECT c.id FROM Containers c JOIN Nodes n ON n.id = c.nodeId"
+        " JOIN Sites s ON s.id = n.siteId WHERE c.hostname = ?1"
+        " AND (?2 IS NULL OR s.internalDomain = ?2 COLLATE NOCASE)";
+    sqlite3_stmt *st = NULL;
+    const char *domain;
+    char label[64];
+    int brc = SQLITE_OK, rc, status;
+
+    *container_id = 0;
+    if (host_split(host, label, &domain)) {
+        if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+            return status;
+        cm_bind(&brc, sqlite3_bind_text(st, 1, label, -1, SQLITE_TRANSIENT));
+        cm_bind(&brc, cdb_bind_text(st, 2, domain));
+        if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+            cdb_stmt_done(st);
+            return status;
+        }
+        rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW)
+            *container_id = sqlite3_column_int64(st, 0);
+        cdb_stmt_done(st);
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+            return cdb_fail_sqlite(db, rc, "looking up a container by host name");
+    }
+    if (*container_id == 0)
+        return cdb_fail(db, CDB_ERR_INVALID, "host",
+                        "host '%s' is not a container's hostname or its FQDN under its site's "
+                        "internal domain",
+                        host);
+    return CDB_OK;
+}
+
+/* After the user's own grant for a container is gone: whether the user still
+ * enters it, and why (whatever the account's status, which grants do not
+ * change). */
+static int still_enters(cdb *db, int64_t uid_number, int64_t container_id, const char *host)
+{
+    static const char sql[] = "SELECT " ACCESS_COLUMNS ", u.username" ACCESS_FROM
+                              " WHERE u.uidNumber = ?1 AND c.id = ?2";
+    sqlite3_stmt *st = NULL;
+    int rc, status = prepare_access(db, sql, uid_number, &st);
+
+    if (status != CDB_OK)
+        return status;
+    if ((status = cm_bind_status(db, sqlite3_bind_int64(st, 2, container_id))) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && (sqlite3_column_int(st, 0) || sqlite3_column_int(st, 1) ||
+                             sqlite3_column_int(st, 2))) {
+        const char *name = (const char *)sqlite3_column_text(st, 4);
+
+        status = cdb_fail(db, CDB_ERR_CONSTRAINT, "host",
+                          "host '%s': %s enters it %s: change that instead", host,
+                          name ? name : "the user",
+                          sqlite3_column_int(st, 0)   ? "as its owner"
+                          : sqlite3_column_int(st, 1) ? "as an administrator"
+                                                      : "through a grant to one of its groups "
+                                                        "or to the container's site");
+    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+        status = cdb_fail_sqlite(db, rc, "checking container access");
+    }
+    cdb_stmt_done(st);
+    return status;
+}
+
+int cdb_grant_user_hosts(cdb *db, int64_t uid_number, const char *const *add, size_t n_add,
+                         const char *const *remove, size_t n_remove)
+{
+    static const char insert_sql[] =
+        "INSERT INTO ContainerAccessGrants (uidNumber, containerId) VALUES (?1, ?2)";
+    grant_key key;
+    int status;
+    size_t i;
+
+    if ((n_add && !add) || (n_remove && !remove))
+        return cdb_fail(db, CDB_ERR_INVALID, "host", "no host names given");
+    if ((status = cdb_tx_begin(db)) != CDB_OK)
+        return status;
+    status = cm_require_row(db, "SELECT 1 FROM Users WHERE uidNumber = ?1", uid_number,
+                            "uidNumber", "Users");
+    memset(&key, 0, sizeof key);
+    key.by_user = 1;
+    key.uid = uid_number;
+    for (i = 0; status == CDB_OK && i < n_add; i++) {
+        sqlite3_stmt *st = NULL;
+        int64_t id = 0;
+        int brc = SQLITE_OK;
+
+        if ((status = resolve_host(db, add[i], &key.container)) != CDB_OK ||
+            (status = find_grant(db, &key, &id)) != CDB_OK)
+            break;
+        if (id) /* held already: one grant per container, whatever names it */
+            continue;
+        if ((status = cdb_stmt(db, insert_sql, &st)) != CDB_OK)
+            break;
+        cm_bind(&brc, sqlite3_bind_int64(st, 1, uid_number));
+        cm_bind(&brc, sqlite3_bind_int64(st, 2, key.container));
+        if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+            cdb_stmt_done(st);
+            break;
+        }
+        status = cm_exec(db, st, "inserting the grant");
+    }
+    for (i = 0; status == CDB_OK && i < n_remove; i++) {
+        int64_t id = 0;
+
+        if ((status = resolve_host(db, remove[i], &key.container)) != CDB_OK ||
+            (status = find_grant(db, &key, &id)) != CDB_OK)
+            break;
+        if (id)
+            status = cm_exec_id(db, "DELETE FROM ContainerAccessGrants WHERE id = ?1", id,
+                                "removing the grant", "ContainerAccessGrants");
+        if (status == CDB_OK)
+            status = still_enters(db, uid_number, key.container, remove[i]);
+    }
     return cm_tx_end(db, status);
 }

@@ -235,6 +235,51 @@ static void test_grants_user_group_site(void **state)
     assert_int_equal(cdb_grant_remove(fx->db, &to_bob), CDB_ERR_NOTFOUND);
 }
 
+/* Grants as host values change them: one transaction per call, either name
+ * of a container, refusals that change nothing. */
+static void test_grant_user_hosts(void **state)
+{
+    struct fixture *fx = *state;
+    const char *web_fqdn[] = {"WEB.cluster.internal"}, *lab[] = {"lab1"};
+    const char *web_and_nohost[] = {"web", "nohost"}, *wrong_domain[] = {"lab1.cluster.internal"};
+    const char *web[] = {"web"}, *db1[] = {"db1"};
+
+    OK(fx->db, cdb_grant_user_hosts(fx->db, g.carol, web_fqdn, 1, NULL, 0));
+    ASSERT_HOSTS(fx->db, g.carol, "web");
+    /* Held already: no second row. */
+    OK(fx->db, cdb_grant_user_hosts(fx->db, g.carol, web, 1, NULL, 0));
+    assert_int_equal(count_grants(fx->db), 1);
+
+    assert_int_equal(cdb_grant_user_hosts(fx->db, g.carol, lab, 1, web_and_nohost, 2),
+                     CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(fx->db), "host");
+    assert_non_null(strstr(cdb_errmsg(fx->db), "nohost"));
+    ASSERT_HOSTS(fx->db, g.carol, "web"); /* lab1 not added, web not removed */
+    assert_int_equal(cdb_grant_user_hosts(fx->db, g.carol, wrong_domain, 1, NULL, 0),
+                     CDB_ERR_INVALID);
+
+    /* Replace web by lab1 in one call. */
+    OK(fx->db, cdb_grant_user_hosts(fx->db, g.carol, lab, 1, web, 1));
+    ASSERT_HOSTS(fx->db, g.carol, "lab1");
+
+    /* alice owns web: no grant of hers can take it away. */
+    assert_int_equal(cdb_grant_user_hosts(fx->db, g.alice, NULL, 0, web, 1), CDB_ERR_CONSTRAINT);
+    assert_string_equal(cdb_errfield(fx->db), "host");
+    assert_non_null(strstr(cdb_errmsg(fx->db), "as its owner"));
+    assert_int_equal(cdb_grant_user_hosts(fx->db, g.admin, NULL, 0, web, 1), CDB_ERR_CONSTRAINT);
+    assert_non_null(strstr(cdb_errmsg(fx->db), "as an administrator"));
+    /* A refused removal undoes the grants added before it in the call. */
+    assert_int_equal(cdb_grant_user_hosts(fx->db, g.alice, db1, 1, web, 1), CDB_ERR_CONSTRAINT);
+    ASSERT_HOSTS(fx->db, g.alice, "web*");
+    assert_int_equal(count_grants(fx->db), 1);
+
+    /* A suspended user's grants are kept and apply once active. */
+    OK(fx->db, cdb_grant_user_hosts(fx->db, g.suspended, web, 1, NULL, 0));
+    ASSERT_HOSTS(fx->db, g.suspended, "");
+    assert_int_equal(count_grants(fx->db), 2);
+    assert_int_equal(cdb_grant_user_hosts(fx->db, 424242, web, 1, NULL, 0), CDB_ERR_CONSTRAINT);
+}
+
 static void test_entrants(void **state)
 {
     struct fixture *fx = *state;
@@ -374,6 +419,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sudo_policy_setting, setup, teardown),
         cmocka_unit_test_setup_teardown(test_sudo_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_grants_user_group_site, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_grant_user_hosts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entrants, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_grants_name_the_field, setup, teardown),
         cmocka_unit_test_setup_teardown(test_grants_go_with_their_subject_and_scope, setup,

@@ -49,6 +49,17 @@ void cdb_grant_array_free(cdb_grant **grants, size_t n);
 int cdb_grant_add(cdb *db, const cdb_grant_input *in, int64_t *id_out);
 /* CDB_ERR_NOTFOUND when there is no such grant. */
 int cdb_grant_remove(cdb *db, const cdb_grant_input *in);
+/* A user's container grants changed as the directory's host values change
+ * them, in one transaction: a grant for each container named in add (its
+ * hostname, or its FQDN under its site's internal domain) unless the user
+ * holds one, and the user's own grant removed for each container named in
+ * remove.  CDB_ERR_INVALID (field "host") for a name that is no container's;
+ * CDB_ERR_CONSTRAINT (field "host") when the user would still enter a
+ * container to remove (as its owner, an administrator, or through a grant
+ * to a group or a site), so the name would stay.  Nothing changes on a
+ * failure. */
+int cdb_grant_user_hosts(cdb *db, int64_t uid_number, const char *const *add, size_t n_add,
+                         const char *const *remove, size_t n_remove);
 /* The grants that apply to a container: its own and its site's, by id. */
 int cdb_grant_list_for_container(cdb *db, int64_t container_id, cdb_grant ***out,
                                  size_t *n_out);

@@ -1,0 +1,234 @@
+#!/usr/bin/env bash
+# Container grants managed over LDAP: an administrator (the rootdn, or a
+# member of an administrator group) modifies a user's host values and the
+# store's grants follow, in one transaction per modify.  Either name of a
+# container (hostname, FQDN) stands for it; add grants, delete revokes the
+# user's own grant, replace keeps exactly the containers named.  Refused,
+# changing nothing: unknown names, a wrong domain, values present or absent,
+# a container the user enters for another reason (owner, administrator,
+# group or site grant), host mixed with other attributes, and any change by a
+# user who does not administer the directory.
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib.sh"
+. "$top/tests/integration/lib-slapd.sh"
+set -o pipefail
+export CLUSTERDB_ARGON2=${CLUSTERDB_ARGON2:-m=1024,t=1,p=1}
+
+if ! slapd_module_built; then
+    skip "back_clusterdb.so is not built ($CLUSTERDB_MODULE_DIR)"; tap_done; exit
+fi
+
+scratch work
+DB=$work/clusterdb.db
+S=$SLAPD_SUFFIX
+P=ou=people,$S
+cdb() { "$CLI" --db "$DB" "$@"; }
+sql() { sqlite3 "$DB" "$@"; }
+
+setup() {
+    cdb init && echo admin-secret-123 | cdb user add admin --password-stdin && # sysadmins
+    echo frank-secret-123 | cdb user add frank --password-stdin &&
+    for u in alice dave eve; do cdb user add "$u" || return 1; done &&
+    cdb group add devs && cdb group add-member devs dave &&
+    cdb site add dc1 --internal-domain one.internal && cdb site add dc2 --internal-domain two.internal &&
+    cdb node add pve1 --site dc1 && cdb node add pve2 --site dc2 &&
+    cdb container add web --node pve1 --username alice &&
+    cdb container add db --node pve1 --username alice &&
+    cdb container add lab --node pve2 --username admin &&
+    cdb container grant web --group devs && cdb container grant --site dc2 --user eve
+}
+check "directory built with the CLI" setup
+
+mkdir -p "$work/slapd"
+slapd_write_clusterdb_conf "$work/slapd/slapd.conf" "$work/slapd" "$DB"
+if ! slapd_start main "$work/slapd"; then
+    not_ok "slapd starts with back_clusterdb"; tap_done; exit
+fi
+ok "slapd starts with back_clusterdb"
+
+hosts() {
+    lsearch main -b "uid=$1,$P" -s base '(objectClass=*)' host | sed -n 's/^host: //p' | sort |
+        tr '\n' ' ' | sed 's/ $//'
+}
+grants() { # the store's own grants of USER, as hostname list
+    sql "SELECT group_concat(c.hostname, ' ') FROM (SELECT c.hostname FROM ContainerAccessGrants a
+         JOIN Users u ON u.uidNumber = a.uidNumber JOIN Containers c ON c.id = a.containerId
+         WHERE u.username = '$1' ORDER BY c.hostname) c"
+}
+as_root() { "$@" -x -H "${SLAPD_URI[main]}" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW"; }
+as_user() { local u=$1 pw=$2; shift 2; "$@" -x -H "${SLAPD_URI[main]}" -D "uid=$u,$P" -w "$pw"; }
+mod() { # CODE TEXT-REGEX DESC WHO... < LDIF: ldapmodify answers CODE with TEXT
+    local code=$1 text=$2 desc=$3 out rc; shift 3
+    out=$("$@" ldapmodify 2>&1); rc=$?
+    expect_match "$desc" "^$code .*$text" "$rc $(echo "$out" | tr '\n' ' ')"
+}
+
+# ---- add, delete, replace ---------------------------------------------------
+# ---- add, delete, replace ---------------------------------------------------
+mod 0 "" "rootdn adds host: web to frank" as_root <<EOF
+dn: uid=frank,$P
+changetype: modify
+add: host
+host: web
+EOF
+expect_eq "frank enters web by both names" "web web.one.internal" "$(hosts frank)"
+expect_eq "the store holds frank's grant for web" "web" "$(grants frank)"
+expect_match "clusterdb container access web lists frank" "frank" "$(cdb container access web)"
+mod 20 "enters web.one.internal already" "add of web's other name: typeOrValueExists" as_root <<EOF
+dn: uid=frank,$P
+changetype: modify
+add: host
+host: web.one.internal
+EOF
+mod 20 "already" "add of WEB (host matches without case): typeOrValueExists" as_root <<EOF
+dn: uid=frank,$P
+changetype: modify
+add: host
+host: WEB
+EOF
+mod 19 "host 'nosuch' is not a container" "add of an unknown name: constraintViolation naming it" as_root <<EOF
+dn: uid=frank,$P
+changetype: modify
+add: host
+host: lab
+host: nosuch
+EOF
+expect_eq "nothing changed: lab was not granted with it" "web" "$(grants frank)"
+mod 19 "lab.one.internal" "add of lab under another site's domain: constraintViolation" as_root <<EOF
+dn: uid=frank,$P
+changetype: modify
+add: host
+host: lab.one.internal
+EOF
+mod 0 "" "add of lab by its FQDN (LAB.TWO.INTERNAL, any case)" as_root <<EOF
+dn: uid=frank,$P
+changetype: modify
+add: host
+host: LAB.TWO.INTERNAL
+EOF
+expect_eq "frank enters lab and web" "lab lab.two.internal web web.one.internal" "$(hosts frank)"
+mod 0 "" "delete of web.one.internal revokes web" as_root <<EOF
+dn: uid=frank,$P
+changetype: modify
+delete: host
+host: web.one.internal
+EOF
+expect_eq "both of web's names are gone" "lab lab.two.internal" "$(hosts frank)"
+expect_eq "the store's grants: lab only" "lab" "$(grants frank)"
+mod 16 "does not enter web" "delete of a container frank does not enter: noSuchAttribute" as_root <<EOF
+dn: uid=frank,$P
+changetype: modify
+delete: host
+host: web
+EOF
+mod 0 "" "replace with db and web: both granted, lab revoked" as_root <<EOF
+dn: uid=frank,$P
+changetype: modify
+replace: host
+host: db
+host: web.one.internal
+EOF
+expect_eq "frank enters db and web" "db db.one.internal web web.one.internal" "$(hosts frank)"
+expect_eq "the store's grants: db web" "db web" "$(grants frank)"
+mod 0 "" "several modifications in one modify: delete db, add lab" as_root <<EOF
+dn: uid=frank,$P
+changetype: modify
+delete: host
+host: db
+-
+add: host
+host: lab
+EOF
+expect_eq "the store's grants: lab web" "lab web" "$(grants frank)"
+mod 0 "" "delete of host without values revokes all" as_root <<EOF
+dn: uid=frank,$P
+changetype: modify
+delete: host
+EOF
+expect_eq "frank enters nothing" "" "$(hosts frank)"
+expect_eq "and holds no grant" "" "$(grants frank)"
+mod 16 "enters no container" "delete of host when there is none: noSuchAttribute" as_root <<EOF
+dn: uid=frank,$P
+changetype: modify
+delete: host
+EOF
+
+# ---- containers entered for other reasons ---------------------------------
+mod 53 "alice enters it as its owner" "owner's container: unwillingToPerform, why named" as_root <<EOF
+dn: uid=alice,$P
+changetype: modify
+delete: host
+host: db
+EOF
+expect_eq "alice still enters db" "db db.one.internal web web.one.internal" "$(hosts alice)"
+mod 53 "as an administrator" "administrator's container: unwillingToPerform" as_root <<EOF
+dn: uid=admin,$P
+changetype: modify
+delete: host
+host: web
+EOF
+mod 53 "through a grant to one of its groups or to the container's site" \
+    "dave's web through devs: unwillingToPerform" as_root <<EOF
+dn: uid=dave,$P
+changetype: modify
+delete: host
+host: web
+EOF
+mod 53 "through a grant" "eve's lab through dc2's site grant: unwillingToPerform" as_root <<EOF
+dn: uid=eve,$P
+changetype: modify
+replace: host
+host: web
+EOF
+expect_eq "eve unchanged: lab only, web not granted either" "lab lab.two.internal" "$(hosts eve)"
+expect_eq "and no grant of hers in the store" "" "$(grants eve)"
+mod 0 "" "alice, owner of db and web, is granted lab besides" as_root <<EOF
+dn: uid=alice,$P
+changetype: modify
+add: host
+host: lab
+EOF
+expect_eq "alice enters lab too" "db db.one.internal lab lab.two.internal web web.one.internal" "$(hosts alice)"
+
+# ---- who may, and how -----------------------------------------------------------
+mod 53 "modify of its own" "host with mail in one modify: unwillingToPerform" as_root <<EOF
+dn: uid=frank,$P
+changetype: modify
+replace: mail
+mail: frank@example.org
+-
+add: host
+host: web
+EOF
+expect_eq "neither written: no mail" "" "$(lsearch main -b "uid=frank,$P" -s base '(objectClass=*)' mail | sed -n 's/^mail: //p')"
+expect_eq "neither written: no grant" "" "$(grants frank)"
+mod 50 "" "frank grants himself web: insufficientAccess" as_user frank frank-secret-123 <<EOF
+dn: uid=frank,$P
+changetype: modify
+add: host
+host: web
+EOF
+expect_eq "frank holds no grant" "" "$(grants frank)"
+mod 0 "" "a sysadmin (admin, member of sysadmins) grants frank web" as_user admin admin-secret-123 <<EOF
+dn: uid=frank,$P
+changetype: modify
+add: host
+host: web
+EOF
+expect_eq "frank enters web" "web web.one.internal" "$(hosts frank)"
+check "the CLI revokes what LDAP granted" cdb container revoke web --user frank
+expect_eq "frank enters nothing at the next search" "" "$(hosts frank)"
+check "frank suspended" cdb user set frank --status suspended
+mod 0 "" "a grant to a suspended user is stored" as_root <<EOF
+dn: uid=frank,$P
+changetype: modify
+add: host
+host: lab
+EOF
+expect_eq "held in the store" "lab" "$(grants frank)"
+expect_eq "but frank enters nothing while suspended" "" "$(hosts frank)"
+check "frank active" cdb user set frank --status active
+expect_eq "active again: lab" "lab lab.two.internal" "$(hosts frank)"
+
+slapd_stop main
+tap_done
