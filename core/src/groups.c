@@ -2,7 +2,9 @@
  * Groups and memberships.
  *
  * A group is read with its members in one statement (LEFT JOIN), so the
- * member list and the group row come from the same snapshot.  Membership
+ * member list and the group row come from the same snapshot.  A reader that
+ * needs no members, or only some (a search, slapd-module/search.c), says so
+ * and the statement reads no more than that.  Membership
  * changes bump updatedAt of both entries through the schema's triggers
  * (UserGroups_insert_touch / UserGroups_delete_touch).
  */
