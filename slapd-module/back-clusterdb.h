@@ -330,6 +330,9 @@ const cdb_query *cdbm_query_eq_number(cdbm_query_arena *arena, cdb_qfield field,
 /* Whether the filter asserts anything of ad (or of an attribute ad is a
  * subtype of, or of any attribute: extensible matches without one). */
 int cdbm_filter_mentions(Filter *f, AttributeDescription *ad);
+/* Whether an assertion value compares in the store exactly as LDAP compares
+ * it after normalization (printable ASCII without spaces). */
+int cdbm_plain_text(const struct berval *bv);
 
 /* write.c: what the write operations share. */
 /* The name (RDN value) of a user or group DN as a C string in tmp memory;

@@ -117,7 +117,7 @@ static const char *cdbm_text(cdbm_query_arena *a, const struct berval *bv)
 /* Values the store compares exactly as LDAP does after normalization:
  * printable ASCII without spaces (core compares ASCII case-insensitively;
  * caseIgnore normalization folds case and collapses spaces). */
-static int cdbm_plain_text(const struct berval *bv)
+int cdbm_plain_text(const struct berval *bv)
 {
     ber_len_t i;
 

@@ -17,6 +17,16 @@
  * among the attributes asked for (no list, "*", or host itself).  nslcd's
  * uid and uidNumber lookups name their attributes and do not pay for it.
  *
+ * A group's memberUid values are read by the same rule: all of them when
+ * memberUid is asked for (no list, "*", or by name) or the filter uses it in
+ * anything but an equality; none when neither mentions it; otherwise only
+ * the members named by the filter's memberUid equalities.  test_filter's
+ * answer for (memberUid=V), under any AND/OR/NOT, depends only on whether V
+ * is among the values, so it is the same as with the whole list.  nslcd's
+ * group-by-member lookup (attributes cn, gidNumber) reads one member per
+ * group instead of every member.  Entries built for anything but a search
+ * (compare, ACL fetches, writes) always carry every member (entry.c).
+ *
  * All reads of one search run in one read transaction, begun when the
  * operation starts and ended before it returns: one snapshot for the base,
  * the candidates and the rows (one WAL read lock instead of one per
@@ -76,6 +86,9 @@ typedef struct cdbm_search {
     const cdb_query *group_query;
     const cdb_query *sudo_query; /* TRUE or FALSE: whether a sudoRole can match */
     int want_hosts;              /* build users' host values */
+    cdb_member_selection members; /* which memberUid values groups carry */
+    char **member_names;         /* CDB_MEMBERS_NAMED: the filter's values */
+    size_t n_member_names;
 } cdbm_search;
 
 static void cdbm_send_paged_response(Operation *op, SlapReply *rs, PagedResultsCookie *last)
@@ -337,7 +350,9 @@ static int cdbm_send_groups(cdbm_search *s, const int64_t *ids, size_t n)
     for (size_t i = 0; i < n && stop == CDBM_CONTINUE; i += CDBM_BATCH) {
         size_t want = n - i < CDBM_BATCH ? n - i : CDBM_BATCH, got = 0, j;
         cdb_group **groups = NULL;
-        int rc = cdb_group_get_many(s->db, ids + i, want, &groups, &got);
+        int rc = cdb_group_get_many_members(s->db, ids + i, want, s->members,
+                                            (const char *const *)s->member_names,
+                                            s->n_member_names, &groups, &got);
 
         if (rc != CDB_OK)
             return cdbm_core_error(s, rc);
@@ -500,6 +515,71 @@ static int cdbm_sudo_owners_phase(cdbm_search *s)
             break;
     }
     return stop;
+}
+
+/* Collect the values of f's memberUid equality assertions into s; 0 when
+ * f uses memberUid in another form (or with a value core would compare
+ * differently: filter.c's plain text), so that only the whole list will do. */
+static int cdbm_member_equalities(cdbm_search *s, Filter *f, size_t *cap)
+{
+    Filter *k;
+
+    if (f->f_choice & SLAPD_FILTER_UNDEFINED)
+        return 1;  /* UNDEFINED whatever the entry holds */
+    switch (f->f_choice & SLAPD_FILTER_MASK) {
+    case LDAP_FILTER_AND:
+    case LDAP_FILTER_OR:
+        for (k = f->f_list; k != NULL; k = k->f_next)
+            if (!cdbm_member_equalities(s, k, cap))
+                return 0;
+        return 1;
+    case LDAP_FILTER_NOT:
+        return cdbm_member_equalities(s, f->f_not, cap);
+    case LDAP_FILTER_EQUALITY:
+        if (f->f_av_desc != cdbm_ad.member_uid)
+            break;
+        if (!cdbm_plain_text(&f->f_av_value))
+            return 0;
+        if (s->n_member_names == *cap) {
+            *cap = *cap ? 2 * *cap : 4;
+            s->member_names = ch_realloc(s->member_names, *cap * sizeof(*s->member_names));
+        }
+        s->member_names[s->n_member_names] = ch_malloc(f->f_av_value.bv_len + 1);
+        memcpy(s->member_names[s->n_member_names], f->f_av_value.bv_val, f->f_av_value.bv_len);
+        s->member_names[s->n_member_names++][f->f_av_value.bv_len] = '\0';
+        return 1;
+    default:
+        break;
+    }
+    return !cdbm_filter_mentions(f, cdbm_ad.member_uid);
+}
+
+static void cdbm_choose_members(cdbm_search *s)
+{
+    Operation *op = s->op;
+    size_t cap = 0;
+
+    if (SLAP_USERATTRS(slap_attr_flags(op->ors_attrs)) ||
+        ad_inlist(cdbm_ad.member_uid, op->ors_attrs)) {
+        s->members = CDB_MEMBERS_ALL;
+    } else if (!cdbm_filter_mentions(op->ors_filter, cdbm_ad.member_uid)) {
+        s->members = CDB_MEMBERS_NONE;
+    } else if (op->ors_filter != NULL && cdbm_member_equalities(s, op->ors_filter, &cap)) {
+        s->members = CDB_MEMBERS_NAMED;
+    } else {
+        s->members = CDB_MEMBERS_ALL;
+    }
+}
+
+static void cdbm_member_names_free(cdbm_search *s)
+{
+    size_t i;
+
+    for (i = 0; i < s->n_member_names; i++)
+        ch_free(s->member_names[i]);
+    ch_free(s->member_names);
+    s->member_names = NULL;
+    s->n_member_names = 0;
 }
 
 static int cdbm_search_group_gid(void *ctx, struct berval *ndn, int64_t *gid)
@@ -674,6 +754,7 @@ int cdbm_back_search(Operation *op, SlapReply *rs)
     s.want_hosts = cdbm_filter_mentions(op->ors_filter, cdbm_ad.host) ||
                    SLAP_USERATTRS(slap_attr_flags(op->ors_attrs)) ||
                    ad_inlist(cdbm_ad.host, op->ors_attrs);
+    cdbm_choose_members(&s);
     if (s.user_query == NULL || s.group_query == NULL || s.sudo_query == NULL) {
         send_ldap_error(op, rs, LDAP_OTHER, "internal error (query translation)");
         goto done;
@@ -751,6 +832,7 @@ done:
     }
     rs->sr_ref = NULL;
     cdbm_query_arena_free(&arena);
+    cdbm_member_names_free(&s);
     if (base != NULL)
         entry_free(base);
     if (s.base != NULL)

@@ -41,6 +41,10 @@ int cdb_ssh_keys_normalize(cdb *db, const char *text, char **out);
 /* Build a JSON array "[1,2,3]" of n ids (for json_each); NULL on ENOMEM. */
 char *cdb_ids_json(const int64_t *ids, size_t n);
 
+/* Build a JSON array of n strings (for json_each), each escaped so that
+ * json_each gives back its bytes; NULL on ENOMEM. */
+char *cdb_texts_json(const char *const *texts, size_t n);
+
 /*
  * Rows fetched by id in batches come back in the store's order, and a
  * repeated id may fetch a row twice.  keys[i] is the id of fetched row i.

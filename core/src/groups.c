@@ -2,7 +2,9 @@
  * Groups and memberships.
  *
  * A group is read with its members in one statement (LEFT JOIN), so the
- * member list and the group row come from the same snapshot.  Membership
+ * member list and the group row come from the same snapshot.  A reader that
+ * needs no members, or only some (a search, slapd-module/search.c), says so
+ * and the statement reads no more than that.  Membership
  * changes bump updatedAt of both entries through the schema's triggers
  * (UserGroups_insert_touch / UserGroups_delete_touch).
  */
@@ -14,14 +16,36 @@
 
 #include "directory_internal.h"
 
-#define GROUP_COLUMNS                                                                     \
+/* The columns every group read returns: the group's (0-4), then one member's
+ * uidNumber and username (5-6; NULL for a group with none), one row per
+ * member read.  group_from_row / add_member_from_row read them. */
+#define GROUP_SELECT                                                                      \
     "SELECT g.gidNumber, g.cn, g.isAdministrator, g.createdAt, g.updatedAt,"              \
     " u.uidNumber, u.username"                                                             \
-    " FROM Groups AS g"                                                                   \
+    " FROM Groups AS g"
+
+#define GROUP_COLUMNS                                                                     \
+    GROUP_SELECT                                                                          \
     " LEFT JOIN UserGroups AS ug ON ug.gidNumber = g.gidNumber"                           \
     " LEFT JOIN Users AS u ON u.uidNumber = ug.uidNumber"
 
+/* Only the members named in ?2 (a JSON array of usernames), found by the
+ * username index (NOCASE, as the candidate query's memberUid term) and the
+ * membership primary key: a group's other members are never visited. */
+#define GROUP_COLUMNS_NAMED                                                               \
+    GROUP_SELECT                                                                          \
+    " LEFT JOIN (UserGroups AS ug JOIN Users AS u ON u.uidNumber = ug.uidNumber"          \
+    " AND u.username IN (SELECT value FROM json_each(?2))) ON ug.gidNumber = g.gidNumber"
+
+/* No member: the same columns, the member ones NULL, no join. */
+#define GROUP_COLUMNS_NONE                                                                \
+    "SELECT g.gidNumber, g.cn, g.isAdministrator, g.createdAt, g.updatedAt, NULL, NULL"   \
+    " FROM Groups AS g"
+
 #define GROUP_ORDER " ORDER BY g.gidNumber, u.username COLLATE BINARY, u.uidNumber"
+#define GROUP_ORDER_NONE " ORDER BY g.gidNumber"
+
+#define GROUP_IDS_IN " WHERE g.gidNumber IN (SELECT value FROM json_each(?1))"
 
 #define GROUP_NAME_RULE "must be a POSIX group name: [a-z_][a-z0-9_.-]{0,31}"
 
@@ -96,7 +120,8 @@ static int add_member_from_row(cdb *db, sqlite3_stmt *stmt, cdb_group *group, si
     return CDB_OK;
 }
 
-/* Step a bound GROUP_COLUMNS ... GROUP_ORDER statement; always finishes it. */
+/* Step a bound statement of GROUP_SELECT's columns, ordered by gidNumber;
+ * always finishes it. */
 static int collect_groups(cdb *db, sqlite3_stmt *stmt, cdb_group ***groups, size_t *n,
                           size_t *cap)
 {
@@ -184,14 +209,40 @@ int cdb_group_get_by_name(cdb *db, const char *cn, cdb_group **out)
 
 int cdb_group_get_many(cdb *db, const int64_t *ids, size_t n, cdb_group ***out, size_t *n_out)
 {
+    return cdb_group_get_many_members(db, ids, n, CDB_MEMBERS_ALL, NULL, 0, out, n_out);
+}
+
+int cdb_group_get_many_members(cdb *db, const int64_t *ids, size_t n, cdb_member_selection which,
+                               const char *const *usernames, size_t n_usernames,
+                               cdb_group ***out, size_t *n_out)
+{
+    static const char *const sql[] = {
+        [CDB_MEMBERS_ALL] = GROUP_COLUMNS GROUP_IDS_IN GROUP_ORDER,
+        [CDB_MEMBERS_NONE] = GROUP_COLUMNS_NONE GROUP_IDS_IN GROUP_ORDER_NONE,
+        [CDB_MEMBERS_NAMED] = GROUP_COLUMNS_NAMED GROUP_IDS_IN GROUP_ORDER,
+    };
     cdb_group **found = NULL, **result = NULL;
     int64_t *keys = NULL;
     size_t *pick = NULL;
     size_t n_found = 0, cap = 0, n_pick = 0, start, i;
+    char *names_json = NULL;
     int rc = CDB_OK;
 
     if (db == NULL || out == NULL || n_out == NULL || (ids == NULL && n > 0))
         return CDB_ERR_INVALID;
+    if (which != CDB_MEMBERS_ALL && which != CDB_MEMBERS_NONE && which != CDB_MEMBERS_NAMED)
+        return cdb_fail(db, CDB_ERR_INVALID, NULL, "unknown member selection %d", (int)which);
+    if (which == CDB_MEMBERS_NAMED) {
+        if (usernames == NULL && n_usernames > 0)
+            return CDB_ERR_INVALID;
+        for (i = 0; i < n_usernames; i++) {
+            if (usernames[i] == NULL)
+                return cdb_fail(db, CDB_ERR_INVALID, "memberUid", "a member name is missing");
+        }
+        names_json = cdb_texts_json(usernames, n_usernames);
+        if (names_json == NULL)
+            return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
+    }
     for (start = 0; start < n; start += BATCH_IDS) {
         size_t count = n - start < BATCH_IDS ? n - start : BATCH_IDS;
         sqlite3_stmt *stmt;
@@ -201,12 +252,11 @@ int cdb_group_get_many(cdb *db, const int64_t *ids, size_t n, cdb_group ***out, 
             rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
             goto done;
         }
-        rc = cdb_stmt(db,
-                      GROUP_COLUMNS " WHERE g.gidNumber IN (SELECT value FROM json_each(?1))"
-                                    GROUP_ORDER,
-                      &stmt);
+        rc = cdb_stmt(db, sql[which], &stmt);
         if (rc == CDB_OK) {
             rc = sqlite3_bind_text(stmt, 1, json, -1, SQLITE_TRANSIENT);
+            if (rc == SQLITE_OK && names_json != NULL)
+                rc = sqlite3_bind_text(stmt, 2, names_json, -1, SQLITE_STATIC);
             if (rc != SQLITE_OK) {
                 cdb_stmt_done(stmt);
                 rc = cdb_fail_sqlite(db, rc, "binding group ids");
@@ -246,6 +296,7 @@ done:
     free(keys);
     free(pick);
     free(result);
+    free(names_json);
     cdb_group_array_free(found, n_found);
     return rc;
 }

@@ -117,6 +117,40 @@ char *cdb_ids_json(const int64_t *ids, size_t n)
     return json;
 }
 
+char *cdb_texts_json(const char *const *texts, size_t n)
+{
+    size_t cap = 3, len = 0, i;
+    const unsigned char *c;
+    char *json;
+
+    /* A byte takes at most 6 (\u001f), a string 3 more (quotes, comma). */
+    for (i = 0; i < n; i++)
+        cap += 6 * strlen(texts[i]) + 3;
+    json = malloc(cap);
+    if (json == NULL)
+        return NULL;
+    json[len++] = '[';
+    for (i = 0; i < n; i++) {
+        if (i > 0)
+            json[len++] = ',';
+        json[len++] = '"';
+        for (c = (const unsigned char *)texts[i]; *c != '\0'; c++) {
+            if (*c == '"' || *c == '\\') {
+                json[len++] = '\\';
+                json[len++] = (char)*c;
+            } else if (*c < 0x20) {
+                len += (size_t)snprintf(json + len, cap - len, "\\u%04x", *c);
+            } else {
+                json[len++] = (char)*c;
+            }
+        }
+        json[len++] = '"';
+    }
+    json[len++] = ']';
+    json[len] = '\0';
+    return json;
+}
+
 /* Fill the user columns of the current row into a new cdb_user. */
 static int user_from_row(cdb *db, sqlite3_stmt *stmt, cdb_user **out)
 {

@@ -112,6 +112,54 @@ expect_search "SSSD: modifyTimestamp>= an old time selects every user" --base "$
 expect_search "SSSD: modifyTimestamp>= a future time selects nobody" --dn none -- \
     -b "$S" '(&(objectClass=posixAccount)(modifyTimestamp>=20990101000000Z))'
 
+# ---- group entries are built with the members the search needs -----------
+# (docs/slapd-module.md): none, the filter's memberUid equality values, or
+# all of them.  Each answer is the reference directory's, members included.
+expect_search "nslcd: groups of a user, attributes cn gidNumber" \
+    --dn "cn=developers,$GROUPS_DN" --dn "cn=ops,$GROUPS_DN" --attrs "cn gidNumber" -- \
+    -b "$S" "(&(objectClass=posixGroup)(memberUid=dave.o-brien))" cn gidNumber
+expect_search "memberUid asked for with a memberUid filter: every member" \
+    --dn "cn=developers,$GROUPS_DN" --dn "cn=ops,$GROUPS_DN" --attrs "cn memberUid" -- \
+    -b "$S" "(&(objectClass=posixGroup)(memberUid=dave.o-brien))" cn memberUid
+expect_search "'*' with a memberUid filter: every member" \
+    --dn "cn=sysadmins,$GROUPS_DN" --dn "cn=developers,$GROUPS_DN" -- \
+    -b "$S" "(&(objectClass=posixGroup)(memberUid=alice))" '*'
+expect_search "no attribute list with a memberUid filter: every member" \
+    --dn "cn=ops,$GROUPS_DN" -- -b "$S" "(&(objectClass=posixGroup)(memberUid=bob))"
+expect_search "OR of two memberUid equalities" \
+    --dn "cn=sysadmins,$GROUPS_DN" --dn "cn=developers,$GROUPS_DN" --dn "cn=ops,$GROUPS_DN" \
+    --attrs "cn gidNumber" -- \
+    -b "$S" "(&(objectClass=posixGroup)(|(memberUid=alice)(memberUid=bob)))" cn gidNumber
+expect_search "AND of two memberUid equalities: groups with both" \
+    --dn "cn=developers,$GROUPS_DN" --attrs cn -- \
+    -b "$S" "(&(objectClass=posixGroup)(memberUid=alice)(memberUid=dave.o-brien))" cn
+expect_search "NOT of a memberUid equality" \
+    --dn "cn=ldapusers,$GROUPS_DN" --dn "cn=ops,$GROUPS_DN" --attrs cn -- \
+    -b "$S" "(&(objectClass=posixGroup)(!(memberUid=alice)))" cn
+expect_search "NOT of a memberUid equality, all groups" \
+    --dn "cn=ldapusers,$GROUPS_DN" --dn "cn=sysadmins,$GROUPS_DN" --dn "cn=developers,$GROUPS_DN" \
+    --attrs cn -- -b "$GROUPS_DN" -s one "(!(memberUid=bob))" cn
+expect_search "NOT of an OR of memberUid equalities, members asked for" \
+    --dn "cn=ldapusers,$GROUPS_DN" --dn "cn=ops,$GROUPS_DN" --attrs "cn memberUid" -- \
+    -b "$GROUPS_DN" -s one "(!(|(memberUid=alice)(memberUid=nobody)))" cn memberUid
+expect_search "memberUid is caseExact: another case matches no group" --dn none -- \
+    -b "$S" "(&(objectClass=posixGroup)(memberUid=ALICE))" cn
+expect_search "memberUid presence without members asked for" \
+    --dn "cn=sysadmins,$GROUPS_DN" --dn "cn=developers,$GROUPS_DN" --dn "cn=ops,$GROUPS_DN" \
+    --attrs cn -- -b "$S" "(&(objectClass=posixGroup)(memberUid=*))" cn
+expect_search "memberUid substring without members asked for" \
+    --dn "cn=developers,$GROUPS_DN" --dn "cn=ops,$GROUPS_DN" --attrs cn -- \
+    -b "$S" "(&(objectClass=posixGroup)(memberUid=*o-b*))" cn
+expect_search "memberUid approx without members asked for" \
+    --dn "cn=ops,$GROUPS_DN" --attrs cn -- \
+    -b "$S" "(&(objectClass=posixGroup)(memberUid~=bob))" cn
+expect_search "memberUid extensible match without members asked for" \
+    --dn "cn=ops,$GROUPS_DN" --attrs cn -- \
+    -b "$S" "(&(objectClass=posixGroup)(memberUid:caseExactIA5Match:=bob))" cn
+expect_search "group base entry with a memberUid filter and memberUid asked for" \
+    --dn "cn=ops,$GROUPS_DN" --attrs memberUid -- \
+    -b "cn=ops,$GROUPS_DN" -s base "(memberUid=bob)" memberUid
+
 # ---- filters larger or deeper than one SQL statement takes ----------------
 # slapd accepts them, so they get answered: the module widens the candidate
 # query to what fits and test_filter decides (docs/slapd-module.md).

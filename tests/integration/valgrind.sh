@@ -69,6 +69,11 @@ workload() {
                  '(sshPublicKey=*)' '(description=x)' '(memberOf=cn=developers,ou=groups,dc=cluster,dc=internal)'; do
             run ldapsearch -x -LLL -H "$URI" -b "$S" "$q"
         done
+        # Group entries with no members, only the filter's, or all of them.
+        run ldapsearch -x -LLL -H "$URI" -b "$S" '(&(objectClass=posixGroup)(memberUid=bob))' cn gidNumber
+        run ldapsearch -x -LLL -H "$URI" -b "$S" '(&(objectClass=posixGroup)(!(|(memberUid=alice)(memberUid=bob))))' cn
+        run ldapsearch -x -LLL -H "$URI" -b "$S" '(objectClass=posixGroup)' cn
+        run ldapsearch -x -LLL -H "$URI" -b "$S" '(memberUid=alice)' memberUid
         for scope in base one sub children; do
             run ldapsearch -x -LLL -H "$URI" -b "$S" -s $scope '(objectClass=*)' '*' '+'
             run ldapsearch -x -LLL -H "$URI" -b "uid=alice,$PEOPLE" -s $scope '(objectClass=*)'

@@ -674,6 +674,151 @@ static void test_one_statement_per_batch(void **state)
     assert_int_equal(sqlite3_trace_v2(cdb_sqlite(f->db), 0, NULL, NULL), SQLITE_OK);
 }
 
+/* The text of the last statement run (traced), and its query plan. */
+static char last_statement[2048];
+
+static int remember_statement(unsigned type, void *ctx, void *p, void *x)
+{
+    (void)ctx;
+    if (type == SQLITE_TRACE_STMT)
+        snprintf(last_statement, sizeof last_statement, "%s", sqlite3_sql((sqlite3_stmt *)p));
+    (void)x;
+    return 0;
+}
+
+static void plan_of(cdb *db, const char *sql, char *plan, size_t size)
+{
+    char eqp[2100];
+    sqlite3_stmt *stmt;
+    size_t len = 0;
+
+    snprintf(eqp, sizeof eqp, "EXPLAIN QUERY PLAN %s", sql);
+    assert_int_equal(sqlite3_prepare_v2(cdb_sqlite(db), eqp, -1, &stmt, NULL), SQLITE_OK);
+    plan[0] = '\0';
+    while (sqlite3_step(stmt) == SQLITE_ROW && len < size)
+        len += (size_t)snprintf(plan + len, size - len, "%s\n",
+                                (const char *)sqlite3_column_text(stmt, 3));
+    sqlite3_finalize(stmt);
+}
+
+/* A member selection changes only the member list, never which groups come
+ * back or their other fields; without members no membership is read, with
+ * named ones only those (matched as the memberUid candidate term: NOCASE). */
+static void test_get_many_members(void **state)
+{
+    struct fixture *f = *state;
+    cdb_group **all = NULL, **got = NULL;
+    size_t n_all = 0, n = 0, i;
+    int64_t empty = 0, anna, ben, cleo;
+    int64_t gids[] = {2001, 99999, 2000, 0, 2000};
+    const char *names[] = {"BEN", "cleo", "zed", "cleo"};
+    const char *odd[] = {"a\"b", "c\\d", "e\x01" "f", ""};
+    char plan[4096];
+
+    anna = add_user(f->db, "anna", 0);
+    ben = add_user(f->db, "ben", 0);
+    cleo = add_user(f->db, "cleo", 0);
+    (void)add_user(f->db, "dora", 0);
+    assert_int_equal(cdb_membership_add(f->db, ben, CDB_GID_LDAPUSERS), CDB_OK);
+    assert_int_equal(cdb_membership_add(f->db, cleo, CDB_GID_LDAPUSERS), CDB_OK);
+    assert_int_equal(cdb_membership_add(f->db, anna, CDB_GID_LDAPUSERS), CDB_OK);
+    assert_int_equal(cdb_group_create(f->db, "nobody-in", 0, 0, &empty), CDB_OK);
+    gids[3] = empty;
+
+    assert_int_equal(cdb_group_get_many(f->db, gids, 5, &all, &n_all), CDB_OK);
+    assert_int_equal(n_all, 3);
+    assert_int_equal(all[1]->n_members, 3);
+
+    assert_int_equal(sqlite3_trace_v2(cdb_sqlite(f->db), SQLITE_TRACE_STMT, remember_statement,
+                                      NULL),
+                     SQLITE_OK);
+
+    /* ALL: what cdb_group_get_many gives. */
+    assert_int_equal(cdb_group_get_many_members(f->db, gids, 5, CDB_MEMBERS_ALL, NULL, 0, &got, &n),
+                     CDB_OK);
+    assert_int_equal(n, n_all);
+    for (i = 0; i < n; i++) {
+        size_t k;
+        assert_int_equal(got[i]->n_members, all[i]->n_members);
+        for (k = 0; k < got[i]->n_members; k++) {
+            assert_string_equal(got[i]->member_usernames[k], all[i]->member_usernames[k]);
+            assert_int_equal(got[i]->member_uids[k], all[i]->member_uids[k]);
+        }
+    }
+    cdb_group_array_free(got, n);
+
+    /* NONE: the same groups, in the caller's order, without members; the
+     * statement touches no membership or user row. */
+    assert_int_equal(cdb_group_get_many_members(f->db, gids, 5, CDB_MEMBERS_NONE, NULL, 0, &got,
+                                                &n),
+                     CDB_OK);
+    assert_null(strstr(last_statement, "UserGroups"));
+    assert_null(strstr(last_statement, "Users"));
+    assert_null(strstr(last_statement, "username"));
+    assert_int_equal(n, n_all);
+    for (i = 0; i < n; i++) {
+        assert_int_equal(got[i]->gid_number, all[i]->gid_number);
+        assert_string_equal(got[i]->cn, all[i]->cn);
+        assert_int_equal(got[i]->is_administrator, all[i]->is_administrator);
+        assert_string_equal(got[i]->created_at, all[i]->created_at);
+        assert_string_equal(got[i]->updated_at, all[i]->updated_at);
+        assert_int_equal(got[i]->n_members, 0);
+    }
+    cdb_group_array_free(got, n);
+
+    /* NAMED: only those members, case-insensitively, in username order; a
+     * repeated or unknown name adds nothing.  Users are found by the
+     * username index, not by scanning a group's memberships. */
+    assert_int_equal(cdb_group_get_many_members(f->db, gids, 5, CDB_MEMBERS_NAMED, names, 4, &got,
+                                                &n),
+                     CDB_OK);
+    plan_of(f->db, last_statement, plan, sizeof plan);
+    assert_non_null(strstr(plan, "(username=?)"));
+    assert_null(strstr(plan, "SCAN u\n"));
+    assert_null(strstr(plan, "SCAN ug"));
+    assert_int_equal(n, 3);
+    assert_int_equal(got[0]->gid_number, 2001);
+    assert_int_equal(got[0]->n_members, 0); /* sysadmins: anna only */
+    assert_int_equal(got[1]->gid_number, 2000);
+    assert_int_equal(got[1]->n_members, 2);
+    assert_string_equal(got[1]->member_usernames[0], "ben");
+    assert_int_equal(got[1]->member_uids[0], ben);
+    assert_string_equal(got[1]->member_usernames[1], "cleo");
+    assert_int_equal(got[1]->member_uids[1], cleo);
+    assert_int_equal(got[2]->gid_number, empty);
+    assert_int_equal(got[2]->n_members, 0);
+    assert_string_equal(got[2]->cn, "nobody-in");
+    cdb_group_array_free(got, n);
+
+    /* Names that need escaping are bound as they are (no JSON error). */
+    assert_int_equal(cdb_group_get_many_members(f->db, gids, 5, CDB_MEMBERS_NAMED, odd, 4, &got,
+                                                &n),
+                     CDB_OK);
+    assert_int_equal(n, 3);
+    for (i = 0; i < n; i++)
+        assert_int_equal(got[i]->n_members, 0);
+    cdb_group_array_free(got, n);
+    /* No names: no members. */
+    assert_int_equal(cdb_group_get_many_members(f->db, gids, 5, CDB_MEMBERS_NAMED, NULL, 0, &got,
+                                                &n),
+                     CDB_OK);
+    assert_int_equal(n, 3);
+    assert_int_equal(got[1]->n_members, 0);
+    cdb_group_array_free(got, n);
+    assert_int_equal(sqlite3_trace_v2(cdb_sqlite(f->db), 0, NULL, NULL), SQLITE_OK);
+
+    /* Bad arguments. */
+    got = NULL;
+    assert_int_equal(cdb_group_get_many_members(f->db, gids, 5, (cdb_member_selection)7, NULL, 0,
+                                                &got, &n),
+                     CDB_ERR_INVALID);
+    assert_int_equal(cdb_group_get_many_members(f->db, gids, 5, CDB_MEMBERS_NAMED, NULL, 2, &got,
+                                                &n),
+                     CDB_ERR_INVALID);
+    assert_null(got);
+    cdb_group_array_free(all, n_all);
+}
+
 /* Every refused login costs exactly one argon2 verification, whatever the
  * reason, so the time a refusal takes does not tell an unknown name from a
  * wrong password.  Counted, not timed: timings on a shared machine prove nothing. */
@@ -924,6 +1069,7 @@ int main(void)
         T(test_get_many),
         T(test_authenticate),
         T(test_one_statement_per_batch),
+        T(test_get_many_members),
         T(test_refusals_cost_one_verification),
         T(test_password_policy),
         T(test_login_shell_home),

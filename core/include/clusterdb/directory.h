@@ -155,6 +155,26 @@ int cdb_group_get(cdb *db, int64_t gid_number, cdb_group **out);
 int cdb_group_get_by_name(cdb *db, const char *cn, cdb_group **out);
 int cdb_group_get_many(cdb *db, const int64_t *ids, size_t n, cdb_group ***out, size_t *n_out);
 
+/*
+ * Which members cdb_group_get_many_members() reads with each group: all of
+ * them, none (n_members is 0 whatever the group holds), or only those whose
+ * username is one of the given names, matched as the candidate query matches
+ * a member's username (ASCII case-insensitively).  A caller that does not
+ * need a group's whole member list then pays neither for the join nor for
+ * the names.
+ */
+typedef enum cdb_member_selection {
+    CDB_MEMBERS_ALL = 0,
+    CDB_MEMBERS_NONE,
+    CDB_MEMBERS_NAMED
+} cdb_member_selection;
+
+/* cdb_group_get_many with the members `which` selects; usernames (n_usernames
+ * of them) only for CDB_MEMBERS_NAMED. */
+int cdb_group_get_many_members(cdb *db, const int64_t *ids, size_t n, cdb_member_selection which,
+                               const char *const *usernames, size_t n_usernames,
+                               cdb_group ***out, size_t *n_out);
+
 /* cdb_group_create flags. */
 #define CDB_GROUP_ADMINISTRATOR 1   /* isAdministrator */
 #define CDB_GROUP_ALLOW_SYSTEM_ID 2 /* accept a gid_number below CDB_FIRST_NON_SYSTEM_ID */
