@@ -11,16 +11,19 @@ Figures per workload and backend, summed over the rounds: slapd CPU time
 to back_mdb.  Standard library only (the plot needs gnuplot).
 """
 import glob
+import re
 import json
 import os
 import statistics
 import subprocess
 import sys
 
-WORKLOADS = ["uid", "uidnumber", "memberuid", "base", "enum", "enum-paged", "bind-cheap",
-             "bind-argon2id", "modify"]
+WORKLOADS = ["uid", "uid-nslcd", "uid-host", "uidnumber", "memberuid", "base", "enum",
+             "enum-paged", "bind-cheap", "bind-argon2id", "modify"]
 WHAT = {
     "uid": "`(&(objectClass=posixAccount)(uid=X))`",
+    "uid-nslcd": "the same, nslcd's passwd attributes",
+    "uid-host": "the same, nslcd's passwd attributes and host (as SSSD asks)",
     "uidnumber": "`(&(objectClass=posixAccount)(uidNumber=N))`",
     "memberuid": "`(&(objectClass=posixGroup)(memberUid=X))`, attrs cn gidNumber",
     "base": "base-scope `(objectClass=*)` on `uid=X,ou=people,...`",
@@ -82,8 +85,10 @@ def older_runs(outdir, users):
     """{N: {(backend, workload): cpu_us}} from the newest .tsv of each other size."""
     newest = {}
     for path in sorted(glob.glob(os.path.join(outdir, "*.tsv"))):
-        n = int(os.path.basename(path).rsplit("-", 1)[1].split(".")[0])
-        newest[n] = path
+        # Full runs only (DATE-USERS.tsv): partial runs carry a suffix.
+        m = re.match(r"^\d{4}-\d\d-\d\d-(\d+)\.tsv$", os.path.basename(path))
+        if m:
+            newest[int(m.group(1))] = path
     out = {}
     for n, path in newest.items():
         rows = {}
@@ -107,7 +112,9 @@ def main():
     n = meta["users"]
     date = meta["started"][:10]
     backends = [b for b in ("clusterdb", "mdb", "sql") if any(k[0] == b for k in fig)]
-    base = os.path.join(outdir, "%s-%d" % (date, n))
+    containers = meta.get("containers", 0)
+    # A run with containers is another directory: its own files.
+    base = os.path.join(outdir, "%s-%d%s" % (date, n, "-c%d" % containers if containers else ""))
 
     with open(base + ".tsv", "w") as f:
         f.write("# users\tworkload\tbackend\tcpu_us_per_op\tops_per_sec\tp50_us\tp99_us\n")
@@ -119,7 +126,8 @@ def main():
                                                                  x["p50_us"], x["p99_us"]))
 
     L = []
-    L.append("# Benchmark: clusterdb vs back-mdb vs back-sql, %d users / %d groups" % (n, meta["groups"]))
+    L.append("# Benchmark: clusterdb vs back-mdb vs back-sql, %d users / %d groups%s"
+             % (n, meta["groups"], " / %d containers" % containers if containers else ""))
     L.append("")
     L.append("Run %s .. %s with `BENCH_USERS=%d bench/run.sh`: %d rounds per workload, backends "
              "alternating (A B C A B C), %s s per run (enumeration 2x, argon2id binds 4x), %d client "

@@ -13,6 +13,7 @@
 #   BENCH_WORKLOADS subset of the workload names below (default all)
 #   BENCH_SKIP      "backend:workload" pairs not to run (e.g. "sql:enum sql:enum-paged" at 100k)
 #   BENCH_SEED      directory seed (default 1)
+#   BENCH_CONTAINERS containers (with owners and grants: users' host values), default 0
 #   BENCH_DATA      cache of generated directories (default BUILD_DIR/bench-data)
 #   BENCH_OUT       where the report goes (default bench/results); BENCH_NO_REPORT=1: raw data only
 #   BENCH_WORK      scratch directory (default: a fresh one, removed at exit)
@@ -35,7 +36,8 @@ BACKENDS=${BENCH_BACKENDS:-clusterdb mdb sql}
 WORKLOADS=${BENCH_WORKLOADS:-uid uidnumber memberuid base enum enum-paged bind-cheap bind-argon2id modify}
 SKIP=" ${BENCH_SKIP:-} "
 SEED=${BENCH_SEED:-1}
-DATA=${BENCH_DATA:-$CLUSTERDB_BUILD/bench-data}/$N-$SEED
+CONTAINERS=${BENCH_CONTAINERS:-0}
+DATA=${BENCH_DATA:-$CLUSTERDB_BUILD/bench-data}/$N-$SEED$([ "$CONTAINERS" -gt 0 ] && echo "-c$CONTAINERS")
 OUT=${BENCH_OUT:-$CLUSTERDB_TOP/bench/results}
 SUFFIX=$SLAPD_SUFFIX
 GROUPS_N=$(( N / 50 > 2 ? N / 50 : 2 ))
@@ -82,7 +84,7 @@ prepare_data() {
     "$CLUSTERDB_BUILD/cli/clusterdb" --db "$DATA/clusterdb.db" init > /dev/null
     # About two groups per user: mean group size 100 with N/50 groups.
     "$PYTHON" "$CLUSTERDB_TOP/tests/tools/gen-directory" --seed "$SEED" --users "$N" \
-        --groups "$GROUPS_N" --mean-group-size 100 --hash-pool "$DATA/hash-pool" \
+        --groups "$GROUPS_N" --mean-group-size 100 --containers "$CONTAINERS" --hash-pool "$DATA/hash-pool" \
         --sqlite "$DATA/clusterdb.db" --ldif "$DATA/directory.ldif" --passwords "$DATA/passwords"
     # Word lists for the load driver: every user; active users by hash cost
     # (only active users may bind to back_clusterdb).
@@ -159,10 +161,14 @@ EOF
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 peak_rss_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 
+NSLCD_PASSWD_ATTRS="-a objectClass -a uid -a userPassword -a uidNumber -a gidNumber -a gecos -a cn -a homeDirectory -a loginShell"
 workload_args() {
     local w=$1 people="ou=people,$SUFFIX"
     case $w in
     uid) echo "-m search -b $SUFFIX -f (&(objectClass=posixAccount)(uid=%s)) -L $DATA/users" ;;
+    # nslcd's passwd attributes; the same with host, as SSSD asks (the cost of host)
+    uid-nslcd) echo "-m search -b $SUFFIX -f (&(objectClass=posixAccount)(uid=%s)) $NSLCD_PASSWD_ATTRS -L $DATA/users" ;;
+    uid-host) echo "-m search -b $SUFFIX -f (&(objectClass=posixAccount)(uid=%s)) $NSLCD_PASSWD_ATTRS -a host -L $DATA/users" ;;
     uidnumber) echo "-m search -b $SUFFIX -f (&(objectClass=posixAccount)(uidNumber=%d)) -r 2000:$((2000 + N - 1))" ;;
     memberuid) echo "-m search -b $SUFFIX -f (&(objectClass=posixGroup)(memberUid=%s)) -a cn -a gidNumber -L $DATA/users" ;;
     base) echo "-m search -s base -b uid=%s,$people -f (objectClass=*) -L $DATA/users" ;;
@@ -262,8 +268,8 @@ hash_cheap=$("$ARGON2_HASH" cost 2000 "${pw_cheap#* }" "${pw_cheap%% *}")
 hash_strong=$("$ARGON2_HASH" cost 5 "${pw_strong#* }" "${pw_strong%% *}")
 
 {
-    printf '{"users":%d,"groups":%d,"rounds":%d,"seconds":%s,"threads":%d,"started":"%s","finished":"%s",' \
-        "$N" "$GROUPS_N" "$ROUNDS" "$SECONDS_PER_RUN" "$THREADS" "$started" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    printf '{"users":%d,"groups":%d,"containers":%d,"rounds":%d,"seconds":%s,"threads":%d,"started":"%s","finished":"%s",' \
+        "$N" "$GROUPS_N" "$CONTAINERS" "$ROUNDS" "$SECONDS_PER_RUN" "$THREADS" "$started" "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
     printf '"load_before":"%s","load_after":"%s","nproc":%d,"cpu_model":"%s","kernel":"%s","slapd":"%s",' \
         "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" \
         "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" "$(uname -r)" \

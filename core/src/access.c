@@ -23,17 +23,37 @@
 #define ACCESS_ADMINISTRATOR                                                                \
     "EXISTS (SELECT 1 FROM UserGroups ug JOIN Groups gr ON gr.gidNumber = ug.gidNumber"     \
     " WHERE ug.uidNumber = u.uidNumber AND " ACCESS_ADMINISTRATOR_GROUP ")"
+/* Driven from the subject (the user's few grants, by index), not from the
+ * container: a site's grants are many, and this runs once per container. */
+#define ACCESS_GRANT_SCOPE "(a.containerId = c.id OR a.siteId = n.siteId)"
 #define ACCESS_GRANTED                                                                      \
-    "EXISTS (SELECT 1 FROM ContainerAccessGrants a"                                         \
-    " WHERE (a.uidNumber = u.uidNumber"                                                     \
-    "        OR a.gidNumber IN (SELECT gidNumber FROM UserGroups WHERE uidNumber = u.uidNumber))" \
-    " AND (a.containerId = c.id OR a.siteId = n.siteId))"
+    "(EXISTS (SELECT 1 FROM ContainerAccessGrants a"                                        \
+    "  WHERE a.uidNumber = u.uidNumber AND " ACCESS_GRANT_SCOPE ")"                         \
+    " OR EXISTS (SELECT 1 FROM UserGroups ug JOIN ContainerAccessGrants a"                  \
+    "  ON a.gidNumber = ug.gidNumber WHERE ug.uidNumber = u.uidNumber AND "                 \
+    ACCESS_GRANT_SCOPE "))"
 /* Columns owner, administrator, granted, sudo; ?9 is the sudo policy (1 when
  * owners get sudo on their own). */
 #define ACCESS_COLUMNS                                                                      \
     ACCESS_OWNER " AS owner, " ACCESS_ADMINISTRATOR " AS administrator, " ACCESS_GRANTED    \
     " AS granted, (" ACCESS_ADMINISTRATOR " OR (?9 AND " ACCESS_OWNER ")) AS sudo"
 #define ACCESS_ALLOWED " u.status = 'active' AND (owner OR administrator OR granted)"
+/* The containers user ?1 may possibly enter, by index: those owned, every
+ * one for an administrator, those the user's and its groups' grants name,
+ * alone or by site.  Only narrows what ACCESS_ALLOWED then decides, so a
+ * user's host list costs its own rows, not a pass over every container. */
+#define ACCESS_GRANTS_OF_USER_1                                                             \
+    " FROM ContainerAccessGrants a WHERE a.uidNumber = ?1"                                  \
+    " OR a.gidNumber IN (SELECT gidNumber FROM UserGroups WHERE uidNumber = ?1)"
+#define ACCESS_CANDIDATES_OF_USER_1                                                         \
+    "SELECT id FROM Containers WHERE username = (SELECT username FROM Users"                \
+    " WHERE uidNumber = ?1)"                                                                \
+    " UNION SELECT id FROM Containers WHERE EXISTS (SELECT 1 FROM UserGroups ug"            \
+    " JOIN Groups gr ON gr.gidNumber = ug.gidNumber WHERE ug.uidNumber = ?1 AND "           \
+    ACCESS_ADMINISTRATOR_GROUP ")"                                                          \
+    " UNION SELECT a.containerId" ACCESS_GRANTS_OF_USER_1                                   \
+    " UNION SELECT cs.id FROM Containers cs JOIN Nodes ns ON ns.id = cs.nodeId"             \
+    " WHERE ns.siteId IN (SELECT a.siteId" ACCESS_GRANTS_OF_USER_1 ")"
 
 int cdb_access_owners_get_sudo(cdb *db, int *yes)
 {
@@ -89,8 +109,9 @@ int cdb_access_hosts_for_user(cdb *db, int64_t uid_number, cdb_access_host ***ou
                               size_t *n_out)
 {
     static const char sql[] = "SELECT c.hostname, s.internalDomain, " ACCESS_COLUMNS
-                              ACCESS_FROM " WHERE u.uidNumber = ?1 AND" ACCESS_ALLOWED
-                              " ORDER BY c.hostname";
+                              ACCESS_FROM " WHERE u.uidNumber = ?1"
+                              " AND c.id IN (" ACCESS_CANDIDATES_OF_USER_1 ") AND"
+                              ACCESS_ALLOWED " ORDER BY c.hostname";
     sqlite3_stmt *st = NULL;
     cm_vec vec = {0};
     int status = prepare_access(db, sql, uid_number, &st);
