@@ -278,7 +278,7 @@ expect_eq "the rules are as they were" "cn=administrators,$X cn=db,$X cn=lab,$X 
     "$(dns -b "$X" -s one '(objectClass=*)')"
 
 # ---- clusterdb-authorized-keys with 'host' -------------------------------------
-AUTHKEYS=$CLUSTERDB_BUILD/cli/clusterdb-authorized-keys
+AUTHKEYS=$CLUSTERDB_BUILD/authorized-keys/clusterdb-authorized-keys
 akconf() { # FILE [HOST]: the helper's config, anonymous, with 'host HOST' when given
     printf 'uri %s\nbase %s\ntimeout 5\n' "${SLAPD_URI[main]}" "$S" > "$1"
     [ -z "${2:-}" ] || printf 'host %s\n' "$2" >> "$1"
