@@ -156,6 +156,11 @@ int cli_lookup_fail(struct cli *cli, int st, const char *field, const char *what
 enum cli_ref { CLI_REF_SITE, CLI_REF_NODE, CLI_REF_CONTAINER, CLI_REF_DOMAIN };
 json_t *cli_jname(struct cli *cli, enum cli_ref kind, int64_t id);
 
+/* The id of the row a user names where only its id is needed (a filter or a
+ * reference), found and reported as by cli_find_*; *id is 0 when key is NULL
+ * (nothing named).  0 or an exit code after a message. */
+int cli_find_id(struct cli *cli, enum cli_ref kind, const char *key, int64_t *id);
+
 /* ---------------------------------------------------------------- output */
 
 /* A JSON string for s (null for NULL); invalid UTF-8 bytes become U+FFFD so
