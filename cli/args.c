@@ -18,7 +18,8 @@
 /* Options every command accepts, after its own. */
 enum { OPT_HELP = 1000, OPT_JSON = 1001 };
 
-void cli_print_help(const struct cli_spec *spec)
+/* Print spec's help to stdout. */
+static void cli_print_help(const struct cli_spec *spec)
 {
     printf("Usage: clusterdb [--db FILE] [--json] %s\n\n%s\n", spec->usage, spec->summary);
     printf("\nOptions:\n");

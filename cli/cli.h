@@ -106,9 +106,6 @@ int cli_parse(struct cli *cli, const struct cli_spec *spec, int argc, char **arg
 int cli_parse_open(struct cli *cli, const struct cli_spec *spec, int argc, char **argv,
                    char ***args, int *nargs, unsigned flags);
 
-/* Print spec's help to stdout. */
-void cli_print_help(const struct cli_spec *spec);
-
 /* Parse a decimal integer in [min, max]; otherwise print
  * "clusterdb: FIELD: must be an integer from MIN to MAX" and return
  * CLI_EXIT_INVALID.  Returns 0 on success. */
@@ -122,9 +119,6 @@ const char *cli_empty_to_null(const char *s);
 /* Open cli->db_path with cdb flags unless already open.  0 or an exit code
  * (after a message). */
 int cli_open(struct cli *cli, unsigned flags);
-
-/* The exit code for a cdb status. */
-int cli_exit_code(int status);
 
 /* Report the handle's last failure as "clusterdb: <field>: <message>" and
  * return the exit code for `status`. */
@@ -161,6 +155,11 @@ int cli_lookup_fail(struct cli *cli, int st, const char *field, const char *what
  * row is gone.  One lookup per call: the cluster tables are small. */
 enum cli_ref { CLI_REF_SITE, CLI_REF_NODE, CLI_REF_CONTAINER, CLI_REF_DOMAIN };
 json_t *cli_jname(struct cli *cli, enum cli_ref kind, int64_t id);
+
+/* The id of the row a user names where only its id is needed (a filter or a
+ * reference), found and reported as by cli_find_*; *id is 0 when key is NULL
+ * (nothing named).  0 or an exit code after a message. */
+int cli_find_id(struct cli *cli, enum cli_ref kind, const char *key, int64_t *id);
 
 /* ---------------------------------------------------------------- output */
 

@@ -94,15 +94,11 @@ static int container_add(struct cli *cli, int argc, char **argv)
                               .ai_container = o.ai};
     if ((rc = parse_container_opts(&o, &in)))
         return rc;
-    cdb_node *node = NULL;
-    if ((rc = cli_open(cli, 0)) || (rc = cli_find_node(cli, o.node, &node)))
+    if ((rc = cli_open(cli, 0)) || (rc = cli_find_id(cli, CLI_REF_NODE, o.node, &in.node_id)))
         return rc;
-    in.node_id = node->id;
     int64_t id = 0;
     int st = cdb_container_create(cli->db, &in, &id);
-    rc = st == CDB_OK ? emit_container(cli, id, "created") : cli_fail(cli, st);
-    cdb_node_free(node);
-    return rc;
+    return st == CDB_OK ? emit_container(cli, id, "created") : cli_fail(cli, st);
 }
 
 static int container_set(struct cli *cli, int argc, char **argv)
@@ -137,16 +133,13 @@ static int container_set(struct cli *cli, int argc, char **argv)
                               .ai_container = cli_empty_to_null(o.ai)};
     if ((rc = parse_container_opts(&o, &in)))
         return rc;
-    cdb_node *node = NULL;
     cdb_container *c = NULL;
     if ((rc = cli_open(cli, 0)) || (rc = cli_find_container(cli, args[0], &c)) ||
-        (o.node && (rc = cli_find_node(cli, o.node, &node))))
+        (rc = cli_find_id(cli, CLI_REF_NODE, o.node, &in.node_id)))
         goto done;
-    in.node_id = node ? node->id : 0;
     int st = cdb_container_update(cli->db, c->id, fields, &in);
     rc = st == CDB_OK ? emit_container(cli, c->id, "updated") : cli_fail(cli, st);
 done:
-    cdb_node_free(node);
     cdb_container_free(c);
     return rc;
 }
@@ -179,11 +172,9 @@ static int container_create(struct cli *cli, int argc, char **argv)
         return cli_error(CLI_EXIT_USAGE, NULL, "container create needs --template NAME");
     cdb_container_input in = {.hostname = args[0], .username = owner, .status = -1,
                               .template_name = tpl, .ai_container = ai};
-    cdb_node *node = NULL;
     cdb_container *c = NULL;
-    if ((rc = cli_open(cli, 0)) || (rc = cli_find_node(cli, node_name, &node)))
+    if ((rc = cli_open(cli, 0)) || (rc = cli_find_id(cli, CLI_REF_NODE, node_name, &in.node_id)))
         return rc;
-    in.node_id = node->id;
     int64_t id = 0, job = 0;
     int st = cdb_container_create_queued(cli->db, &in, &id, &job);
     if (st == CDB_OK)
@@ -200,7 +191,6 @@ static int container_create(struct cli *cli, int argc, char **argv)
         rc = cli_emit_done(cli, o, "created container %s (id %lld); queued job %lld",
                            cli_printable(c->hostname), (long long)c->id, (long long)job);
     }
-    cdb_node_free(node);
     cdb_container_free(c);
     return rc;
 }
@@ -281,13 +271,12 @@ static int container_list(struct cli *cli, int argc, char **argv)
     int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
     if (rc != CLI_CONTINUE)
         return rc;
-    cdb_node *node = NULL;
-    if (node_name && (rc = cli_find_node(cli, node_name, &node)))
+    int64_t node_id;
+    if ((rc = cli_find_id(cli, CLI_REF_NODE, node_name, &node_id)))
         return rc;
     cdb_container **rows = NULL;
     size_t n = 0;
-    int st = cdb_container_list(cli->db, node ? node->id : 0, &rows, &n);
-    cdb_node_free(node);
+    int st = cdb_container_list(cli->db, node_id, &rows, &n);
     if (st != CDB_OK)
         return cli_fail(cli, st);
     json_t *list = json_array();

@@ -58,7 +58,7 @@ static int domain_add(struct cli *cli, int argc, char **argv)
     int nargs;
     char key[CLI_SECRET_MAX];
     key[0] = '\0';
-    cdb_site *site = NULL;
+    int64_t site_id = 0;
     int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
     if (rc != CLI_CONTINUE)
         return rc;
@@ -66,16 +66,15 @@ static int domain_add(struct cli *cli, int argc, char **argv)
         return cli_error(CLI_EXIT_USAGE, NULL, "domain add needs --site SITE");
     if (o.key_stdin && (rc = cli_read_secret_stdin("cloudflareApiKey", key)))
         goto done;
-    if ((rc = cli_open(cli, 0)) || (rc = cli_find_site(cli, o.site, &site)))
+    if ((rc = cli_open(cli, 0)) || (rc = cli_find_id(cli, CLI_REF_SITE, o.site, &site_id)))
         goto done;
     cdb_external_domain_input in = {args[0], o.acme_email, o.acme_dir, o.cf_email,
-                                    o.key_stdin ? key : NULL, site->id, o.dns_provider};
+                                    o.key_stdin ? key : NULL, site_id, o.dns_provider};
     int64_t id = 0;
     int st = cdb_external_domain_create(cli->db, &in, &id);
     rc = st == CDB_OK ? emit_domain(cli, id, "created") : cli_fail(cli, st);
 done:
     cdb_wipe(key, sizeof key);
-    cdb_site_free(site);
     return rc;
 }
 
@@ -95,7 +94,7 @@ static int domain_set(struct cli *cli, int argc, char **argv)
     int nargs;
     char key[CLI_SECRET_MAX];
     key[0] = '\0';
-    cdb_site *site = NULL;
+    int64_t site_id = 0;
     cdb_external_domain *d = NULL;
     int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
     if (rc != CLI_CONTINUE)
@@ -111,17 +110,16 @@ static int domain_set(struct cli *cli, int argc, char **argv)
     if (o.key_stdin && (rc = cli_read_secret_stdin("cloudflareApiKey", key)))
         goto done;
     if ((rc = cli_open(cli, 0)) || (rc = cli_find_domain(cli, args[0], &d)) ||
-        (o.site && (rc = cli_find_site(cli, o.site, &site))))
+        (rc = cli_find_id(cli, CLI_REF_SITE, o.site, &site_id)))
         goto done;
     cdb_external_domain_input in = {o.domain, cli_empty_to_null(o.acme_email),
                                     cli_empty_to_null(o.acme_dir), cli_empty_to_null(o.cf_email),
-                                    cli_empty_to_null(key), site ? site->id : 0,
+                                    cli_empty_to_null(key), site_id,
                                     cli_empty_to_null(o.dns_provider)};
     int st = cdb_external_domain_update(cli->db, d->id, fields, &in);
     rc = st == CDB_OK ? emit_domain(cli, d->id, "updated") : cli_fail(cli, st);
 done:
     cdb_wipe(key, sizeof key);
-    cdb_site_free(site);
     cdb_external_domain_free(d);
     return rc;
 }
@@ -139,13 +137,12 @@ static int domain_list(struct cli *cli, int argc, char **argv)
     int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
     if (rc != CLI_CONTINUE)
         return rc;
-    cdb_site *site = NULL;
-    if (site_key && (rc = cli_find_site(cli, site_key, &site)))
+    int64_t site_id;
+    if ((rc = cli_find_id(cli, CLI_REF_SITE, site_key, &site_id)))
         return rc;
     cdb_external_domain **domains = NULL;
     size_t n = 0;
-    int st = cdb_external_domain_list(cli->db, site ? site->id : 0, &domains, &n);
-    cdb_site_free(site);
+    int st = cdb_external_domain_list(cli->db, site_id, &domains, &n);
     if (st != CDB_OK)
         return cli_fail(cli, st);
     json_t *list = json_array();

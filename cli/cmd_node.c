@@ -60,7 +60,7 @@ static int node_add(struct cli *cli, int argc, char **argv)
     int nargs;
     char secret[CLI_SECRET_MAX];
     secret[0] = '\0';
-    cdb_site *site = NULL;
+    int64_t site_id = 0;
     int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
     if (rc != CLI_CONTINUE)
         return rc;
@@ -68,18 +68,17 @@ static int node_add(struct cli *cli, int argc, char **argv)
         return cli_error(CLI_EXIT_USAGE, NULL, "node add needs --site SITE");
     if (o.secret_stdin && (rc = cli_read_secret_stdin("apiTokenSecretOrPassword", secret)))
         goto done;
-    if ((rc = cli_open(cli, 0)) || (rc = cli_find_site(cli, o.site, &site)))
+    if ((rc = cli_open(cli, 0)) || (rc = cli_find_id(cli, CLI_REF_SITE, o.site, &site_id)))
         goto done;
     cdb_node_input in = {.name = args[0], .ipv4_address = o.ip, .api_url = o.url,
                          .api_token_id_or_username = o.token_id,
                          .api_token_secret_or_password = o.secret_stdin ? secret : NULL,
-                         .disable_tls_verification = o.insecure, .site_id = site->id};
+                         .disable_tls_verification = o.insecure, .site_id = site_id};
     int64_t id = 0;
     int st = cdb_node_create(cli->db, &in, &id);
     rc = st == CDB_OK ? emit_node(cli, id, "created") : cli_fail(cli, st);
 done:
     cdb_wipe(secret, sizeof secret);
-    cdb_site_free(site);
     return rc;
 }
 
@@ -98,7 +97,7 @@ static int node_set(struct cli *cli, int argc, char **argv)
     int nargs;
     char secret[CLI_SECRET_MAX];
     secret[0] = '\0';
-    cdb_site *site = NULL;
+    int64_t site_id = 0;
     cdb_node *node = NULL;
     int rc = cli_parse(cli, &spec, argc, argv, &args, &nargs);
     if (rc != CLI_CONTINUE)
@@ -115,18 +114,17 @@ static int node_set(struct cli *cli, int argc, char **argv)
     if (o.secret_stdin && (rc = cli_read_secret_stdin("apiTokenSecretOrPassword", secret)))
         goto done;
     if ((rc = cli_open(cli, 0)) || (rc = cli_find_node(cli, args[0], &node)) ||
-        (o.site && (rc = cli_find_site(cli, o.site, &site))))
+        (rc = cli_find_id(cli, CLI_REF_SITE, o.site, &site_id)))
         goto done;
     cdb_node_input in = {.name = o.name, .ipv4_address = cli_empty_to_null(o.ip),
                          .api_url = cli_empty_to_null(o.url),
                          .api_token_id_or_username = cli_empty_to_null(o.token_id),
                          .api_token_secret_or_password = cli_empty_to_null(secret),
-                         .disable_tls_verification = o.insecure, .site_id = site ? site->id : 0};
+                         .disable_tls_verification = o.insecure, .site_id = site_id};
     int st = cdb_node_update(cli->db, node->id, fields, &in);
     rc = st == CDB_OK ? emit_node(cli, node->id, "updated") : cli_fail(cli, st);
 done:
     cdb_wipe(secret, sizeof secret);
-    cdb_site_free(site);
     cdb_node_free(node);
     return rc;
 }
@@ -144,13 +142,12 @@ static int node_list(struct cli *cli, int argc, char **argv)
     int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
     if (rc != CLI_CONTINUE)
         return rc;
-    cdb_site *site = NULL;
-    if (site_key && (rc = cli_find_site(cli, site_key, &site)))
+    int64_t site_id;
+    if ((rc = cli_find_id(cli, CLI_REF_SITE, site_key, &site_id)))
         return rc;
     cdb_node **nodes = NULL;
     size_t n = 0;
-    int st = cdb_node_list(cli->db, site ? site->id : 0, &nodes, &n);
-    cdb_site_free(site);
+    int st = cdb_node_list(cli->db, site_id, &nodes, &n);
     if (st != CDB_OK)
         return cli_fail(cli, st);
     json_t *list = json_array();

@@ -149,20 +149,13 @@ static int service_add(struct cli *cli, int argc, char **argv)
     if (in.type == CDB_SERVICE_HTTP && !o.domain)
         return cli_error(CLI_EXIT_USAGE, NULL, "an http service needs --domain (and --hostname)");
 
-    cdb_container *c = NULL;
-    cdb_external_domain *d = NULL;
-    if ((rc = cli_open(cli, 0)) || (rc = cli_find_container(cli, host, &c)) ||
-        (o.domain && (rc = cli_find_domain(cli, o.domain, &d))))
-        goto done;
-    in.container_id = c->id;
-    in.http.external_domain_id = d ? d->id : 0;
+    if ((rc = cli_open(cli, 0)) ||
+        (rc = cli_find_id(cli, CLI_REF_CONTAINER, host, &in.container_id)) ||
+        (rc = cli_find_id(cli, CLI_REF_DOMAIN, o.domain, &in.http.external_domain_id)))
+        return rc;
     int64_t id = 0;
     int st = cdb_service_create(cli->db, &in, &id);
-    rc = st == CDB_OK ? emit_service(cli, id, "created") : cli_fail(cli, st);
-done:
-    cdb_container_free(c);
-    cdb_external_domain_free(d);
-    return rc;
+    return st == CDB_OK ? emit_service(cli, id, "created") : cli_fail(cli, st);
 }
 
 static int service_set(struct cli *cli, int argc, char **argv)
@@ -186,7 +179,7 @@ static int service_set(struct cli *cli, int argc, char **argv)
         !o.svc_name && !o.record_type)
         return cli_error(CLI_EXIT_USAGE, NULL, "nothing to change (see clusterdb service set --help)");
     cdb_service *s = NULL;
-    cdb_external_domain *d = NULL;
+    int64_t domain_id = 0;
     if ((rc = cli_open(cli, 0)) || (rc = cli_find_service(cli, args[0], &s)))
         goto done;
     /* The current values, then what was given over them. */
@@ -200,15 +193,14 @@ static int service_set(struct cli *cli, int argc, char **argv)
     in.dns.record_type = s->dns.record_type;
     in.dns.service_name = s->dns.service_name;
     if ((rc = parse_service_opts(&o, s->type, &in)) ||
-        (o.domain && (rc = cli_find_domain(cli, o.domain, &d))))
+        (rc = cli_find_id(cli, CLI_REF_DOMAIN, o.domain, &domain_id)))
         goto done;
-    if (d)
-        in.http.external_domain_id = d->id;
+    if (domain_id)
+        in.http.external_domain_id = domain_id;
     int st = cdb_service_update(cli->db, s->id, &in);
     rc = st == CDB_OK ? emit_service(cli, s->id, "updated") : cli_fail(cli, st);
 done:
     cdb_service_free(s);
-    cdb_external_domain_free(d);
     return rc;
 }
 
@@ -225,13 +217,12 @@ static int service_list(struct cli *cli, int argc, char **argv)
     int rc = cli_parse_open(cli, &spec, argc, argv, &args, &nargs, 0);
     if (rc != CLI_CONTINUE)
         return rc;
-    cdb_container *c = NULL;
-    if (host && (rc = cli_find_container(cli, host, &c)))
+    int64_t container_id;
+    if ((rc = cli_find_id(cli, CLI_REF_CONTAINER, host, &container_id)))
         return rc;
     cdb_service **rows = NULL;
     size_t n = 0;
-    int st = cdb_service_list(cli->db, c ? c->id : 0, &rows, &n);
-    cdb_container_free(c);
+    int st = cdb_service_list(cli->db, container_id, &rows, &n);
     if (st != CDB_OK)
         return cli_fail(cli, st);
     json_t *list = json_array();

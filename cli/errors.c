@@ -10,7 +10,8 @@
 
 #include "cli.h"
 
-int cli_exit_code(int status)
+/* The exit code for a cdb status. */
+static int cli_exit_code(int status)
 {
     switch (status) {
     case CDB_OK:

@@ -181,3 +181,42 @@ json_t *cli_jname(struct cli *cli, enum cli_ref kind, int64_t id)
     }
     return name ? name : json_null();
 }
+
+int cli_find_id(struct cli *cli, enum cli_ref kind, const char *key, int64_t *id)
+{
+    int rc = 0;
+    *id = 0;
+    if (key == NULL)
+        return 0;
+    switch (kind) {
+    case CLI_REF_SITE: {
+        cdb_site *row = NULL;
+        if ((rc = cli_find_site(cli, key, &row)) == 0)
+            *id = row->id;
+        cdb_site_free(row);
+        break;
+    }
+    case CLI_REF_NODE: {
+        cdb_node *row = NULL;
+        if ((rc = cli_find_node(cli, key, &row)) == 0)
+            *id = row->id;
+        cdb_node_free(row);
+        break;
+    }
+    case CLI_REF_CONTAINER: {
+        cdb_container *row = NULL;
+        if ((rc = cli_find_container(cli, key, &row)) == 0)
+            *id = row->id;
+        cdb_container_free(row);
+        break;
+    }
+    case CLI_REF_DOMAIN: {
+        cdb_external_domain *row = NULL;
+        if ((rc = cli_find_domain(cli, key, &row)) == 0)
+            *id = row->id;
+        cdb_external_domain_free(row);
+        break;
+    }
+    }
+    return rc;
+}

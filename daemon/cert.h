@@ -50,12 +50,6 @@ int certificate_job_is_ours(cdb *db, const struct daemon_config *config, const c
  * lego (DNS-01), install it.  CDB_OK, or a negative status after job_say(). */
 int certificate_job(struct job_run *run);
 
-/* Shared by the schedule and the job. */
-int certificate_site_id(cdb *db, const char *site_name, int64_t *id); /* CDB_ERR_NOTFOUND if none */
 int certificate_acme_managed(const cdb_external_domain *domain);    /* it has an acmeEmail */
-
-/* The current time, or CLUSTERDBD_NOW (seconds since the epoch) when set:
- * the tests move the clock to reach the renewal window. */
-time_t certificate_now(void);
 
 #endif

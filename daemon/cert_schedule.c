@@ -17,7 +17,9 @@
 #define DEFAULT_RENEWAL_DAYS 30
 #define DEFAULT_RETRY_MINUTES 60
 
-time_t certificate_now(void)
+/* The current time, or CLUSTERDBD_NOW (seconds since the epoch) when set:
+ * the tests move the clock to reach the renewal window. */
+static time_t certificate_now(void)
 {
     const char *fake = getenv("CLUSTERDBD_NOW");
     char *end;
@@ -56,7 +58,8 @@ static long setting_number(cdb *db, const char *key, long fallback)
 
 /* ---- which domains need a certificate ------------------------------------ */
 
-int certificate_site_id(cdb *db, const char *site_name, int64_t *id)
+/* The id of the site of that name; CDB_ERR_NOTFOUND if none. */
+static int certificate_site_id(cdb *db, const char *site_name, int64_t *id)
 {
     cdb_site **sites = NULL;
     size_t n = 0;

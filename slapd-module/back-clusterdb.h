@@ -116,8 +116,6 @@ extern cdbm_schema cdbm_ad;
 
 /* init.c */
 int cdbm_back_initialize(BackendInfo *bi);
-/* -1 with the missing element and the schema file that defines it. */
-int cdbm_schema_resolve(const char **missing, const char **schema_file);
 
 /* config.c */
 int cdbm_config_init(BackendInfo *bi);
@@ -287,9 +285,6 @@ typedef struct cdbm_result_detail {
     char text[256];
 } cdbm_result_detail;
 int cdbm_ldap_result(int cdb_status, cdbm_result_detail *detail, const char **text);
-/* Log the cause of a failure of the store itself (called by
- * cdbm_ldap_result for writes that pass their handle). */
-void cdbm_log_store_failure(const cdb *db, int cdb_status);
 
 /* The id of the user (username) or group (cn) of that name, compared as LDAP
  * does (without regard to case); CDB_ERR_NOTFOUND when none. */
@@ -326,7 +321,6 @@ int cdbm_query_arena_init(cdbm_query_arena *arena, Filter *f);
 void cdbm_query_arena_free(cdbm_query_arena *arena);
 /* NULL when the arena is exhausted (cannot happen when sized by init). */
 const cdb_query *cdbm_filter_to_query(cdbm_query_arena *arena, Filter *f, cdbm_table table);
-const cdb_query *cdbm_query_eq_number(cdbm_query_arena *arena, cdb_qfield field, int64_t n);
 /* Whether the filter asserts anything of ad (or of an attribute ad is a
  * subtype of, or of any attribute: extensible matches without one). */
 int cdbm_filter_mentions(Filter *f, AttributeDescription *ad);
@@ -375,10 +369,6 @@ int cdbm_password_value(Operation *op, SlapReply *rs, cdbm_copies *c, struct ber
 int cdbm_status_value(Operation *op, cdbm_copies *c, struct berval *v, cdb_user_status *out);
 /* sshPublicKey values joined one per line; NULL if a value spans lines. */
 char *cdbm_join_keys(Operation *op, cdbm_copies *c, BerVarray vals, unsigned n);
-
-/* bind.c: whether the push second factor is asked of this user (members of
- * a push-exempt group are spared; service accounts are never asked). */
-int cdbm_push_required(cdbm_info *info, const cdb_user *user);
 
 /* Operations. */
 BI_op_search cdbm_back_search;

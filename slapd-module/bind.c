@@ -22,7 +22,9 @@
 
 #include "back-clusterdb.h"
 
-int cdbm_push_required(cdbm_info *info, const cdb_user *user)
+/* Whether the push second factor is asked of this user (members of
+ * a push-exempt group are spared; service accounts are never asked). */
+static int cdbm_push_required(cdbm_info *info, const cdb_user *user)
 {
     size_t i, j;
 

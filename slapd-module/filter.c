@@ -148,7 +148,7 @@ static int cdbm_parse_int(const struct berval *bv, int64_t *out)
     return 1;
 }
 
-const cdb_query *cdbm_query_eq_number(cdbm_query_arena *a, cdb_qfield field, int64_t n)
+static const cdb_query *cdbm_query_eq_number(cdbm_query_arena *a, cdb_qfield field, int64_t n)
 {
     cdb_query *q = cdbm_node(a, CDB_Q_EQ, field);
 

@@ -102,7 +102,8 @@ static const cdbm_schema_need cdbm_schema_needs[] = {
     CDBM_OC("sudoRole", oc_sudo_role, "sudo.schema"),
 };
 
-int cdbm_schema_resolve(const char **missing, const char **schema_file)
+/* -1 with the missing element and the schema file that defines it. */
+static int cdbm_schema_resolve(const char **missing, const char **schema_file)
 {
     cdbm_schema s;
     size_t i;

@@ -38,7 +38,9 @@ static int cdbm_field_is_key(const char *field, const char *key)
     return strcasecmp(dot ? dot + 1 : field, key) == 0;
 }
 
-void cdbm_log_store_failure(const cdb *db, int status)
+/* Log the cause of a failure of the store itself (called by
+ * cdbm_ldap_result for writes that pass their handle). */
+static void cdbm_log_store_failure(const cdb *db, int status)
 {
     /* The client learns only "unavailable" or "internal error"; the
      * operator needs the cause (disk full, read-only file, I/O error). */

@@ -79,7 +79,6 @@ typedef struct cm_vec {
     size_t n;
     size_t cap;
 } cm_vec;
-int cm_vec_push(cm_vec *vec, void *item);
 
 typedef int (*cm_row_fn)(sqlite3_stmt *stmt, void **out); /* 0, or -1 on ENOMEM */
 typedef void (*cm_free_fn)(void *item);
@@ -123,7 +122,6 @@ typedef struct cm_model {
 extern const cm_enum_names cm_job_status_enum;
 extern const cm_enum_names cm_container_status_enum;
 
-int cm_model_row(const cm_model *m, sqlite3_stmt *stmt, void **out); /* 0, or -1 on ENOMEM */
 void cm_model_free(const cm_model *m, void *row);
 
 /* The public free functions of a model's struct (T_free and T_array_free),

@@ -24,7 +24,8 @@ static int read_enum(const cm_enum_names *names, const unsigned char *text)
     return 0;
 }
 
-int cm_model_row(const cm_model *m, sqlite3_stmt *st, void **out)
+/* A row of m's struct from st's columns: 0, or -1 on ENOMEM. */
+static int cm_model_row(const cm_model *m, sqlite3_stmt *st, void **out)
 {
     char *row;
 
@@ -91,7 +92,7 @@ static int check_columns(cdb *db, const cm_model *m, sqlite3_stmt *stmt)
     return CDB_OK;
 }
 
-int cm_vec_push(cm_vec *vec, void *item)
+static int cm_vec_push(cm_vec *vec, void *item)
 {
     if (vec->n == vec->cap) {
         size_t cap = vec->cap ? vec->cap * 2 : 16;

@@ -31,13 +31,6 @@ int cdb_next_gid(cdb *db, int64_t *gid);
 /* Fetch one user by a query of users_read.c's shape; NOTFOUND when absent. */
 int cdb_user_load_by_id(cdb *db, int64_t uid_number, cdb_user **out);
 
-/*
- * Normalise an sshPublicKey text: strip trailing CR/blanks of each line, drop
- * empty lines, join with '\n'.  *out is NULL when no key remains.  Fails with
- * CDB_ERR_INVALID (errfield "sshPublicKey") naming the bad line.
- */
-int cdb_ssh_keys_normalize(cdb *db, const char *text, char **out);
-
 /* Build a JSON array "[1,2,3]" of n ids (for json_each); NULL on ENOMEM. */
 char *cdb_ids_json(const int64_t *ids, size_t n);
 

@@ -512,12 +512,6 @@ done:
     return rc;
 }
 
-int cdb_pve_lxc_clone(cdb_pve *pve, int template_vmid, int newid, const char *hostname,
-                      char **upid_out)
-{
-    return cdb_pve_lxc_clone_described(pve, template_vmid, newid, hostname, NULL, upid_out);
-}
-
 int cdb_pve_lxc_clone_described(cdb_pve *pve, int template_vmid, int newid, const char *hostname,
                                 const char *description, char **upid_out)
 {

@@ -65,7 +65,12 @@ static const char *optional(const char *s)
     return s != NULL && s[0] != '\0' ? s : NULL;
 }
 
-int cdb_ssh_keys_normalize(cdb *db, const char *text, char **out)
+/*
+ * Normalise an sshPublicKey text: strip trailing CR/blanks of each line, drop
+ * empty lines, join with '\n'.  *out is NULL when no key remains.  Fails with
+ * CDB_ERR_INVALID (errfield "sshPublicKey") naming the bad line.
+ */
+static int cdb_ssh_keys_normalize(cdb *db, const char *text, char **out)
 {
     size_t in_len, used = 0, line_no = 0;
     const char *p;

@@ -6,9 +6,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$CLUSTERDB_TOP/tests/integration/lib-slapd.sh"
 
-if ! slapd_module_built; then
-    skip "back_clusterdb.so not built (configure --with-openldap-src)"; tap_done; exit
-fi
+slapd_require_module
 if ! dpkg -L libsqliteodbc 2>/dev/null | grep -q '/libsqlite3odbc.so$' || [ ! -f /usr/lib/ldap/back_sql.so ]; then
     skip "libsqliteodbc or back_sql missing (scripts/install-deps.sh bench)"; tap_done; exit
 fi

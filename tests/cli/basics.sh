@@ -31,7 +31,7 @@ want=$(sed -n 's/^AC_INIT(\[[^]]*\], *\[\([^]]*\)\].*/\1/p' "$CLUSTERDB_TOP/conf
 expect_eq "clusterdb --version" "clusterdb $want" "$("$CLI" --version)"
 expect_eq "clusterdbd --version" "clusterdbd $want" "$("$CLUSTERDB_BUILD/daemon/clusterdbd" --version)"
 expect_eq "clusterdb-authorized-keys --version" "clusterdb-authorized-keys $want" \
-    "$("$CLUSTERDB_BUILD/cli/clusterdb-authorized-keys" --version)"
+    "$("$CLUSTERDB_BUILD/authorized-keys/clusterdb-authorized-keys" --version)"
 
 # ---- a missing database: its path once, and what to do
 missing=$(mktemp -u "${TMPDIR:-/tmp}/cdb-missing.XXXXXX")

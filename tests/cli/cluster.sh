@@ -142,6 +142,17 @@ expect_ok "service delete" service delete "$TRANSPORT"
 expect_eq "subtype row removed too" 0 "$(sql "SELECT count(*) FROM TransportServices WHERE serviceId=$TRANSPORT")"
 expect_fail "deleted service: exit 5" 5 id service show "$TRANSPORT"
 
+# ---- a row named as a filter or a reference must exist: exit 5 naming the field
+expect_fail "node list of an unknown site: exit 5" 5 site node list --site nowhere
+expect_fail "domain list of an unknown site: exit 5" 5 site domain list --site nowhere
+expect_fail "container list of an unknown node: exit 5" 5 node container list --node nowhere
+expect_fail "service list of an unknown container: exit 5" 5 hostname service list --container nowhere
+expect_fail "node set to an unknown site: exit 5" 5 site node set pve1 --site nowhere
+expect_fail "domain set to an unknown site: exit 5" 5 site domain set example.org --site nowhere
+expect_fail "container set to an unknown node: exit 5" 5 node container set web1 --node nowhere
+expect_fail "container add on an unknown node: exit 5" 5 node container add web9 --node nowhere --username alice
+expect_fail "service set to an unknown domain: exit 5" 5 domain service set "$HTTP" --domain nowhere.example
+
 # ---- status counts the cluster
 expect_ok "status --json" --json status
 expect_eq "status: nodes" 2 "$(json_get 'd["counts"]["nodes"]')"

@@ -14,9 +14,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 set -o pipefail
 export CLUSTERDB_ARGON2=${CLUSTERDB_ARGON2:-m=1024,t=1,p=1}
 
-if ! slapd_module_built; then
-    skip "back_clusterdb.so is not built ($CLUSTERDB_MODULE_DIR)"; tap_done; exit
-fi
+slapd_require_module
 
 scratch work
 DB=$work/clusterdb.db
@@ -271,7 +269,7 @@ expect_eq "the rules are as they were" "cn=administrators,$X cn=db,$X cn=lab,$X 
     "$(dns -b "$X" -s one '(objectClass=*)')"
 
 # ---- clusterdb-authorized-keys with 'host' -------------------------------------
-AUTHKEYS=$CLUSTERDB_BUILD/cli/clusterdb-authorized-keys
+AUTHKEYS=$CLUSTERDB_BUILD/authorized-keys/clusterdb-authorized-keys
 akconf() { # FILE [HOST]: the helper's config, anonymous, with 'host HOST' when given
     printf 'uri %s\nbase %s\ntimeout 5\n' "${SLAPD_URI[main]}" "$S" > "$1"
     [ -z "${2:-}" ] || printf 'host %s\n' "$2" >> "$1"

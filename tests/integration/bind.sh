@@ -9,9 +9,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/integration/lib-slapd.sh"
 export CLUSTERDB_ARGON2=${CLUSTERDB_ARGON2:-m=1024,t=1,p=1}
 
-if ! slapd_module_built; then
-    skip "back_clusterdb.so is not built ($CLUSTERDB_MODULE_DIR)"; tap_done; exit
-fi
+slapd_require_module
 
 scratch work
 DB=$work/clusterdb.db

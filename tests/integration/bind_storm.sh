@@ -12,10 +12,7 @@ export CLUSTERDB_ARGON2=m=65536,t=1,p=1
 argon2_kib=65536
 cap=2
 
-if ! slapd_module_built; then
-    skip "back_clusterdb.so not built (configure --with-openldap-src)"
-    tap_done; exit
-fi
+slapd_require_module
 
 scratch work
 db=$work/clusterdb.db

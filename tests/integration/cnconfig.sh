@@ -10,9 +10,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 export CLUSTERDB_ARGON2=${CLUSTERDB_ARGON2:-m=1024,t=1,p=1}
 
 template=/usr/share/slapd/slapd.init.ldif
-if ! slapd_module_built; then
-    skip "back_clusterdb.so is not built ($CLUSTERDB_MODULE_DIR)"; tap_done; exit
-fi
+slapd_require_module
 if [ ! -f "$template" ]; then
     skip "Debian's $template is missing"; tap_done; exit
 fi

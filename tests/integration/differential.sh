@@ -14,9 +14,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 
 seed=${DIFF_SEED:-$(( (RANDOM << 15 | RANDOM) ))}
 diag "DIFF_SEED=$seed (rerun with DIFF_SEED=$seed tests/run-all.sh BUILD tests/integration/differential)"
-if ! slapd_module_built; then
-    skip "back_clusterdb.so is not built ($CLUSTERDB_MODULE_DIR)"; tap_done; exit
-fi
+slapd_require_module
 
 scratch work
 DB=$work/clusterdb.db

@@ -8,10 +8,7 @@
 . "$(dirname "$0")/lib-slapd.sh"
 export CLUSTERDB_ARGON2=${CLUSTERDB_ARGON2:-m=1024,t=1,p=1}
 
-if ! slapd_module_built; then
-    skip "back_clusterdb.so not built (configure --with-openldap-src)"
-    tap_done; exit
-fi
+slapd_require_module
 
 scratch work
 db=$work/clusterdb.db

@@ -50,6 +50,16 @@ _slapd_names=()
 # Whether the module is built; tests that need it skip (with a reason) when not.
 slapd_module_built() { [ -f "$CLUSTERDB_MODULE_DIR/back_clusterdb.so" ]; }
 
+# The first line of a test that exercises the module: without it the test
+# ends here with one visible SKIP naming the missing file.
+slapd_require_module() {
+    slapd_module_built && return 0
+    skip "back_clusterdb is not built ($CLUSTERDB_MODULE_DIR/back_clusterdb.so is missing;" \
+        "configure --with-openldap-src)"
+    tap_done
+    exit
+}
+
 # A TCP port on 127.0.0.1 that nobody listens on right now.  Another process
 # may take it before slapd binds: slapd_start retries with a new port then.
 slapd_free_port() {

@@ -5,10 +5,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/lib-slapd.sh"
 
-if ! slapd_module_built; then
-    skip "back_clusterdb.so not built (configure --with-openldap-src)"
-    tap_done; exit
-fi
+slapd_require_module
 if [ ! -x "$CLI" ]; then
     skip "clusterdb CLI not built"
     tap_done; exit

@@ -11,9 +11,7 @@
 # shellcheck source=lib-slapd.sh
 . "$(dirname "$0")/lib-slapd.sh"
 
-if ! slapd_module_built; then
-    skip "back_clusterdb is not built ($CLUSTERDB_MODULE_DIR/back_clusterdb.so)"; tap_done; exit 0
-fi
+slapd_require_module
 if ! command -v openssl >/dev/null; then
     skip "openssl is not installed (scripts/install-deps.sh test)"; tap_done; exit 0
 fi

@@ -189,7 +189,8 @@ static void run_lifecycle(cdb_pve *pve, const char *hostname)
     assert_int_equal(cdb_pve_next_id(pve, &vmid), CDB_OK);
     assert_int_equal(vmid, 100);
 
-    assert_int_equal(cdb_pve_lxc_clone(pve, template_vmid, vmid, hostname, &upid), CDB_OK);
+    assert_int_equal(cdb_pve_lxc_clone_described(pve, template_vmid, vmid, hostname, NULL, &upid),
+                     CDB_OK);
     assert_non_null(strstr(upid, ":vzclone:9000:"));
     assert_int_equal(cdb_pve_wait_task(pve, upid, 10000, 50), CDB_OK);
     free(upid);
@@ -341,7 +342,7 @@ static void test_echoed_secrets_are_masked(void **state)
     inject("{\"op\":\"clone\",\"kind\":\"echo_auth\"}");
     {
         char *upid = NULL;
-        assert_int_equal(cdb_pve_lxc_clone(pve, 9000, 100, "x", &upid), CDB_ERR_IO);
+        assert_int_equal(cdb_pve_lxc_clone_described(pve, 9000, 100, "x", NULL, &upid), CDB_ERR_IO);
         assert_null(upid);
     }
     assert_non_null(strstr(cdb_pve_errmsg(pve), "cookie=PVEAuthCookie=***"));
@@ -358,7 +359,7 @@ static void test_parameter_errors(void **state)
     (void)state;
     inject("{\"op\":\"clone\",\"kind\":\"http400\",\"param\":\"hostname\","
            "\"message\":\"value does not look like a valid DNS name\"}");
-    assert_int_equal(cdb_pve_lxc_clone(pve, 9000, 100, "web", &upid), CDB_ERR_INVALID);
+    assert_int_equal(cdb_pve_lxc_clone_described(pve, 9000, 100, "web", NULL, &upid), CDB_ERR_INVALID);
     assert_int_equal(cdb_pve_http_status(pve), 400);
     assert_non_null(strstr(cdb_pve_errmsg(pve), "Parameter verification failed."));
     assert_non_null(strstr(cdb_pve_errmsg(pve), "hostname: value does not look like a valid DNS name"));
@@ -406,7 +407,7 @@ static void test_task_failure(void **state)
     (void)state;
     inject("{\"op\":\"clone\",\"kind\":\"task_error\","
            "\"message\":\"clone failed: storage 'local-lvm' is full\"}");
-    assert_int_equal(cdb_pve_lxc_clone(pve, 9000, 100, "web", &upid), CDB_OK);
+    assert_int_equal(cdb_pve_lxc_clone_described(pve, 9000, 100, "web", NULL, &upid), CDB_OK);
     assert_int_equal(cdb_pve_wait_task(pve, upid, 10000, 50), CDB_ERR_IO);
     assert_string_equal(cdb_pve_errmsg(pve),
                         "task vzclone 9000 failed: clone failed: storage 'local-lvm' is full");
@@ -429,7 +430,7 @@ static void test_wait_is_bounded(void **state)
     (void)state;
     /* A task long enough to be seen running even on a loaded machine. */
     inject("{\"op\":\"clone\",\"kind\":\"task_seconds\",\"seconds\":1.5}");
-    assert_int_equal(cdb_pve_lxc_clone(pve, 9000, 100, "web", &upid), CDB_OK);
+    assert_int_equal(cdb_pve_lxc_clone_described(pve, 9000, 100, "web", NULL, &upid), CDB_OK);
     assert_int_equal(cdb_pve_task_status(pve, upid, &task), CDB_OK);
     assert_int_equal(task.running, 1);
     assert_null(task.exitstatus);
@@ -453,7 +454,7 @@ static void test_wait_can_be_cancelled(void **state)
     char *upid = NULL;
     (void)state;
     inject("{\"op\":\"clone\",\"kind\":\"task_seconds\",\"seconds\":30}");
-    assert_int_equal(cdb_pve_lxc_clone(pve, 9000, 100, "web", &upid), CDB_OK);
+    assert_int_equal(cdb_pve_lxc_clone_described(pve, 9000, 100, "web", NULL, &upid), CDB_OK);
     cancel_flag = 1;
     assert_int_equal(cdb_pve_wait_task(pve, upid, 10000, 50), CDB_ERR_IO);
     assert_non_null(strstr(cdb_pve_errmsg(pve), "shutting down"));

@@ -94,13 +94,10 @@ int cdb_pve_next_id(cdb_pve *pve, int *vmid_out);
  * taken as the VMID itself and must be a template too.  CDB_ERR_NOTFOUND if none. */
 int cdb_pve_lxc_find_template(cdb_pve *pve, const char *name, int *vmid_out);
 
-/* POST /nodes/{node}/lxc/{template_vmid}/clone newid, hostname, full=1.
- * *upid_out (cdb_free) is the task id. */
-int cdb_pve_lxc_clone(cdb_pve *pve, int template_vmid, int newid, const char *hostname,
-                      char **upid_out);
-
-/* The same with a description (NULL: none) written at clone time, so that
- * the new CT can be recognised even when nothing else was done to it. */
+/* POST /nodes/{node}/lxc/{template_vmid}/clone newid, hostname, full=1, and
+ * a description (NULL: none) written at clone time, so that the new CT can be
+ * recognised even when nothing else was done to it.  *upid_out (cdb_free) is
+ * the task id. */
 int cdb_pve_lxc_clone_described(cdb_pve *pve, int template_vmid, int newid, const char *hostname,
                                 const char *description, char **upid_out);
 

@@ -91,7 +91,7 @@ declare -gA E2E_UID=([alice]=2000 [bob]=2001 [carol]=2002 [dave]=2003)
 declare -gA E2E_STATUS=([alice]=active [bob]=active [carol]=pending [dave]=suspended)
 declare -gA E2E_GIDS=([ldapusers]=2000 [sysadmins]=2001 [developers]=2002)
 declare -gA E2E_MEMBERS=([ldapusers]="alice bob carol dave" [sysadmins]="alice" [developers]="alice bob")
-AUTHKEYS="$CLUSTERDB_BUILD/cli/clusterdb-authorized-keys"
+AUTHKEYS="$CLUSTERDB_BUILD/authorized-keys/clusterdb-authorized-keys"
 E2E_SVC_DN="cn=nslcd,ou=services,$E2E_BASE"
 E2E_SVC_PW=nslcd-Reader-Secret-1
 
