@@ -85,6 +85,7 @@ typedef struct cdbm_search {
     const cdb_query *user_query;
     const cdb_query *group_query;
     const cdb_query *sudo_query; /* TRUE or FALSE: whether a sudoRole can match */
+    int acls_read_entry;         /* cdbm_acls_read_entry: build entries whole */
     int want_hosts;              /* build users' host values */
     cdb_member_selection members; /* which memberUid values groups carry */
     char **member_names;         /* CDB_MEMBERS_NAMED: the filter's values */
@@ -554,12 +555,39 @@ static int cdbm_member_equalities(cdbm_search *s, Filter *f, size_t *cap)
     return !cdbm_filter_mentions(f, cdbm_ad.member_uid);
 }
 
+/*
+ * Whether an access rule in effect for this database may read member or
+ * host values of the entry it decides beyond those sent: a "to" filter on
+ * memberUid or host, a set= through `this`, or a dynamic ACL (aci).  Entries
+ * built with only the members or hosts the search needs would then decide
+ * differently, so they are built whole.  Read per search: cn=config may
+ * change the rules.  (A set naming a group by its DN reads that group whole
+ * when it is fetched, but a trimmed copy when that very group is being
+ * decided: docs/slapd-module.md says what such a rule must not rely on.)
+ */
+static int cdbm_acls_read_entry(Operation *op)
+{
+    AccessControl *acl = op->o_bd->be_acl != NULL ? op->o_bd->be_acl : frontendDB->be_acl;
+
+    for (; acl != NULL; acl = acl->acl_next) {
+        if (acl->acl_filter != NULL &&
+            (cdbm_filter_mentions(acl->acl_filter, cdbm_ad.member_uid) ||
+             cdbm_filter_mentions(acl->acl_filter, cdbm_ad.host)))
+            return 1;
+        for (Access *b = acl->acl_access; b != NULL; b = b->a_next)
+            if (b->a_dynacl != NULL ||
+                (!BER_BVISEMPTY(&b->a_set_pat) && strstr(b->a_set_pat.bv_val, "this") != NULL))
+                return 1;
+    }
+    return 0;
+}
+
 static void cdbm_choose_members(cdbm_search *s)
 {
     Operation *op = s->op;
     size_t cap = 0;
 
-    if (SLAP_USERATTRS(slap_attr_flags(op->ors_attrs)) ||
+    if (s->acls_read_entry || SLAP_USERATTRS(slap_attr_flags(op->ors_attrs)) ||
         ad_inlist(cdbm_ad.member_uid, op->ors_attrs)) {
         s->members = CDB_MEMBERS_ALL;
     } else if (!cdbm_filter_mentions(op->ors_filter, cdbm_ad.member_uid)) {
@@ -751,7 +779,8 @@ int cdbm_back_search(Operation *op, SlapReply *rs)
     s.user_query = cdbm_filter_to_query(&arena, op->ors_filter, CDBM_TABLE_USERS);
     s.group_query = cdbm_filter_to_query(&arena, op->ors_filter, CDBM_TABLE_GROUPS);
     s.sudo_query = cdbm_filter_to_query(&arena, op->ors_filter, CDBM_TABLE_SUDO);
-    s.want_hosts = cdbm_filter_mentions(op->ors_filter, cdbm_ad.host) ||
+    s.acls_read_entry = cdbm_acls_read_entry(op);
+    s.want_hosts = s.acls_read_entry || cdbm_filter_mentions(op->ors_filter, cdbm_ad.host) ||
                    SLAP_USERATTRS(slap_attr_flags(op->ors_attrs)) ||
                    ad_inlist(cdbm_ad.host, op->ors_attrs);
     cdbm_choose_members(&s);
