@@ -28,7 +28,9 @@ setup() {
     printf 'bob-long-secret\n' | cdb user add bob --ssh-key-file "$KEYS/bob.pub" --status pending --password-stdin &&
     cdb user add _erin --given-name 'Érin' --sn 'Müller, "Straße"' &&
     cdb group add developers && cdb group add-member developers alice &&
-    cdb group add-member developers bob
+    cdb group add-member developers bob &&
+    cdb site add dc1 --internal-domain one.internal && cdb node add pve1 --site dc1 &&
+    cdb container add web --node pve1 --username bob
 }
 check "directory built with the CLI" setup
 
@@ -97,6 +99,28 @@ changetype: modify
 replace: clusterdbStatus
 clusterdbStatus: pending"
         run ldapsearch -x -LLL -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" -b "$S" '(uid=*)' userPassword
+        # Grants over LDAP: host of a user followed through add, replace and delete.
+        run ldapmodify -x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" <<< "dn: uid=_erin,$PEOPLE
+changetype: modify
+add: host
+host: web.one.internal"
+        run ldapmodify -x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" <<< "dn: uid=_erin,$PEOPLE
+changetype: modify
+replace: host
+host: web
+host: WEB.one.internal
+-
+delete: host
+host: web"
+        want=20; run ldapmodify -x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" <<< "dn: uid=alice,$PEOPLE
+changetype: modify
+add: host
+host: web"
+        want=19; run ldapmodify -x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" <<< "dn: uid=_erin,$PEOPLE
+changetype: modify
+add: host
+host: nosuch"
+        want=0
         want=4; run ldapsearch -x -LLL -H "$URI" -z 1 -b "$S" '(objectClass=*)'
         want=32; run ldapsearch -x -LLL -H "$URI" -b "uid=nobody,$PEOPLE" '(objectClass=*)'
         want=49
