@@ -355,14 +355,18 @@ typedef struct cdbm_host_pool {
     unsigned n;
 } cdbm_host_pool;
 
+/* The hostname by which core knows the container a value names; a value no
+ * container can have stands for itself (core refuses it by name). */
 static char *cdbm_host_label(Operation *op, cdbm_host_pool *pool, const char *name)
 {
-    size_t len = strcspn(name, ".");
-    char *label = op->o_tmpalloc(len + 1, op->o_tmpmemctx);
+    char *label = op->o_tmpalloc(CDB_ACCESS_LABEL_SIZE, op->o_tmpmemctx);
+    const char *domain;
 
-    for (size_t i = 0; i < len; i++)
-        label[i] = (name[i] >= 'A' && name[i] <= 'Z') ? (char)(name[i] - 'A' + 'a') : name[i];
-    label[len] = '\0';
+    if (!cdb_access_host_split(name, label, &domain)) {
+        op->o_tmpfree(label, op->o_tmpmemctx);
+        label = op->o_tmpalloc(strlen(name) + 1, op->o_tmpmemctx);
+        strcpy(label, name);
+    }
     pool->strings[pool->n++] = label;
     return label;
 }

@@ -155,15 +155,13 @@ int cdb_access_entrants(cdb *db, int64_t container_id, cdb_access_entrant ***out
     return status;
 }
 
-/* A host name as a container's names split it: the hostname (the first
- * label, lower case as hostnames are stored) and the domain after it (NULL
- * for a short name).  0 when no container can have that name. */
-static int host_split(const char *host, char label[64], const char **domain)
+int cdb_access_host_split(const char *host, char label[CDB_ACCESS_LABEL_SIZE],
+                          const char **domain)
 {
-    const char *dot = strchr(host, '.');
-    size_t len = dot ? (size_t)(dot - host) : strlen(host);
+    const char *dot = host ? strchr(host, '.') : NULL;
+    size_t len = dot ? (size_t)(dot - host) : host ? strlen(host) : 0;
 
-    if (len == 0 || len >= 64)
+    if (len == 0 || len >= CDB_ACCESS_LABEL_SIZE)
         return 0;
     memcpy(label, host, len);
     label[len] = '\0';
@@ -174,32 +172,56 @@ static int host_split(const char *host, char label[64], const char **domain)
     return 1;
 }
 
-int cdb_access_may_enter(cdb *db, const char *username, const char *host, int *allowed)
+/* The container a host name names (cdb_access_host_split); *container_id 0
+ * when none does. */
+static int container_by_host(cdb *db, const char *host, int64_t *container_id)
 {
-    /* ?2 the short name, ?3 the domain of an FQDN (NULL for a short name). */
-    static const char sql[] = "SELECT " ACCESS_COLUMNS ACCESS_FROM
-                              " WHERE u.username = ?1 AND c.hostname = ?2"
-                              " AND (?3 IS NULL OR s.internalDomain = ?3 COLLATE NOCASE) AND"
-                              ACCESS_ALLOWED;
+    static const char sql[] =
+        "SELECT c.id FROM Containers c JOIN Nodes n ON n.id = c.nodeId"
+        " JOIN Sites s ON s.id = n.siteId WHERE c.hostname = ?1"
+        " AND (?2 IS NULL OR s.internalDomain = ?2 COLLATE NOCASE)";
     sqlite3_stmt *st = NULL;
     const char *domain;
-    char label[64];
-    int owners_sudo = 1, brc = SQLITE_OK, rc, status;
+    char label[CDB_ACCESS_LABEL_SIZE];
+    int brc = SQLITE_OK, rc, status;
+
+    *container_id = 0;
+    if (!cdb_access_host_split(host, label, &domain))
+        return CDB_OK;
+    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
+        return status;
+    cm_bind(&brc, sqlite3_bind_text(st, 1, label, -1, SQLITE_TRANSIENT));
+    cm_bind(&brc, cdb_bind_text(st, 2, domain));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        *container_id = sqlite3_column_int64(st, 0);
+    else if (rc != SQLITE_DONE)
+        status = cdb_fail_sqlite(db, rc, "looking up a container by host name");
+    cdb_stmt_done(st);
+    return status;
+}
+
+int cdb_access_may_enter(cdb *db, const char *username, const char *host, int *allowed)
+{
+    static const char sql[] = "SELECT " ACCESS_COLUMNS ACCESS_FROM
+                              " WHERE c.id = ?1 AND u.username = ?2 AND" ACCESS_ALLOWED;
+    sqlite3_stmt *st = NULL;
+    int64_t container_id = 0;
+    int rc, status;
 
     *allowed = 0;
     if (!username || !host)
         return cdb_fail(db, CDB_ERR_INVALID, username ? "host" : "username", "%s is required",
                         username ? "host" : "username");
-    if (!host_split(host, label, &domain))
-        return CDB_OK; /* no container has such a name */
-    if ((status = cdb_access_owners_get_sudo(db, &owners_sudo)) != CDB_OK ||
-        (status = cdb_stmt(db, sql, &st)) != CDB_OK)
+    if ((status = container_by_host(db, host, &container_id)) != CDB_OK || container_id == 0)
+        return status; /* no container has such a name */
+    if ((status = prepare_access(db, sql, container_id, &st)) != CDB_OK)
         return status;
-    cm_bind(&brc, cdb_bind_text(st, 1, username));
-    cm_bind(&brc, sqlite3_bind_text(st, 2, label, -1, SQLITE_TRANSIENT));
-    cm_bind(&brc, cdb_bind_text(st, 3, domain));
-    cm_bind(&brc, sqlite3_bind_int(st, 9, owners_sudo));
-    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+    if ((status = cm_bind_status(db, cdb_bind_text(st, 2, username))) != CDB_OK) {
         cdb_stmt_done(st);
         return status;
     }
@@ -472,12 +494,34 @@ static int find_grant(cdb *db, const grant_key *key, int64_t *id)
     return status;
 }
 
-int cdb_grant_add(cdb *db, const cdb_grant_input *in, int64_t *id_out)
+/* Insert the grant a key names, inside the caller's transaction. */
+static int insert_grant(cdb *db, const grant_key *key, int64_t *id_out)
 {
     static const char sql[] =
         "INSERT INTO ContainerAccessGrants (uidNumber, gidNumber, containerId, siteId)"
         " VALUES (?1, ?2, ?3, ?4)";
     sqlite3_stmt *st = NULL;
+    int status = cdb_stmt(db, sql, &st);
+
+    if (status != CDB_OK)
+        return status;
+    if ((status = cm_bind_status(db, bind_key(st, key))) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    if ((status = cm_exec(db, st, "inserting the grant")) == CDB_OK && id_out)
+        *id_out = sqlite3_last_insert_rowid(cdb_sqlite(db));
+    return status;
+}
+
+static int delete_grant(cdb *db, int64_t id)
+{
+    return cm_exec_id(db, "DELETE FROM ContainerAccessGrants WHERE id = ?1", id,
+                      "removing the grant", "ContainerAccessGrants");
+}
+
+int cdb_grant_add(cdb *db, const cdb_grant_input *in, int64_t *id_out)
+{
     grant_key key;
     int64_t existing = 0, id = 0;
     int status;
@@ -494,14 +538,7 @@ int cdb_grant_add(cdb *db, const cdb_grant_input *in, int64_t *id_out)
                           (long long)existing);
         goto done;
     }
-    if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
-        goto done;
-    if ((status = cm_bind_status(db, bind_key(st, &key))) != CDB_OK) {
-        cdb_stmt_done(st);
-        goto done;
-    }
-    if ((status = cm_exec(db, st, "inserting the grant")) == CDB_OK)
-        id = sqlite3_last_insert_rowid(cdb_sqlite(db));
+    status = insert_grant(db, &key, &id);
 done:
     status = cm_tx_end(db, status);
     if (status == CDB_OK && id_out)
@@ -528,50 +565,24 @@ int cdb_grant_remove(cdb *db, const cdb_grant_input *in)
                           in->container ? in->container : in->site);
         goto done;
     }
-    status = cm_exec_id(db, "DELETE FROM ContainerAccessGrants WHERE id = ?1", id,
-                        "removing the grant", "ContainerAccessGrants");
+    status = delete_grant(db, id);
 done:
     return cm_tx_end(db, status);
 }
 
 /* ---------------------------------------------- grants as host values */
 
-/* The container a host value names: its hostname, or its FQDN under its
- * site's internal domain. */
+/* The container a host value names, or CDB_ERR_INVALID naming the value. */
 static int resolve_host(cdb *db, const char *host, int64_t *container_id)
 {
-    static const char sql[] =
-        "SELECT c.id FROM Containers c JOIN Nodes n ON n.id = c.nodeId"
-        " JOIN Sites s ON s.id = n.siteId WHERE c.hostname = ?1"
-        " AND (?2 IS NULL OR s.internalDomain = ?2 COLLATE NOCASE)";
-    sqlite3_stmt *st = NULL;
-    const char *domain;
-    char label[64];
-    int brc = SQLITE_OK, rc, status;
+    int status = container_by_host(db, host, container_id);
 
-    *container_id = 0;
-    if (host_split(host, label, &domain)) {
-        if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
-            return status;
-        cm_bind(&brc, sqlite3_bind_text(st, 1, label, -1, SQLITE_TRANSIENT));
-        cm_bind(&brc, cdb_bind_text(st, 2, domain));
-        if ((status = cm_bind_status(db, brc)) != CDB_OK) {
-            cdb_stmt_done(st);
-            return status;
-        }
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            *container_id = sqlite3_column_int64(st, 0);
-        cdb_stmt_done(st);
-        if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-            return cdb_fail_sqlite(db, rc, "looking up a container by host name");
-    }
-    if (*container_id == 0)
-        return cdb_fail(db, CDB_ERR_INVALID, "host",
-                        "host '%s' is not a container's hostname or its FQDN under its site's "
-                        "internal domain",
-                        host);
-    return CDB_OK;
+    if (status == CDB_OK && *container_id == 0)
+        status = cdb_fail(db, CDB_ERR_INVALID, "host",
+                          "host '%s' is not a container's hostname or its FQDN under its site's "
+                          "internal domain",
+                          host);
+    return status;
 }
 
 /* After the user's own grant for a container is gone: whether the user still
@@ -612,9 +623,8 @@ static int still_enters(cdb *db, int64_t uid_number, int64_t container_id, const
 int cdb_grant_user_hosts(cdb *db, int64_t uid_number, const char *const *add, size_t n_add,
                          const char *const *remove, size_t n_remove)
 {
-    static const char insert_sql[] =
-        "INSERT INTO ContainerAccessGrants (uidNumber, containerId) VALUES (?1, ?2)";
     grant_key key;
+    int64_t id;
     int status;
     size_t i;
 
@@ -628,34 +638,15 @@ int cdb_grant_user_hosts(cdb *db, int64_t uid_number, const char *const *add, si
     key.by_user = 1;
     key.uid = uid_number;
     for (i = 0; status == CDB_OK && i < n_add; i++) {
-        sqlite3_stmt *st = NULL;
-        int64_t id = 0;
-        int brc = SQLITE_OK;
-
-        if ((status = resolve_host(db, add[i], &key.container)) != CDB_OK ||
-            (status = find_grant(db, &key, &id)) != CDB_OK)
-            break;
-        if (id) /* held already: one grant per container, whatever names it */
-            continue;
-        if ((status = cdb_stmt(db, insert_sql, &st)) != CDB_OK)
-            break;
-        cm_bind(&brc, sqlite3_bind_int64(st, 1, uid_number));
-        cm_bind(&brc, sqlite3_bind_int64(st, 2, key.container));
-        if ((status = cm_bind_status(db, brc)) != CDB_OK) {
-            cdb_stmt_done(st);
-            break;
-        }
-        status = cm_exec(db, st, "inserting the grant");
+        /* One grant per container, whatever name it was given by. */
+        if ((status = resolve_host(db, add[i], &key.container)) == CDB_OK &&
+            (status = find_grant(db, &key, &id)) == CDB_OK && id == 0)
+            status = insert_grant(db, &key, NULL);
     }
     for (i = 0; status == CDB_OK && i < n_remove; i++) {
-        int64_t id = 0;
-
-        if ((status = resolve_host(db, remove[i], &key.container)) != CDB_OK ||
-            (status = find_grant(db, &key, &id)) != CDB_OK)
-            break;
-        if (id)
-            status = cm_exec_id(db, "DELETE FROM ContainerAccessGrants WHERE id = ?1", id,
-                                "removing the grant", "ContainerAccessGrants");
+        if ((status = resolve_host(db, remove[i], &key.container)) == CDB_OK &&
+            (status = find_grant(db, &key, &id)) == CDB_OK && id != 0)
+            status = delete_grant(db, id);
         if (status == CDB_OK)
             status = still_enters(db, uid_number, key.container, remove[i]);
     }

@@ -93,6 +93,13 @@ void cdb_access_entrant_array_free(cdb_access_entrant **entrants, size_t n);
 int cdb_access_entrants(cdb *db, int64_t container_id, cdb_access_entrant ***out,
                         size_t *n_out);
 
+/* A host name as containers are named by it: the hostname is its first
+ * label in lower case (as hostnames are stored), *domain what follows the
+ * first dot (NULL for a short name).  0 when no container can have it. */
+#define CDB_ACCESS_LABEL_SIZE 64
+int cdb_access_host_split(const char *host, char label[CDB_ACCESS_LABEL_SIZE],
+                          const char **domain);
+
 /* Whether an active user may enter the container of this hostname (a short
  * name, or the FQDN under its site's internal domain); 0 for an unknown
  * host or user. */
