@@ -57,77 +57,37 @@ grants() { # the store's own grants of USER, as hostname list
 }
 as_root() { "$@" -x -H "${SLAPD_URI[main]}" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW"; }
 as_user() { local u=$1 pw=$2; shift 2; "$@" -x -H "${SLAPD_URI[main]}" -D "uid=$u,$P" -w "$pw"; }
+as_frank() { as_user frank frank-secret-123 "$@"; }
+as_sysadmin() { as_user admin admin-secret-123 "$@"; }
 mod() { # CODE TEXT-REGEX DESC WHO... < LDIF: ldapmodify answers CODE with TEXT
     local code=$1 text=$2 desc=$3 out rc; shift 3
     out=$("$@" ldapmodify 2>&1); rc=$?
     expect_match "$desc" "^$code .*$text" "$rc $(echo "$out" | tr '\n' ' ')"
 }
+hmod() { # CODE TEXT-REGEX DESC WHO USER OP [VALUE...]: one modification of USER's host
+    local code=$1 text=$2 desc=$3 who=$4 user=$5 op=$6 v ldif; shift 6
+    ldif=$(printf 'dn: uid=%s,%s\nchangetype: modify\n%s: host' "$user" "$P" "$op")
+    for v in "$@"; do ldif+=$'\n'"host: $v"; done
+    mod "$code" "$text" "$desc" "$who" <<< "$ldif" # not in a pipe: the TAP count is this shell's
+}
 
 # ---- add, delete, replace ---------------------------------------------------
-# ---- add, delete, replace ---------------------------------------------------
-mod 0 "" "rootdn adds host: web to frank" as_root <<EOF
-dn: uid=frank,$P
-changetype: modify
-add: host
-host: web
-EOF
+hmod 0 "" "rootdn adds host: web to frank" as_root frank add web
 expect_eq "frank enters web by both names" "web web.one.internal" "$(hosts frank)"
 expect_eq "the store holds frank's grant for web" "web" "$(grants frank)"
 expect_match "clusterdb container access web lists frank" "frank" "$(cdb container access web)"
-mod 20 "enters web.one.internal already" "add of web's other name: typeOrValueExists" as_root <<EOF
-dn: uid=frank,$P
-changetype: modify
-add: host
-host: web.one.internal
-EOF
-mod 20 "already" "add of WEB (host matches without case): typeOrValueExists" as_root <<EOF
-dn: uid=frank,$P
-changetype: modify
-add: host
-host: WEB
-EOF
-mod 19 "host 'nosuch' is not a container" "add of an unknown name: constraintViolation naming it" as_root <<EOF
-dn: uid=frank,$P
-changetype: modify
-add: host
-host: lab
-host: nosuch
-EOF
+hmod 20 "enters web.one.internal already" "add of web's other name: typeOrValueExists" as_root frank add web.one.internal
+hmod 20 "already" "add of WEB (host matches without case): typeOrValueExists" as_root frank add WEB
+hmod 19 "host 'nosuch' is not a container" "add of an unknown name: constraintViolation naming it" as_root frank add lab nosuch
 expect_eq "nothing changed: lab was not granted with it" "web" "$(grants frank)"
-mod 19 "lab.one.internal" "add of lab under another site's domain: constraintViolation" as_root <<EOF
-dn: uid=frank,$P
-changetype: modify
-add: host
-host: lab.one.internal
-EOF
-mod 0 "" "add of lab by its FQDN (LAB.TWO.INTERNAL, any case)" as_root <<EOF
-dn: uid=frank,$P
-changetype: modify
-add: host
-host: LAB.TWO.INTERNAL
-EOF
+hmod 19 "lab.one.internal" "add of lab under another site's domain: constraintViolation" as_root frank add lab.one.internal
+hmod 0 "" "add of lab by its FQDN (LAB.TWO.INTERNAL, any case)" as_root frank add LAB.TWO.INTERNAL
 expect_eq "frank enters lab and web" "lab lab.two.internal web web.one.internal" "$(hosts frank)"
-mod 0 "" "delete of web.one.internal revokes web" as_root <<EOF
-dn: uid=frank,$P
-changetype: modify
-delete: host
-host: web.one.internal
-EOF
+hmod 0 "" "delete of web.one.internal revokes web" as_root frank delete web.one.internal
 expect_eq "both of web's names are gone" "lab lab.two.internal" "$(hosts frank)"
 expect_eq "the store's grants: lab only" "lab" "$(grants frank)"
-mod 16 "does not enter web" "delete of a container frank does not enter: noSuchAttribute" as_root <<EOF
-dn: uid=frank,$P
-changetype: modify
-delete: host
-host: web
-EOF
-mod 0 "" "replace with db and web: both granted, lab revoked" as_root <<EOF
-dn: uid=frank,$P
-changetype: modify
-replace: host
-host: db
-host: web.one.internal
-EOF
+hmod 16 "does not enter web" "delete of a container frank does not enter: noSuchAttribute" as_root frank delete web
+hmod 0 "" "replace with db and web: both granted, lab revoked" as_root frank replace db web.one.internal
 expect_eq "frank enters db and web" "db db.one.internal web web.one.internal" "$(hosts frank)"
 expect_eq "the store's grants: db web" "db web" "$(grants frank)"
 mod 0 "" "several modifications in one modify: delete db, add lab" as_root <<EOF
@@ -140,54 +100,21 @@ add: host
 host: lab
 EOF
 expect_eq "the store's grants: lab web" "lab web" "$(grants frank)"
-mod 0 "" "delete of host without values revokes all" as_root <<EOF
-dn: uid=frank,$P
-changetype: modify
-delete: host
-EOF
+hmod 0 "" "delete of host without values revokes all" as_root frank delete
 expect_eq "frank enters nothing" "" "$(hosts frank)"
 expect_eq "and holds no grant" "" "$(grants frank)"
-mod 16 "enters no container" "delete of host when there is none: noSuchAttribute" as_root <<EOF
-dn: uid=frank,$P
-changetype: modify
-delete: host
-EOF
+hmod 16 "enters no container" "delete of host when there is none: noSuchAttribute" as_root frank delete
 
 # ---- containers entered for other reasons ---------------------------------
-mod 53 "alice enters it as its owner" "owner's container: unwillingToPerform, why named" as_root <<EOF
-dn: uid=alice,$P
-changetype: modify
-delete: host
-host: db
-EOF
+hmod 53 "alice enters it as its owner" "owner's container: unwillingToPerform, why named" as_root alice delete db
 expect_eq "alice still enters db" "db db.one.internal web web.one.internal" "$(hosts alice)"
-mod 53 "as an administrator" "administrator's container: unwillingToPerform" as_root <<EOF
-dn: uid=admin,$P
-changetype: modify
-delete: host
-host: web
-EOF
-mod 53 "through a grant to one of its groups or to the container's site" \
-    "dave's web through devs: unwillingToPerform" as_root <<EOF
-dn: uid=dave,$P
-changetype: modify
-delete: host
-host: web
-EOF
-mod 53 "through a grant" "eve's lab through dc2's site grant: unwillingToPerform" as_root <<EOF
-dn: uid=eve,$P
-changetype: modify
-replace: host
-host: web
-EOF
+hmod 53 "as an administrator" "administrator's container: unwillingToPerform" as_root admin delete web
+hmod 53 "through a grant to one of its groups or to the container's site" \
+    "dave's web through devs: unwillingToPerform" as_root dave delete web
+hmod 53 "through a grant" "eve's lab through dc2's site grant: unwillingToPerform" as_root eve replace web
 expect_eq "eve unchanged: lab only, web not granted either" "lab lab.two.internal" "$(hosts eve)"
 expect_eq "and no grant of hers in the store" "" "$(grants eve)"
-mod 0 "" "alice, owner of db and web, is granted lab besides" as_root <<EOF
-dn: uid=alice,$P
-changetype: modify
-add: host
-host: lab
-EOF
+hmod 0 "" "alice, owner of db and web, is granted lab besides" as_root alice add lab
 expect_eq "alice enters lab too" "db db.one.internal lab lab.two.internal web web.one.internal" "$(hosts alice)"
 
 # ---- who may, and how -----------------------------------------------------------
@@ -202,29 +129,14 @@ host: web
 EOF
 expect_eq "neither written: no mail" "" "$(lsearch main -b "uid=frank,$P" -s base '(objectClass=*)' mail | sed -n 's/^mail: //p')"
 expect_eq "neither written: no grant" "" "$(grants frank)"
-mod 50 "" "frank grants himself web: insufficientAccess" as_user frank frank-secret-123 <<EOF
-dn: uid=frank,$P
-changetype: modify
-add: host
-host: web
-EOF
+hmod 50 "" "frank grants himself web: insufficientAccess" as_frank frank add web
 expect_eq "frank holds no grant" "" "$(grants frank)"
-mod 0 "" "a sysadmin (admin, member of sysadmins) grants frank web" as_user admin admin-secret-123 <<EOF
-dn: uid=frank,$P
-changetype: modify
-add: host
-host: web
-EOF
+hmod 0 "" "a sysadmin (admin, member of sysadmins) grants frank web" as_sysadmin frank add web
 expect_eq "frank enters web" "web web.one.internal" "$(hosts frank)"
 check "the CLI revokes what LDAP granted" cdb container revoke web --user frank
 expect_eq "frank enters nothing at the next search" "" "$(hosts frank)"
 check "frank suspended" cdb user set frank --status suspended
-mod 0 "" "a grant to a suspended user is stored" as_root <<EOF
-dn: uid=frank,$P
-changetype: modify
-add: host
-host: lab
-EOF
+hmod 0 "" "a grant to a suspended user is stored" as_root frank add lab
 expect_eq "held in the store" "lab" "$(grants frank)"
 expect_eq "but frank enters nothing while suspended" "" "$(hosts frank)"
 check "frank active" cdb user set frank --status active
