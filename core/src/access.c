@@ -78,15 +78,15 @@ int cdb_access_owners_get_sudo(cdb *db, int *yes)
 }
 
 /* Prepare sql, bind ?1 = key and ?9 = the sudo policy. */
-static int prepare_access(cdb *db, const char *sql, int64_t key, sqlite3_stmt **st)
+static int prepare_access(cdb *db, const char *sql, int64_t key, cdb_sql_stmt **st)
 {
-    int owners_sudo = 1, brc = SQLITE_OK;
+    int owners_sudo = 1, brc = CDB_SQL_OK;
     int status = cdb_access_owners_get_sudo(db, &owners_sudo);
 
     if (status != CDB_OK || (status = cdb_stmt(db, sql, st)) != CDB_OK)
         return status;
-    cm_bind(&brc, sqlite3_bind_int64(*st, 1, key));
-    cm_bind(&brc, sqlite3_bind_int(*st, 9, owners_sudo));
+    cm_bind(&brc, cdb_bind_int64(*st, 1, key));
+    cm_bind(&brc, cdb_bind_int(*st, 9, owners_sudo));
     if ((status = cm_bind_status(db, brc)) != CDB_OK)
         cdb_stmt_done(*st);
     return status;
@@ -112,7 +112,7 @@ int cdb_access_hosts_for_user(cdb *db, int64_t uid_number, cdb_access_host ***ou
                               ACCESS_FROM " WHERE u.uidNumber = ?1"
                               " AND c.id IN (" ACCESS_CANDIDATES_OF_USER_1 ") AND"
                               ACCESS_ALLOWED " ORDER BY c.hostname";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     cm_vec vec = {0};
     int status = prepare_access(db, sql, uid_number, &st);
 
@@ -141,7 +141,7 @@ int cdb_access_entrants(cdb *db, int64_t container_id, cdb_access_entrant ***out
 {
     static const char sql[] = "SELECT u.uidNumber, u.username, " ACCESS_COLUMNS ACCESS_FROM
                               " WHERE c.id = ?1 AND" ACCESS_ALLOWED " ORDER BY u.uidNumber";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     cm_vec vec = {0};
     int status = cm_require_row(db, "SELECT 1 FROM Containers WHERE id = ?1", container_id,
                                 "container", "Containers");
@@ -180,27 +180,27 @@ static int container_by_host(cdb *db, const char *host, int64_t *container_id)
         "SELECT c.id FROM Containers c JOIN Nodes n ON n.id = c.nodeId"
         " JOIN Sites s ON s.id = n.siteId WHERE c.hostname = ?1"
         " AND (?2 IS NULL OR s.internalDomain = ?2 COLLATE NOCASE)";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     const char *domain;
     char label[CDB_ACCESS_LABEL_SIZE];
-    int brc = SQLITE_OK, rc, status;
+    int brc = CDB_SQL_OK, rc, status;
 
     *container_id = 0;
     if (!cdb_access_host_split(host, label, &domain))
         return CDB_OK;
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         return status;
-    cm_bind(&brc, sqlite3_bind_text(st, 1, label, -1, SQLITE_TRANSIENT));
+    cm_bind(&brc, cdb_bind_text(st, 1, label));
     cm_bind(&brc, cdb_bind_text(st, 2, domain));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);
         return status;
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *container_id = sqlite3_column_int64(st, 0);
-    else if (rc != SQLITE_DONE)
-        status = cdb_fail_sqlite(db, rc, "looking up a container by host name");
+    rc = cdb_step(st);
+    if (rc == CDB_SQL_ROW)
+        *container_id = cdb_col_int64(st, 0);
+    else if (rc != CDB_SQL_DONE)
+        status = cdb_fail_sql(db, rc, "looking up a container by host name");
     cdb_stmt_done(st);
     return status;
 }
@@ -209,7 +209,7 @@ int cdb_access_may_enter(cdb *db, const char *username, const char *host, int *a
 {
     static const char sql[] = "SELECT " ACCESS_COLUMNS ACCESS_FROM
                               " WHERE c.id = ?1 AND u.username = ?2 AND" ACCESS_ALLOWED;
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     int64_t container_id = 0;
     int rc, status;
 
@@ -225,11 +225,11 @@ int cdb_access_may_enter(cdb *db, const char *username, const char *host, int *a
         cdb_stmt_done(st);
         return status;
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    rc = cdb_step(st);
+    if (rc == CDB_SQL_ROW)
         *allowed = 1;
-    else if (rc != SQLITE_DONE)
-        status = cdb_fail_sqlite(db, rc, "checking container access");
+    else if (rc != CDB_SQL_DONE)
+        status = cdb_fail_sql(db, rc, "checking container access");
     cdb_stmt_done(st);
     return status;
 }
@@ -253,14 +253,14 @@ int cdb_access_sudo_administrators(cdb *db, cdb_access_sudo_admins *out)
     static const char groups_sql[] = "SELECT gr.cn, gr.createdAt FROM Groups gr WHERE "
                                      ACCESS_ADMINISTRATOR_GROUP " ORDER BY gr.cn";
     static const char touched_sql[] = "SELECT max(updatedAt) FROM Groups";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     size_t cap = 0;
     int rc, status;
 
     memset(out, 0, sizeof *out);
     if ((status = cdb_stmt(db, groups_sql, &st)) != CDB_OK)
         return status;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    while ((rc = cdb_step(st)) == CDB_SQL_ROW) {
         char *created = NULL;
 
         if (out->n_groups == cap) {
@@ -287,16 +287,16 @@ int cdb_access_sudo_administrators(cdb *db, cdb_access_sudo_admins *out)
             cdb_free(created);
         }
     }
-    if (status == CDB_OK && rc != SQLITE_DONE)
-        status = cdb_fail_sqlite(db, rc, "listing the administrator groups");
+    if (status == CDB_OK && rc != CDB_SQL_DONE)
+        status = cdb_fail_sql(db, rc, "listing the administrator groups");
     cdb_stmt_done(st);
     if (status == CDB_OK && (status = cdb_stmt(db, touched_sql, &st)) == CDB_OK) {
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW) {
+        rc = cdb_step(st);
+        if (rc == CDB_SQL_ROW) {
             if (cm_col(st, 0, &out->updated_at) != 0)
                 status = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
         } else {
-            status = cdb_fail_sqlite(db, rc, "reading the groups' updatedAt");
+            status = cdb_fail_sql(db, rc, "reading the groups' updatedAt");
         }
         cdb_stmt_done(st);
     }
@@ -333,15 +333,15 @@ int cdb_access_sudo_owners(cdb *db, const char *hostname, int64_t after, size_t 
         " JOIN Nodes n ON n.id = c.nodeId JOIN Sites s ON s.id = n.siteId"
         " WHERE ?9 AND u.status = 'active' AND c.id > ?1 AND (?2 IS NULL OR c.hostname = ?2)"
         " ORDER BY c.id LIMIT ?3";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     cm_vec vec = {0};
-    int brc = SQLITE_OK;
+    int brc = CDB_SQL_OK;
     int status = prepare_access(db, sql, after, &st);
 
     if (status != CDB_OK)
         return status;
     cm_bind(&brc, cdb_bind_text(st, 2, hostname));
-    cm_bind(&brc, sqlite3_bind_int64(st, 3, limit > INT64_MAX ? INT64_MAX : (int64_t)limit));
+    cm_bind(&brc, cdb_bind_int64(st, 3, limit > INT64_MAX ? INT64_MAX : (int64_t)limit));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);
         return status;
@@ -409,7 +409,7 @@ static int check_pair(cdb *db, const char *a, const char *a_field, const char *b
 static int lookup_name(cdb *db, const char *sql, const char *name, const char *field,
                        const char *what, int64_t *id)
 {
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     int rc, status;
 
     if ((status = cm_check_text(db, field, name, 1, 255)) != CDB_OK)
@@ -420,13 +420,13 @@ static int lookup_name(cdb *db, const char *sql, const char *name, const char *f
         cdb_stmt_done(st);
         return status;
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *id = sqlite3_column_int64(st, 0);
-    else if (rc == SQLITE_DONE)
+    rc = cdb_step(st);
+    if (rc == CDB_SQL_ROW)
+        *id = cdb_col_int64(st, 0);
+    else if (rc == CDB_SQL_DONE)
         status = cdb_fail(db, CDB_ERR_INVALID, field, "%s '%s' is not a %s", field, name, what);
     else
-        status = cdb_fail_sqlite(db, rc, what);
+        status = cdb_fail_sql(db, rc, what);
     cdb_stmt_done(st);
     return status;
 }
@@ -458,12 +458,12 @@ static int resolve_grant(cdb *db, const cdb_grant_input *in, grant_key *key)
 }
 
 /* Bind ?1..?4 = uidNumber, gidNumber, containerId, siteId (NULL when unset). */
-static int bind_key(sqlite3_stmt *st, const grant_key *key)
+static int bind_key(cdb_sql_stmt *st, const grant_key *key)
 {
-    int brc = SQLITE_OK;
+    int brc = CDB_SQL_OK;
 
-    cm_bind(&brc, key->by_user ? sqlite3_bind_int64(st, 1, key->uid) : sqlite3_bind_null(st, 1));
-    cm_bind(&brc, key->by_user ? sqlite3_bind_null(st, 2) : sqlite3_bind_int64(st, 2, key->gid));
+    cm_bind(&brc, key->by_user ? cdb_bind_int64(st, 1, key->uid) : cdb_bind_null(st, 1));
+    cm_bind(&brc, key->by_user ? cdb_bind_null(st, 2) : cdb_bind_int64(st, 2, key->gid));
     cm_bind(&brc, cm_bind_id_or_null(st, 3, key->container));
     cm_bind(&brc, cm_bind_id_or_null(st, 4, key->site));
     return brc;
@@ -475,7 +475,7 @@ static int find_grant(cdb *db, const grant_key *key, int64_t *id)
     static const char sql[] =
         "SELECT id FROM ContainerAccessGrants WHERE uidNumber IS ?1 AND gidNumber IS ?2"
         " AND containerId IS ?3 AND siteId IS ?4";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     int rc, status = cdb_stmt(db, sql, &st);
 
     *id = 0;
@@ -485,11 +485,11 @@ static int find_grant(cdb *db, const grant_key *key, int64_t *id)
         cdb_stmt_done(st);
         return status;
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *id = sqlite3_column_int64(st, 0);
-    else if (rc != SQLITE_DONE)
-        status = cdb_fail_sqlite(db, rc, "looking up the grant");
+    rc = cdb_step(st);
+    if (rc == CDB_SQL_ROW)
+        *id = cdb_col_int64(st, 0);
+    else if (rc != CDB_SQL_DONE)
+        status = cdb_fail_sql(db, rc, "looking up the grant");
     cdb_stmt_done(st);
     return status;
 }
@@ -500,7 +500,7 @@ static int insert_grant(cdb *db, const grant_key *key, int64_t *id_out)
     static const char sql[] =
         "INSERT INTO ContainerAccessGrants (uidNumber, gidNumber, containerId, siteId)"
         " VALUES (?1, ?2, ?3, ?4)";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     int status = cdb_stmt(db, sql, &st);
 
     if (status != CDB_OK)
@@ -510,7 +510,7 @@ static int insert_grant(cdb *db, const grant_key *key, int64_t *id_out)
         return status;
     }
     if ((status = cm_exec(db, st, "inserting the grant")) == CDB_OK && id_out)
-        *id_out = sqlite3_last_insert_rowid(cdb_sqlite(db));
+        *id_out = cdb_last_insert_id(db);
     return status;
 }
 
@@ -592,29 +592,29 @@ static int still_enters(cdb *db, int64_t uid_number, int64_t container_id, const
 {
     static const char sql[] = "SELECT " ACCESS_COLUMNS ", u.username" ACCESS_FROM
                               " WHERE u.uidNumber = ?1 AND c.id = ?2";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     int rc, status = prepare_access(db, sql, uid_number, &st);
 
     if (status != CDB_OK)
         return status;
-    if ((status = cm_bind_status(db, sqlite3_bind_int64(st, 2, container_id))) != CDB_OK) {
+    if ((status = cm_bind_status(db, cdb_bind_int64(st, 2, container_id))) != CDB_OK) {
         cdb_stmt_done(st);
         return status;
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && (sqlite3_column_int(st, 0) || sqlite3_column_int(st, 1) ||
-                             sqlite3_column_int(st, 2))) {
-        const char *name = (const char *)sqlite3_column_text(st, 4);
+    rc = cdb_step(st);
+    if (rc == CDB_SQL_ROW && (cdb_col_int(st, 0) || cdb_col_int(st, 1) ||
+                             cdb_col_int(st, 2))) {
+        const char *name = cdb_col_text(st, 4);
 
         status = cdb_fail(db, CDB_ERR_CONSTRAINT, "host",
                           "host '%s': %s enters it %s: change that instead", host,
                           name ? name : "the user",
-                          sqlite3_column_int(st, 0)   ? "as its owner"
-                          : sqlite3_column_int(st, 1) ? "as an administrator"
+                          cdb_col_int(st, 0)   ? "as its owner"
+                          : cdb_col_int(st, 1) ? "as an administrator"
                                                       : "through a grant to one of its groups "
                                                         "or to the container's site");
-    } else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        status = cdb_fail_sqlite(db, rc, "checking container access");
+    } else if (rc != CDB_SQL_ROW && rc != CDB_SQL_DONE) {
+        status = cdb_fail_sql(db, rc, "checking container access");
     }
     cdb_stmt_done(st);
     return status;

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "internal.h"
+#include "store_sqlite.h"
 
 /* BUSY/LOCKED from a step are retried this often, this long apart: the
  * source read lock can be refused briefly while a checkpoint resets the

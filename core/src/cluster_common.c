@@ -190,36 +190,36 @@ int cm_valid_label(const char *s)
 
 /* ------------------------------------------------------------ statements */
 
-int cm_bind_id_or_null(sqlite3_stmt *stmt, int index, int64_t id)
+int cm_bind_id_or_null(cdb_sql_stmt *stmt, int index, int64_t id)
 {
-    return id ? sqlite3_bind_int64(stmt, index, id) : sqlite3_bind_null(stmt, index);
+    return id ? cdb_bind_int64(stmt, index, id) : cdb_bind_null(stmt, index);
 }
 
 int cm_bind_status(cdb *db, int bind_rc)
 {
-    if (bind_rc == SQLITE_OK)
+    if (bind_rc == CDB_SQL_OK)
         return CDB_OK;
-    return cdb_fail_sqlite(db, bind_rc, "binding a value");
+    return cdb_fail_sql(db, bind_rc, "binding a value");
 }
 
 int cm_require_row(cdb *db, const char *sql, int64_t id, const char *field, const char *table)
 {
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     int rc, status;
 
     status = cdb_stmt(db, sql, &st);
     if (status != CDB_OK)
         return status;
-    status = cm_bind_status(db, sqlite3_bind_int64(st, 1, id));
+    status = cm_bind_status(db, cdb_bind_int64(st, 1, id));
     if (status == CDB_OK) {
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
+        rc = cdb_step(st);
+        if (rc == CDB_SQL_ROW)
             status = CDB_OK;
-        else if (rc == SQLITE_DONE)
+        else if (rc == CDB_SQL_DONE)
             status = cdb_fail(db, CDB_ERR_CONSTRAINT, field, "%s: no %s row with id %lld", field,
                               table, (long long)id);
         else
-            status = cdb_fail_sqlite(db, rc, table);
+            status = cdb_fail_sql(db, rc, table);
     }
     cdb_stmt_done(st);
     return status;
@@ -227,42 +227,43 @@ int cm_require_row(cdb *db, const char *sql, int64_t id, const char *field, cons
 
 int cm_count(cdb *db, const char *sql, int64_t id, int64_t *count_out)
 {
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     int rc, status;
 
     status = cdb_stmt(db, sql, &st);
     if (status != CDB_OK)
         return status;
-    status = cm_bind_status(db, sqlite3_bind_int64(st, 1, id));
+    status = cm_bind_status(db, cdb_bind_int64(st, 1, id));
     if (status == CDB_OK) {
-        rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-            *count_out = sqlite3_column_int64(st, 0);
+        rc = cdb_step(st);
+        if (rc == CDB_SQL_ROW)
+            *count_out = cdb_col_int64(st, 0);
         else
-            status = cdb_fail_sqlite(db, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc, "count");
+            status = rc == CDB_SQL_DONE ? cdb_fail(db, CDB_ERR_INTERNAL, NULL, "count: no row")
+                                     : cdb_fail_sql(db, rc, "count");
     }
     cdb_stmt_done(st);
     return status;
 }
 
-int cm_exec(cdb *db, sqlite3_stmt *stmt, const char *context)
+int cm_exec(cdb *db, cdb_sql_stmt *stmt, const char *context)
 {
     /* A taken UNIQUE key comes back as CDB_ERR_CONFLICT said as a rule
-     * (cdb_fail_sqlite). */
+     * (cdb_fail_sql). */
     return cdb_stmt_exec(db, stmt, context);
 }
 
-int cm_exec_one(cdb *db, sqlite3_stmt *stmt, const char *context, const char *table, int64_t id)
+int cm_exec_one(cdb *db, cdb_sql_stmt *stmt, const char *context, const char *table, int64_t id)
 {
     int status = cm_exec(db, stmt, context);
 
-    if (status == CDB_OK && sqlite3_changes(cdb_sqlite(db)) == 0)
+    if (status == CDB_OK && cdb_changes(db) == 0)
         status = cdb_fail(db, CDB_ERR_NOTFOUND, "id", "no %s row with id %lld", table,
                           (long long)id);
     return status;
 }
 
-int cm_col(sqlite3_stmt *stmt, int col, char **dst)
+int cm_col(cdb_sql_stmt *stmt, int col, char **dst)
 {
     char *s = NULL;
 
@@ -283,12 +284,12 @@ int cm_tx_end(cdb *db, int status)
 
 int cm_exec_id(cdb *db, const char *sql, int64_t id, const char *context, const char *table)
 {
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     int status = cdb_stmt(db, sql, &st);
 
     if (status != CDB_OK)
         return status;
-    if ((status = cm_bind_status(db, sqlite3_bind_int64(st, 1, id))) != CDB_OK) {
+    if ((status = cm_bind_status(db, cdb_bind_int64(st, 1, id))) != CDB_OK) {
         cdb_stmt_done(st);
         return status;
     }

@@ -50,28 +50,28 @@ int cm_count(cdb *db, const char *sql, int64_t id, int64_t *count_out);
 int cm_check_http_sites(cdb *db, int64_t domain_id, int64_t container_id, int64_t node_id,
                         const char *field);
 
-/* Step a write statement to SQLITE_DONE and release it.  Returns a status
+/* Step a write statement to CDB_SQL_DONE and release it.  Returns a status
  * (the store maps UNIQUE to CDB_ERR_CONFLICT naming the key). */
-int cm_exec(cdb *db, sqlite3_stmt *stmt, const char *context);
+int cm_exec(cdb *db, cdb_sql_stmt *stmt, const char *context);
 /* Like cm_exec but CDB_ERR_NOTFOUND (naming "id") when no row changed. */
-int cm_exec_one(cdb *db, sqlite3_stmt *stmt, const char *context, const char *table, int64_t id);
+int cm_exec_one(cdb *db, cdb_sql_stmt *stmt, const char *context, const char *table, int64_t id);
 
 /* Prepare `sql`, bind ?1 = id, run it; CDB_ERR_NOTFOUND when no row changed. */
 int cm_exec_id(cdb *db, const char *sql, int64_t id, const char *context, const char *table);
 
-/* Keep the first bind error: cm_bind(&rc, sqlite3_bind_int64(...)). */
+/* Keep the first bind error: cm_bind(&rc, cdb_bind_int64(...)). */
 static inline void cm_bind(int *acc, int rc)
 {
-    if (*acc == SQLITE_OK)
+    if (*acc == CDB_SQL_OK)
         *acc = rc;
 }
 /* Bind an id, or NULL when it is 0 (an unset nullable foreign key). */
-int cm_bind_id_or_null(sqlite3_stmt *stmt, int index, int64_t id);
+int cm_bind_id_or_null(cdb_sql_stmt *stmt, int index, int64_t id);
 /* After binding: CDB_OK, or record the failure. */
 int cm_bind_status(cdb *db, int bind_rc);
 
 /* Duplicate a column into *dst; -1 (and *dst untouched) when memory runs out. */
-int cm_col(sqlite3_stmt *stmt, int col, char **dst);
+int cm_col(cdb_sql_stmt *stmt, int col, char **dst);
 
 /* A growable array of pointers for the list functions. */
 typedef struct cm_vec {
@@ -80,7 +80,7 @@ typedef struct cm_vec {
     size_t cap;
 } cm_vec;
 
-typedef int (*cm_row_fn)(sqlite3_stmt *stmt, void **out); /* 0, or -1 on ENOMEM */
+typedef int (*cm_row_fn)(cdb_sql_stmt *stmt, void **out); /* 0, or -1 on ENOMEM */
 typedef void (*cm_free_fn)(void *item);
 
 /*
@@ -147,10 +147,10 @@ void cm_vec_clear(cm_vec *vec, const cm_model *m);
 /* Step a bound query to the end, turning each row into an item.  Releases the
  * statement.  On failure the vector is cleared.  A statement whose column
  * count differs from the model's fails with CDB_ERR_INTERNAL. */
-int cm_collect(cdb *db, sqlite3_stmt *stmt, const cm_model *m, cm_vec *vec);
+int cm_collect(cdb *db, cdb_sql_stmt *stmt, const cm_model *m, cm_vec *vec);
 /* Step a bound query expected to give at most one row; CDB_ERR_NOTFOUND
  * (field "id", "no such <what>") when it gives none.  Releases the statement. */
-int cm_fetch_one(cdb *db, sqlite3_stmt *stmt, const cm_model *m, void **out);
+int cm_fetch_one(cdb *db, cdb_sql_stmt *stmt, const cm_model *m, void **out);
 
 /* Prepare `sql`, bind ?1 = key, fetch one row / collect all rows. */
 int cm_get_id(cdb *db, const char *sql, int64_t key, const cm_model *m, void **out);

@@ -14,18 +14,18 @@
 static_assert(sizeof(cdb_job_status) == sizeof(int), "enum stored as int");
 static_assert(sizeof(cdb_container_status) == sizeof(int), "enum stored as int");
 
-static int read_enum(const cm_enum_names *names, const unsigned char *text)
+static int read_enum(const cm_enum_names *names, const char *text)
 {
     /* The schema's CHECK constraints keep the column to the known names; an
      * unknown one (a newer schema) reads as the first. */
     for (size_t i = 0; text && i < names->n; i++)
-        if (strcmp(names->names[i], (const char *)text) == 0)
+        if (strcmp(names->names[i], text) == 0)
             return (int)i;
     return 0;
 }
 
 /* A row of m's struct from st's columns: 0, or -1 on ENOMEM. */
-static int cm_model_row(const cm_model *m, sqlite3_stmt *st, void **out)
+static int cm_model_row(const cm_model *m, cdb_sql_stmt *st, void **out)
 {
     char *row;
 
@@ -40,13 +40,13 @@ static int cm_model_row(const cm_model *m, sqlite3_stmt *st, void **out)
 
         switch (f->kind) {
         case CM_INT64:
-            *(int64_t *)member = sqlite3_column_int64(st, col); /* NULL reads as 0 */
+            *(int64_t *)member = cdb_col_int64(st, col); /* NULL reads as 0 */
             break;
         case CM_BOOL:
-            *(int *)member = sqlite3_column_int(st, col) != 0;
+            *(int *)member = cdb_col_int(st, col) != 0;
             break;
         case CM_ENUM:
-            *(int *)member = read_enum(f->names, sqlite3_column_text(st, col));
+            *(int *)member = read_enum(f->names, cdb_col_text(st, col));
             break;
         case CM_TEXT:
         case CM_SECRET:
@@ -83,12 +83,12 @@ void cm_model_free(const cm_model *m, void *p)
 
 /* A statement whose column list drifted from its model would fill the wrong
  * members: refuse it before reading a row. */
-static int check_columns(cdb *db, const cm_model *m, sqlite3_stmt *stmt)
+static int check_columns(cdb *db, const cm_model *m, cdb_sql_stmt *stmt)
 {
-    if (m->n_fields && sqlite3_column_count(stmt) != (int)m->n_fields)
+    if (m->n_fields && cdb_col_count(stmt) != (int)m->n_fields)
         return cdb_fail(db, CDB_ERR_INTERNAL, NULL,
                         "a %s query returns %d columns where the model has %zu", m->what,
-                        sqlite3_column_count(stmt), m->n_fields);
+                        cdb_col_count(stmt), m->n_fields);
     return CDB_OK;
 }
 
@@ -115,11 +115,11 @@ void cm_vec_clear(cm_vec *vec, const cm_model *m)
     vec->n = vec->cap = 0;
 }
 
-int cm_collect(cdb *db, sqlite3_stmt *stmt, const cm_model *m, cm_vec *vec)
+int cm_collect(cdb *db, cdb_sql_stmt *stmt, const cm_model *m, cm_vec *vec)
 {
-    int rc = SQLITE_DONE, status = check_columns(db, m, stmt);
+    int rc = CDB_SQL_DONE, status = check_columns(db, m, stmt);
 
-    while (status == CDB_OK && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while (status == CDB_OK && (rc = cdb_step(stmt)) == CDB_SQL_ROW) {
         void *item = NULL;
         if (cm_model_row(m, stmt, &item) != 0) {
             status = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
@@ -131,15 +131,15 @@ int cm_collect(cdb *db, sqlite3_stmt *stmt, const cm_model *m, cm_vec *vec)
             break;
         }
     }
-    if (status == CDB_OK && rc != SQLITE_DONE)
-        status = cdb_fail_sqlite(db, rc, "reading rows");
+    if (status == CDB_OK && rc != CDB_SQL_DONE)
+        status = cdb_fail_sql(db, rc, "reading rows");
     cdb_stmt_done(stmt);
     if (status != CDB_OK)
         cm_vec_clear(vec, m);
     return status;
 }
 
-int cm_fetch_one(cdb *db, sqlite3_stmt *stmt, const cm_model *m, void **out)
+int cm_fetch_one(cdb *db, cdb_sql_stmt *stmt, const cm_model *m, void **out)
 {
     int status = check_columns(db, m, stmt);
     int rc;
@@ -149,38 +149,38 @@ int cm_fetch_one(cdb *db, sqlite3_stmt *stmt, const cm_model *m, void **out)
         cdb_stmt_done(stmt);
         return status;
     }
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
+    rc = cdb_step(stmt);
+    if (rc == CDB_SQL_ROW) {
         if (cm_model_row(m, stmt, &item) != 0) {
             status = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
         } else {
             *out = item;
             status = CDB_OK;
         }
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == CDB_SQL_DONE) {
         status = cdb_fail(db, CDB_ERR_NOTFOUND, "id", "no such %s", m->what);
     } else {
-        status = cdb_fail_sqlite(db, rc, m->what);
+        status = cdb_fail_sql(db, rc, m->what);
     }
     cdb_stmt_done(stmt);
     return status;
 }
 
 /* Prepare sql and bind ?1 = key. */
-static int prepare_keyed(cdb *db, const char *sql, int64_t key, sqlite3_stmt **st)
+static int prepare_keyed(cdb *db, const char *sql, int64_t key, cdb_sql_stmt **st)
 {
     int status = cdb_stmt(db, sql, st);
 
     if (status != CDB_OK)
         return status;
-    if ((status = cm_bind_status(db, sqlite3_bind_int64(*st, 1, key))) != CDB_OK)
+    if ((status = cm_bind_status(db, cdb_bind_int64(*st, 1, key))) != CDB_OK)
         cdb_stmt_done(*st);
     return status;
 }
 
 int cm_get_id(cdb *db, const char *sql, int64_t key, const cm_model *m, void **out)
 {
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     int status = prepare_keyed(db, sql, key, &st);
 
     return status != CDB_OK ? status : cm_fetch_one(db, st, m, out);
@@ -188,7 +188,7 @@ int cm_get_id(cdb *db, const char *sql, int64_t key, const cm_model *m, void **o
 
 int cm_list_id(cdb *db, const char *sql, int64_t key, const cm_model *m, cm_vec *vec)
 {
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     int status = prepare_keyed(db, sql, key, &st);
 
     return status != CDB_OK ? status : cm_collect(db, st, m, vec);

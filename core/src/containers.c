@@ -143,10 +143,10 @@ static int check_owner(cdb *db, const char *username)
 }
 
 /* Bind ?2..?12 of the insert and update statements. */
-static int bind_container(sqlite3_stmt *st, const cdb_container_input *in, const char *now)
+static int bind_container(cdb_sql_stmt *st, const cdb_container_input *in, const char *now)
 {
     char mac[18];
-    int brc = SQLITE_OK;
+    int brc = CDB_SQL_OK;
     int status = in->status == -1 ? CDB_CT_PENDING : in->status;
 
     if (in->mac_address)
@@ -156,12 +156,12 @@ static int bind_container(sqlite3_stmt *st, const cdb_container_input *in, const
     cm_bind(&brc, cdb_bind_text(st, 4, cdb_container_status_name((cdb_container_status)status)));
     cm_bind(&brc, cdb_bind_text(st, 5, in->template_name));
     cm_bind(&brc, cm_bind_id_or_null(st, 6, in->creation_job_id));
-    cm_bind(&brc, sqlite3_bind_int64(st, 7, in->node_id));
+    cm_bind(&brc, cdb_bind_int64(st, 7, in->node_id));
     cm_bind(&brc, cm_bind_id_or_null(st, 8, in->container_id));
     /* cdb_bind_text may keep the pointer only for the call; mac is on our
      * stack, so make SQLite copy it. */
-    cm_bind(&brc, in->mac_address ? sqlite3_bind_text(st, 9, mac, -1, SQLITE_TRANSIENT)
-                                  : sqlite3_bind_null(st, 9));
+    cm_bind(&brc, in->mac_address ? cdb_bind_text(st, 9, mac)
+                                  : cdb_bind_null(st, 9));
     cm_bind(&brc, cdb_bind_text(st, 10, in->ipv4_address));
     cm_bind(&brc, cdb_bind_text(st, 11, in->ai_container ? in->ai_container : "N"));
     cm_bind(&brc, cdb_bind_text(st, 12, now));
@@ -177,7 +177,7 @@ static int insert_container(cdb *db, const cdb_container_input *in, int64_t *id_
         "INSERT INTO Containers (hostname, username, status, template, creationJobId, nodeId, "
         "containerId, macAddress, ipv4Address, aiContainer, createdAt, updatedAt) "
         "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     char now[32];
     int status;
 
@@ -192,7 +192,7 @@ static int insert_container(cdb *db, const cdb_container_input *in, int64_t *id_
         return status;
     }
     if ((status = cm_exec(db, st, "inserting the container")) == CDB_OK)
-        *id_out = sqlite3_last_insert_rowid(cdb_sqlite(db));
+        *id_out = cdb_last_insert_id(db);
     return status;
 }
 
@@ -218,10 +218,10 @@ int cdb_container_create_queued(cdb *db, const cdb_container_input *in, int64_t 
                                 int64_t *job_out)
 {
     static const char link_sql[] = "UPDATE Containers SET creationJobId = ?2 WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     char name[128], resource[48];
     int64_t id = 0, job = 0;
-    int status, brc = SQLITE_OK;
+    int status, brc = CDB_SQL_OK;
 
     if (!in)
         return cdb_fail(db, CDB_ERR_INVALID, NULL, "no container given");
@@ -243,8 +243,8 @@ int cdb_container_create_queued(cdb *db, const cdb_container_input *in, int64_t 
         goto done;
     if ((status = cdb_stmt(db, link_sql, &st)) != CDB_OK)
         goto done;
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
-    cm_bind(&brc, sqlite3_bind_int64(st, 2, job));
+    cm_bind(&brc, cdb_bind_int64(st, 1, id));
+    cm_bind(&brc, cdb_bind_int64(st, 2, job));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);
         goto done;
@@ -275,7 +275,7 @@ int cdb_container_get(cdb *db, int64_t id, cdb_container **out)
 int cdb_container_get_by_hostname(cdb *db, const char *hostname, cdb_container **out)
 {
     static const char sql[] = "SELECT " CONTAINER_COLUMNS " FROM Containers WHERE hostname = ?1";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     void *item = NULL;
     int status;
 
@@ -311,7 +311,7 @@ int cdb_container_update(cdb *db, int64_t id, unsigned fields, const cdb_contain
         "UPDATE Containers SET hostname = ?2, username = ?3, status = ?4, template = ?5, "
         "creationJobId = ?6, nodeId = ?7, containerId = ?8, macAddress = ?9, ipv4Address = ?10, "
         "aiContainer = ?11, updatedAt = ?12 WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     cdb_container *cur = NULL;
     cdb_container_input m;
     char now[32];
@@ -345,7 +345,7 @@ int cdb_container_update(cdb *db, int64_t id, unsigned fields, const cdb_contain
         goto done;
     cdb_now_iso(now);
     brc = bind_container(st, &m, now);
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, id));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);
         goto done;
@@ -377,9 +377,9 @@ int cdb_container_set_status(cdb *db, int64_t id, int expected, cdb_container_st
 {
     static const char sql[] = "UPDATE Containers SET status = ?2, updatedAt = ?3 "
                               "WHERE id = ?1 AND (?4 IS NULL OR status = ?4)";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     char now[32];
-    int status, brc = SQLITE_OK;
+    int status, brc = CDB_SQL_OK;
 
     if ((status = check_status(db, (int)new_status)) != CDB_OK)
         return status;
@@ -390,7 +390,7 @@ int cdb_container_set_status(cdb *db, int64_t id, int expected, cdb_container_st
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         goto done;
     cdb_now_iso(now);
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, id));
     cm_bind(&brc, cdb_bind_text(st, 2, cdb_container_status_name(new_status)));
     cm_bind(&brc, cdb_bind_text(st, 3, now));
     cm_bind(&brc, cdb_bind_text(st, 4, expected == -1 ? NULL
@@ -401,7 +401,7 @@ int cdb_container_set_status(cdb *db, int64_t id, int expected, cdb_container_st
     }
     if ((status = cm_exec(db, st, "updating the container status")) != CDB_OK)
         goto done;
-    if (sqlite3_changes(cdb_sqlite(db)) == 0) {
+    if (cdb_changes(db) == 0) {
         /* Either the container is gone or another writer moved it first. */
         status = cm_require_row(db, container_exists_sql, id, "id", "Containers");
         if (status == CDB_OK)
@@ -423,9 +423,9 @@ int cdb_container_set_network(cdb *db, int64_t id, int64_t container_id, const c
         "UPDATE Containers SET containerId = coalesce(?2, containerId), "
         "macAddress = coalesce(?3, macAddress), ipv4Address = coalesce(?4, ipv4Address), "
         "updatedAt = ?5 WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     char now[32], mac[18];
-    int status, brc = SQLITE_OK;
+    int status, brc = CDB_SQL_OK;
 
     if ((status = check_ctid(db, container_id)) != CDB_OK ||
         (status = check_mac(db, mac_address)) != CDB_OK ||
@@ -438,10 +438,10 @@ int cdb_container_set_network(cdb *db, int64_t id, int64_t container_id, const c
     cdb_now_iso(now);
     if (mac_address)
         lower_mac(mac_address, mac);
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, id));
     cm_bind(&brc, cm_bind_id_or_null(st, 2, container_id));
-    cm_bind(&brc, mac_address ? sqlite3_bind_text(st, 3, mac, -1, SQLITE_TRANSIENT)
-                              : sqlite3_bind_null(st, 3));
+    cm_bind(&brc, mac_address ? cdb_bind_text(st, 3, mac)
+                              : cdb_bind_null(st, 3));
     cm_bind(&brc, cdb_bind_text(st, 4, ipv4_address));
     cm_bind(&brc, cdb_bind_text(st, 5, now));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {

@@ -65,16 +65,16 @@ static int validate_domain(cdb *db, const cdb_external_domain_input *in)
     return CDB_OK;
 }
 
-static int bind_domain(sqlite3_stmt *st, const cdb_external_domain_input *in, const char *now)
+static int bind_domain(cdb_sql_stmt *st, const cdb_external_domain_input *in, const char *now)
 {
-    int brc = SQLITE_OK;
+    int brc = CDB_SQL_OK;
 
     cm_bind(&brc, cdb_bind_text(st, 2, in->domain));
     cm_bind(&brc, cdb_bind_text(st, 3, in->acme_email));
     cm_bind(&brc, cdb_bind_text(st, 4, in->acme_directory));
     cm_bind(&brc, cdb_bind_text(st, 5, in->cloudflare_api_email));
     cm_bind(&brc, cdb_bind_text(st, 6, in->cloudflare_api_key));
-    cm_bind(&brc, sqlite3_bind_int64(st, 7, in->site_id));
+    cm_bind(&brc, cdb_bind_int64(st, 7, in->site_id));
     cm_bind(&brc, cdb_bind_text(st, 8, now));
     cm_bind(&brc, cdb_bind_text(st, 9, in->dns_provider ? in->dns_provider : "cloudflare"));
     return brc;
@@ -86,7 +86,7 @@ int cdb_external_domain_create(cdb *db, const cdb_external_domain_input *in, int
         "INSERT INTO ExternalDomains (domain, acmeEmail, acmeDirectory, cloudflareApiEmail, "
         "cloudflareApiKey, siteId, createdAt, updatedAt, dnsProvider) "
         "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9)";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     char now[32];
     int64_t id = 0;
     int status;
@@ -107,7 +107,7 @@ int cdb_external_domain_create(cdb *db, const cdb_external_domain_input *in, int
         goto done;
     }
     if ((status = cm_exec(db, st, "inserting the external domain")) == CDB_OK)
-        id = sqlite3_last_insert_rowid(cdb_sqlite(db));
+        id = cdb_last_insert_id(db);
 done:
     status = cm_tx_end(db, status);
     if (status == CDB_OK && id_out)
@@ -146,7 +146,7 @@ int cdb_external_domain_update(cdb *db, int64_t id, unsigned fields,
         "UPDATE ExternalDomains SET domain = ?2, acmeEmail = ?3, acmeDirectory = ?4, "
         "cloudflareApiEmail = ?5, cloudflareApiKey = ?6, siteId = ?7, updatedAt = ?8, "
         "dnsProvider = ?9 WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     cdb_external_domain *cur = NULL;
     cdb_external_domain_input m;
     char now[32];
@@ -176,7 +176,7 @@ int cdb_external_domain_update(cdb *db, int64_t id, unsigned fields,
         goto done;
     cdb_now_iso(now);
     brc = bind_domain(st, &m, now);
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, id));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);
         goto done;

@@ -78,14 +78,14 @@ void cdb_group_array_free(cdb_group **groups, size_t n)
     free(groups);
 }
 
-static int group_from_row(cdb *db, sqlite3_stmt *stmt, cdb_group **out)
+static int group_from_row(cdb *db, cdb_sql_stmt *stmt, cdb_group **out)
 {
     cdb_group *group = calloc(1, sizeof *group);
 
     if (group == NULL)
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory reading a group");
-    group->gid_number = sqlite3_column_int64(stmt, 0);
-    group->is_administrator = sqlite3_column_int(stmt, 2) != 0;
+    group->gid_number = cdb_col_int64(stmt, 0);
+    group->is_administrator = cdb_col_int(stmt, 2) != 0;
     if (cdb_column_strdup(stmt, 1, &group->cn) || cdb_column_strdup(stmt, 3, &group->created_at) ||
         cdb_column_strdup(stmt, 4, &group->updated_at)) {
         cdb_group_free(group);
@@ -95,9 +95,9 @@ static int group_from_row(cdb *db, sqlite3_stmt *stmt, cdb_group **out)
     return CDB_OK;
 }
 
-static int add_member_from_row(cdb *db, sqlite3_stmt *stmt, cdb_group *group, size_t *cap)
+static int add_member_from_row(cdb *db, cdb_sql_stmt *stmt, cdb_group *group, size_t *cap)
 {
-    if (sqlite3_column_type(stmt, 5) == SQLITE_NULL)
+    if (cdb_col_is_null(stmt, 5))
         return CDB_OK;
     if (group->n_members == *cap) {
         size_t new_cap = *cap ? *cap * 2 : 4;
@@ -113,7 +113,7 @@ static int add_member_from_row(cdb *db, sqlite3_stmt *stmt, cdb_group *group, si
         group->member_uids = uids;
         *cap = new_cap;
     }
-    group->member_uids[group->n_members] = sqlite3_column_int64(stmt, 5);
+    group->member_uids[group->n_members] = cdb_col_int64(stmt, 5);
     if (cdb_column_strdup(stmt, 6, &group->member_usernames[group->n_members]))
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory reading members");
     group->n_members++;
@@ -122,15 +122,15 @@ static int add_member_from_row(cdb *db, sqlite3_stmt *stmt, cdb_group *group, si
 
 /* Step a bound statement of GROUP_SELECT's columns, ordered by gidNumber;
  * always finishes it. */
-static int collect_groups(cdb *db, sqlite3_stmt *stmt, cdb_group ***groups, size_t *n,
+static int collect_groups(cdb *db, cdb_sql_stmt *stmt, cdb_group ***groups, size_t *n,
                           size_t *cap)
 {
     cdb_group *current = NULL;
     size_t member_cap = 0;
     int rc, step;
 
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        int64_t gid = sqlite3_column_int64(stmt, 0);
+    while ((step = cdb_step(stmt)) == CDB_SQL_ROW) {
+        int64_t gid = cdb_col_int64(stmt, 0);
 
         if (current == NULL || current->gid_number != gid) {
             if (*n == *cap) {
@@ -153,7 +153,7 @@ static int collect_groups(cdb *db, sqlite3_stmt *stmt, cdb_group ***groups, size
         if (rc != CDB_OK)
             goto done;
     }
-    rc = step == SQLITE_DONE ? CDB_OK : cdb_fail_sqlite(db, step, "reading groups");
+    rc = step == CDB_SQL_DONE ? CDB_OK : cdb_fail_sql(db, step, "reading groups");
 done:
     cdb_stmt_done(stmt);
     return rc;
@@ -161,7 +161,7 @@ done:
 
 static int load_one(cdb *db, const char *sql, int64_t id, const char *name, cdb_group **out)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     cdb_group **groups = NULL;
     size_t n = 0, cap = 0;
     int rc;
@@ -169,10 +169,10 @@ static int load_one(cdb *db, const char *sql, int64_t id, const char *name, cdb_
     rc = cdb_stmt(db, sql, &stmt);
     if (rc != CDB_OK)
         return rc;
-    rc = name ? cdb_bind_text(stmt, 1, name) : sqlite3_bind_int64(stmt, 1, id);
-    if (rc != SQLITE_OK) {
+    rc = name ? cdb_bind_text(stmt, 1, name) : cdb_bind_int64(stmt, 1, id);
+    if (rc != CDB_SQL_OK) {
         cdb_stmt_done(stmt);
-        return cdb_fail_sqlite(db, rc, "binding a group key");
+        return cdb_fail_sql(db, rc, "binding a group key");
     }
     rc = collect_groups(db, stmt, &groups, &n, &cap);
     if (rc == CDB_OK && n == 0) {
@@ -245,7 +245,7 @@ int cdb_group_get_many_members(cdb *db, const int64_t *ids, size_t n, cdb_member
     }
     for (start = 0; start < n; start += BATCH_IDS) {
         size_t count = n - start < BATCH_IDS ? n - start : BATCH_IDS;
-        sqlite3_stmt *stmt;
+        cdb_sql_stmt *stmt;
         char *json = cdb_ids_json(ids + start, count);
 
         if (json == NULL) {
@@ -254,12 +254,12 @@ int cdb_group_get_many_members(cdb *db, const int64_t *ids, size_t n, cdb_member
         }
         rc = cdb_stmt(db, sql[which], &stmt);
         if (rc == CDB_OK) {
-            rc = sqlite3_bind_text(stmt, 1, json, -1, SQLITE_TRANSIENT);
-            if (rc == SQLITE_OK && names_json != NULL)
-                rc = sqlite3_bind_text(stmt, 2, names_json, -1, SQLITE_STATIC);
-            if (rc != SQLITE_OK) {
+            rc = cdb_bind_text(stmt, 1, json);
+            if (rc == CDB_SQL_OK && names_json != NULL)
+                rc = cdb_bind_text(stmt, 2, names_json);
+            if (rc != CDB_SQL_OK) {
                 cdb_stmt_done(stmt);
-                rc = cdb_fail_sqlite(db, rc, "binding group ids");
+                rc = cdb_fail_sql(db, rc, "binding group ids");
             } else {
                 rc = collect_groups(db, stmt, &found, &n_found, &cap);
             }
@@ -315,7 +315,7 @@ static int check_group_name(cdb *db, const char *cn)
 
 int cdb_group_create(cdb *db, const char *cn, int64_t gid_number, int flags, int64_t *gid_out)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     char now[32];
     int rc, in_tx = 0;
 
@@ -348,10 +348,10 @@ int cdb_group_create(cdb *db, const char *cn, int64_t gid_number, int flags, int
     if (rc != CDB_OK)
         goto done;
     cdb_now_iso(now);
-    if (sqlite3_bind_int64(stmt, 1, gid_number) != SQLITE_OK ||
-        cdb_bind_text(stmt, 2, cn) != SQLITE_OK ||
-        sqlite3_bind_int(stmt, 3, (flags & CDB_GROUP_ADMINISTRATOR) ? 1 : 0) != SQLITE_OK ||
-        cdb_bind_text(stmt, 4, now) != SQLITE_OK) {
+    if (cdb_bind_int64(stmt, 1, gid_number) != CDB_SQL_OK ||
+        cdb_bind_text(stmt, 2, cn) != CDB_SQL_OK ||
+        cdb_bind_int(stmt, 3, (flags & CDB_GROUP_ADMINISTRATOR) ? 1 : 0) != CDB_SQL_OK ||
+        cdb_bind_text(stmt, 4, now) != CDB_SQL_OK) {
         cdb_stmt_done(stmt);
         rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
         goto done;
@@ -371,7 +371,7 @@ done:
 int cdb_group_update(cdb *db, int64_t gid_number, unsigned fields, const char *cn,
                      int is_administrator)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     char now[32];
     int rc, step;
 
@@ -390,19 +390,19 @@ int cdb_group_update(cdb *db, int64_t gid_number, unsigned fields, const char *c
     if (rc != CDB_OK)
         return rc;
     cdb_now_iso(now);
-    if (sqlite3_bind_int64(stmt, 1, gid_number) != SQLITE_OK ||
-        sqlite3_bind_int(stmt, 2, (fields & CDB_GF_CN) != 0) != SQLITE_OK ||
-        cdb_bind_text(stmt, 3, (fields & CDB_GF_CN) ? cn : NULL) != SQLITE_OK ||
-        sqlite3_bind_int(stmt, 4, (fields & CDB_GF_IS_ADMINISTRATOR) != 0) != SQLITE_OK ||
-        sqlite3_bind_int(stmt, 5, is_administrator ? 1 : 0) != SQLITE_OK ||
-        cdb_bind_text(stmt, 6, now) != SQLITE_OK) {
+    if (cdb_bind_int64(stmt, 1, gid_number) != CDB_SQL_OK ||
+        cdb_bind_int(stmt, 2, (fields & CDB_GF_CN) != 0) != CDB_SQL_OK ||
+        cdb_bind_text(stmt, 3, (fields & CDB_GF_CN) ? cn : NULL) != CDB_SQL_OK ||
+        cdb_bind_int(stmt, 4, (fields & CDB_GF_IS_ADMINISTRATOR) != 0) != CDB_SQL_OK ||
+        cdb_bind_int(stmt, 5, is_administrator ? 1 : 0) != CDB_SQL_OK ||
+        cdb_bind_text(stmt, 6, now) != CDB_SQL_OK) {
         cdb_stmt_done(stmt);
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
     }
-    step = sqlite3_step(stmt);
-    if (step != SQLITE_DONE)
-        rc = cdb_fail_sqlite(db, step, "updating the group");
-    else if (sqlite3_changes(cdb_sqlite(db)) == 0)
+    step = cdb_step(stmt);
+    if (step != CDB_SQL_DONE)
+        rc = cdb_fail_sql(db, step, "updating the group");
+    else if (cdb_changes(db) == 0)
         rc = cdb_fail(db, CDB_ERR_NOTFOUND, "gidNumber", "no group with gidNumber %" PRId64,
                       gid_number);
     cdb_stmt_done(stmt);
@@ -411,7 +411,7 @@ int cdb_group_update(cdb *db, int64_t gid_number, unsigned fields, const char *c
 
 int cdb_group_delete(cdb *db, int64_t gid_number)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     int rc, step;
 
     if (db == NULL)
@@ -423,14 +423,14 @@ int cdb_group_delete(cdb *db, int64_t gid_number)
     rc = cdb_stmt(db, "DELETE FROM Groups WHERE gidNumber = ?1", &stmt);
     if (rc != CDB_OK)
         return rc;
-    if (sqlite3_bind_int64(stmt, 1, gid_number) != SQLITE_OK) {
+    if (cdb_bind_int64(stmt, 1, gid_number) != CDB_SQL_OK) {
         cdb_stmt_done(stmt);
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
     }
-    step = sqlite3_step(stmt);
-    if (step != SQLITE_DONE)
-        rc = cdb_fail_sqlite(db, step, "deleting the group");
-    else if (sqlite3_changes(cdb_sqlite(db)) == 0)
+    step = cdb_step(stmt);
+    if (step != CDB_SQL_DONE)
+        rc = cdb_fail_sql(db, step, "deleting the group");
+    else if (cdb_changes(db) == 0)
         rc = cdb_fail(db, CDB_ERR_NOTFOUND, "gidNumber", "no group with gidNumber %" PRId64,
                       gid_number);
     cdb_stmt_done(stmt);
@@ -439,7 +439,7 @@ int cdb_group_delete(cdb *db, int64_t gid_number)
 
 int cdb_membership_add(cdb *db, int64_t uid_number, int64_t gid_number)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     char now[32];
     int rc;
 
@@ -452,9 +452,9 @@ int cdb_membership_add(cdb *db, int64_t uid_number, int64_t gid_number)
     if (rc != CDB_OK)
         return rc;
     cdb_now_iso(now);
-    if (sqlite3_bind_int64(stmt, 1, uid_number) != SQLITE_OK ||
-        sqlite3_bind_int64(stmt, 2, gid_number) != SQLITE_OK ||
-        cdb_bind_text(stmt, 3, now) != SQLITE_OK) {
+    if (cdb_bind_int64(stmt, 1, uid_number) != CDB_SQL_OK ||
+        cdb_bind_int64(stmt, 2, gid_number) != CDB_SQL_OK ||
+        cdb_bind_text(stmt, 3, now) != CDB_SQL_OK) {
         cdb_stmt_done(stmt);
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
     }
@@ -472,7 +472,7 @@ int cdb_membership_add(cdb *db, int64_t uid_number, int64_t gid_number)
 
 int cdb_membership_remove(cdb *db, int64_t uid_number, int64_t gid_number)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     int rc, step;
 
     if (db == NULL)
@@ -480,15 +480,15 @@ int cdb_membership_remove(cdb *db, int64_t uid_number, int64_t gid_number)
     rc = cdb_stmt(db, "DELETE FROM UserGroups WHERE uidNumber = ?1 AND gidNumber = ?2", &stmt);
     if (rc != CDB_OK)
         return rc;
-    if (sqlite3_bind_int64(stmt, 1, uid_number) != SQLITE_OK ||
-        sqlite3_bind_int64(stmt, 2, gid_number) != SQLITE_OK) {
+    if (cdb_bind_int64(stmt, 1, uid_number) != CDB_SQL_OK ||
+        cdb_bind_int64(stmt, 2, gid_number) != CDB_SQL_OK) {
         cdb_stmt_done(stmt);
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
     }
-    step = sqlite3_step(stmt);
-    if (step != SQLITE_DONE)
-        rc = cdb_fail_sqlite(db, step, "removing the membership");
-    else if (sqlite3_changes(cdb_sqlite(db)) == 0)
+    step = cdb_step(stmt);
+    if (step != CDB_SQL_DONE)
+        rc = cdb_fail_sql(db, step, "removing the membership");
+    else if (cdb_changes(db) == 0)
         rc = cdb_fail(db, CDB_ERR_NOTFOUND, NULL,
                       "user %" PRId64 " is not a member of group %" PRId64, uid_number,
                       gid_number);

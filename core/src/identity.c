@@ -5,8 +5,6 @@
  * highest in use, so deleting the newest user does not hand its files on
  * every container host to the next one.
  */
-#include <sqlite3.h>
-
 #include "directory_internal.h"
 #include "internal.h"
 
@@ -15,17 +13,17 @@
  * stand; the second look costs one index probe). 0 when none ever was. */
 static int highest_ever(cdb *db, const char *sql, const char *what, int64_t *out)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     int rc, step;
 
     if ((rc = cdb_stmt(db, sql, &stmt)) != CDB_OK)
         return rc;
-    step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) {
-        *out = sqlite3_column_int64(stmt, 0);
+    step = cdb_step(stmt);
+    if (step == CDB_SQL_ROW) {
+        *out = cdb_col_int64(stmt, 0);
         rc = CDB_OK;
     } else {
-        rc = cdb_fail_sqlite(db, step, what);
+        rc = cdb_fail_sql(db, step, what);
     }
     cdb_stmt_done(stmt);
     return rc;

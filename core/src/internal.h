@@ -5,10 +5,11 @@
 #ifndef CLUSTERDB_INTERNAL_H
 #define CLUSTERDB_INTERNAL_H
 
-#include <sqlite3.h>
 #include <stdarg.h>
 
 #include <clusterdb/clusterdb.h>
+
+#include "sql.h"
 
 /* Record a failure on the handle and return `status` (so callers can
  * `return cdb_fail(db, CDB_ERR_INVALID, "username", "must match ...")`).
@@ -16,33 +17,9 @@
 int cdb_fail(cdb *db, int status, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-/* Turn an SQLite result into a status, recording a message.  For unique
- * violations the field is the constraint's columns ("Users.mail"); for
- * foreign keys the status is CDB_ERR_CONSTRAINT.  SQLITE_OK/ROW/DONE -> CDB_OK. */
-int cdb_fail_sqlite(cdb *db, int sqlite_rc, const char *context);
-
-/* The underlying connection (for the models; never hand it outside core). */
-sqlite3 *cdb_sqlite(cdb *db);
-
-/*
- * A prepared statement for `sql`, cached on the handle and reused (prepared
- * once with SQLITE_PREPARE_PERSISTENT).  The returned statement is reset and
- * has no bindings.  Callers must not finalize it; call cdb_stmt_done() when
- * finished (resets and clears bindings so no read transaction stays open).
- */
-int cdb_stmt(cdb *db, const char *sql, sqlite3_stmt **out);
-void cdb_stmt_done(sqlite3_stmt *stmt);
-/* Run a bound write statement to SQLITE_DONE, then cdb_stmt_done() it.
- * CDB_OK, or the failure recorded by cdb_fail_sqlite(db, rc, context). */
-int cdb_stmt_exec(cdb *db, sqlite3_stmt *stmt, const char *context);
-
-/* Bind helpers: NULL text binds SQL NULL. */
-int cdb_bind_text(sqlite3_stmt *stmt, int index, const char *text);
-/* Duplicate a column as a malloc'd string, NULL for SQL NULL.  Returns -1 on ENOMEM. */
-int cdb_column_strdup(sqlite3_stmt *stmt, int col, char **out);
-
-/* Write transactions: BEGIN IMMEDIATE so that allocations (uidNumber, ports)
- * made inside cannot race with another writer.  Nesting is not supported. */
+/* Write transactions hold the write lock from their start (SQLite's BEGIN
+ * IMMEDIATE) so that allocations (uidNumber, ports) made inside cannot race
+ * with another writer.  Nesting is not supported. */
 int cdb_tx_begin(cdb *db);
 int cdb_tx_commit(cdb *db);
 void cdb_tx_rollback(cdb *db);  /* safe to call when no transaction is open */

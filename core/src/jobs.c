@@ -77,8 +77,8 @@ static int snapshot_target(cdb *db, int64_t job_id, int64_t container_id)
         "(SELECT hostname, nodeId, containerId, createdAt FROM Containers WHERE id = ?2) "
         "WHERE id = ?1";
     static const char exists_sql[] = "SELECT 1 FROM Containers WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
-    int status, brc = SQLITE_OK;
+    cdb_sql_stmt *st = NULL;
+    int status, brc = CDB_SQL_OK;
 
     /* A job for a container that does not exist would act on whatever
      * takes the id later: refuse it now. */
@@ -87,8 +87,8 @@ static int snapshot_target(cdb *db, int64_t job_id, int64_t container_id)
         return status;
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         return status;
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, job_id));
-    cm_bind(&brc, sqlite3_bind_int64(st, 2, container_id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, job_id));
+    cm_bind(&brc, cdb_bind_int64(st, 2, container_id));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);
         return status;
@@ -100,10 +100,10 @@ int cm_job_insert(cdb *db, const char *name, const char *associated_resource, in
 {
     static const char sql[] = "INSERT INTO Jobs (name, associatedResource, status, createdAt, "
                               "updatedAt) VALUES (?1, ?2, 'pending', ?3, ?3)";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     char now[32];
     int64_t id, container;
-    int status, brc = SQLITE_OK;
+    int status, brc = CDB_SQL_OK;
 
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         return status;
@@ -117,7 +117,7 @@ int cm_job_insert(cdb *db, const char *name, const char *associated_resource, in
     }
     if ((status = cm_exec(db, st, "inserting the job")) != CDB_OK)
         return status;
-    id = sqlite3_last_insert_rowid(cdb_sqlite(db));
+    id = cdb_last_insert_id(db);
     container = cdb_job_container_resource(associated_resource);
     if (container != 0 && (status = snapshot_target(db, id, container)) != CDB_OK)
         return status;
@@ -159,7 +159,7 @@ int cdb_job_list(cdb *db, int status_filter, cdb_job ***out, size_t *n_out)
     static const char sql_all[] = "SELECT " JOB_COLUMNS " FROM Jobs ORDER BY id";
     static const char sql_status[] =
         "SELECT " JOB_COLUMNS " FROM Jobs WHERE status = ?1 ORDER BY id";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     cm_vec vec = {0};
     int status;
 
@@ -185,9 +185,9 @@ int cdb_job_set_status(cdb *db, int64_t id, int expected, cdb_job_status new_sta
     static const char sql[] = "UPDATE Jobs SET status = ?2, updatedAt = ?3 "
                               "WHERE id = ?1 AND (?4 IS NULL OR status = ?4)";
     static const char exists_sql[] = "SELECT 1 FROM Jobs WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     char now[32];
-    int status, brc = SQLITE_OK;
+    int status, brc = CDB_SQL_OK;
 
     if ((status = check_job_status(db, (int)new_status)) != CDB_OK)
         return status;
@@ -198,7 +198,7 @@ int cdb_job_set_status(cdb *db, int64_t id, int expected, cdb_job_status new_sta
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         goto done;
     cdb_now_iso(now);
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, id));
     cm_bind(&brc, cdb_bind_text(st, 2, cdb_job_status_name(new_status)));
     cm_bind(&brc, cdb_bind_text(st, 3, now));
     cm_bind(&brc, cdb_bind_text(st, 4, expected == -1 ? NULL
@@ -209,7 +209,7 @@ int cdb_job_set_status(cdb *db, int64_t id, int expected, cdb_job_status new_sta
     }
     if ((status = cm_exec(db, st, "updating the job status")) != CDB_OK)
         goto done;
-    if (sqlite3_changes(cdb_sqlite(db)) == 0) {
+    if (cdb_changes(db) == 0) {
         /* Either the job is gone or someone else moved it first. */
         status = cm_require_row(db, exists_sql, id, "id", "Jobs");
         if (status == CDB_OK)
@@ -236,15 +236,15 @@ static int job_cas(cdb *db, const char *sql, int64_t id, const char *owner, long
                    const char *status_name, const char *expected)
 {
     static const char exists_sql[] = "SELECT status FROM Jobs WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     char now[32], expires[32];
-    int status, brc = SQLITE_OK;
+    int status, brc = CDB_SQL_OK;
 
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         return status;
     cdb_now_iso(now);
     cdb_iso_from_now(expires, lease_ms);
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, id));
     cm_bind(&brc, cdb_bind_text(st, 2, now));
     cm_bind(&brc, cdb_bind_text(st, 3, owner));
     cm_bind(&brc, cdb_bind_text(st, 4, expires));
@@ -255,17 +255,17 @@ static int job_cas(cdb *db, const char *sql, int64_t id, const char *owner, long
     }
     if ((status = cm_exec(db, st, "updating the job")) != CDB_OK)
         return status;
-    if (sqlite3_changes(cdb_sqlite(db)) > 0)
+    if (cdb_changes(db) > 0)
         return CDB_OK;
     if ((status = cdb_stmt(db, exists_sql, &st)) != CDB_OK)
         return status;
-    if ((status = cm_bind_status(db, sqlite3_bind_int64(st, 1, id))) != CDB_OK) {
+    if ((status = cm_bind_status(db, cdb_bind_int64(st, 1, id))) != CDB_OK) {
         cdb_stmt_done(st);
         return status;
     }
-    if (sqlite3_step(st) == SQLITE_ROW) {
+    if (cdb_step(st) == CDB_SQL_ROW) {
         char current[16];
-        snprintf(current, sizeof(current), "%s", (const char *)sqlite3_column_text(st, 0));
+        snprintf(current, sizeof(current), "%s", cdb_col_text(st, 0));
         cdb_stmt_done(st);
         return cdb_fail(db, CDB_ERR_CONFLICT, "status", "job %lld is %s, not %s", (long long)id,
                         current, expected);
@@ -332,9 +332,9 @@ int cdb_job_take_over(cdb *db, const cdb_job *seen, const char *owner, long leas
         "UPDATE Jobs SET leaseOwner = ?3, leaseExpiresAt = ?4, updatedAt = ?2 "
         "WHERE id = ?1 AND status = 'running' AND leaseOwner IS ?6 AND leaseExpiresAt IS ?7 "
         "AND ?5 IS NULL";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     char now[32], expires[32];
-    int status, brc = SQLITE_OK;
+    int status, brc = CDB_SQL_OK;
 
     if (seen == NULL || owner == NULL)
         return cdb_fail(db, CDB_ERR_INVALID, "leaseOwner", "taking over needs the job and an owner");
@@ -344,11 +344,11 @@ int cdb_job_take_over(cdb *db, const cdb_job *seen, const char *owner, long leas
         goto done;
     cdb_now_iso(now);
     cdb_iso_from_now(expires, lease_ms);
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, seen->id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, seen->id));
     cm_bind(&brc, cdb_bind_text(st, 2, now));
     cm_bind(&brc, cdb_bind_text(st, 3, owner));
     cm_bind(&brc, cdb_bind_text(st, 4, expires));
-    cm_bind(&brc, sqlite3_bind_null(st, 5));
+    cm_bind(&brc, cdb_bind_null(st, 5));
     cm_bind(&brc, cdb_bind_text(st, 6, seen->lease_owner));
     cm_bind(&brc, cdb_bind_text(st, 7, seen->lease_expires_at));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
@@ -356,7 +356,7 @@ int cdb_job_take_over(cdb *db, const cdb_job *seen, const char *owner, long leas
         goto done;
     }
     if ((status = cm_exec(db, st, "taking over the job")) == CDB_OK &&
-        sqlite3_changes(cdb_sqlite(db)) == 0)
+        cdb_changes(db) == 0)
         status = cdb_fail(db, CDB_ERR_CONFLICT, "status",
                           "job %lld is no longer running under the lease that expired",
                           (long long)seen->id);
@@ -379,8 +379,8 @@ int cdb_job_set_target(cdb *db, int64_t id, const cdb_container *target)
 {
     static const char sql[] = "UPDATE Jobs SET targetHostname = ?2, targetNodeId = ?3, "
                               "targetContainerId = ?4, targetCreatedAt = ?5 WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
-    int status, brc = SQLITE_OK;
+    cdb_sql_stmt *st = NULL;
+    int status, brc = CDB_SQL_OK;
 
     if (target == NULL)
         return cdb_fail(db, CDB_ERR_INVALID, "targetHostname", "no container given");
@@ -388,7 +388,7 @@ int cdb_job_set_target(cdb *db, int64_t id, const cdb_container *target)
         return status;
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         goto done;
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, id));
     cm_bind(&brc, cdb_bind_text(st, 2, target->hostname));
     cm_bind(&brc, cm_bind_id_or_null(st, 3, target->node_id));
     cm_bind(&brc, cm_bind_id_or_null(st, 4, target->container_id));
@@ -430,9 +430,9 @@ int cdb_job_retry(cdb *db, int64_t id)
         "INSERT INTO JobStatuses (jobId, message, createdAt, updatedAt) "
         "VALUES (?1, 'queued again (retry)', ?2, ?2)";
     cdb_job *job = NULL;
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     char now[32];
-    int status, brc = SQLITE_OK;
+    int status, brc = CDB_SQL_OK;
 
     if ((status = cdb_tx_begin(db)) != CDB_OK)
         return status;
@@ -447,7 +447,7 @@ int cdb_job_retry(cdb *db, int64_t id)
             if ((status = cdb_stmt(db, container_sql, &st)) != CDB_OK)
                 goto done;
             cdb_now_iso(now);
-            cm_bind(&brc, sqlite3_bind_int64(st, 1, container));
+            cm_bind(&brc, cdb_bind_int64(st, 1, container));
             cm_bind(&brc, cdb_bind_text(st, 2, now));
             cm_bind(&brc, cdb_bind_text(st, 3, job->target_hostname));
             cm_bind(&brc, cdb_bind_text(st, 4, job->target_created_at));
@@ -459,11 +459,11 @@ int cdb_job_retry(cdb *db, int64_t id)
                 goto done;
         }
     }
-    brc = SQLITE_OK;
+    brc = CDB_SQL_OK;
     if ((status = cdb_stmt(db, retry_message_sql, &st)) != CDB_OK)
         goto done;
     cdb_now_iso(now);
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, id));
     cm_bind(&brc, cdb_bind_text(st, 2, now));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);
@@ -526,10 +526,10 @@ int cdb_job_message_append(cdb *db, int64_t job_id, const char *message, int64_t
     static const char sql[] = "INSERT INTO JobStatuses (jobId, message, createdAt, updatedAt) "
                               "VALUES (?1, ?2, ?3, ?3)";
     static const char touch_sql[] = "UPDATE Jobs SET updatedAt = ?2 WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     char now[32];
     int64_t id = 0;
-    int status, brc = SQLITE_OK;
+    int status, brc = CDB_SQL_OK;
 
     if ((status = cm_check_multiline(db, "message", message, 1, CDB_MAX_JOB_MESSAGE)) != CDB_OK)
         return status;
@@ -540,7 +540,7 @@ int cdb_job_message_append(cdb *db, int64_t job_id, const char *message, int64_t
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         goto done;
     cdb_now_iso(now);
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, job_id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, job_id));
     cm_bind(&brc, cdb_bind_text(st, 2, message));
     cm_bind(&brc, cdb_bind_text(st, 3, now));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
@@ -549,11 +549,11 @@ int cdb_job_message_append(cdb *db, int64_t job_id, const char *message, int64_t
     }
     if ((status = cm_exec(db, st, "inserting the job status")) != CDB_OK)
         goto done;
-    id = sqlite3_last_insert_rowid(cdb_sqlite(db));
+    id = cdb_last_insert_id(db);
     if ((status = cdb_stmt(db, touch_sql, &st)) != CDB_OK)
         goto done;
-    brc = SQLITE_OK;
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, job_id));
+    brc = CDB_SQL_OK;
+    cm_bind(&brc, cdb_bind_int64(st, 1, job_id));
     cm_bind(&brc, cdb_bind_text(st, 2, now));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);
@@ -572,14 +572,14 @@ int cdb_job_message_list(cdb *db, int64_t job_id, int64_t after_id, cdb_job_mess
 {
     static const char sql[] = "SELECT id, jobId, message, createdAt FROM JobStatuses "
                               "WHERE jobId = ?1 AND id > ?2 ORDER BY id";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     cm_vec vec = {0};
-    int status, brc = SQLITE_OK;
+    int status, brc = CDB_SQL_OK;
 
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         return status;
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, job_id));
-    cm_bind(&brc, sqlite3_bind_int64(st, 2, after_id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, job_id));
+    cm_bind(&brc, cdb_bind_int64(st, 2, after_id));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);
         return status;

@@ -16,6 +16,7 @@
 #include <stdio.h>
 
 #include "internal.h"
+#include "store_sqlite.h"
 
 struct cdb_migration {
     int version;
@@ -39,6 +40,7 @@ static int known_version(void)
 /* Version of the open file: 0 for a file without SchemaMigrations. */
 static int current_version(cdb *db, int *out)
 {
+    cdb_sql_stmt *exists_stmt;
     sqlite3_stmt *stmt;
     int exists = 0;
     int rc;
@@ -46,14 +48,14 @@ static int current_version(cdb *db, int *out)
     rc = cdb_stmt(db,
                   "SELECT count(*) FROM sqlite_schema"
                   " WHERE type = 'table' AND name = 'SchemaMigrations'",
-                  &stmt);
+                  &exists_stmt);
     if (rc != CDB_OK)
         return rc;
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW)
-        exists = sqlite3_column_int(stmt, 0) > 0;
-    rc = rc == SQLITE_ROW ? CDB_OK : cdb_fail_sqlite(db, rc, "reading the schema version");
-    cdb_stmt_done(stmt);
+    rc = cdb_step(exists_stmt);
+    if (rc == CDB_SQL_ROW)
+        exists = cdb_col_int(exists_stmt, 0) > 0;
+    rc = rc == CDB_SQL_ROW ? CDB_OK : cdb_fail_sql(db, rc, "reading the schema version");
+    cdb_stmt_done(exists_stmt);
     if (rc != CDB_OK)
         return rc;
     if (!exists) {
@@ -65,13 +67,13 @@ static int current_version(cdb *db, int *out)
     rc = sqlite3_prepare_v2(cdb_sqlite(db), "SELECT coalesce(max(version), 0) FROM SchemaMigrations",
                             -1, &stmt, NULL);
     if (rc != SQLITE_OK)
-        return cdb_fail_sqlite(db, rc, "reading the schema version");
+        return cdb_fail_sql(db, rc, "reading the schema version");
     rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         *out = sqlite3_column_int(stmt, 0);
         rc = CDB_OK;
     } else {
-        rc = cdb_fail_sqlite(db, rc, "reading the schema version");
+        rc = cdb_fail_sql(db, rc, "reading the schema version");
     }
     sqlite3_finalize(stmt);
     return rc;
@@ -94,7 +96,7 @@ static int set_foreign_keys(cdb *db, int on)
     int rc = sqlite3_exec(cdb_sqlite(db), on ? "PRAGMA foreign_keys = ON" : "PRAGMA foreign_keys = OFF",
                           NULL, NULL, NULL);
 
-    return rc == SQLITE_OK ? CDB_OK : cdb_fail_sqlite(db, rc, "switching foreign keys");
+    return rc == SQLITE_OK ? CDB_OK : cdb_fail_sql(db, rc, "switching foreign keys");
 }
 
 /* Inside the migration's transaction: any row now violating a foreign key? */
@@ -104,7 +106,7 @@ static int foreign_keys_intact(cdb *db, const struct cdb_migration *m)
     int rc = sqlite3_prepare_v2(cdb_sqlite(db), "PRAGMA foreign_key_check", -1, &stmt, NULL);
 
     if (rc != SQLITE_OK)
-        return cdb_fail_sqlite(db, rc, "checking foreign keys");
+        return cdb_fail_sql(db, rc, "checking foreign keys");
     rc = sqlite3_step(stmt);
     if (rc == SQLITE_ROW) {
         const unsigned char *table = sqlite3_column_text(stmt, 0);
@@ -114,7 +116,7 @@ static int foreign_keys_intact(cdb *db, const struct cdb_migration *m)
     } else if (rc == SQLITE_DONE) {
         rc = CDB_OK;
     } else {
-        rc = cdb_fail_sqlite(db, rc, "checking foreign keys");
+        rc = cdb_fail_sql(db, rc, "checking foreign keys");
     }
     sqlite3_finalize(stmt);
     return rc;
@@ -131,12 +133,12 @@ static int record_migration(cdb *db, const struct cdb_migration *m)
                             "INSERT INTO SchemaMigrations (version, name, appliedAt) VALUES (?, ?, ?)",
                             -1, &stmt, NULL);
     if (rc != SQLITE_OK)
-        return cdb_fail_sqlite(db, rc, "recording a migration (does it create SchemaMigrations?)");
+        return cdb_fail_sql(db, rc, "recording a migration (does it create SchemaMigrations?)");
     sqlite3_bind_int(stmt, 1, m->version);
-    cdb_bind_text(stmt, 2, m->name);
-    cdb_bind_text(stmt, 3, now);
+    sqlite3_bind_text(stmt, 2, m->name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(stmt, 3, now, -1, SQLITE_STATIC);
     rc = sqlite3_step(stmt);
-    rc = rc == SQLITE_DONE ? CDB_OK : cdb_fail_sqlite(db, rc, "recording a migration");
+    rc = rc == SQLITE_DONE ? CDB_OK : cdb_fail_sql(db, rc, "recording a migration");
     sqlite3_finalize(stmt);
     return rc;
 }
@@ -165,7 +167,7 @@ static int apply_one(cdb *db, const struct cdb_migration *m, int known)
         goto done;
     rc = sqlite3_exec(cdb_sqlite(db), m->sql, NULL, NULL, &errmsg);
     if (rc != SQLITE_OK) {
-        int status = cdb_fail_sqlite(db, rc, NULL);
+        int status = cdb_fail_sql(db, rc, NULL);
         rc = cdb_fail(db, status, NULL, "migration %s failed: %s", m->name,
                       errmsg ? errmsg : cdb_errmsg(db));
         goto done;

@@ -66,17 +66,17 @@ static int validate_node(cdb *db, const cdb_node_input *in)
 }
 
 /* Bind ?2.. ?8 of the insert and update statements. */
-static int bind_node(sqlite3_stmt *st, const cdb_node_input *in, const char *now)
+static int bind_node(cdb_sql_stmt *st, const cdb_node_input *in, const char *now)
 {
-    int brc = SQLITE_OK;
+    int brc = CDB_SQL_OK;
 
     cm_bind(&brc, cdb_bind_text(st, 2, in->name));
     cm_bind(&brc, cdb_bind_text(st, 3, in->ipv4_address));
     cm_bind(&brc, cdb_bind_text(st, 4, in->api_url));
     cm_bind(&brc, cdb_bind_text(st, 5, in->api_token_id_or_username));
     cm_bind(&brc, cdb_bind_text(st, 6, in->api_token_secret_or_password));
-    cm_bind(&brc, sqlite3_bind_int(st, 7, in->disable_tls_verification));
-    cm_bind(&brc, sqlite3_bind_int64(st, 8, in->site_id));
+    cm_bind(&brc, cdb_bind_int(st, 7, in->disable_tls_verification));
+    cm_bind(&brc, cdb_bind_int64(st, 8, in->site_id));
     cm_bind(&brc, cdb_bind_text(st, 9, now));
     return brc;
 }
@@ -87,7 +87,7 @@ int cdb_node_create(cdb *db, const cdb_node_input *in, int64_t *id_out)
         "INSERT INTO Nodes (name, ipv4Address, apiUrl, apiTokenIdOrUsername, "
         "apiTokenSecretOrPassword, disableTlsVerification, siteId, createdAt, updatedAt) "
         "VALUES (?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     char now[32];
     int64_t id = 0;
     int status;
@@ -108,7 +108,7 @@ int cdb_node_create(cdb *db, const cdb_node_input *in, int64_t *id_out)
         goto done;
     }
     if ((status = cm_exec(db, st, "inserting the node")) == CDB_OK)
-        id = sqlite3_last_insert_rowid(cdb_sqlite(db));
+        id = cdb_last_insert_id(db);
 done:
     status = cm_tx_end(db, status);
     if (status == CDB_OK && id_out)
@@ -118,13 +118,13 @@ done:
 
 static int node_get_by(cdb *db, const char *sql, int64_t id, const char *name, cdb_node **out)
 {
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     void *item = NULL;
     int status = cdb_stmt(db, sql, &st);
 
     if (status != CDB_OK)
         return status;
-    status = cm_bind_status(db, name ? cdb_bind_text(st, 1, name) : sqlite3_bind_int64(st, 1, id));
+    status = cm_bind_status(db, name ? cdb_bind_text(st, 1, name) : cdb_bind_int64(st, 1, id));
     if (status != CDB_OK) {
         cdb_stmt_done(st);
         return status;
@@ -153,13 +153,13 @@ int cdb_node_list(cdb *db, int64_t site_id, cdb_node ***out, size_t *n_out)
 {
     static const char sql[] =
         "SELECT " NODE_COLUMNS " FROM Nodes WHERE ?1 = 0 OR siteId = ?1 ORDER BY id";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     cm_vec vec = {0};
     int status = cdb_stmt(db, sql, &st);
 
     if (status != CDB_OK)
         return status;
-    if ((status = cm_bind_status(db, sqlite3_bind_int64(st, 1, site_id))) != CDB_OK) {
+    if ((status = cm_bind_status(db, cdb_bind_int64(st, 1, site_id))) != CDB_OK) {
         cdb_stmt_done(st);
         return status;
     }
@@ -175,7 +175,7 @@ int cdb_node_update(cdb *db, int64_t id, unsigned fields, const cdb_node_input *
         "UPDATE Nodes SET name = ?2, ipv4Address = ?3, apiUrl = ?4, apiTokenIdOrUsername = ?5, "
         "apiTokenSecretOrPassword = ?6, disableTlsVerification = ?7, siteId = ?8, updatedAt = ?9 "
         "WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     cdb_node *cur = NULL;
     cdb_node_input m;
     char now[32];
@@ -209,7 +209,7 @@ int cdb_node_update(cdb *db, int64_t id, unsigned fields, const cdb_node_input *
         goto done;
     cdb_now_iso(now);
     brc = bind_node(st, &m, now);
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, id));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);
         goto done;
@@ -227,7 +227,7 @@ int cdb_node_delete(cdb *db, int64_t id)
 {
     static const char count_sql[] = "SELECT count(*) FROM Containers WHERE nodeId = ?1";
     static const char sql[] = "DELETE FROM Nodes WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     int64_t containers = 0;
     int status;
 
@@ -243,7 +243,7 @@ int cdb_node_delete(cdb *db, int64_t id)
     }
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         goto done;
-    if ((status = cm_bind_status(db, sqlite3_bind_int64(st, 1, id))) != CDB_OK) {
+    if ((status = cm_bind_status(db, cdb_bind_int64(st, 1, id))) != CDB_OK) {
         cdb_stmt_done(st);
         goto done;
     }

@@ -18,7 +18,7 @@
 
 enum table { TABLE_USERS, TABLE_GROUPS };
 
-enum bind_kind { BIND_INT, BIND_TEXT, BIND_BLOB_MAX };
+enum bind_kind { BIND_INT, BIND_TEXT, BIND_TEXT_MAX };
 
 struct bind {
     enum bind_kind kind;
@@ -108,8 +108,8 @@ static void bind_text(struct builder *b, const char *text)
  * instead, since folded text never holds upper case; case-exact columns
  * (the timestamps) keep the prefix as it is.  Then increment the last byte
  * that can be incremented and cut after it.  When no such string exists
- * (empty prefix, all 0xff) the bound is a BLOB, which SQLite orders after
- * every TEXT value.
+ * (empty prefix, all 0xff) the bound is the engine's value above every
+ * text (cdb_bind_text_max).
  */
 static void bind_prefix_end(struct builder *b, const char *prefix, int case_exact)
 {
@@ -119,7 +119,7 @@ static void bind_prefix_end(struct builder *b, const char *prefix, int case_exac
     for (i = n; i > 0 && (unsigned char)prefix[i - 1] == 0xff; i--)
         ;
     if (i == 0) {
-        add_bind(b, BIND_BLOB_MAX);
+        add_bind(b, BIND_TEXT_MAX);
         return;
     }
     end = malloc(i + 1);
@@ -431,28 +431,27 @@ static int selective(const cdb_query *q)
     }
 }
 
-static int bind_all(struct builder *b, sqlite3_stmt *stmt)
+static int bind_all(struct builder *b, cdb_sql_stmt *stmt)
 {
     size_t i;
-    int rc = SQLITE_OK;
-    static const unsigned char blob_max[] = {0xff};
+    int rc = CDB_SQL_OK;
 
-    for (i = 0; i < b->n_binds && rc == SQLITE_OK; i++) {
+    for (i = 0; i < b->n_binds && rc == CDB_SQL_OK; i++) {
         const struct bind *v = &b->binds[i];
         int index = (int)i + 1;
         switch (v->kind) {
         case BIND_INT:
-            rc = sqlite3_bind_int64(stmt, index, v->number);
+            rc = cdb_bind_int64(stmt, index, v->number);
             break;
         case BIND_TEXT:
-            rc = sqlite3_bind_text(stmt, index, v->text, -1, SQLITE_TRANSIENT);
+            rc = cdb_bind_text(stmt, index, v->text);
             break;
-        case BIND_BLOB_MAX:
-            rc = sqlite3_bind_blob(stmt, index, blob_max, sizeof blob_max, SQLITE_STATIC);
+        case BIND_TEXT_MAX:
+            rc = cdb_bind_text_max(stmt, index);
             break;
         }
     }
-    return rc == SQLITE_OK ? CDB_OK : cdb_fail_sqlite(b->db, rc, "binding query values");
+    return rc == CDB_SQL_OK ? CDB_OK : cdb_fail_sql(b->db, rc, "binding query values");
 }
 
 static void builder_free(struct builder *b)
@@ -465,47 +464,16 @@ static void builder_free(struct builder *b)
     free(b->sql);
 }
 
-/*
- * The shapes come from clients' filters, and the handle's statement cache
- * keeps whatever it is given.  Past this many statements on the connection a
- * shape that is not cached yet is prepared for this call only, so a client
- * sending ever new filters cannot grow a server's memory without bound.
- */
-#define CACHED_STATEMENTS_MAX 384
-
-static int query_stmt(cdb *db, const char *sql, sqlite3_stmt **out, int *transient)
-{
-    sqlite3 *conn = cdb_sqlite(db);
-    sqlite3_stmt *s = NULL;
-    size_t count = 0;
-    int rc;
-
-    *transient = 0;
-    while (count < CACHED_STATEMENTS_MAX && (s = sqlite3_next_stmt(conn, s)) != NULL)
-        count++;
-    if (count < CACHED_STATEMENTS_MAX)
-        return cdb_stmt(db, sql, out);
-    for (s = NULL; (s = sqlite3_next_stmt(conn, s)) != NULL;) {
-        if (strcmp(sqlite3_sql(s), sql) == 0)
-            return cdb_stmt(db, sql, out); /* already cached: a hit */
-    }
-    rc = sqlite3_prepare_v3(conn, sql, -1, 0, out, NULL);
-    if (rc != SQLITE_OK)
-        return cdb_fail_sqlite(db, rc, "preparing a query");
-    *transient = 1;
-    return CDB_OK;
-}
-
 static int find(cdb *db, enum table table, const cdb_query *query, int64_t after, size_t limit,
                 int64_t **ids_out, size_t *n_out)
 {
     static const cdb_query everything = {.op = CDB_Q_TRUE};
     const char *id = table == TABLE_USERS ? "Users.uidNumber" : "Groups.gidNumber";
     struct builder b = {.db = db, .table = table};
-    sqlite3_stmt *stmt = NULL;
+    cdb_sql_stmt *stmt = NULL;
     int64_t *ids = NULL;
     size_t n = 0, cap = 0;
-    int rc, step, transient = 0;
+    int rc, step;
 
     if (db == NULL || ids_out == NULL || n_out == NULL)
         return CDB_ERR_INVALID;
@@ -526,7 +494,8 @@ static int find(cdb *db, enum table table, const cdb_query *query, int64_t after
     rc = b.status;
     if (rc != CDB_OK)
         goto done;
-    rc = query_stmt(db, b.sql, &stmt, &transient);
+    /* The shapes come from clients' filters: bounded in the cache. */
+    rc = cdb_stmt_shape(db, b.sql, &stmt);
     if (rc != CDB_OK)
         goto done;
     rc = bind_all(&b, stmt);
@@ -534,7 +503,7 @@ static int find(cdb *db, enum table table, const cdb_query *query, int64_t after
         goto done;
     /* Collect the ids and finish the statement before anyone builds entries:
      * no read transaction stays open while a slow client is served. */
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((step = cdb_step(stmt)) == CDB_SQL_ROW) {
         if (n == cap) {
             size_t new_cap = cap ? cap * 2 : 64;
             int64_t *grown = realloc(ids, new_cap * sizeof *grown);
@@ -545,10 +514,10 @@ static int find(cdb *db, enum table table, const cdb_query *query, int64_t after
             ids = grown;
             cap = new_cap;
         }
-        ids[n++] = sqlite3_column_int64(stmt, 0);
+        ids[n++] = cdb_col_int64(stmt, 0);
     }
-    if (step != SQLITE_DONE) {
-        rc = cdb_fail_sqlite(db, step, "running a query");
+    if (step != CDB_SQL_DONE) {
+        rc = cdb_fail_sql(db, step, "running a query");
         goto done;
     }
     if (ids == NULL && (ids = malloc(sizeof *ids)) == NULL) {
@@ -559,10 +528,7 @@ static int find(cdb *db, enum table table, const cdb_query *query, int64_t after
     *n_out = n;
     ids = NULL;
 done:
-    if (transient)
-        sqlite3_finalize(stmt);
-    else
-        cdb_stmt_done(stmt);
+    cdb_stmt_done(stmt);
     free(ids);
     builder_free(&b);
     return rc;

@@ -40,7 +40,7 @@ static void service_free_v(void *p)
     cdb_service_free(p);
 }
 
-static int service_row(sqlite3_stmt *st, void **out)
+static int service_row(cdb_sql_stmt *st, void **out)
 {
     cdb_service *s = calloc(1, sizeof *s);
     cdb_service_type type = CDB_SERVICE_HTTP;
@@ -48,30 +48,30 @@ static int service_row(sqlite3_stmt *st, void **out)
 
     if (!s)
         return -1;
-    s->id = sqlite3_column_int64(st, 0);
-    s->container_id = sqlite3_column_int64(st, 1);
+    s->id = cdb_col_int64(st, 0);
+    s->container_id = cdb_col_int64(st, 1);
     /* CHECK constraints keep type and protocol to the known names. */
-    (void)cdb_service_type_parse((const char *)sqlite3_column_text(st, 2), &type);
+    (void)cdb_service_type_parse(cdb_col_text(st, 2), &type);
     s->type = type;
-    s->container_port = sqlite3_column_int64(st, 3);
+    s->container_port = cdb_col_int64(st, 3);
     if (cm_col(st, 4, &s->created_at) || cm_col(st, 5, &s->updated_at))
         goto nomem;
     switch (type) {
     case CDB_SERVICE_HTTP:
-        s->subtype_id = sqlite3_column_int64(st, 6);
-        s->http.external_domain_id = sqlite3_column_int64(st, 8);
+        s->subtype_id = cdb_col_int64(st, 6);
+        s->http.external_domain_id = cdb_col_int64(st, 8);
         if (cm_col(st, 7, &s->http.external_hostname))
             goto nomem;
         break;
     case CDB_SERVICE_TRANSPORT:
-        s->subtype_id = sqlite3_column_int64(st, 9);
-        (void)cdb_transport_protocol_parse((const char *)sqlite3_column_text(st, 10), &protocol);
+        s->subtype_id = cdb_col_int64(st, 9);
+        (void)cdb_transport_protocol_parse(cdb_col_text(st, 10), &protocol);
         s->transport.protocol = protocol;
-        s->transport.external_port = sqlite3_column_int64(st, 11);
-        s->transport.use_tls = sqlite3_column_int(st, 12) != 0;
+        s->transport.external_port = cdb_col_int64(st, 11);
+        s->transport.use_tls = cdb_col_int(st, 12) != 0;
         break;
     case CDB_SERVICE_DNS:
-        s->subtype_id = sqlite3_column_int64(st, 13);
+        s->subtype_id = cdb_col_int64(st, 13);
         if (cm_col(st, 14, &s->dns.record_type) || cm_col(st, 15, &s->dns.service_name))
             goto nomem;
         break;
@@ -183,23 +183,24 @@ static const char next_port_sql[] =
 static int lowest_unused_port(cdb *db, cdb_transport_protocol protocol, int64_t start,
                               int64_t *port_out)
 {
-    sqlite3_stmt *st = NULL;
-    int status, rc, brc = SQLITE_OK;
+    cdb_sql_stmt *st = NULL;
+    int status, rc, brc = CDB_SQL_OK;
 
     if ((status = cdb_stmt(db, next_port_sql, &st)) != CDB_OK)
         return status;
     cm_bind(&brc, cdb_bind_text(st, 1, cdb_transport_protocol_name(protocol)));
-    cm_bind(&brc, sqlite3_bind_int64(st, 2, start));
+    cm_bind(&brc, cdb_bind_int64(st, 2, start));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);
         return status;
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
-        *port_out = sqlite3_column_type(st, 0) == SQLITE_NULL ? 0 : sqlite3_column_int64(st, 0);
+    rc = cdb_step(st);
+    if (rc == CDB_SQL_ROW)
+        *port_out = cdb_col_is_null(st, 0) ? 0 : cdb_col_int64(st, 0);
     else
-        status = cdb_fail_sqlite(db, rc == SQLITE_DONE ? SQLITE_INTERNAL : rc,
-                                 "finding a free port");
+        status = rc == CDB_SQL_DONE
+                     ? cdb_fail(db, CDB_ERR_INTERNAL, NULL, "finding a free port: no row")
+                     : cdb_fail_sql(db, rc, "finding a free port");
     cdb_stmt_done(st);
     return status;
 }
@@ -284,26 +285,26 @@ static int check_http_site(cdb *db, int64_t domain_id, int64_t container_id)
     static const char sql[] =
         "SELECT d.domain, d.siteId, n.siteId FROM ExternalDomains d, Containers c "
         "JOIN Nodes n ON n.id = c.nodeId WHERE d.id = ?1 AND c.id = ?2";
-    sqlite3_stmt *st = NULL;
-    int status, rc, brc = SQLITE_OK;
+    cdb_sql_stmt *st = NULL;
+    int status, rc, brc = CDB_SQL_OK;
 
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         return status;
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, domain_id));
-    cm_bind(&brc, sqlite3_bind_int64(st, 2, container_id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, domain_id));
+    cm_bind(&brc, cdb_bind_int64(st, 2, container_id));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);
         return status;
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW && sqlite3_column_int64(st, 1) != sqlite3_column_int64(st, 2))
+    rc = cdb_step(st);
+    if (rc == CDB_SQL_ROW && cdb_col_int64(st, 1) != cdb_col_int64(st, 2))
         status = cdb_fail(db, CDB_ERR_INVALID, "externalDomainId",
                           "externalDomainId %lld (%s) belongs to another site than the "
                           "container's node: an HTTP service may only use an external domain "
                           "of its container's site",
-                          (long long)domain_id, (const char *)sqlite3_column_text(st, 0));
-    else if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-        status = cdb_fail_sqlite(db, rc, "checking the service's site");
+                          (long long)domain_id, cdb_col_text(st, 0));
+    else if (rc != CDB_SQL_ROW && rc != CDB_SQL_DONE)
+        status = cdb_fail_sql(db, rc, "checking the service's site");
     cdb_stmt_done(st);
     return status;
 }
@@ -317,29 +318,29 @@ int cm_check_http_sites(cdb *db, int64_t domain_id, int64_t container_id, int64_
         "JOIN Nodes n ON n.id = c.nodeId JOIN ExternalDomains d ON d.id = h.externalDomainId "
         "WHERE n.siteId <> d.siteId AND (d.id = ?1 OR c.id = ?2 OR n.id = ?3) "
         "ORDER BY h.serviceId LIMIT 1";
-    sqlite3_stmt *st = NULL;
-    int status, rc, brc = SQLITE_OK;
+    cdb_sql_stmt *st = NULL;
+    int status, rc, brc = CDB_SQL_OK;
 
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         return status;
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, domain_id));
-    cm_bind(&brc, sqlite3_bind_int64(st, 2, container_id));
-    cm_bind(&brc, sqlite3_bind_int64(st, 3, node_id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, domain_id));
+    cm_bind(&brc, cdb_bind_int64(st, 2, container_id));
+    cm_bind(&brc, cdb_bind_int64(st, 3, node_id));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);
         return status;
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    rc = cdb_step(st);
+    if (rc == CDB_SQL_ROW)
         status = cdb_fail(db, CDB_ERR_INVALID, field,
                           "%s would put HTTP service %lld of container %s and its external "
                           "domain %s on different sites: an HTTP service may only use an "
                           "external domain of its container's site",
-                          field, (long long)sqlite3_column_int64(st, 0),
-                          (const char *)sqlite3_column_text(st, 1),
-                          (const char *)sqlite3_column_text(st, 2));
-    else if (rc != SQLITE_DONE)
-        status = cdb_fail_sqlite(db, rc, "checking HTTP services' sites");
+                          field, (long long)cdb_col_int64(st, 0),
+                          cdb_col_text(st, 1),
+                          cdb_col_text(st, 2));
+    else if (rc != CDB_SQL_DONE)
+        status = cdb_fail_sql(db, rc, "checking HTTP services' sites");
     cdb_stmt_done(st);
     return status;
 }
@@ -349,11 +350,11 @@ int cm_check_http_sites(cdb *db, int64_t domain_id, int64_t container_id, int64_
  * success *out is ready to run; inserting and updating differ only in the SQL
  * and in how they run it. */
 static int bind_subtype(cdb *db, const struct subtype_sql *sql, const cdb_service_input *in,
-                        int64_t service_id, int64_t port, const char *now, sqlite3_stmt **out)
+                        int64_t service_id, int64_t port, const char *now, cdb_sql_stmt **out)
 {
     static const char domain_exists_sql[] = "SELECT 1 FROM ExternalDomains WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
-    int status, brc = SQLITE_OK;
+    cdb_sql_stmt *st = NULL;
+    int status, brc = CDB_SQL_OK;
 
     switch (in->type) {
     case CDB_SERVICE_HTTP:
@@ -364,25 +365,25 @@ static int bind_subtype(cdb *db, const struct subtype_sql *sql, const cdb_servic
             return status;
         if ((status = cdb_stmt(db, sql->http, &st)) != CDB_OK)
             return status;
-        cm_bind(&brc, sqlite3_bind_int64(st, 1, service_id));
+        cm_bind(&brc, cdb_bind_int64(st, 1, service_id));
         cm_bind(&brc, cdb_bind_text(st, 2, in->http.external_hostname));
-        cm_bind(&brc, sqlite3_bind_int64(st, 3, in->http.external_domain_id));
+        cm_bind(&brc, cdb_bind_int64(st, 3, in->http.external_domain_id));
         cm_bind(&brc, cdb_bind_text(st, 4, now));
         break;
     case CDB_SERVICE_TRANSPORT:
         if ((status = cdb_stmt(db, sql->transport, &st)) != CDB_OK)
             return status;
-        cm_bind(&brc, sqlite3_bind_int64(st, 1, service_id));
+        cm_bind(&brc, cdb_bind_int64(st, 1, service_id));
         cm_bind(&brc, cdb_bind_text(st, 2, cdb_transport_protocol_name(in->transport.protocol)));
-        cm_bind(&brc, sqlite3_bind_int64(st, 3, port));
-        cm_bind(&brc, sqlite3_bind_int(st, 4, in->transport.use_tls));
+        cm_bind(&brc, cdb_bind_int64(st, 3, port));
+        cm_bind(&brc, cdb_bind_int(st, 4, in->transport.use_tls));
         cm_bind(&brc, cdb_bind_text(st, 5, now));
         break;
     case CDB_SERVICE_DNS:
     default:
         if ((status = cdb_stmt(db, sql->dns, &st)) != CDB_OK)
             return status;
-        cm_bind(&brc, sqlite3_bind_int64(st, 1, service_id));
+        cm_bind(&brc, cdb_bind_int64(st, 1, service_id));
         cm_bind(&brc, cdb_bind_text(st, 2, in->dns.record_type ? in->dns.record_type : "SRV"));
         cm_bind(&brc, cdb_bind_text(st, 3, in->dns.service_name));
         cm_bind(&brc, cdb_bind_text(st, 4, now));
@@ -407,7 +408,7 @@ static int insert_subtype(cdb *db, const cdb_service_input *in, int64_t service_
         .dns = "INSERT INTO DnsServices (serviceId, recordType, serviceName, createdAt, "
                "updatedAt) VALUES (?1, ?2, ?3, ?4, ?4)",
     };
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     int64_t port = in->transport.external_port;
     int status;
 
@@ -426,10 +427,10 @@ int cdb_service_create(cdb *db, const cdb_service_input *in, int64_t *id_out)
     static const char container_exists_sql[] = "SELECT 1 FROM Containers WHERE id = ?1";
     static const char sql[] = "INSERT INTO Services (containerId, type, containerPort, createdAt, "
                               "updatedAt) VALUES (?1, ?2, ?3, ?4, ?4)";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     char now[32];
     int64_t id = 0;
-    int status, brc = SQLITE_OK;
+    int status, brc = CDB_SQL_OK;
 
     if (!in)
         return cdb_fail(db, CDB_ERR_INVALID, NULL, "no service given");
@@ -443,9 +444,9 @@ int cdb_service_create(cdb *db, const cdb_service_input *in, int64_t *id_out)
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         goto done;
     cdb_now_iso(now);
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, in->container_id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, in->container_id));
     cm_bind(&brc, cdb_bind_text(st, 2, cdb_service_type_name(in->type)));
-    cm_bind(&brc, sqlite3_bind_int64(st, 3, in->container_port));
+    cm_bind(&brc, cdb_bind_int64(st, 3, in->container_port));
     cm_bind(&brc, cdb_bind_text(st, 4, now));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);
@@ -453,7 +454,7 @@ int cdb_service_create(cdb *db, const cdb_service_input *in, int64_t *id_out)
     }
     if ((status = cm_exec(db, st, "inserting the service")) != CDB_OK)
         goto done;
-    id = sqlite3_last_insert_rowid(cdb_sqlite(db));
+    id = cdb_last_insert_id(db);
     /* A failure here rolls the Services row back with it. */
     status = insert_subtype(db, in, id, now);
 done:
@@ -508,7 +509,7 @@ static int update_subtype(cdb *db, const cdb_service_input *in, const cdb_servic
         .dns = "UPDATE DnsServices SET recordType = ?2, serviceName = ?3, updatedAt = ?4 "
                "WHERE serviceId = ?1",
     };
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     /* Port 0 keeps the port the service has. */
     int64_t port = in->transport.external_port ? in->transport.external_port
                                                : cur->transport.external_port;
@@ -528,11 +529,11 @@ int cdb_service_update(cdb *db, int64_t id, const cdb_service_input *in)
 {
     static const char sql[] =
         "UPDATE Services SET containerPort = ?2, updatedAt = ?3 WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     cdb_service *cur = NULL;
     cdb_service_input checked;
     char now[32];
-    int status, brc = SQLITE_OK;
+    int status, brc = CDB_SQL_OK;
 
     if (!in)
         return cdb_fail(db, CDB_ERR_INVALID, NULL, "no service given");
@@ -553,8 +554,8 @@ int cdb_service_update(cdb *db, int64_t id, const cdb_service_input *in)
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         goto done;
     cdb_now_iso(now);
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
-    cm_bind(&brc, sqlite3_bind_int64(st, 2, checked.container_port));
+    cm_bind(&brc, cdb_bind_int64(st, 1, id));
+    cm_bind(&brc, cdb_bind_int64(st, 2, checked.container_port));
     cm_bind(&brc, cdb_bind_text(st, 3, now));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);

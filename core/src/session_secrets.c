@@ -58,7 +58,7 @@ static int random_secret(char *out, size_t length)
 int cdb_session_secret_create(cdb *db, size_t length, int64_t *id_out)
 {
     char secret[SECRET_MAX_LEN + 1];
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     char now[32];
     int rc;
 
@@ -77,12 +77,12 @@ int cdb_session_secret_create(cdb *db, size_t length, int64_t *id_out)
         goto done;
     cdb_bind_text(stmt, 1, secret);
     cdb_bind_text(stmt, 2, now);
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_DONE) {
-        *id_out = sqlite3_last_insert_rowid(cdb_sqlite(db));
+    rc = cdb_step(stmt);
+    if (rc == CDB_SQL_DONE) {
+        *id_out = cdb_last_insert_id(db);
         rc = CDB_OK;
     } else {
-        rc = cdb_fail_sqlite(db, rc, "storing a session secret");
+        rc = cdb_fail_sql(db, rc, "storing a session secret");
     }
     cdb_stmt_done(stmt);
 done:
@@ -103,7 +103,7 @@ void cdb_session_secret_array_free(cdb_session_secret *secrets, size_t n)
 
 int cdb_session_secret_list(cdb *db, cdb_session_secret **out, size_t *n_out)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     cdb_session_secret *list = NULL;
     size_t n = 0, cap = 0;
     int rc;
@@ -111,7 +111,7 @@ int cdb_session_secret_list(cdb *db, cdb_session_secret **out, size_t *n_out)
     rc = cdb_stmt(db, "SELECT id, secret, createdAt FROM SessionSecrets ORDER BY id", &stmt);
     if (rc != CDB_OK)
         return rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = cdb_step(stmt)) == CDB_SQL_ROW) {
         cdb_session_secret *item;
         if (n == cap) {
             size_t new_cap = cap ? cap * 2 : 4;
@@ -122,15 +122,15 @@ int cdb_session_secret_list(cdb *db, cdb_session_secret **out, size_t *n_out)
             cap = new_cap;
         }
         item = &list[n++];
-        item->id = sqlite3_column_int64(stmt, 0);
+        item->id = cdb_col_int64(stmt, 0);
         item->secret = NULL;
         item->created_at = NULL;
         if (cdb_column_strdup(stmt, 1, &item->secret) != 0 ||
             cdb_column_strdup(stmt, 2, &item->created_at) != 0)
             goto nomem;
     }
-    if (rc != SQLITE_DONE) {
-        rc = cdb_fail_sqlite(db, rc, "listing session secrets");
+    if (rc != CDB_SQL_DONE) {
+        rc = cdb_fail_sql(db, rc, "listing session secrets");
         goto fail;
     }
     cdb_stmt_done(stmt);
@@ -147,16 +147,16 @@ fail:
 
 int cdb_session_secret_delete(cdb *db, int64_t id)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     int rc = cdb_stmt(db, "DELETE FROM SessionSecrets WHERE id = ?", &stmt);
 
     if (rc != CDB_OK)
         return rc;
-    sqlite3_bind_int64(stmt, 1, id);
-    rc = sqlite3_step(stmt);
-    if (rc != SQLITE_DONE)
-        rc = cdb_fail_sqlite(db, rc, "deleting a session secret");
-    else if (sqlite3_changes(cdb_sqlite(db)) == 0)
+    cdb_bind_int64(stmt, 1, id);
+    rc = cdb_step(stmt);
+    if (rc != CDB_SQL_DONE)
+        rc = cdb_fail_sql(db, rc, "deleting a session secret");
+    else if (cdb_changes(db) == 0)
         rc = cdb_fail(db, CDB_ERR_NOTFOUND, "id", "no session secret %lld", (long long)id);
     else
         rc = CDB_OK;

@@ -33,7 +33,7 @@ static int check_key(cdb *db, const char *key)
 /* Look one key up; *value_out is NULL when the key is absent. */
 static int lookup(cdb *db, const char *key, char **value_out)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     char *value = NULL;
     int rc;
 
@@ -41,15 +41,15 @@ static int lookup(cdb *db, const char *key, char **value_out)
     if (rc != CDB_OK)
         return rc;
     cdb_bind_text(stmt, 1, key);
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
+    rc = cdb_step(stmt);
+    if (rc == CDB_SQL_ROW) {
         rc = cdb_column_strdup(stmt, 0, &value) == 0
                  ? CDB_OK
                  : cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory reading a setting");
-    } else if (rc == SQLITE_DONE) {
+    } else if (rc == CDB_SQL_DONE) {
         rc = CDB_OK;
     } else {
-        rc = cdb_fail_sqlite(db, rc, "reading a setting");
+        rc = cdb_fail_sql(db, rc, "reading a setting");
     }
     cdb_stmt_done(stmt);
     if (rc == CDB_OK)
@@ -158,7 +158,7 @@ static int check_known_value(cdb *db, const char *key, const char *value)
 
 int cdb_setting_set(cdb *db, const char *key, const char *value)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     char now[32];
     int rc = check_key(db, key);
 
@@ -180,15 +180,15 @@ int cdb_setting_set(cdb *db, const char *key, const char *value)
     cdb_bind_text(stmt, 1, key);
     cdb_bind_text(stmt, 2, value);
     cdb_bind_text(stmt, 3, now);
-    rc = sqlite3_step(stmt);
-    rc = rc == SQLITE_DONE ? CDB_OK : cdb_fail_sqlite(db, rc, "writing a setting");
+    rc = cdb_step(stmt);
+    rc = rc == CDB_SQL_DONE ? CDB_OK : cdb_fail_sql(db, rc, "writing a setting");
     cdb_stmt_done(stmt);
     return rc;
 }
 
 int cdb_setting_delete(cdb *db, const char *key)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     int rc = check_key(db, key);
 
     if (rc != CDB_OK)
@@ -197,10 +197,10 @@ int cdb_setting_delete(cdb *db, const char *key)
     if (rc != CDB_OK)
         return rc;
     cdb_bind_text(stmt, 1, key);
-    rc = sqlite3_step(stmt);
-    if (rc != SQLITE_DONE)
-        rc = cdb_fail_sqlite(db, rc, "deleting a setting");
-    else if (sqlite3_changes(cdb_sqlite(db)) == 0)
+    rc = cdb_step(stmt);
+    if (rc != CDB_SQL_DONE)
+        rc = cdb_fail_sql(db, rc, "deleting a setting");
+    else if (cdb_changes(db) == 0)
         rc = cdb_fail(db, CDB_ERR_NOTFOUND, "key", "no setting %s", key);
     else
         rc = CDB_OK;
@@ -221,7 +221,7 @@ void cdb_setting_array_free(cdb_setting *settings, size_t n)
 
 int cdb_setting_list(cdb *db, cdb_setting **out, size_t *n_out)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     cdb_setting *list = NULL;
     size_t n = 0, cap = 0;
     int rc;
@@ -229,7 +229,7 @@ int cdb_setting_list(cdb *db, cdb_setting **out, size_t *n_out)
     rc = cdb_stmt(db, "SELECT key, value FROM Settings ORDER BY key", &stmt);
     if (rc != CDB_OK)
         return rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    while ((rc = cdb_step(stmt)) == CDB_SQL_ROW) {
         if (n == cap) {
             size_t new_cap = cap ? cap * 2 : 8;
             cdb_setting *grown = realloc(list, new_cap * sizeof *grown);
@@ -245,8 +245,8 @@ int cdb_setting_list(cdb *db, cdb_setting **out, size_t *n_out)
             cdb_column_strdup(stmt, 1, &list[n - 1].value) != 0)
             goto nomem;
     }
-    if (rc != SQLITE_DONE) {
-        rc = cdb_fail_sqlite(db, rc, "listing settings");
+    if (rc != CDB_SQL_DONE) {
+        rc = cdb_fail_sql(db, rc, "listing settings");
         goto fail;
     }
     cdb_stmt_done(stmt);

@@ -184,11 +184,11 @@ int cdb_site_create(cdb *db, const cdb_site_input *in, int64_t *id_out)
     static const char sql[] =
         "INSERT INTO Sites (name, internalDomain, dhcpRange, subnetMask, gateway, dnsForwarders, "
         "createdAt, updatedAt) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?7)";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     char *forwarders = NULL;
     char now[32];
     int64_t id = 0;
-    int status, brc = SQLITE_OK;
+    int status, brc = CDB_SQL_OK;
 
     if (!in)
         return cdb_fail(db, CDB_ERR_INVALID, NULL, "no site given");
@@ -213,7 +213,7 @@ int cdb_site_create(cdb *db, const cdb_site_input *in, int64_t *id_out)
             cdb_stmt_done(st);
     }
     if (status == CDB_OK)
-        id = sqlite3_last_insert_rowid(cdb_sqlite(db));
+        id = cdb_last_insert_id(db);
     status = cm_tx_end(db, status);
     if (status == CDB_OK && id_out)
         *id_out = id;
@@ -225,13 +225,13 @@ done:
 int cdb_site_get(cdb *db, int64_t id, cdb_site **out)
 {
     static const char sql[] = "SELECT " SITE_COLUMNS " FROM Sites WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     void *item = NULL;
     int status = cdb_stmt(db, sql, &st);
 
     if (status != CDB_OK)
         return status;
-    if ((status = cm_bind_status(db, sqlite3_bind_int64(st, 1, id))) != CDB_OK) {
+    if ((status = cm_bind_status(db, cdb_bind_int64(st, 1, id))) != CDB_OK) {
         cdb_stmt_done(st);
         return status;
     }
@@ -244,7 +244,7 @@ int cdb_site_get(cdb *db, int64_t id, cdb_site **out)
 int cdb_site_list(cdb *db, cdb_site ***out, size_t *n_out)
 {
     static const char sql[] = "SELECT " SITE_COLUMNS " FROM Sites ORDER BY id";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     cm_vec vec = {0};
     int status = cdb_stmt(db, sql, &st);
 
@@ -261,12 +261,12 @@ int cdb_site_update(cdb *db, int64_t id, unsigned fields, const cdb_site_input *
     static const char sql[] =
         "UPDATE Sites SET name = ?2, internalDomain = ?3, dhcpRange = ?4, subnetMask = ?5, "
         "gateway = ?6, dnsForwarders = ?7, updatedAt = ?8 WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     cdb_site *cur = NULL;
     cdb_site_input merged;
     char *forwarders = NULL;
     char now[32];
-    int status, brc = SQLITE_OK;
+    int status, brc = CDB_SQL_OK;
 
     if (!in && fields)
         return cdb_fail(db, CDB_ERR_INVALID, NULL, "no site given");
@@ -287,7 +287,7 @@ int cdb_site_update(cdb *db, int64_t id, unsigned fields, const cdb_site_input *
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         goto done;
     cdb_now_iso(now);
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, id));
     cm_bind(&brc, cdb_bind_text(st, 2, merged.name));
     cm_bind(&brc, cdb_bind_text(st, 3, merged.internal_domain));
     cm_bind(&brc, cdb_bind_text(st, 4, merged.dhcp_range));
@@ -312,7 +312,7 @@ int cdb_site_delete(cdb *db, int64_t id)
     static const char count_nodes[] = "SELECT count(*) FROM Nodes WHERE siteId = ?1";
     static const char count_domains[] = "SELECT count(*) FROM ExternalDomains WHERE siteId = ?1";
     static const char sql[] = "DELETE FROM Sites WHERE id = ?1";
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     int64_t nodes = 0, domains = 0;
     int status;
 
@@ -336,7 +336,7 @@ int cdb_site_delete(cdb *db, int64_t id)
     }
     if ((status = cdb_stmt(db, sql, &st)) != CDB_OK)
         goto done;
-    if ((status = cm_bind_status(db, sqlite3_bind_int64(st, 1, id))) != CDB_OK) {
+    if ((status = cm_bind_status(db, cdb_bind_int64(st, 1, id))) != CDB_OK) {
         cdb_stmt_done(st);
         goto done;
     }

@@ -1,10 +1,9 @@
 /*
- * store.c: the cdb handle.  Opening (pragmas, version check, migrations),
- * the per-handle cache of prepared statements, error recording and the
- * mapping of SQLite result codes to cdb_status, and write transactions.
- *
- * A handle owns one SQLite connection opened with SQLITE_OPEN_NOMUTEX: it is
- * used by one thread at a time, so SQLite's own mutexes would only cost time.
+ * store.c: the cdb handle, whatever the engine behind it.  Opening (which
+ * engine, the version check, migrations), the per-handle cache of prepared
+ * statements, the statement calls of sql.h, error recording, and
+ * transactions.  The engines themselves (connections, pragmas, file modes,
+ * their result codes) live behind store_engine.h.
  */
 #ifdef HAVE_CONFIG_H
 #include <config.h>
@@ -17,23 +16,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <errno.h>
-#include <fcntl.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include "internal.h"
+#include "store_engine.h"
+#include "store_sqlite.h"
 
-#define CDB_DEFAULT_BUSY_TIMEOUT_MS 10000
 #define CDB_STMT_CACHE_INITIAL 64  /* slots; a power of two */
 
 struct cdb {
-    sqlite3 *sql;
+    const cdb_engine *engine;
+    void *conn;
     unsigned flags;
-    int busy_timeout_ms;
-    /* Open-addressing hash table of cached statements, keyed by their SQL
-     * text (sqlite3_sql() of the statement is the stored key). */
-    sqlite3_stmt **stmts;
+    /* Open-addressing hash table of cached statements, keyed by their SQL text. */
+    cdb_sql_stmt **stmts;
     size_t stmt_slots;   /* a power of two */
     size_t stmt_count;
     char errmsg[512];
@@ -42,7 +36,7 @@ struct cdb {
 
 sqlite3 *cdb_sqlite(cdb *db)
 {
-    return db->sql;
+    return db != NULL && db->engine == &cdb_engine_sqlite ? db->conn : NULL;
 }
 
 const char *cdb_errmsg(const cdb *db)
@@ -85,81 +79,12 @@ int cdb_fail(cdb *db, int status, const char *field, const char *fmt, ...)
 }
 
 /*
- * "UNIQUE constraint failed: Containers.nodeId, Containers.containerId"
- * -> "Containers.nodeId,containerId".  For an index on expressions SQLite
- * says "index 'name'"; then the index name is the best field we have.
- */
-static void unique_field_from_message(const char *msg, char *out, size_t out_size)
-{
-    static const char marker[] = "constraint failed: ";
-    const char *p = strstr(msg, marker);
-    size_t used = 0;
-    size_t table_len = 0;
-    bool first = true;
-
-    out[0] = '\0';
-    if (p == NULL)
-        return;
-    p += sizeof marker - 1;
-    if (strncmp(p, "index '", 7) == 0) {
-        const char *end;
-        p += 7;
-        end = strchr(p, '\'');
-        snprintf(out, out_size, "%.*s", (int)(end ? (size_t)(end - p) : strlen(p)), p);
-        return;
-    }
-    while (*p) {
-        size_t len = strcspn(p, ",");
-        const char *item = p;
-        const char *dot = memchr(item, '.', len);
-
-        if (first) {
-            table_len = dot ? (size_t)(dot - item) : 0;
-        } else if (dot && (size_t)(dot - item) == table_len && strncmp(item, out, table_len) == 0) {
-            /* Same table as the first column: keep only the column name. */
-            item = dot + 1;
-            len -= (size_t)(dot + 1 - p);
-        }
-        if (used + len + 2 > out_size)
-            break;
-        if (!first)
-            out[used++] = ',';
-        memcpy(out + used, item, len);
-        used += len;
-        out[used] = '\0';
-        first = false;
-        p += strcspn(p, ",");
-        if (*p == ',')
-            p++;
-        while (*p == ' ')
-            p++;
-    }
-}
-
-/* A named CHECK constraint ("Users.status") or a NOT NULL column
- * ("Users.username") becomes the field; an anonymous CHECK gives none. */
-static void check_field_from_message(const char *msg, char *out, size_t out_size)
-{
-    static const char marker[] = "constraint failed: ";
-    const char *p = strstr(msg, marker);
-    size_t len;
-
-    out[0] = '\0';
-    if (p == NULL)
-        return;
-    p += sizeof marker - 1;
-    len = strspn(p, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.");
-    if (p[len] == '\0' && memchr(p, '.', len) != NULL && len < out_size)
-        snprintf(out, out_size, "%s", p);
-}
-
-/*
  * A UNIQUE key that is taken, said as a rule naming the field rather than as
  * SQLite's "UNIQUE constraint failed: Users.mail" (key: "Users.mail",
  * "Containers.nodeId,containerId", or an index name).  The field stays the
  * qualified key so programs can tell the tables apart.
  */
-static int fail_unique(cdb *db, const char *key)
+int cdb_fail_unique(cdb *db, const char *key)
 {
     const char *dot = strchr(key, '.');
     const char *cols = dot ? dot + 1 : key;
@@ -186,87 +111,14 @@ static int fail_unique(cdb *db, const char *key)
                     "another row already has this %s (unique key %s)", names, key);
 }
 
-int cdb_fail_sqlite(cdb *db, int sqlite_rc, const char *context)
+int cdb_fail_sql(cdb *db, int engine_rc, const char *context)
 {
-    char field[sizeof db->errfield];
-    const char *sqlmsg;
-    int rc = sqlite_rc;
-    int status;
-
-    if (rc == SQLITE_OK || rc == SQLITE_ROW || rc == SQLITE_DONE)
+    if (engine_rc == CDB_SQL_OK || engine_rc == CDB_SQL_ROW || engine_rc == CDB_SQL_DONE)
         return CDB_OK;
-    if (db == NULL || db->sql == NULL)
-        return rc == SQLITE_NOMEM ? CDB_ERR_NOMEM : CDB_ERR_INTERNAL;
-    /* Callers may pass a primary code; the connection knows the extended one. */
-    if (rc == (rc & 0xff) && (sqlite3_extended_errcode(db->sql) & 0xff) == rc)
-        rc = sqlite3_extended_errcode(db->sql);
-    sqlmsg = sqlite3_errmsg(db->sql);
-    field[0] = '\0';
-    switch (rc & 0xff) {
-    case SQLITE_CONSTRAINT:
-        switch (rc) {
-        case SQLITE_CONSTRAINT_UNIQUE:
-        case SQLITE_CONSTRAINT_PRIMARYKEY:
-            status = CDB_ERR_CONFLICT;
-            unique_field_from_message(sqlmsg, field, sizeof field);
-            break;
-        case SQLITE_CONSTRAINT_FOREIGNKEY:
-            status = CDB_ERR_CONSTRAINT;
-            break;
-        case SQLITE_CONSTRAINT_CHECK:
-        case SQLITE_CONSTRAINT_NOTNULL:
-            status = CDB_ERR_INVALID;
-            check_field_from_message(sqlmsg, field, sizeof field);
-            break;
-        case SQLITE_CONSTRAINT_TRIGGER: {
-            /* ON DELETE RESTRICT is implemented as a trigger and reports
-             * "FOREIGN KEY constraint failed" with this code.  The schema's
-             * own triggers RAISE(ABORT, 'Table.col: why') for rows that break
-             * a rule on a field. */
-            size_t len = strspn(sqlmsg, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.");
-            status = CDB_ERR_CONSTRAINT;
-            if (sqlmsg[len] == ':' && memchr(sqlmsg, '.', len) != NULL && len < sizeof field) {
-                status = CDB_ERR_INVALID;
-                snprintf(field, sizeof field, "%.*s", (int)len, sqlmsg);
-            }
-            break;
-        }
-        default:
-            status = CDB_ERR_CONSTRAINT;
-            break;
-        }
-        break;
-    case SQLITE_BUSY:
-    case SQLITE_LOCKED:
-        status = CDB_ERR_BUSY;
-        break;
-    case SQLITE_NOMEM:
-        status = CDB_ERR_NOMEM;
-        break;
-    case SQLITE_IOERR:
-    case SQLITE_CANTOPEN:
-    case SQLITE_NOTADB:
-    case SQLITE_CORRUPT:
-    case SQLITE_FULL:
-    case SQLITE_READONLY:
-    case SQLITE_PERM:
-        status = CDB_ERR_IO;
-        break;
-    default:
-        status = CDB_ERR_INTERNAL;
-        break;
-    }
-    if (status == CDB_ERR_CONFLICT && field[0])
-        return fail_unique(db, field);
-    /* A failing disk says why (disk full, read-only file, EFBIG, EIO...):
-     * SQLite's "disk I/O error" alone leaves an operator guessing. */
-    if (status == CDB_ERR_IO && sqlite3_system_errno(db->sql) != 0)
-        return cdb_fail(db, status, NULL, "%s%s%s (%s)", context ? context : "",
-                        context ? ": " : "", sqlmsg, strerror(sqlite3_system_errno(db->sql)));
-    /* SQLite's messages name tables, columns and constraints, never values,
-     * so they cannot leak a secret. */
-    return cdb_fail(db, status, field[0] ? field : NULL, "%s%s%s", context ? context : "",
-                    context ? ": " : "", sqlmsg);
+    if (db == NULL || db->conn == NULL)
+        return cdb_fail(db, CDB_ERR_INTERNAL, NULL, "%s: no database connection",
+                        context ? context : "database");
+    return db->engine->fail(db, db->conn, engine_rc, context);
 }
 
 /* ---------------------------------------------------- statement cache */
@@ -282,13 +134,13 @@ static uint64_t hash_sql(const char *sql)
     return h;
 }
 
-static sqlite3_stmt **stmt_slot(sqlite3_stmt **table, size_t slots, const char *sql)
+static cdb_sql_stmt **stmt_slot(cdb_sql_stmt **table, size_t slots, const char *sql)
 {
     size_t mask = slots - 1;
     size_t i = (size_t)hash_sql(sql) & mask;
 
     for (;;) {
-        if (table[i] == NULL || strcmp(sqlite3_sql(table[i]), sql) == 0)
+        if (table[i] == NULL || strcmp(table[i]->sql, sql) == 0)
             return &table[i];
         i = (i + 1) & mask;
     }
@@ -297,13 +149,13 @@ static sqlite3_stmt **stmt_slot(sqlite3_stmt **table, size_t slots, const char *
 static int stmt_cache_grow(cdb *db)
 {
     size_t slots = db->stmt_slots ? db->stmt_slots * 2 : CDB_STMT_CACHE_INITIAL;
-    sqlite3_stmt **table = calloc(slots, sizeof *table);
+    cdb_sql_stmt **table = calloc(slots, sizeof *table);
 
     if (table == NULL)
         return CDB_ERR_NOMEM;
     for (size_t i = 0; i < db->stmt_slots; i++) {
         if (db->stmts[i])
-            *stmt_slot(table, slots, sqlite3_sql(db->stmts[i])) = db->stmts[i];
+            *stmt_slot(table, slots, db->stmts[i]->sql) = db->stmts[i];
     }
     free(db->stmts);
     db->stmts = table;
@@ -311,22 +163,57 @@ static int stmt_cache_grow(cdb *db)
     return CDB_OK;
 }
 
-int cdb_stmt(cdb *db, const char *sql, sqlite3_stmt **out)
+static void stmt_free(cdb_sql_stmt *stmt)
 {
-    sqlite3_stmt **slot;
-    sqlite3_stmt *stmt = NULL;
+    stmt->engine->finalize(stmt->native);
+    free(stmt->sql);
+    free(stmt);
+}
+
+static int stmt_new(cdb *db, const char *sql, bool transient, cdb_sql_stmt **out)
+{
+    cdb_sql_stmt *stmt = calloc(1, sizeof *stmt);
     int rc;
 
-    if (db->stmt_slots) {
-        slot = stmt_slot(db->stmts, db->stmt_slots, sql);
-        if (*slot) {
-            /* Defensive: a caller that forgot cdb_stmt_done() must not leak
-             * its bindings or an open read transaction into the next user. */
-            sqlite3_reset(*slot);
-            sqlite3_clear_bindings(*slot);
-            *out = *slot;
-            return CDB_OK;
-        }
+    if (stmt == NULL || (stmt->sql = strdup(sql)) == NULL) {
+        free(stmt);
+        return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory preparing a statement");
+    }
+    stmt->engine = db->engine;
+    stmt->transient = transient;
+    rc = db->engine->prepare(db, db->conn, sql, &stmt->native);
+    if (rc != CDB_OK) {
+        free(stmt->sql);
+        free(stmt);
+        return rc;
+    }
+    *out = stmt;
+    return CDB_OK;
+}
+
+/* The cached statement for sql, reset, or NULL. */
+static cdb_sql_stmt *stmt_cached(cdb *db, const char *sql)
+{
+    cdb_sql_stmt *stmt;
+
+    if (db->stmt_slots == 0)
+        return NULL;
+    stmt = *stmt_slot(db->stmts, db->stmt_slots, sql);
+    /* Defensive: a caller that forgot cdb_stmt_done() must not leak its
+     * bindings or an open read snapshot into the next user. */
+    if (stmt != NULL)
+        stmt->engine->reset(stmt->native);
+    return stmt;
+}
+
+int cdb_stmt(cdb *db, const char *sql, cdb_sql_stmt **out)
+{
+    cdb_sql_stmt *stmt = stmt_cached(db, sql);
+    int rc;
+
+    if (stmt != NULL) {
+        *out = stmt;
+        return CDB_OK;
     }
     /* Keep the load factor below 1/2 so probes stay short. */
     if ((db->stmt_count + 1) * 2 > db->stmt_slots) {
@@ -334,37 +221,42 @@ int cdb_stmt(cdb *db, const char *sql, sqlite3_stmt **out)
         if (rc != CDB_OK)
             return cdb_fail(db, rc, NULL, "out of memory caching a statement");
     }
-    rc = sqlite3_prepare_v3(db->sql, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL);
-    if (rc != SQLITE_OK)
-        return cdb_fail_sqlite(db, rc, "preparing a statement");
-    if (stmt == NULL)  /* only whitespace or a comment */
-        return cdb_fail(db, CDB_ERR_INTERNAL, NULL, "empty SQL statement");
-    /* The key is sqlite3_sql(stmt), which equals sql unless sql holds a
-     * second statement after the first; refuse that instead of caching it
-     * under a key that would never match again. */
-    if (strcmp(sqlite3_sql(stmt), sql) != 0) {
-        sqlite3_finalize(stmt);
-        return cdb_fail(db, CDB_ERR_INTERNAL, NULL, "more than one SQL statement in one string");
-    }
-    slot = stmt_slot(db->stmts, db->stmt_slots, sql);
-    *slot = stmt;
+    rc = stmt_new(db, sql, false, &stmt);
+    if (rc != CDB_OK)
+        return rc;
+    *stmt_slot(db->stmts, db->stmt_slots, sql) = stmt;
     db->stmt_count++;
     *out = stmt;
     return CDB_OK;
 }
 
-void cdb_stmt_done(sqlite3_stmt *stmt)
+int cdb_stmt_shape(cdb *db, const char *sql, cdb_sql_stmt **out)
+{
+    cdb_sql_stmt *stmt;
+
+    if (db->stmt_count < CDB_STMT_SHAPES_MAX)
+        return cdb_stmt(db, sql, out);
+    if ((stmt = stmt_cached(db, sql)) != NULL) {
+        *out = stmt;
+        return CDB_OK;
+    }
+    return stmt_new(db, sql, true, out);
+}
+
+void cdb_stmt_done(cdb_sql_stmt *stmt)
 {
     if (stmt == NULL)
         return;
-    sqlite3_reset(stmt);
-    sqlite3_clear_bindings(stmt);
+    if (stmt->transient)
+        stmt_free(stmt);
+    else
+        stmt->engine->reset(stmt->native);
 }
 
-int cdb_stmt_exec(cdb *db, sqlite3_stmt *stmt, const char *context)
+int cdb_stmt_exec(cdb *db, cdb_sql_stmt *stmt, const char *context)
 {
-    int step = sqlite3_step(stmt);
-    int rc = step == SQLITE_DONE ? CDB_OK : cdb_fail_sqlite(db, step, context);
+    int step = cdb_step(stmt);
+    int rc = step == CDB_SQL_DONE ? CDB_OK : cdb_fail_sql(db, step, context);
 
     cdb_stmt_done(stmt);
     return rc;
@@ -372,46 +264,146 @@ int cdb_stmt_exec(cdb *db, sqlite3_stmt *stmt, const char *context)
 
 static void stmt_cache_clear(cdb *db)
 {
-    for (size_t i = 0; i < db->stmt_slots; i++)
-        sqlite3_finalize(db->stmts[i]);
+    for (size_t i = 0; i < db->stmt_slots; i++) {
+        if (db->stmts[i])
+            stmt_free(db->stmts[i]);
+    }
     free(db->stmts);
     db->stmts = NULL;
     db->stmt_slots = 0;
     db->stmt_count = 0;
 }
 
+/* ---------------------------------------------------- sql.h, dispatched */
+
+int cdb_step(cdb_sql_stmt *stmt)
+{
+    return stmt->engine->step(stmt->native);
+}
+
+int cdb_bind_int64(cdb_sql_stmt *stmt, int index, int64_t value)
+{
+    return stmt->engine->bind_int64(stmt->native, index, value);
+}
+
+int cdb_bind_int(cdb_sql_stmt *stmt, int index, int value)
+{
+    return stmt->engine->bind_int64(stmt->native, index, value);
+}
+
+int cdb_bind_text(cdb_sql_stmt *stmt, int index, const char *text)
+{
+    return stmt->engine->bind_text(stmt->native, index, text);
+}
+
+int cdb_bind_null(cdb_sql_stmt *stmt, int index)
+{
+    return stmt->engine->bind_null(stmt->native, index);
+}
+
+int cdb_bind_text_max(cdb_sql_stmt *stmt, int index)
+{
+    return stmt->engine->bind_text_max(stmt->native, index);
+}
+
+int64_t cdb_col_int64(cdb_sql_stmt *stmt, int col)
+{
+    return stmt->engine->col_int64(stmt->native, col);
+}
+
+int cdb_col_int(cdb_sql_stmt *stmt, int col)
+{
+    return (int)stmt->engine->col_int64(stmt->native, col);
+}
+
+const char *cdb_col_text(cdb_sql_stmt *stmt, int col)
+{
+    return stmt->engine->col_text(stmt->native, col);
+}
+
+size_t cdb_col_bytes(cdb_sql_stmt *stmt, int col)
+{
+    return stmt->engine->col_bytes(stmt->native, col);
+}
+
+int cdb_col_is_null(cdb_sql_stmt *stmt, int col)
+{
+    return stmt->engine->col_is_null(stmt->native, col);
+}
+
+int cdb_col_count(cdb_sql_stmt *stmt)
+{
+    return stmt->engine->col_count(stmt->native);
+}
+
+int cdb_column_strdup(cdb_sql_stmt *stmt, int col, char **out)
+{
+    const char *text;
+    size_t len;
+    char *copy;
+
+    if (cdb_col_is_null(stmt, col)) {
+        *out = NULL;
+        return 0;
+    }
+    text = cdb_col_text(stmt, col);
+    len = cdb_col_bytes(stmt, col);
+    if (text == NULL)  /* a non-NULL value that could not be converted: out of memory */
+        return -1;
+    copy = malloc(len + 1);
+    if (copy == NULL)
+        return -1;
+    memcpy(copy, text, len);
+    copy[len] = '\0';
+    *out = copy;
+    return 0;
+}
+
+int64_t cdb_changes(cdb *db)
+{
+    return db->engine->changes(db->conn);
+}
+
+int64_t cdb_last_insert_id(cdb *db)
+{
+    return db->engine->last_insert_id(db->conn);
+}
+
 /* Run one statement that returns no rows we need, through the cache. */
 static int exec_cached(cdb *db, const char *sql, const char *context)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     int rc = cdb_stmt(db, sql, &stmt);
 
     if (rc != CDB_OK)
         return rc;
     do
-        rc = sqlite3_step(stmt);
-    while (rc == SQLITE_ROW);
-    rc = rc == SQLITE_DONE ? CDB_OK : cdb_fail_sqlite(db, rc, context);
+        rc = cdb_step(stmt);
+    while (rc == CDB_SQL_ROW);
+    rc = rc == CDB_SQL_DONE ? CDB_OK : cdb_fail_sql(db, rc, context);
     cdb_stmt_done(stmt);
     return rc;
 }
 
 /* ---------------------------------------------------- transactions */
 
+int cdb_in_transaction(const cdb *db)
+{
+    return db != NULL && db->conn != NULL && db->engine->in_transaction(db->conn);
+}
+
 int cdb_tx_begin(cdb *db)
 {
-    if (!sqlite3_get_autocommit(db->sql))
+    if (cdb_in_transaction(db))
         return cdb_fail(db, CDB_ERR_INTERNAL, NULL, "a transaction is already open on this handle");
-    /* IMMEDIATE takes the write lock now, waiting up to the busy timeout,
-     * so everything read inside is still true when it is written. */
-    return exec_cached(db, "BEGIN IMMEDIATE", "starting a write transaction");
+    return exec_cached(db, db->engine->begin_write_sql, "starting a write transaction");
 }
 
 int cdb_tx_commit(cdb *db)
 {
     int rc;
 
-    if (sqlite3_get_autocommit(db->sql))
+    if (!cdb_in_transaction(db))
         return cdb_fail(db, CDB_ERR_INTERNAL, NULL, "commit without a transaction");
     rc = exec_cached(db, "COMMIT", "committing");
     if (rc != CDB_OK)
@@ -421,19 +413,17 @@ int cdb_tx_commit(cdb *db)
 
 void cdb_tx_rollback(cdb *db)
 {
-    if (db == NULL || db->sql == NULL || sqlite3_get_autocommit(db->sql))
+    if (!cdb_in_transaction(db))
         return;
-    /* Not through the cache: rolling back must work even when memory is short.
-     * The error message of the original failure stays on the handle. */
-    sqlite3_exec(db->sql, "ROLLBACK", NULL, NULL, NULL);
+    /* The error message of the original failure stays on the handle. */
+    db->engine->rollback(db->conn);
 }
 
 int cdb_read_begin(cdb *db)
 {
-    if (!sqlite3_get_autocommit(db->sql))
+    if (cdb_in_transaction(db))
         return cdb_fail(db, CDB_ERR_INTERNAL, NULL, "a transaction is already open on this handle");
-    /* DEFERRED: no lock until the first read, which then fixes the snapshot. */
-    return exec_cached(db, "BEGIN", "starting a read transaction");
+    return exec_cached(db, db->engine->begin_read_sql, "starting a read transaction");
 }
 
 void cdb_read_end(cdb *db)
@@ -441,199 +431,37 @@ void cdb_read_end(cdb *db)
     cdb_tx_rollback(db); /* nothing was written: ending it is releasing the snapshot */
 }
 
-int cdb_in_transaction(const cdb *db)
-{
-    return db != NULL && db->sql != NULL && !sqlite3_get_autocommit(db->sql);
-}
-
 int cdb_checkpoint_truncate(cdb *db)
 {
-    int rc = sqlite3_wal_checkpoint_v2(db->sql, NULL, SQLITE_CHECKPOINT_TRUNCATE, NULL, NULL);
-
-    return rc == SQLITE_OK ? CDB_OK : cdb_fail_sqlite(db, rc, "checkpointing the write-ahead log");
+    return db->engine->checkpoint ? db->engine->checkpoint(db, db->conn) : CDB_OK;
 }
 
 /* ---------------------------------------------------- open / close */
 
 void cdb_set_busy_timeout(cdb *db, int milliseconds)
 {
-    if (db == NULL || db->sql == NULL)
+    if (db == NULL || db->conn == NULL)
         return;
-    db->busy_timeout_ms = milliseconds < 0 ? 0 : milliseconds;
-    sqlite3_busy_timeout(db->sql, db->busy_timeout_ms);
+    db->engine->set_busy_timeout(db->conn, milliseconds < 0 ? 0 : milliseconds);
 }
 
-/* Run a pragma and return its single text result in buf (may be empty). */
-static int pragma_text(cdb *db, const char *sql, char *buf, size_t buf_size)
-{
-    sqlite3_stmt *stmt = NULL;
-    int rc = sqlite3_prepare_v2(db->sql, sql, -1, &stmt, NULL);
-
-    buf[0] = '\0';
-    if (rc == SQLITE_OK) {
-        rc = sqlite3_step(stmt);
-        if (rc == SQLITE_ROW) {
-            const unsigned char *text = sqlite3_column_text(stmt, 0);
-            snprintf(buf, buf_size, "%s", text ? (const char *)text : "");
-            rc = SQLITE_DONE;
-        }
-    }
-    if (rc != SQLITE_DONE) {
-        int status = cdb_fail_sqlite(db, rc, sql);
-        sqlite3_finalize(stmt);
-        return status;
-    }
-    sqlite3_finalize(stmt);
-    return CDB_OK;
-}
-
-static int configure_connection(cdb *db)
-{
-    char result[32];
-    int rc;
-
-    sqlite3_extended_result_codes(db->sql, 1);
-    cdb_set_busy_timeout(db, CDB_DEFAULT_BUSY_TIMEOUT_MS);
-    /* The first statement that reads the file: a non-database fails here. */
-    rc = pragma_text(db, "PRAGMA foreign_keys = ON", result, sizeof result);
-    if (rc == CDB_OK)
-        rc = pragma_text(db, "PRAGMA foreign_keys", result, sizeof result);
-    if (rc != CDB_OK)
-        return rc;
-    if (strcmp(result, "1") != 0)
-        return cdb_fail(db, CDB_ERR_INTERNAL, NULL, "this SQLite cannot enforce foreign keys");
-    if (!(db->flags & CDB_OPEN_READONLY)) {
-        /* WAL lets readers (slapd) run while a writer (CLI, daemon) commits. */
-        rc = pragma_text(db, "PRAGMA journal_mode = WAL", result, sizeof result);
-        if (rc != CDB_OK)
-            return rc;
-        if (strcmp(result, "wal") != 0 && strcmp(result, "memory") != 0)
-            return cdb_fail(db, CDB_ERR_IO, NULL, "cannot switch the database to WAL mode (%s)",
-                            result);
-    }
-    /* NORMAL is durable against application crashes in WAL mode and only a
-     * power loss can undo the last commits: the usual choice for WAL. */
-    return pragma_text(db, "PRAGMA synchronous = NORMAL", result, sizeof result);
-}
-
-/* A file with tables but no SchemaMigrations is someone else's database. */
+/* A database with tables but no SchemaMigrations is someone else's. */
 static int check_foreign_database(cdb *db)
 {
-    char count[32];
-    int rc = pragma_text(db,
-                         "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
-                         " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
-                         count, sizeof count);
+    cdb_sql_stmt *stmt;
+    int64_t count = 0;
+    int rc = cdb_stmt(db, db->engine->count_tables_sql, &stmt);
 
     if (rc != CDB_OK)
         return rc;
-    if (strcmp(count, "0") != 0)
+    rc = cdb_step(stmt);
+    if (rc == CDB_SQL_ROW)
+        count = cdb_col_int64(stmt, 0);
+    rc = rc == CDB_SQL_ROW ? CDB_OK : cdb_fail_sql(db, rc, "counting the tables");
+    cdb_stmt_done(stmt);
+    if (rc == CDB_OK && count != 0)
         return cdb_fail(db, CDB_ERR_VERSION, NULL,
                         "the file holds tables but no clusterdb schema: not a clusterdb database");
-    return CDB_OK;
-}
-
-/* ---------------------------------------------------- file modes */
-
-/* The file holds argon2 hashes and Proxmox tokens: nobody but the owner
- * (and slapd's group where the docs set that up) may read it. */
-#define CDB_FILE_MODE 0600
-#define CDB_FILE_MODE_GROUP 0640
-#define CDB_DIR_MODE 0700
-#define CDB_DIR_MODE_GROUP 0750
-
-static bool allow_others_read(unsigned flags)
-{
-    const char *env = getenv("CLUSTERDB_ALLOW_OTHERS_READ");
-
-    return (flags & CDB_OPEN_ALLOW_OTHERS_READ) || (env != NULL && strcmp(env, "1") == 0);
-}
-
-/* A path others may read or write; suffix "" is the database itself. */
-static int check_others(cdb *db, const char *path, const char *suffix)
-{
-    char name[4096];
-    struct stat st;
-
-    if (snprintf(name, sizeof name, "%s%s", path, suffix) >= (int)sizeof name)
-        return cdb_fail(db, CDB_ERR_INVALID, "path", "database path too long");
-    if (stat(name, &st) != 0)
-        return CDB_OK;  /* absent: SQLite creates it with the database's mode */
-    if (st.st_mode & (S_IROTH | S_IWOTH))
-        return cdb_fail(db, CDB_ERR_IO, NULL,
-                        "%s%sreadable by others (mode %04o) and holds password hashes and "
-                        "tokens: chmod 600 the database and its -wal/-shm (640 for slapd's group), "
-                        "or allow it with CLUSTERDB_ALLOW_OTHERS_READ=1",
-                        suffix[0] ? suffix : "", suffix[0] ? " is " : "",
-                        (unsigned)(st.st_mode & 07777));
-    return CDB_OK;
-}
-
-/* Create a missing file (and its missing directory) with owner-only modes
- * whatever the umask, before SQLite opens it. */
-static int create_private(cdb *db, const char *path, unsigned flags)
-{
-    mode_t file_mode = (flags & CDB_OPEN_GROUP_READ) ? CDB_FILE_MODE_GROUP : CDB_FILE_MODE;
-    mode_t dir_mode = (flags & CDB_OPEN_GROUP_READ) ? CDB_DIR_MODE_GROUP : CDB_DIR_MODE;
-    const char *slash = strrchr(path, '/');
-    int fd;
-
-    if (slash != NULL && slash != path) {
-        char dir[4096];
-
-        if ((size_t)(slash - path) >= sizeof dir)
-            return cdb_fail(db, CDB_ERR_INVALID, "path", "database path too long");
-        memcpy(dir, path, (size_t)(slash - path));
-        dir[slash - path] = '\0';
-        if (mkdir(dir, dir_mode) == 0) {
-            if (chmod(dir, dir_mode) != 0)
-                return cdb_fail(db, CDB_ERR_IO, NULL, "cannot set the mode of %s: %s", dir,
-                                strerror(errno));
-        } else if (errno != EEXIST) {
-            return cdb_fail(db, CDB_ERR_IO, NULL, "cannot create the directory %s: %s", dir,
-                            strerror(errno));
-        }
-    }
-    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, file_mode);
-    if (fd < 0) {
-        if (errno == EEXIST)
-            return CDB_OK;  /* another process made it first: its mode is checked next */
-        return cdb_fail(db, CDB_ERR_IO, NULL, "cannot create: %s", strerror(errno));
-    }
-    if (fchmod(fd, file_mode) != 0) {
-        int err = errno;
-        close(fd);
-        return cdb_fail(db, CDB_ERR_IO, NULL, "cannot set the mode: %s", strerror(err));
-    }
-    close(fd);
-    return CDB_OK;
-}
-
-static int prepare_file(cdb *db, const char *path, unsigned flags)
-{
-    struct stat st;
-    int rc;
-
-    if (stat(path, &st) != 0) {
-        if (errno == ENOENT && (flags & CDB_OPEN_CREATE))
-            return create_private(db, path, flags);
-        if (errno == ENOENT)
-            return cdb_fail(db, CDB_ERR_IO, NULL,
-                            "no such database (create it with clusterdb init)");
-        return cdb_fail(db, CDB_ERR_IO, NULL, "cannot open: %s", strerror(errno));
-    }
-    /* SQLite would make an empty file a database (writing to it) as a side
-     * effect of opening: only an explicit create may do that. */
-    if (S_ISREG(st.st_mode) && st.st_size == 0 && !(flags & CDB_OPEN_CREATE))
-        return cdb_fail(db, CDB_ERR_IO, NULL,
-                        "the file is empty, not a clusterdb database (create it with clusterdb init)");
-    if (allow_others_read(flags))
-        return CDB_OK;
-    rc = check_others(db, path, "");
-    if (rc == CDB_OK)
-        rc = check_others(db, path, "-wal");
-    if (rc == CDB_OK)
-        rc = check_others(db, path, "-shm");
     return rc;
 }
 
@@ -647,10 +475,41 @@ static int open_failed(cdb *db, const char *path, int rc)
     return cdb_fail(db, rc, cdb_errfield(db), "%s: %s", path, cdb_errmsg(db));
 }
 
-static int open_db(const char *path, unsigned flags, cdb **out)
+/*
+ * Which engine a database name is for: "sqlite:///var/lib/x.sqlite" or a
+ * plain path is an SQLite file; *target is what the engine opens.
+ */
+static int choose_engine(cdb *db, const char *name, const cdb_engine **engine,
+                         const char **target)
 {
+    static const char sqlite_scheme[] = "sqlite://";
+    static const char *const server_schemes[] = {"postgresql://", "postgres://", "mysql://",
+                                                 "mariadb://"};
+
+    if (strncmp(name, sqlite_scheme, sizeof sqlite_scheme - 1) == 0) {
+        *engine = &cdb_engine_sqlite;
+        *target = name + sizeof sqlite_scheme - 1;
+        if ((*target)[0] != '/')
+            return cdb_fail(db, CDB_ERR_INVALID, "database",
+                            "an sqlite:// name takes an absolute path (sqlite:///var/lib/...)");
+        return CDB_OK;
+    }
+    for (size_t i = 0; i < sizeof server_schemes / sizeof server_schemes[0]; i++) {
+        if (strncmp(name, server_schemes[i], strlen(server_schemes[i])) == 0)
+            return cdb_fail(db, CDB_ERR_INVALID, "database",
+                            "this build of clusterdb stores its data in SQLite only (%.*s is not "
+                            "supported)",
+                            (int)strlen(server_schemes[i]) - 3, server_schemes[i]);
+    }
+    *engine = &cdb_engine_sqlite;
+    *target = name;
+    return CDB_OK;
+}
+
+static int open_db(const char *name, unsigned flags, cdb **out)
+{
+    const char *target = NULL;
     cdb *db;
-    int sqlite_flags = SQLITE_OPEN_NOMUTEX;
     int current = 0, known = 0;
     int rc;
 
@@ -663,26 +522,12 @@ static int open_db(const char *path, unsigned flags, cdb **out)
     if ((flags & CDB_OPEN_READONLY) && (flags & (CDB_OPEN_CREATE | CDB_OPEN_MIGRATE)))
         return cdb_fail(db, CDB_ERR_INVALID, "flags",
                         "a read-only open can neither create nor migrate");
-    if (path == NULL || path[0] == '\0')
+    if (name == NULL || name[0] == '\0')
         return cdb_fail(db, CDB_ERR_INVALID, "path", "no database path given");
-    if (flags & CDB_OPEN_READONLY)
-        sqlite_flags |= SQLITE_OPEN_READONLY;
-    else
-        sqlite_flags |= SQLITE_OPEN_READWRITE;
-    if (flags & CDB_OPEN_CREATE)
-        sqlite_flags |= SQLITE_OPEN_CREATE;
-
-    rc = prepare_file(db, path, flags);
+    rc = choose_engine(db, name, &db->engine, &target);
     if (rc != CDB_OK)
         return rc;
-    rc = sqlite3_open_v2(path, &db->sql, sqlite_flags, NULL);
-    if (rc != SQLITE_OK) {
-        if (db->sql == NULL)
-            return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory opening the database");
-        rc = cdb_fail_sqlite(db, rc, NULL);
-        return rc == CDB_ERR_NOMEM ? rc : cdb_fail(db, CDB_ERR_IO, NULL, "%s", cdb_errmsg(db));
-    }
-    rc = configure_connection(db);
+    rc = db->engine->open(db, target, flags, &db->conn);
     if (rc != CDB_OK)
         return rc;
 
@@ -745,12 +590,10 @@ void cdb_close(cdb *db)
 {
     if (db == NULL)
         return;
-    if (db->sql) {
+    if (db->conn) {
         cdb_tx_rollback(db);
         stmt_cache_clear(db);
-        /* v2: should a statement still be alive somewhere, close lazily
-         * instead of failing and leaking the connection. */
-        sqlite3_close_v2(db->sql);
+        db->engine->close(db->conn);
     }
     free(db);
 }

@@ -240,36 +240,36 @@ static int default_cn(cdb *db, struct user_values *v, const char *given_name, co
 }
 
 /* Bind the row values to ?1..?8, ?11 and ?12 of an INSERT/UPDATE. */
-static int bind_values(cdb *db, sqlite3_stmt *stmt, const struct user_values *v)
+static int bind_values(cdb *db, cdb_sql_stmt *stmt, const struct user_values *v)
 {
-    int rc = SQLITE_OK;
+    int rc = CDB_SQL_OK;
 
-    if (rc == SQLITE_OK)
+    if (rc == CDB_SQL_OK)
         rc = cdb_bind_text(stmt, 1, v->username);
-    if (rc == SQLITE_OK)
+    if (rc == CDB_SQL_OK)
         rc = cdb_bind_text(stmt, 2, v->cn);
-    if (rc == SQLITE_OK)
+    if (rc == CDB_SQL_OK)
         rc = cdb_bind_text(stmt, 3, v->sn);
-    if (rc == SQLITE_OK)
+    if (rc == CDB_SQL_OK)
         rc = cdb_bind_text(stmt, 4, v->given_name);
-    if (rc == SQLITE_OK)
+    if (rc == CDB_SQL_OK)
         rc = cdb_bind_text(stmt, 5, v->mail);
-    if (rc == SQLITE_OK)
+    if (rc == CDB_SQL_OK)
         rc = cdb_bind_text(stmt, 6, v->ssh_public_key);
-    if (rc == SQLITE_OK)
+    if (rc == CDB_SQL_OK)
         rc = cdb_bind_text(stmt, 7, v->user_password);
-    if (rc == SQLITE_OK)
+    if (rc == CDB_SQL_OK)
         rc = cdb_bind_text(stmt, 8, cdb_user_status_name(v->status));
-    if (rc == SQLITE_OK)
+    if (rc == CDB_SQL_OK)
         rc = cdb_bind_text(stmt, 11, v->login_shell);
-    if (rc == SQLITE_OK)
+    if (rc == CDB_SQL_OK)
         rc = cdb_bind_text(stmt, 12, v->home_directory);
-    return rc == SQLITE_OK ? CDB_OK : cdb_fail_sqlite(db, rc, "binding user values");
+    return rc == CDB_SQL_OK ? CDB_OK : cdb_fail_sql(db, rc, "binding user values");
 }
 
 static int insert_user(cdb *db, int64_t uid, const struct user_values *v)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     char now[32];
     int rc;
 
@@ -283,9 +283,12 @@ static int insert_user(cdb *db, int64_t uid, const struct user_values *v)
         return rc;
     cdb_now_iso(now);
     rc = bind_values(db, stmt, v);
-    if (rc == CDB_OK && (sqlite3_bind_int64(stmt, 9, uid) != SQLITE_OK ||
-                         cdb_bind_text(stmt, 10, now) != SQLITE_OK))
-        rc = cdb_fail_sqlite(db, sqlite3_errcode(cdb_sqlite(db)), "binding user values");
+    if (rc == CDB_OK) {
+        int bind_rc = cdb_bind_int64(stmt, 9, uid);
+        if (bind_rc == CDB_SQL_OK)
+            bind_rc = cdb_bind_text(stmt, 10, now);
+        rc = cdb_fail_sql(db, bind_rc, "binding user values");
+    }
     if (rc != CDB_OK) {
         cdb_stmt_done(stmt);
         return rc;
@@ -295,7 +298,7 @@ static int insert_user(cdb *db, int64_t uid, const struct user_values *v)
 
 static int add_to_sysadmins(cdb *db, int64_t uid)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     char now[32];
     int rc;
 
@@ -306,9 +309,9 @@ static int add_to_sysadmins(cdb *db, int64_t uid)
     if (rc != CDB_OK)
         return rc;
     cdb_now_iso(now);
-    if (sqlite3_bind_int64(stmt, 1, uid) != SQLITE_OK ||
-        sqlite3_bind_int64(stmt, 2, CDB_GID_SYSADMINS) != SQLITE_OK ||
-        cdb_bind_text(stmt, 3, now) != SQLITE_OK) {
+    if (cdb_bind_int64(stmt, 1, uid) != CDB_SQL_OK ||
+        cdb_bind_int64(stmt, 2, CDB_GID_SYSADMINS) != CDB_SQL_OK ||
+        cdb_bind_text(stmt, 3, now) != CDB_SQL_OK) {
         cdb_stmt_done(stmt);
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
     }
@@ -441,7 +444,7 @@ int cdb_user_update(cdb *db, int64_t uid_number, unsigned fields, const cdb_user
 {
     struct user_values v = {0};
     char *keys = NULL, *hash = NULL;
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     char now[32];
     int rc, in_tx = 0;
 
@@ -521,8 +524,8 @@ int cdb_user_update(cdb *db, int64_t uid_number, unsigned fields, const cdb_user
         goto done;
     cdb_now_iso(now);
     rc = bind_values(db, stmt, &v);
-    if (rc == CDB_OK && (sqlite3_bind_int64(stmt, 9, uid_number) != SQLITE_OK ||
-                         cdb_bind_text(stmt, 10, now) != SQLITE_OK))
+    if (rc == CDB_OK && (cdb_bind_int64(stmt, 9, uid_number) != CDB_SQL_OK ||
+                         cdb_bind_text(stmt, 10, now) != CDB_SQL_OK))
         rc = cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
     if (rc != CDB_OK) {
         cdb_stmt_done(stmt);
@@ -543,7 +546,7 @@ done:
 
 int cdb_user_delete(cdb *db, int64_t uid_number)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     int rc, step;
 
     if (db == NULL)
@@ -553,14 +556,14 @@ int cdb_user_delete(cdb *db, int64_t uid_number)
     rc = cdb_stmt(db, "DELETE FROM Users WHERE uidNumber = ?1", &stmt);
     if (rc != CDB_OK)
         return rc;
-    if (sqlite3_bind_int64(stmt, 1, uid_number) != SQLITE_OK) {
+    if (cdb_bind_int64(stmt, 1, uid_number) != CDB_SQL_OK) {
         cdb_stmt_done(stmt);
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory");
     }
-    step = sqlite3_step(stmt);
-    if (step != SQLITE_DONE)
-        rc = cdb_fail_sqlite(db, step, "deleting the user");
-    else if (sqlite3_changes(cdb_sqlite(db)) == 0)
+    step = cdb_step(stmt);
+    if (step != CDB_SQL_DONE)
+        rc = cdb_fail_sql(db, step, "deleting the user");
+    else if (cdb_changes(db) == 0)
         rc = cdb_fail(db, CDB_ERR_NOTFOUND, "uidNumber", "no user with uidNumber %" PRId64,
                       uid_number);
     cdb_stmt_done(stmt);

@@ -152,7 +152,7 @@ char *cdb_texts_json(const char *const *texts, size_t n)
 }
 
 /* Fill the user columns of the current row into a new cdb_user. */
-static int user_from_row(cdb *db, sqlite3_stmt *stmt, cdb_user **out)
+static int user_from_row(cdb *db, cdb_sql_stmt *stmt, cdb_user **out)
 {
     cdb_user *user = calloc(1, sizeof *user);
     const char *status_text;
@@ -160,7 +160,7 @@ static int user_from_row(cdb *db, sqlite3_stmt *stmt, cdb_user **out)
 
     if (user == NULL)
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory reading a user");
-    user->uid_number = sqlite3_column_int64(stmt, 0);
+    user->uid_number = cdb_col_int64(stmt, 0);
     if (cdb_column_strdup(stmt, 1, &user->username) || cdb_column_strdup(stmt, 2, &user->cn) ||
         cdb_column_strdup(stmt, 3, &user->sn) || cdb_column_strdup(stmt, 4, &user->given_name) ||
         cdb_column_strdup(stmt, 5, &user->mail) ||
@@ -173,11 +173,11 @@ static int user_from_row(cdb *db, sqlite3_stmt *stmt, cdb_user **out)
         cdb_user_free(user);
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory reading a user");
     }
-    status_text = (const char *)sqlite3_column_text(stmt, 8);
+    status_text = cdb_col_text(stmt, 8);
     if (cdb_user_status_parse(status_text, &status) != CDB_OK) {
         cdb_user_free(user);
         return cdb_fail(db, CDB_ERR_INTERNAL, "status", "user %" PRId64 " has an unknown status",
-                        (int64_t)sqlite3_column_int64(stmt, 0));
+                        (int64_t)cdb_col_int64(stmt, 0));
     }
     user->status = status;
     *out = user;
@@ -185,17 +185,17 @@ static int user_from_row(cdb *db, sqlite3_stmt *stmt, cdb_user **out)
 }
 
 /* Append the group columns of the current row, if the row has a group. */
-static int add_group_from_row(cdb *db, sqlite3_stmt *stmt, cdb_user *user)
+static int add_group_from_row(cdb *db, cdb_sql_stmt *stmt, cdb_user *user)
 {
     cdb_user_group *grown;
 
-    if (sqlite3_column_type(stmt, 11) == SQLITE_NULL)
+    if (cdb_col_is_null(stmt, 11))
         return CDB_OK;
     grown = realloc(user->groups, (user->n_groups + 1) * sizeof *grown);
     if (grown == NULL)
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory reading memberships");
     user->groups = grown;
-    grown[user->n_groups].gid_number = sqlite3_column_int64(stmt, 11);
+    grown[user->n_groups].gid_number = cdb_col_int64(stmt, 11);
     if (cdb_column_strdup(stmt, 12, &grown[user->n_groups].cn))
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory reading memberships");
     user->n_groups++;
@@ -207,14 +207,14 @@ static int add_group_from_row(cdb *db, sqlite3_stmt *stmt, cdb_user *user)
  * (ascending uidNumber), appending to *users / *n.  Always finishes the
  * statement.
  */
-static int collect_users(cdb *db, sqlite3_stmt *stmt, cdb_user ***users, size_t *n,
+static int collect_users(cdb *db, cdb_sql_stmt *stmt, cdb_user ***users, size_t *n,
                          size_t *cap)
 {
     cdb_user *current = NULL;
     int rc, step;
 
-    while ((step = sqlite3_step(stmt)) == SQLITE_ROW) {
-        int64_t uid = sqlite3_column_int64(stmt, 0);
+    while ((step = cdb_step(stmt)) == CDB_SQL_ROW) {
+        int64_t uid = cdb_col_int64(stmt, 0);
 
         if (current == NULL || current->uid_number != uid) {
             if (*n == *cap) {
@@ -236,7 +236,7 @@ static int collect_users(cdb *db, sqlite3_stmt *stmt, cdb_user ***users, size_t 
         if (rc != CDB_OK)
             goto done;
     }
-    rc = step == SQLITE_DONE ? CDB_OK : cdb_fail_sqlite(db, step, "reading users");
+    rc = step == CDB_SQL_DONE ? CDB_OK : cdb_fail_sql(db, step, "reading users");
 done:
     cdb_stmt_done(stmt);
     return rc;
@@ -245,7 +245,7 @@ done:
 /* Run a one-parameter user query and return the single user it finds. */
 static int load_one(cdb *db, const char *sql, int64_t id, const char *name, cdb_user **out)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     cdb_user **users = NULL;
     size_t n = 0, cap = 0;
     int rc;
@@ -256,10 +256,10 @@ static int load_one(cdb *db, const char *sql, int64_t id, const char *name, cdb_
     if (name != NULL)
         rc = cdb_bind_text(stmt, 1, name);
     else
-        rc = sqlite3_bind_int64(stmt, 1, id);
-    if (rc != SQLITE_OK) {
+        rc = cdb_bind_int64(stmt, 1, id);
+    if (rc != CDB_SQL_OK) {
         cdb_stmt_done(stmt);
-        return cdb_fail_sqlite(db, rc, "binding a user key");
+        return cdb_fail_sql(db, rc, "binding a user key");
     }
     rc = collect_users(db, stmt, &users, &n, &cap);
     if (rc == CDB_OK && n == 0) {
@@ -371,7 +371,7 @@ int cdb_user_get_many(cdb *db, const int64_t *ids, size_t n, cdb_user ***out, si
         return CDB_ERR_INVALID;
     for (start = 0; start < n; start += BATCH_IDS) {
         size_t count = n - start < BATCH_IDS ? n - start : BATCH_IDS;
-        sqlite3_stmt *stmt;
+        cdb_sql_stmt *stmt;
         char *json;
 
         json = cdb_ids_json(ids + start, count);
@@ -384,10 +384,10 @@ int cdb_user_get_many(cdb *db, const int64_t *ids, size_t n, cdb_user ***out, si
                                    USER_ORDER,
                       &stmt);
         if (rc == CDB_OK) {
-            rc = sqlite3_bind_text(stmt, 1, json, -1, SQLITE_TRANSIENT);
-            if (rc != SQLITE_OK) {
+            rc = cdb_bind_text(stmt, 1, json);
+            if (rc != CDB_SQL_OK) {
                 cdb_stmt_done(stmt);
-                rc = cdb_fail_sqlite(db, rc, "binding user ids");
+                rc = cdb_fail_sql(db, rc, "binding user ids");
             } else {
                 rc = collect_users(db, stmt, &found, &n_found, &cap);
             }
@@ -430,7 +430,7 @@ done:
 
 static int count_rows(cdb *db, const char *sql, int64_t *count)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     int rc, step;
 
     if (db == NULL || count == NULL)
@@ -438,12 +438,12 @@ static int count_rows(cdb *db, const char *sql, int64_t *count)
     rc = cdb_stmt(db, sql, &stmt);
     if (rc != CDB_OK)
         return rc;
-    step = sqlite3_step(stmt);
-    if (step == SQLITE_ROW) {
-        *count = sqlite3_column_int64(stmt, 0);
+    step = cdb_step(stmt);
+    if (step == CDB_SQL_ROW) {
+        *count = cdb_col_int64(stmt, 0);
         rc = CDB_OK;
     } else {
-        rc = cdb_fail_sqlite(db, step, "counting rows");
+        rc = cdb_fail_sql(db, step, "counting rows");
     }
     cdb_stmt_done(stmt);
     return rc;
@@ -461,7 +461,7 @@ int cdb_group_count(cdb *db, int64_t *count)
 
 int cdb_user_is_administrator(cdb *db, int64_t uid_number, int *is_admin)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     int rc, step;
 
     if (db == NULL || is_admin == NULL)
@@ -474,15 +474,15 @@ int cdb_user_is_administrator(cdb *db, int64_t uid_number, int *is_admin)
                   &stmt);
     if (rc != CDB_OK)
         return rc;
-    rc = sqlite3_bind_int64(stmt, 1, uid_number);
-    step = rc == SQLITE_OK ? sqlite3_step(stmt) : rc;
-    if (step != SQLITE_ROW)
-        rc = cdb_fail_sqlite(db, step, "checking administrator membership");
-    else if (!sqlite3_column_int(stmt, 1))
+    rc = cdb_bind_int64(stmt, 1, uid_number);
+    step = rc == CDB_SQL_OK ? cdb_step(stmt) : rc;
+    if (step != CDB_SQL_ROW)
+        rc = cdb_fail_sql(db, step, "checking administrator membership");
+    else if (!cdb_col_int(stmt, 1))
         rc = cdb_fail(db, CDB_ERR_NOTFOUND, "uidNumber", "no user with uidNumber %" PRId64,
                       uid_number);
     else {
-        *is_admin = sqlite3_column_int(stmt, 0);
+        *is_admin = cdb_col_int(stmt, 0);
         rc = CDB_OK;
     }
     cdb_stmt_done(stmt);

@@ -72,33 +72,3 @@ const char *cdb_strerror(int status)
     }
 }
 
-int cdb_bind_text(sqlite3_stmt *stmt, int index, const char *text)
-{
-    if (text == NULL)
-        return sqlite3_bind_null(stmt, index);
-    /* TRANSIENT: callers' strings are only borrowed for their own call. */
-    return sqlite3_bind_text(stmt, index, text, -1, SQLITE_TRANSIENT);
-}
-
-int cdb_column_strdup(sqlite3_stmt *stmt, int col, char **out)
-{
-    const unsigned char *text;
-    int len;
-    char *copy;
-
-    if (sqlite3_column_type(stmt, col) == SQLITE_NULL) {
-        *out = NULL;
-        return 0;
-    }
-    text = sqlite3_column_text(stmt, col);
-    len = sqlite3_column_bytes(stmt, col);
-    if (text == NULL)  /* a non-NULL value that could not be converted: out of memory */
-        return -1;
-    copy = malloc((size_t)len + 1);
-    if (copy == NULL)
-        return -1;
-    memcpy(copy, text, (size_t)len);
-    copy[len] = '\0';
-    *out = copy;
-    return 0;
-}

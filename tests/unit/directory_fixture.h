@@ -23,6 +23,7 @@
 #include <clusterdb/directory.h>
 
 #include "internal.h"
+#include "store_sqlite.h"
 
 struct fixture {
     char dir[64];

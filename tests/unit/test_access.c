@@ -21,6 +21,7 @@
 #include <clusterdb/settings.h>
 
 #include "internal.h"
+#include "store_sqlite.h"
 #include "tmpdir_fixture.h"
 
 static int64_t count_grants(cdb *db)

@@ -45,7 +45,7 @@ static int teardown(void **state)
     return tmpdir_teardown(state);
 }
 
-static int prepare(cdb *db, const char *sql, sqlite3_stmt **st)
+static int prepare(cdb *db, const char *sql, cdb_sql_stmt **st)
 {
     return cdb_stmt(db, sql, st);
 }
@@ -53,7 +53,7 @@ static int prepare(cdb *db, const char *sql, sqlite3_stmt **st)
 static void test_row_lands_in_named_members(void **state)
 {
     struct fixture *fx = *state;
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     cm_vec vec = {0};
 
     assert_int_equal(prepare(fx->db,
@@ -80,7 +80,7 @@ static void test_row_lands_in_named_members(void **state)
 static void test_column_count_mismatch_refused(void **state)
 {
     struct fixture *fx = *state;
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     cm_vec vec = {0};
     void *one = NULL;
 

@@ -22,6 +22,7 @@
 #include <clusterdb/clusterdb.h>
 
 #include "internal.h"
+#include "store_sqlite.h"
 #include "tmpdir_fixture.h"
 
 struct cdb_migration {

@@ -17,6 +17,7 @@
 #include <clusterdb/clusterdb.h>
 
 #include "internal.h"
+#include "store_sqlite.h"
 #include "tmpdir_fixture.h"
 
 /* ------------------------------------------------ the specification */
@@ -130,7 +131,7 @@ static int exec_sql(cdb *db, const char *sql)
     int rc = sqlite3_exec(cdb_sqlite(db), sql, NULL, NULL, &err);
 
     sqlite3_free(err);
-    return rc == SQLITE_OK ? CDB_OK : cdb_fail_sqlite(db, rc, "test");
+    return rc == SQLITE_OK ? CDB_OK : cdb_fail_sql(db, rc, "test");
 }
 
 static long long query_int(cdb *db, const char *sql)

@@ -14,6 +14,7 @@
 #include <clusterdb/settings.h>
 
 #include "internal.h"
+#include "store_sqlite.h"
 #include "tmpdir_fixture.h"
 
 static int setup(void **state)

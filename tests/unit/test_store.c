@@ -22,6 +22,7 @@
 #include <clusterdb/clusterdb.h>
 
 #include "internal.h"
+#include "store_sqlite.h"
 #include "tmpdir_fixture.h"
 
 static int setup(void **state)
@@ -71,14 +72,14 @@ static void query_text(sqlite3 *sql, const char *query, char *buf, size_t size)
 /* Run SQL through the cache and map the result as the models do. */
 static int exec_sql(cdb *db, const char *sql)
 {
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     int rc = cdb_stmt(db, sql, &stmt);
 
     if (rc != CDB_OK)
         return rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+    while ((rc = cdb_step(stmt)) == CDB_SQL_ROW)
         ;
-    rc = rc == SQLITE_DONE ? CDB_OK : cdb_fail_sqlite(db, rc, "test");
+    rc = rc == CDB_SQL_DONE ? CDB_OK : cdb_fail_sql(db, rc, "test");
     cdb_stmt_done(stmt);
     return rc;
 }
@@ -348,11 +349,11 @@ static void test_constraint_mapping(void **state)
     assert_string_equal(cdb_errfield(db), "Users.username");
     /* Errors of SQL itself are internal errors, not data errors. */
     assert_int_equal(exec_sql(db, "SELECT nosuchcolumn FROM Users"), CDB_ERR_INTERNAL);
-    assert_int_equal(cdb_fail_sqlite(db, SQLITE_DONE, "x"), CDB_OK);
-    assert_int_equal(cdb_fail_sqlite(db, SQLITE_BUSY, "x"), CDB_ERR_BUSY);
-    assert_int_equal(cdb_fail_sqlite(db, SQLITE_NOMEM, "x"), CDB_ERR_NOMEM);
-    assert_int_equal(cdb_fail_sqlite(db, SQLITE_IOERR_WRITE, "x"), CDB_ERR_IO);
-    assert_int_equal(cdb_fail_sqlite(db, SQLITE_NOTADB, "x"), CDB_ERR_IO);
+    assert_int_equal(cdb_fail_sql(db, SQLITE_DONE, "x"), CDB_OK);
+    assert_int_equal(cdb_fail_sql(db, SQLITE_BUSY, "x"), CDB_ERR_BUSY);
+    assert_int_equal(cdb_fail_sql(db, SQLITE_NOMEM, "x"), CDB_ERR_NOMEM);
+    assert_int_equal(cdb_fail_sql(db, SQLITE_IOERR_WRITE, "x"), CDB_ERR_IO);
+    assert_int_equal(cdb_fail_sql(db, SQLITE_NOTADB, "x"), CDB_ERR_IO);
     cdb_close(db);
 }
 
@@ -432,18 +433,18 @@ static void test_statement_cache(void **state)
 {
     struct fixture *fx = *state;
     cdb *db = open_fresh(fx->path);
-    sqlite3_stmt *first, *again, *stmts[200];
+    cdb_sql_stmt *first, *again, *stmts[200];
     char sql[200][64];
 
     assert_int_equal(cdb_stmt(db, "SELECT ?1 + 1", &first), CDB_OK);
-    assert_int_equal(sqlite3_bind_int(first, 1, 41), SQLITE_OK);
-    assert_int_equal(sqlite3_step(first), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_int(first, 0), 42);
+    assert_int_equal(cdb_bind_int(first, 1, 41), CDB_SQL_OK);
+    assert_int_equal(cdb_step(first), CDB_SQL_ROW);
+    assert_int_equal(cdb_col_int(first, 0), 42);
     /* Not done on purpose: the next user still gets it reset and unbound. */
     assert_int_equal(cdb_stmt(db, "SELECT ?1 + 1", &again), CDB_OK);
     assert_ptr_equal(first, again);
-    assert_int_equal(sqlite3_step(again), SQLITE_ROW);
-    assert_int_equal(sqlite3_column_type(again, 0), SQLITE_NULL);
+    assert_int_equal(cdb_step(again), CDB_SQL_ROW);
+    assert_true(cdb_col_is_null(again, 0));
     cdb_stmt_done(again);
     cdb_stmt_done(NULL);
 
@@ -454,14 +455,14 @@ static void test_statement_cache(void **state)
         assert_int_equal(cdb_stmt(db, sql[i], &stmts[i]), CDB_OK);
     }
     for (int i = 0; i < 200; i++) {
-        sqlite3_stmt *stmt;
+        cdb_sql_stmt *stmt;
         /* A copy of the text, not the same pointer: keyed by content. */
         char copy[64];
         snprintf(copy, sizeof copy, "%s", sql[i]);
         assert_int_equal(cdb_stmt(db, copy, &stmt), CDB_OK);
         assert_ptr_equal(stmt, stmts[i]);
-        assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-        assert_int_equal(sqlite3_column_int(stmt, 0), i);
+        assert_int_equal(cdb_step(stmt), CDB_SQL_ROW);
+        assert_int_equal(cdb_col_int(stmt, 0), i);
         cdb_stmt_done(stmt);
     }
     assert_int_equal(cdb_stmt(db, "SELECT ?1 + 1", &again), CDB_OK);
@@ -470,6 +471,61 @@ static void test_statement_cache(void **state)
     /* Bad SQL and two statements in one string are refused. */
     assert_int_equal(cdb_stmt(db, "SELEKT 1", &again), CDB_ERR_INTERNAL);
     assert_int_equal(cdb_stmt(db, "SELECT 1; SELECT 2", &again), CDB_ERR_INTERNAL);
+    cdb_close(db);
+}
+
+/* Database names: an sqlite:// URI or a plain path is an SQLite file; the
+ * server engines are named and refused by this build, never opened as a
+ * file called "postgresql:". */
+static void test_database_names(void **state)
+{
+    struct fixture *fx = *state;
+    char uri[400];
+    cdb *db = NULL;
+
+    snprintf(uri, sizeof uri, "sqlite://%s", fx->path);
+    assert_int_equal(cdb_open(uri, CDB_OPEN_CREATE | CDB_OPEN_MIGRATE, &db), CDB_OK);
+    assert_int_equal(exec_sql(db, "INSERT INTO Sites (name, internalDomain) VALUES ('uri', 'uri.internal')"), CDB_OK);
+    cdb_close(db);
+    db = open_fresh(fx->path); /* the same file by its path */
+    assert_int_equal(query_int(cdb_sqlite(db), "SELECT count(*) FROM Sites WHERE name = 'uri'"), 1);
+    cdb_close(db);
+
+    assert_int_equal(cdb_open("sqlite://relative/x.sqlite", CDB_OPEN_CREATE, &db), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(db), "database");
+    cdb_close(db);
+    assert_int_equal(cdb_open("postgresql://clusterdb@/clusterdb", 0, &db), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(db), "database");
+    assert_non_null(strstr(cdb_errmsg(db), "postgresql"));
+    cdb_close(db);
+    assert_int_equal(access("postgresql:", F_OK), -1);
+}
+
+/* Past CDB_STMT_SHAPES_MAX cached statements, new shapes are prepared for
+ * one use and freed; cached ones are still served from the cache. */
+static void test_statement_shapes_bounded(void **state)
+{
+    struct fixture *fx = *state;
+    cdb *db = open_fresh(fx->path);
+    cdb_sql_stmt *first = NULL, *stmt = NULL;
+    char sql[64];
+    int n_native = 0;
+
+    assert_int_equal(cdb_stmt_shape(db, "SELECT 'first shape'", &first), CDB_OK);
+    cdb_stmt_done(first);
+    for (int i = 0; i < CDB_STMT_SHAPES_MAX + 50; i++) {
+        snprintf(sql, sizeof sql, "SELECT %d", i);
+        assert_int_equal(cdb_stmt_shape(db, sql, &stmt), CDB_OK);
+        assert_int_equal(cdb_step(stmt), CDB_SQL_ROW);
+        assert_int_equal(cdb_col_int(stmt, 0), i);
+        cdb_stmt_done(stmt);
+    }
+    for (sqlite3_stmt *s = NULL; (s = sqlite3_next_stmt(cdb_sqlite(db), s)) != NULL;)
+        n_native++;
+    assert_true(n_native <= CDB_STMT_SHAPES_MAX);
+    assert_int_equal(cdb_stmt_shape(db, "SELECT 'first shape'", &stmt), CDB_OK);
+    assert_ptr_equal(stmt, first);
+    cdb_stmt_done(stmt);
     cdb_close(db);
 }
 
@@ -606,7 +662,7 @@ static void test_helpers(void **state)
     struct fixture *fx = *state;
     char now[32];
     cdb *db = open_fresh(fx->path);
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     char *text = (char *)"unset";
 
     /* "2026-11-26T22:16:04.123Z" */
@@ -633,9 +689,9 @@ static void test_helpers(void **state)
     cdb_free(NULL);
 
     assert_int_equal(cdb_stmt(db, "SELECT ?1, ?2", &stmt), CDB_OK);
-    assert_int_equal(cdb_bind_text(stmt, 1, NULL), SQLITE_OK);
-    assert_int_equal(cdb_bind_text(stmt, 2, "x\xc3\xa9"), SQLITE_OK);
-    assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+    assert_int_equal(cdb_bind_text(stmt, 1, NULL), CDB_SQL_OK);
+    assert_int_equal(cdb_bind_text(stmt, 2, "x\xc3\xa9"), CDB_SQL_OK);
+    assert_int_equal(cdb_step(stmt), CDB_SQL_ROW);
     text = (char *)"unset";
     assert_int_equal(cdb_column_strdup(stmt, 0, &text), 0);
     assert_null(text);
@@ -767,6 +823,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_failed_write_changes_nothing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_transactions, setup, teardown),
         cmocka_unit_test_setup_teardown(test_statement_cache, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_database_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_statement_shapes_bounded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_concurrent_migration, setup, teardown),
         cmocka_unit_test_setup_teardown(test_integrity_check, setup, teardown),
         cmocka_unit_test_setup_teardown(test_backup, setup, teardown),

@@ -1,0 +1,74 @@
+/*
+ * store_engine.h: the seam between the store (store.c: the handle, its
+ * statement cache, transactions and the open policy) and one SQL engine
+ * (store_sqlite.c ...).  An engine fills one cdb_engine table; nothing
+ * outside store.c and the engine files sees it.  Not installed.
+ */
+#ifndef CLUSTERDB_STORE_ENGINE_H
+#define CLUSTERDB_STORE_ENGINE_H
+
+#include <stdbool.h>
+
+#include "sql.h"
+
+typedef struct cdb_engine cdb_engine;
+
+struct cdb_sql_stmt {
+    const cdb_engine *engine;
+    char *sql;          /* the text the caller gave: the cache key */
+    bool transient;     /* not cached: cdb_stmt_done() frees it */
+    void *native;       /* the engine's statement */
+};
+
+/*
+ * Engine operations.  `conn` is the engine's connection, `native` its
+ * statement.  Codes follow sql.h: CDB_SQL_OK/ROW/DONE or an engine code that
+ * only the same engine's fail() decodes.
+ */
+struct cdb_engine {
+    const char *name;
+    /* Connect to `target` (for SQLite a file path) under the cdb_open flags,
+     * applying the engine's policy (file modes, pragmas).  A failure is
+     * recorded on db; *conn may be set even then and is closed by the caller. */
+    int (*open)(cdb *db, const char *target, unsigned flags, void **conn);
+    void (*close)(void *conn);
+    /* Prepare one statement; a failure (including a second statement in
+     * the text) is recorded on db. */
+    int (*prepare)(cdb *db, void *conn, const char *sql, void **native);
+    void (*finalize)(void *native);
+    void (*reset)(void *native);  /* also clears the bindings */
+    int (*step)(void *native);
+    int (*bind_int64)(void *native, int index, int64_t value);
+    int (*bind_text)(void *native, int index, const char *text);
+    int (*bind_null)(void *native, int index);
+    int (*bind_text_max)(void *native, int index);
+    int64_t (*col_int64)(void *native, int col);
+    const char *(*col_text)(void *native, int col);
+    size_t (*col_bytes)(void *native, int col);
+    int (*col_is_null)(void *native, int col);
+    int (*col_count)(void *native);
+    int64_t (*changes)(void *conn);
+    int64_t (*last_insert_id)(void *conn);
+    bool (*in_transaction)(void *conn);
+    /* ROLLBACK outside the statement cache: it must work with memory short. */
+    void (*rollback)(void *conn);
+    int (*fail)(cdb *db, void *conn, int engine_rc, const char *context);
+    void (*set_busy_timeout)(void *conn, int milliseconds);
+    int (*checkpoint)(cdb *db, void *conn);  /* NULL: nothing to checkpoint */
+    /* A write transaction that holds the write lock from its start, so that
+     * what is read inside (max()+1 allocations) is still true when written. */
+    const char *begin_write_sql;
+    const char *begin_read_sql;  /* one snapshot for every read inside */
+    /* One row, one column: how many tables the database has besides the
+     * engine's own (a database with tables but no schema is someone else's). */
+    const char *count_tables_sql;
+};
+
+/* For engines decoding a unique violation: CDB_ERR_CONFLICT said as a rule
+ * naming the key ("Users.mail", "Containers.nodeId,containerId", or an
+ * index name), with the key as the field. */
+int cdb_fail_unique(cdb *db, const char *key);
+
+extern const cdb_engine cdb_engine_sqlite;
+
+#endif
