@@ -40,22 +40,10 @@ static int known_version(void)
 /* Version of the open file: 0 for a file without SchemaMigrations. */
 static int current_version(cdb *db, int *out)
 {
-    cdb_sql_stmt *exists_stmt;
-    sqlite3_stmt *stmt;
+    cdb_sql_stmt *stmt;
     int exists = 0;
-    int rc;
+    int rc = cdb_table_exists(db, "SchemaMigrations", &exists);
 
-    rc = cdb_stmt(db,
-                  "SELECT count(*) FROM sqlite_schema"
-                  " WHERE type = 'table' AND name = 'SchemaMigrations'",
-                  &exists_stmt);
-    if (rc != CDB_OK)
-        return rc;
-    rc = cdb_step(exists_stmt);
-    if (rc == CDB_SQL_ROW)
-        exists = cdb_col_int(exists_stmt, 0) > 0;
-    rc = rc == CDB_SQL_ROW ? CDB_OK : cdb_fail_sql(db, rc, "reading the schema version");
-    cdb_stmt_done(exists_stmt);
     if (rc != CDB_OK)
         return rc;
     if (!exists) {
@@ -64,18 +52,17 @@ static int current_version(cdb *db, int *out)
     }
     /* Not cached: the table may not have existed when the cache was built,
      * and this runs only at open and migrate time. */
-    rc = sqlite3_prepare_v2(cdb_sqlite(db), "SELECT coalesce(max(version), 0) FROM SchemaMigrations",
-                            -1, &stmt, NULL);
-    if (rc != SQLITE_OK)
-        return cdb_fail_sql(db, rc, "reading the schema version");
-    rc = sqlite3_step(stmt);
-    if (rc == SQLITE_ROW) {
-        *out = sqlite3_column_int(stmt, 0);
+    rc = cdb_stmt_once(db, "SELECT coalesce(max(version), 0) FROM \"SchemaMigrations\"", &stmt);
+    if (rc != CDB_OK)
+        return rc;
+    rc = cdb_step(stmt);
+    if (rc == CDB_SQL_ROW) {
+        *out = cdb_col_int(stmt, 0);
         rc = CDB_OK;
     } else {
         rc = cdb_fail_sql(db, rc, "reading the schema version");
     }
-    sqlite3_finalize(stmt);
+    cdb_stmt_done(stmt);
     return rc;
 }
 
@@ -196,6 +183,10 @@ int cdb_migrate(cdb *db)
     int previous = 0;
     int rc = CDB_OK;
 
+    if (cdb_sqlite(db) == NULL)
+        return cdb_fail(db, CDB_ERR_VERSION, NULL,
+                        "this build cannot create or migrate the clusterdb schema on %s",
+                        cdb_engine_name(db));
     if (sqlite3_db_readonly(cdb_sqlite(db), "main") == 1)
         return cdb_fail(db, CDB_ERR_VERSION, NULL, "cannot migrate a database opened read-only");
     /* The embedded list must be strictly ascending: a build-time guarantee

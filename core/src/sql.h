@@ -41,6 +41,9 @@ int cdb_stmt(cdb *db, const char *sql, cdb_sql_stmt **out);
  */
 #define CDB_STMT_SHAPES_MAX 384
 int cdb_stmt_shape(cdb *db, const char *sql, cdb_sql_stmt **out);
+/* Prepared for one use and freed by cdb_stmt_done(): for statements on
+ * tables that may not exist yet (the schema version before migrations). */
+int cdb_stmt_once(cdb *db, const char *sql, cdb_sql_stmt **out);
 void cdb_stmt_done(cdb_sql_stmt *stmt);
 /* Run a bound write statement to CDB_SQL_DONE, then cdb_stmt_done() it.
  * CDB_OK, or the failure recorded by cdb_fail_sql(db, rc, context). */
@@ -74,6 +77,11 @@ int cdb_column_strdup(cdb_sql_stmt *stmt, int col, char **out);
 int64_t cdb_changes(cdb *db);
 /* The id the handle's last INSERT gave its row. */
 int64_t cdb_last_insert_id(cdb *db);
+
+/* Whether the database has a table of that name (CDB_OK and *exists). */
+int cdb_table_exists(cdb *db, const char *table, int *exists);
+/* The handle's engine: "sqlite", "postgresql". */
+const char *cdb_engine_name(const cdb *db);
 
 /* Turn an engine result into a status, recording a message.  A unique key
  * taken is CDB_ERR_CONFLICT with the key as the field ("Users.mail"); a

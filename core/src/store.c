@@ -243,6 +243,11 @@ int cdb_stmt_shape(cdb *db, const char *sql, cdb_sql_stmt **out)
     return stmt_new(db, sql, true, out);
 }
 
+int cdb_stmt_once(cdb *db, const char *sql, cdb_sql_stmt **out)
+{
+    return stmt_new(db, sql, true, out);
+}
+
 void cdb_stmt_done(cdb_sql_stmt *stmt)
 {
     if (stmt == NULL)
@@ -396,6 +401,8 @@ int cdb_tx_begin(cdb *db)
 {
     if (cdb_in_transaction(db))
         return cdb_fail(db, CDB_ERR_INTERNAL, NULL, "a transaction is already open on this handle");
+    if (db->engine->begin != NULL)
+        return db->engine->begin(db, db->conn, true);
     return exec_cached(db, db->engine->begin_write_sql, "starting a write transaction");
 }
 
@@ -423,6 +430,8 @@ int cdb_read_begin(cdb *db)
 {
     if (cdb_in_transaction(db))
         return cdb_fail(db, CDB_ERR_INTERNAL, NULL, "a transaction is already open on this handle");
+    if (db->engine->begin != NULL)
+        return db->engine->begin(db, db->conn, false);
     return exec_cached(db, db->engine->begin_read_sql, "starting a read transaction");
 }
 
@@ -443,6 +452,28 @@ void cdb_set_busy_timeout(cdb *db, int milliseconds)
     if (db == NULL || db->conn == NULL)
         return;
     db->engine->set_busy_timeout(db->conn, milliseconds < 0 ? 0 : milliseconds);
+}
+
+int cdb_table_exists(cdb *db, const char *table, int *exists)
+{
+    cdb_sql_stmt *stmt;
+    int rc = cdb_stmt(db, db->engine->table_exists_sql, &stmt);
+
+    if (rc != CDB_OK)
+        return rc;
+    rc = cdb_bind_text(stmt, 1, table);
+    if (rc == CDB_SQL_OK)
+        rc = cdb_step(stmt);
+    if (rc == CDB_SQL_ROW)
+        *exists = cdb_col_int64(stmt, 0) > 0;
+    rc = rc == CDB_SQL_ROW ? CDB_OK : cdb_fail_sql(db, rc, "looking for a table");
+    cdb_stmt_done(stmt);
+    return rc;
+}
+
+const char *cdb_engine_name(const cdb *db)
+{
+    return db != NULL && db->engine != NULL ? db->engine->name : "none";
 }
 
 /* A database with tables but no SchemaMigrations is someone else's. */
@@ -476,16 +507,47 @@ static int open_failed(cdb *db, const char *path, int rc)
 }
 
 /*
+ * A URI that carries a password ("postgresql://u:secret@h/db" or
+ * "...?password=secret"): refused, and never repeated in a message, since
+ * names travel through argv, environments and logs.  The engines' own
+ * mechanisms hold passwords (libpq's password or service file).
+ */
+static bool name_has_password(const char *name)
+{
+    const char *scheme_end = strstr(name, "://");
+    const char *authority, *at, *query;
+
+    if (scheme_end == NULL)
+        return false;
+    authority = scheme_end + 3;
+    at = strchr(authority, '@');
+    if (at != NULL && memchr(authority, ':', (size_t)(at - authority)) != NULL &&
+        memchr(authority, '/', (size_t)(at - authority)) == NULL)
+        return true;
+    query = strchr(authority, '?');
+    for (const char *p = query; p != NULL; p = strchr(p + 1, '&')) {
+        if (strncmp(p + 1, "password=", 9) == 0)
+            return true;
+    }
+    return false;
+}
+
+/*
  * Which engine a database name is for: "sqlite:///var/lib/x.sqlite" or a
- * plain path is an SQLite file; *target is what the engine opens.
+ * plain path is an SQLite file, "postgresql://..." a PostgreSQL database
+ * (libpq's URI, handed on whole); *target is what the engine opens.
  */
 static int choose_engine(cdb *db, const char *name, const cdb_engine **engine,
                          const char **target)
 {
     static const char sqlite_scheme[] = "sqlite://";
-    static const char *const server_schemes[] = {"postgresql://", "postgres://", "mysql://",
-                                                 "mariadb://"};
+    static const char *const postgresql_schemes[] = {"postgresql://", "postgres://"};
+    static const char *const unbuilt_schemes[] = {"mysql://", "mariadb://"};
 
+    if (name_has_password(name))
+        return cdb_fail(db, CDB_ERR_INVALID, "database",
+                        "the database URI carries a password: keep it in the engine's password "
+                        "or service file (for PostgreSQL ~/.pgpass or PGPASSFILE)");
     if (strncmp(name, sqlite_scheme, sizeof sqlite_scheme - 1) == 0) {
         *engine = &cdb_engine_sqlite;
         *target = name + sizeof sqlite_scheme - 1;
@@ -494,12 +556,19 @@ static int choose_engine(cdb *db, const char *name, const cdb_engine **engine,
                             "an sqlite:// name takes an absolute path (sqlite:///var/lib/...)");
         return CDB_OK;
     }
-    for (size_t i = 0; i < sizeof server_schemes / sizeof server_schemes[0]; i++) {
-        if (strncmp(name, server_schemes[i], strlen(server_schemes[i])) == 0)
+    for (size_t i = 0; i < sizeof postgresql_schemes / sizeof postgresql_schemes[0]; i++) {
+        if (strncmp(name, postgresql_schemes[i], strlen(postgresql_schemes[i])) == 0) {
+            *engine = &cdb_engine_postgresql;
+            *target = name;
+            return CDB_OK;
+        }
+    }
+    for (size_t i = 0; i < sizeof unbuilt_schemes / sizeof unbuilt_schemes[0]; i++) {
+        if (strncmp(name, unbuilt_schemes[i], strlen(unbuilt_schemes[i])) == 0)
             return cdb_fail(db, CDB_ERR_INVALID, "database",
-                            "this build of clusterdb stores its data in SQLite only (%.*s is not "
-                            "supported)",
-                            (int)strlen(server_schemes[i]) - 3, server_schemes[i]);
+                            "this build of clusterdb has no %.*s engine (SQLite and PostgreSQL "
+                            "only)",
+                            (int)strlen(unbuilt_schemes[i]) - 3, unbuilt_schemes[i]);
     }
     *engine = &cdb_engine_sqlite;
     *target = name;
@@ -581,7 +650,8 @@ int cdb_open(const char *path, unsigned flags, cdb **out)
 {
     int rc = open_db(path, flags, out);
 
-    if (rc != CDB_OK && *out != NULL && path != NULL && path[0] != '\0')
+    if (rc != CDB_OK && *out != NULL && path != NULL && path[0] != '\0' &&
+        !name_has_password(path))
         rc = open_failed(*out, path, rc);
     return rc;
 }

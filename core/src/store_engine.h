@@ -56,12 +56,18 @@ struct cdb_engine {
     void (*set_busy_timeout)(void *conn, int milliseconds);
     int (*checkpoint)(cdb *db, void *conn);  /* NULL: nothing to checkpoint */
     /* A write transaction that holds the write lock from its start, so that
-     * what is read inside (max()+1 allocations) is still true when written. */
+     * what is read inside (max()+1 allocations) is still true when written;
+     * a read transaction reads one snapshot.  Either as one statement the
+     * store prepares and caches (begin_*_sql), or, where BEGIN takes more
+     * than one statement, run by the engine (begin). */
     const char *begin_write_sql;
-    const char *begin_read_sql;  /* one snapshot for every read inside */
+    const char *begin_read_sql;
+    int (*begin)(cdb *db, void *conn, bool write);
     /* One row, one column: how many tables the database has besides the
      * engine's own (a database with tables but no schema is someone else's). */
     const char *count_tables_sql;
+    /* One row, one column, one parameter (a table name): 1 if it exists. */
+    const char *table_exists_sql;
 };
 
 /* For engines decoding a unique violation: CDB_ERR_CONFLICT said as a rule
@@ -70,5 +76,6 @@ struct cdb_engine {
 int cdb_fail_unique(cdb *db, const char *key);
 
 extern const cdb_engine cdb_engine_sqlite;
+extern const cdb_engine cdb_engine_postgresql;
 
 #endif

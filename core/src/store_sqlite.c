@@ -529,4 +529,5 @@ const cdb_engine cdb_engine_sqlite = {
     .begin_read_sql = "BEGIN",
     .count_tables_sql = "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
                         " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
+    .table_exists_sql = "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
 };

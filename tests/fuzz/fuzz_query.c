@@ -30,6 +30,7 @@
 #include <clusterdb/directory.h>
 
 #include "internal.h"
+#include "store_sqlite.h"
 
 #define CHECK(cond, ...)                                                     \
     do {                                                                     \

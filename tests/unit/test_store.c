@@ -474,9 +474,8 @@ static void test_statement_cache(void **state)
     cdb_close(db);
 }
 
-/* Database names: an sqlite:// URI or a plain path is an SQLite file; the
- * server engines are named and refused by this build, never opened as a
- * file called "postgresql:". */
+/* Database names: an sqlite:// URI or a plain path is an SQLite file; a
+ * server engine's URI is never opened as a file called "postgresql:". */
 static void test_database_names(void **state)
 {
     struct fixture *fx = *state;
@@ -494,11 +493,17 @@ static void test_database_names(void **state)
     assert_int_equal(cdb_open("sqlite://relative/x.sqlite", CDB_OPEN_CREATE, &db), CDB_ERR_INVALID);
     assert_string_equal(cdb_errfield(db), "database");
     cdb_close(db);
-    assert_int_equal(cdb_open("postgresql://clusterdb@/clusterdb", 0, &db), CDB_ERR_INVALID);
-    assert_string_equal(cdb_errfield(db), "database");
-    assert_non_null(strstr(cdb_errmsg(db), "postgresql"));
+    /* A server engine's name goes to that engine (here: no server there). */
+    assert_int_equal(cdb_open("postgresql://clusterdb@/clusterdb?host=/nonexistent", 0, &db),
+                     CDB_ERR_IO);
+    assert_string_equal(cdb_engine_name(db), "postgresql");
     cdb_close(db);
     assert_int_equal(access("postgresql:", F_OK), -1);
+    assert_int_equal(cdb_open("mysql://clusterdb@localhost/clusterdb", 0, &db), CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(db), "database");
+    assert_non_null(strstr(cdb_errmsg(db), "mysql"));
+    cdb_close(db);
+    assert_int_equal(access("mysql:", F_OK), -1);
 }
 
 /* Past CDB_STMT_SHAPES_MAX cached statements, new shapes are prepared for
