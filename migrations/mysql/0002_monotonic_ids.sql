@@ -20,16 +20,26 @@ INSERT INTO "IdentityHighWater" (name, value) VALUES
 CREATE TRIGGER "Users_uid_high_water" AFTER INSERT ON "Users" FOR EACH ROW
     UPDATE "IdentityHighWater" SET value = NEW."uidNumber"
      WHERE name = 'uidNumber' AND value < NEW."uidNumber";
--- MariaDB has no UPDATE OF column: the WHERE keeps other updates no-ops.
+-- MariaDB has no UPDATE OF column: the IF stands for it.  Without it every
+-- update of a user (each membership change touches one) would lock the
+-- counter row until commit: InnoDB keeps locks on the rows an UPDATE read.
 CREATE TRIGGER "Users_uid_high_water_update" AFTER UPDATE ON "Users" FOR EACH ROW
-    UPDATE "IdentityHighWater" SET value = NEW."uidNumber"
-     WHERE name = 'uidNumber' AND value < NEW."uidNumber";
+BEGIN
+    IF NEW."uidNumber" <> OLD."uidNumber" THEN
+        UPDATE "IdentityHighWater" SET value = NEW."uidNumber"
+         WHERE name = 'uidNumber' AND value < NEW."uidNumber";
+    END IF;
+END;
 CREATE TRIGGER "Groups_gid_high_water" AFTER INSERT ON "Groups" FOR EACH ROW
     UPDATE "IdentityHighWater" SET value = NEW."gidNumber"
      WHERE name = 'gidNumber' AND value < NEW."gidNumber";
 CREATE TRIGGER "Groups_gid_high_water_update" AFTER UPDATE ON "Groups" FOR EACH ROW
-    UPDATE "IdentityHighWater" SET value = NEW."gidNumber"
-     WHERE name = 'gidNumber' AND value < NEW."gidNumber";
+BEGIN
+    IF NEW."gidNumber" <> OLD."gidNumber" THEN
+        UPDATE "IdentityHighWater" SET value = NEW."gidNumber"
+         WHERE name = 'gidNumber' AND value < NEW."gidNumber";
+    END IF;
+END;
 -- The counters themselves only go up.
 CREATE TRIGGER "IdentityHighWater_only_up" BEFORE UPDATE ON "IdentityHighWater" FOR EACH ROW
 BEGIN

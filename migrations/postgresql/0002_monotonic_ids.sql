@@ -9,7 +9,7 @@
 -- transaction-scoped advisory lock keyed by the sequence and only ever goes up.
 CREATE FUNCTION clusterdb_id_high_water() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
-    seq regclass := pg_get_serial_sequence(quote_ident(TG_TABLE_NAME), 'id')::regclass;
+    seq regclass := pg_get_serial_sequence(format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME), 'id')::regclass;
 BEGIN
     IF NEW.id > coalesce(pg_sequence_last_value(seq), 0) THEN
         PERFORM pg_advisory_xact_lock(seq::oid::bigint);

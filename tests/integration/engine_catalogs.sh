@@ -227,6 +227,10 @@ SELECT \"updatedAt\" FROM \"Users\" WHERE \"uidNumber\" = 3001;
 UPDATE \"Users\" SET cn = 'Alice A.' WHERE \"uidNumber\" = 3001;
 SELECT count(*) FROM \"Users\" WHERE \"uidNumber\" = 3001 AND \"updatedAt\" > '2000-01-01T00:00:00.000Z';" 2>&1)
     expect_eq "$e: an explicit updatedAt is kept, a change without it bumps it" $'2000-01-01T00:00:00.000Z\n1' "$out"
+    out=$(sql "$e" "INSERT INTO \"Users\" (\"uidNumber\", username) VALUES (3004, 'dave');
+UPDATE \"Users\" SET \"uidNumber\" = 3500 WHERE \"uidNumber\" = 3004;
+SELECT value FROM \"IdentityHighWater\" WHERE name = 'uidNumber';" 2>&1)
+    expect_eq "$e: a uidNumber raised by an UPDATE raises the high-water mark" 3500 "$out"
 done
 
 for engine in "${engines[@]:1}"; do
