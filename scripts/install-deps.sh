@@ -8,12 +8,17 @@ build_pkgs=(build-essential autoconf automake libtool pkg-config dpkg-dev openss
     libsqlite3-dev sqlite3 libpq-dev libargon2-dev libcurl4-openssl-dev libjansson-dev libldap-dev libssl-dev
     slapd ldap-utils
     # what OpenLDAP's configure checks for when preparing the module headers
-    libgnutls28-dev libltdl-dev libperl-dev libsasl2-dev libwrap0-dev nettle-dev unixodbc-dev groff-base)
+    libgnutls28-dev libltdl-dev libperl-dev libsasl2-dev libwrap0-dev nettle-dev unixodbc-dev groff-base
+    # client libraries of the server engines the store also runs on (docs/store.md, "Engines")
+    libpq-dev libmariadb-dev)
 test_pkgs=(libcmocka-dev valgrind python3 util-linux procps
     nslcd libnss-ldapd libpam-ldapd sssd-ldap libnss-sss libpam-sss openssh-server openssh-client pamtester openssl curl
     sudo libsss-sudo
     dnsmasq-base nginx-light libnginx-mod-stream clang libclang-rt-14-dev
-    lego pebble)
+    lego pebble
+    # throwaway server engines (tests/lib-engines.sh).  Their packages also create the host's
+    # own instance (PostgreSQL's 15/main cluster, /var/lib/mysql); policy-rc.d keeps it stopped.
+    postgresql-15 postgresql-client-15 mariadb-server mariadb-client)
 bench_pkgs=(gnuplot-nox unixodbc libsqliteodbc odbcinst linux-perf)
 # building and checking the Debian packages (systemd for systemd-analyze, man-db for man --warnings)
 package_pkgs=(debhelper lintian fakeroot systemd man-db)

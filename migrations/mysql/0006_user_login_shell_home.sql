@@ -1,0 +1,3 @@
+-- 0006_user_login_shell_home on MariaDB: a login shell and a home directory
+-- per user, NULL for the defaults (migrations/0006_user_login_shell_home.sql).
+ALTER TABLE "Users" ADD COLUMN "loginShell" TEXT, ADD COLUMN "homeDirectory" TEXT;
