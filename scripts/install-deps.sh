@@ -5,7 +5,7 @@
 set -euo pipefail
 
 build_pkgs=(build-essential autoconf automake libtool pkg-config dpkg-dev openssh-client
-    libsqlite3-dev sqlite3 libpq-dev libargon2-dev libcurl4-openssl-dev libjansson-dev libldap-dev libssl-dev
+    libsqlite3-dev sqlite3 libargon2-dev libcurl4-openssl-dev libjansson-dev libldap-dev libssl-dev
     slapd ldap-utils
     # what OpenLDAP's configure checks for when preparing the module headers
     libgnutls28-dev libltdl-dev libperl-dev libsasl2-dev libwrap0-dev nettle-dev unixodbc-dev groff-base
