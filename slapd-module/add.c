@@ -324,7 +324,8 @@ done:
 static void cdbm_add_group(Operation *op, SlapReply *rs, cdb *db, const char *cn,
                            cdbm_result_detail *detail)
 {
-    ObjectClass *const allowed[] = {cdbm_ad.oc_top, cdbm_ad.oc_posix_group};
+    ObjectClass *const allowed[] = {cdbm_ad.oc_top, cdbm_ad.oc_posix_group,
+                                    cdbm_ad.oc_host_object};
     ObjectClass *const required[] = {cdbm_ad.oc_posix_group};
     Attribute *a, *members = NULL;
     struct berval *v;
@@ -340,9 +341,9 @@ static void cdbm_add_group(Operation *op, SlapReply *rs, cdb *db, const char *cn
             continue;
         if (ad == cdbm_ad.object_class) {
             have_oc = 1;
-            if (!cdbm_classes_ok(a, allowed, 2, required, 1)) {
+            if (!cdbm_classes_ok(a, allowed, 3, required, 1)) {
                 cdbm_refuse(rs, LDAP_OBJECT_CLASS_VIOLATION,
-                            "a group is objectClass posixGroup (and top)");
+                            "a group is objectClass posixGroup (also allowed: top, hostObject)");
                 goto done;
             }
         } else if (ad == cdbm_ad.cn) {
@@ -361,6 +362,9 @@ static void cdbm_add_group(Operation *op, SlapReply *rs, cdb *db, const char *cn
             }
         } else if (ad == cdbm_ad.member_uid) {
             members = a;
+        } else if (ad == cdbm_ad.host) {
+            cdbm_refuse(rs, LDAP_UNWILLING_TO_PERFORM, CDBM_GROUP_HOST_READ_ONLY);
+            goto done;
         } else {
             snprintf(detail->text, sizeof(detail->text),
                      "%s cannot be stored (a group has objectClass, cn, gidNumber, memberUid)",

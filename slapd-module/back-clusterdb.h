@@ -158,7 +158,11 @@ int cdbm_entry_add_hosts(Entry *e, cdb *db, int64_t uid_number);
 /* A container's FQDN, hostname.domain (ch_malloc'ed), the name beside the
  * short one in host and sudoHost values; NULL when its site has no domain. */
 char *cdbm_container_fqdn(const char *hostname, const char *domain);
+/* A group's entry (objectClass hostObject), without host values:
+ * cdbm_entry_add_group_hosts() adds them (the containers the group's grants
+ * name) when the operation needs them.  A CDB_ status, as for users. */
 Entry *cdbm_entry_group(Operation *op, cdbm_info *info, const cdb_group *group);
+int cdbm_entry_add_group_hosts(Entry *e, cdb *db, int64_t gid_number);
 /* ou=services (NULL when no service account is configured), a service
  * account's entry, and the rootdn's own entry (NULL unless the rootdn is
  * cn=<name> right below the suffix: nslcd's pam_authc_search reads it). */
@@ -227,6 +231,9 @@ Entry *cdbm_entry_ou(struct berval *dn, struct berval *ndn, const char *ou, int6
 #define CDBM_HOST_READ_ONLY                                                                 \
     "host lists the containers the user may enter (owner, administrator or grant): an "     \
     "administrator grants them by modifying host once the entry exists"
+#define CDBM_GROUP_HOST_READ_ONLY                                                           \
+    "host lists the containers granted to the group: an administrator grants them by "      \
+    "modifying host once the entry exists"
 
 /* sudo.c: ou=SUDOers and its sudoRole entries, computed from the store by
  * core's rule (cdb_access_sudo_administrators, cdb_access_sudo_owners). */

@@ -511,19 +511,17 @@ char *cdbm_container_fqdn(const char *hostname, const char *domain)
     return fqdn;
 }
 
-/* host: the containers the user may enter, by the short name and, when the
- * site has an internal domain, the FQDN (nslcd's pam_authz_search and SSSD's
- * host access check ask for either). */
-int cdbm_entry_add_hosts(Entry *e, cdb *db, int64_t uid_number)
+/* host values: each container by its short name and, when the site has an
+ * internal domain, the FQDN (nslcd's pam_authz_search and SSSD's host access
+ * check ask for either).  Takes hosts. */
+static void cdbm_add_hosts(Entry *e, cdb_access_host **hosts, size_t n)
 {
-    cdb_access_host **hosts = NULL;
     char **names;
-    size_t n = 0, i, k = 0;
-    int st = cdb_access_hosts_for_user(db, uid_number, &hosts, &n);
+    size_t i, k = 0;
 
-    if (st != CDB_OK || n == 0) {
+    if (n == 0) {
         cdb_access_host_array_free(hosts, n); /* an empty list is allocated too */
-        return st;
+        return;
     }
     names = ch_calloc(2 * n, sizeof(*names));
     for (i = 0; i < n; i++) {
@@ -538,7 +536,31 @@ int cdbm_entry_add_hosts(Entry *e, cdb *db, int64_t uid_number)
         ch_free(names[i]);
     ch_free(names);
     cdb_access_host_array_free(hosts, n);
-    return CDB_OK;
+}
+
+/* A user's: the containers the user may enter. */
+int cdbm_entry_add_hosts(Entry *e, cdb *db, int64_t uid_number)
+{
+    cdb_access_host **hosts = NULL;
+    size_t n = 0;
+    int st = cdb_access_hosts_for_user(db, uid_number, &hosts, &n);
+
+    if (st == CDB_OK)
+        cdbm_add_hosts(e, hosts, n);
+    return st;
+}
+
+/* A group's: the containers its grants name (informational: clients check
+ * the members' own host values). */
+int cdbm_entry_add_group_hosts(Entry *e, cdb *db, int64_t gid_number)
+{
+    cdb_access_host **hosts = NULL;
+    size_t n = 0;
+    int st = cdb_access_hosts_for_group(db, gid_number, &hosts, &n);
+
+    if (st == CDB_OK)
+        cdbm_add_hosts(e, hosts, n);
+    return st;
 }
 
 Entry *cdbm_entry_group(Operation *op, cdbm_info *info, const cdb_group *g)
@@ -552,6 +574,7 @@ Entry *cdbm_entry_group(Operation *op, cdbm_info *info, const cdb_group *g)
         return NULL;
     cdbm_add_oc(e, cdbm_ad.oc_top);
     cdbm_add_oc(e, cdbm_ad.oc_posix_group);
+    cdbm_add_oc(e, cdbm_ad.oc_host_object);
     cdbm_add_str(e, cdbm_ad.cn, g->cn);
     cdbm_add_int(e, cdbm_ad.gid_number, g->gid_number);
     cdbm_add_names(e, cdbm_ad.member_uid, g->member_usernames, g->n_members);
@@ -745,21 +768,42 @@ Entry *cdbm_entry_group_by_name(Operation *op, cdbm_info *info, cdb *db, struct 
     cdb_group *g = NULL;
     Entry *e = NULL;
     int64_t id = 0;
-    int st;
+    int st, own_read = 0;
 
     *rc = LDAP_NO_SUCH_OBJECT;
     if (s == NULL)
         return NULL;
+    /* The row and its host values from one snapshot, as for users. */
+    if (!cdb_in_transaction(db)) {
+        st = cdb_read_begin(db);
+        if (st != CDB_OK) {
+            *rc = cdbm_ldap_result(st, NULL, NULL);
+            op->o_tmpfree(s, op->o_tmpmemctx);
+            return NULL;
+        }
+        own_read = 1;
+    }
     st = cdbm_find_id(db, CDBM_TABLE_GROUPS, s, &id);
     if (st == CDB_OK)
         st = cdb_group_get(db, id, &g);
     if (st == CDB_OK) {
         e = cdbm_entry_group(op, info, g);
-        *rc = e ? LDAP_SUCCESS : LDAP_OTHER;
+        /* Always with host, as a user's entry is. */
+        if (e != NULL && (st = cdbm_entry_add_group_hosts(e, db, g->gid_number)) != CDB_OK) {
+            Debug(LDAP_DEBUG_ANY, "back-clusterdb: host values of group %s: %s\n", g->cn,
+                  cdb_errmsg(db));
+            entry_free(e);
+            e = NULL;
+            *rc = cdbm_ldap_result(st, NULL, NULL);
+        } else {
+            *rc = e ? LDAP_SUCCESS : LDAP_OTHER;
+        }
     } else {
         *rc = cdbm_ldap_result(st, NULL, NULL);
     }
     cdb_group_free(g);
+    if (own_read)
+        cdb_read_end(db);
     op->o_tmpfree(s, op->o_tmpmemctx);
     return e;
 }

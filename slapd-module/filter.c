@@ -10,9 +10,9 @@
  *  - anything else (NOT, approx, extensible, values the store compares
  *    differently) becomes TRUE;
  *  - NOT is always TRUE: negating a superset is not a superset;
- *  - host (the containers a user may enter) is TRUE for users: no query
- *    field holds it, so it never narrows, and test_filter decides on the
- *    values built from core's rule.
+ *  - host (the containers a user may enter, or a group's grants name) is
+ *    TRUE for users and groups: no query field holds it, so it never
+ *    narrows, and test_filter decides on the values built from core's rule.
  * Assertion values are the normalized ones slapd put in the filter.
  *
  * The query is monotone (no NOT), so widening any part of it keeps it a
@@ -193,7 +193,7 @@ static int cdbm_table_may_have(cdbm_table table, AttributeDescription *desc)
     AttributeDescription *groups[] = {
         cdbm_ad.object_class, cdbm_ad.cn, cdbm_ad.gid_number, cdbm_ad.member_uid,
         cdbm_ad.structural_object_class, cdbm_ad.entry_uuid, cdbm_ad.create_timestamp,
-        cdbm_ad.modify_timestamp, NULL
+        cdbm_ad.modify_timestamp, cdbm_ad.host, NULL
     };
     AttributeDescription *sudo[] = {
         cdbm_ad.object_class, cdbm_ad.cn, cdbm_ad.sudo_user, cdbm_ad.sudo_host,
@@ -223,7 +223,8 @@ static const cdb_query *cdbm_object_class(cdbm_table table, const struct berval 
     ObjectClass *users[] = { cdbm_ad.oc_top, cdbm_ad.oc_inet_org_person, cdbm_ad.oc_posix_account,
                              cdbm_ad.oc_shadow_account, cdbm_ad.oc_ldap_public_key,
                              cdbm_ad.oc_clusterdb_account, cdbm_ad.oc_host_object, NULL };
-    ObjectClass *groups[] = { cdbm_ad.oc_top, cdbm_ad.oc_posix_group, NULL };
+    ObjectClass *groups[] = { cdbm_ad.oc_top, cdbm_ad.oc_posix_group, cdbm_ad.oc_host_object,
+                              NULL };
     ObjectClass *sudo[] = { cdbm_ad.oc_top, cdbm_ad.oc_sudo_role, NULL };
     ObjectClass **list = table == CDBM_TABLE_USERS    ? users
                        : table == CDBM_TABLE_GROUPS ? groups

@@ -7,8 +7,8 @@
  *    {SCHEME} is hashed by core, other schemes are refused); the whole
  *    modification list is applied to a copy of the entry with slapd's value
  *    matching first, then written as ONE core update;
- *  - of a user's host, by administrators only: grants of the containers
- *    named (cdbm_user_hosts_apply), in a modify of its own;
+ *  - of a user's or a group's host, by administrators only: its own grants
+ *    of the containers named (cdbm_hosts_apply), in a modify of its own;
  *  - of a group: add, delete and replace of memberUid, as membership changes
  *    (names resolved first; a failure undoes the changes made).
  * Validation and uniqueness are core's (cdb_user_update); its status maps
@@ -332,16 +332,18 @@ done:
 }
 
 /*
- * host of a user: the containers the user may enter, each by its hostname
- * and its FQDN.  A modification names containers, not strings: adding either
- * name grants the container (both names appear), deleting either revokes
- * the user's own grant (both go), replace keeps the containers its values
- * name.  The list is followed by hostname (the first label, lower case, as
- * core compares it) through the modifications, and the difference becomes
- * ONE core call: grants added and removed in one transaction, refused
- * whole when a name is no container's or when a container to remove is the
- * user's for another reason (ownership, administration, a group's or a
- * site's grant).
+ * host of a user: the containers the user may enter; of a group: the
+ * containers its grants name; each by its hostname and its FQDN.  A
+ * modification names containers, not strings: adding either name grants
+ * the container (both names appear), deleting either revokes the entry's
+ * own grant (both go), replace keeps the containers its values name.  The
+ * list is followed by hostname (the first label, lower case, as core
+ * compares it) through the modifications, and the difference becomes ONE
+ * core call: grants added and removed in one transaction, refused whole
+ * when a name is no container's or when a container to remove stays named
+ * for another reason (a user's ownership, administration, a group's or a
+ * site's grant; a group's site grant), or when an administrator group would
+ * gain a grant.
  */
 typedef struct cdbm_host_set {
     char **labels;
@@ -354,6 +356,17 @@ typedef struct cdbm_host_pool {
     char **strings;
     unsigned n;
 } cdbm_host_pool;
+
+/* How the refusals name what the entry's host values mean. */
+typedef struct cdbm_host_words {
+    const char *none, *holds, *lacks; /* holds and lacks come before a name */
+} cdbm_host_words;
+
+static const cdbm_host_words cdbm_user_host_words = {
+    "host: the user enters no container", "the user enters", "the user does not enter"};
+static const cdbm_host_words cdbm_group_host_words = {
+    "host: the group is granted no container", "the group is granted",
+    "the group is not granted"};
 
 /* The hostname by which core knows the container a value names; a value no
  * container can have stands for itself (core refuses it by name). */
@@ -406,7 +419,8 @@ static void cdbm_host_set_free(Operation *op, cdbm_host_set *set)
 
 /* Follow one host modification through the set; an LDAP result. */
 static int cdbm_host_mod(Operation *op, SlapReply *rs, cdbm_host_pool *pool, cdbm_host_set *now,
-                         Modification *mod, cdbm_result_detail *detail)
+                         Modification *mod, const cdbm_host_words *words,
+                         cdbm_result_detail *detail)
 {
     int kind = mod->sm_op & LDAP_MOD_OP;
 
@@ -416,7 +430,7 @@ static int cdbm_host_mod(Operation *op, SlapReply *rs, cdbm_host_pool *pool, cdb
     }
     if (kind == LDAP_MOD_REPLACE || (kind == LDAP_MOD_DELETE && mod->sm_numvals == 0)) {
         if (kind == LDAP_MOD_DELETE && now->n == 0) {
-            rs->sr_text = "host: the user enters no container";
+            rs->sr_text = words->none;
             return LDAP_NO_SUCH_ATTRIBUTE;
         }
         now->n = 0;
@@ -432,7 +446,7 @@ static int cdbm_host_mod(Operation *op, SlapReply *rs, cdbm_host_pool *pool, cdb
         pool->strings[pool->n++] = name;
         if (kind != LDAP_MOD_DELETE) {
             if (!cdbm_host_put(op, pool, now, name) && kind == LDAP_MOD_ADD) {
-                snprintf(detail->text, sizeof(detail->text), "host: the user enters %s already",
+                snprintf(detail->text, sizeof(detail->text), "host: %s %s already", words->holds,
                          name);
                 rs->sr_text = detail->text;
                 return LDAP_TYPE_OR_VALUE_EXISTS;
@@ -441,8 +455,7 @@ static int cdbm_host_mod(Operation *op, SlapReply *rs, cdbm_host_pool *pool, cdb
         }
         at = cdbm_host_find(now, cdbm_host_label(op, pool, name));
         if (at < 0) {
-            snprintf(detail->text, sizeof(detail->text), "host: the user does not enter %s",
-                     name);
+            snprintf(detail->text, sizeof(detail->text), "host: %s %s", words->lacks, name);
             rs->sr_text = detail->text;
             return LDAP_NO_SUCH_ATTRIBUTE;
         }
@@ -453,9 +466,12 @@ static int cdbm_host_mod(Operation *op, SlapReply *rs, cdbm_host_pool *pool, cdb
     return LDAP_SUCCESS;
 }
 
-static void cdbm_user_hosts_apply(Operation *op, SlapReply *rs, cdb *db, int64_t uid,
-                                  Entry *before, cdbm_result_detail *detail)
+/* kind: CDBM_DN_USER (id a uidNumber) or CDBM_DN_GROUP (a gidNumber). */
+static void cdbm_hosts_apply(Operation *op, SlapReply *rs, cdb *db, cdbm_dn_kind kind,
+                             int64_t id, Entry *before, cdbm_result_detail *detail)
 {
+    const cdbm_host_words *words =
+        kind == CDBM_DN_USER ? &cdbm_user_host_words : &cdbm_group_host_words;
     Attribute *a = attr_find(before->e_attrs, cdbm_ad.host);
     unsigned cap = a ? a->a_numvals : 0, i;
     cdbm_host_set was, now;
@@ -491,7 +507,7 @@ static void cdbm_user_hosts_apply(Operation *op, SlapReply *rs, cdb *db, int64_t
     rs->sr_err = LDAP_SUCCESS;
     for (ml = op->orm_modlist; ml != NULL && rs->sr_err == LDAP_SUCCESS; ml = ml->sml_next)
         if (ml->sml_desc == cdbm_ad.host)
-            rs->sr_err = cdbm_host_mod(op, rs, &pool, &now, &ml->sml_mod, detail);
+            rs->sr_err = cdbm_host_mod(op, rs, &pool, &now, &ml->sml_mod, words, detail);
     if (rs->sr_err != LDAP_SUCCESS)
         goto done;
     for (i = 0; i < now.n; i++)
@@ -506,7 +522,8 @@ static void cdbm_user_hosts_apply(Operation *op, SlapReply *rs, cdb *db, int64_t
         rs->sr_err = LDAP_X_NO_OPERATION;
         goto done;
     }
-    st = cdb_grant_user_hosts(db, uid, add, n_add, remove, n_remove);
+    st = kind == CDBM_DN_USER ? cdb_grant_user_hosts(db, id, add, n_add, remove, n_remove)
+                              : cdb_grant_group_hosts(db, id, add, n_add, remove, n_remove);
     detail->db = db;
     rs->sr_err = cdbm_ldap_result(st, detail, &rs->sr_text);
     if (st != CDB_OK)
@@ -536,7 +553,7 @@ int cdbm_back_modify(Operation *op, SlapReply *rs)
     int64_t id = 0;
     unsigned fields = 0, touched = 0;
     cdb *db;
-    int temporary = 0, st, rc, admin, hosts = 0;
+    int temporary = 0, st, rc, admin, hosts = 0, others = 0;
 
     memset(&in, 0, sizeof(in));
     memset(&copies, 0, sizeof(copies));
@@ -589,10 +606,11 @@ int cdbm_back_modify(Operation *op, SlapReply *rs)
         /* modifiersName, modifyTimestamp, entryCSN: kept by the store. */
         if ((ml->sml_flags & SLAP_MOD_INTERNAL) || is_at_no_user_mod(desc->ad_type))
             continue;
-        if (kind == CDBM_DN_USER && desc == cdbm_ad.host) {
-            hosts = 1; /* grants, followed by cdbm_user_hosts_apply */
+        if (desc == cdbm_ad.host) {
+            hosts = 1; /* grants, followed by cdbm_hosts_apply */
             continue;
         }
+        others = 1;
         if (kind == CDBM_DN_USER) {
             unsigned f = cdbm_user_field_of(desc, &why);
 
@@ -606,7 +624,7 @@ int cdbm_back_modify(Operation *op, SlapReply *rs)
             rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
             rs->sr_text = desc == cdbm_ad.cn
                               ? "cn is the group's name: rename the entry with modrdn"
-                              : "only memberUid of a group can be changed over LDAP";
+                              : "only memberUid and host of a group can be changed over LDAP";
             goto send;
         }
         rs->sr_err = cdbm_apply_mod(after, ml, rs, textbuf, sizeof(textbuf));
@@ -637,11 +655,11 @@ int cdbm_back_modify(Operation *op, SlapReply *rs)
         if (!admin) {
             rs->sr_err = LDAP_INSUFFICIENT_ACCESS;
             rs->sr_text = "host: only administrators grant access to containers";
-        } else if (touched != 0) {
+        } else if (others) {
             rs->sr_err = LDAP_UNWILLING_TO_PERFORM;
             rs->sr_text = "host: change it in a modify of its own, without other attributes";
         } else {
-            cdbm_user_hosts_apply(op, rs, db, id, e, &detail);
+            cdbm_hosts_apply(op, rs, db, kind, id, e, &detail);
         }
         goto send;
     }

@@ -12,10 +12,11 @@
  * slow client receives entries.  test_filter() decides on every entry.
  * The sudoRole phases run only when the filter can match a sudoRole.
  *
- * A user's host values (core's access rule, one query per user) are built
- * only when the operation can need them: the filter asserts host, or host is
- * among the attributes asked for (no list, "*", or host itself).  nslcd's
- * uid and uidNumber lookups name their attributes and do not pay for it.
+ * Host values (a user's by core's access rule, a group's from its grants;
+ * one query per entry) are built only when the operation can need them: the
+ * filter asserts host, or host is among the attributes asked for (no list,
+ * "*", or host itself).  nslcd's uid, uidNumber and group lookups name their
+ * attributes and do not pay for it.
  *
  * A group's memberUid values are read by the same rule: all of them when
  * memberUid is asked for (no list, "*", or by name) or the filter uses it in
@@ -86,7 +87,7 @@ typedef struct cdbm_search {
     const cdb_query *group_query;
     const cdb_query *sudo_query; /* TRUE or FALSE: whether a sudoRole can match */
     int acls_read_entry;         /* cdbm_acls_read_entry: build entries whole */
-    int want_hosts;              /* build users' host values */
+    int want_hosts;              /* build users' and groups' host values */
     cdb_member_selection members; /* which memberUid values groups carry */
     char **member_names;         /* CDB_MEMBERS_NAMED: the filter's values */
     size_t n_member_names;
@@ -359,6 +360,13 @@ static int cdbm_send_groups(cdbm_search *s, const int64_t *ids, size_t n)
             return cdbm_core_error(s, rc);
         for (j = 0; j < got && stop == CDBM_CONTINUE; j++) {
             Entry *e = cdbm_entry_group(s->op, s->info, groups[j]);
+
+            if (e != NULL && s->want_hosts &&
+                (rc = cdbm_entry_add_group_hosts(e, s->db, groups[j]->gid_number)) != CDB_OK) {
+                entry_free(e);
+                cdb_group_array_free(groups, got);
+                return cdbm_core_error(s, rc);
+            }
             if (e != NULL)
                 stop = cdbm_consider(s, e, CDBM_POS(CDBM_PH_GROUPS, groups[j]->gid_number));
         }

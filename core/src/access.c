@@ -45,15 +45,20 @@
 #define ACCESS_GRANTS_OF_USER_1                                                             \
     " FROM ContainerAccessGrants a WHERE a.uidNumber = ?1"                                  \
     " OR a.gidNumber IN (SELECT gidNumber FROM UserGroups WHERE uidNumber = ?1)"
+#define ACCESS_GRANTS_OF_GROUP_1 " FROM ContainerAccessGrants a WHERE a.gidNumber = ?1"
+/* The containers some grants (FROM ... a WHERE ...) name: their own, and
+ * every container of their sites. */
+#define ACCESS_GRANTED_CONTAINERS(grants)                                                   \
+    "SELECT a.containerId" grants                                                           \
+    " UNION SELECT cs.id FROM Containers cs JOIN Nodes ns ON ns.id = cs.nodeId"             \
+    " WHERE ns.siteId IN (SELECT a.siteId" grants ")"
 #define ACCESS_CANDIDATES_OF_USER_1                                                         \
     "SELECT id FROM Containers WHERE username = (SELECT username FROM Users"                \
     " WHERE uidNumber = ?1)"                                                                \
     " UNION SELECT id FROM Containers WHERE EXISTS (SELECT 1 FROM UserGroups ug"            \
     " JOIN Groups gr ON gr.gidNumber = ug.gidNumber WHERE ug.uidNumber = ?1 AND "           \
     ACCESS_ADMINISTRATOR_GROUP ")"                                                          \
-    " UNION SELECT a.containerId" ACCESS_GRANTS_OF_USER_1                                   \
-    " UNION SELECT cs.id FROM Containers cs JOIN Nodes ns ON ns.id = cs.nodeId"             \
-    " WHERE ns.siteId IN (SELECT a.siteId" ACCESS_GRANTS_OF_USER_1 ")"
+    " UNION " ACCESS_GRANTED_CONTAINERS(ACCESS_GRANTS_OF_USER_1)
 
 int cdb_access_owners_get_sudo(cdb *db, int *yes)
 {
@@ -118,6 +123,22 @@ int cdb_access_hosts_for_user(cdb *db, int64_t uid_number, cdb_access_host ***ou
 
     if (status == CDB_OK)
         status = cm_collect(db, st, &host_model, &vec);
+    if (status == CDB_OK)
+        CM_VEC_EXPORT(db, vec, cdb_access_host, out, n_out, host_model, status);
+    return status;
+}
+
+int cdb_access_hosts_for_group(cdb *db, int64_t gid_number, cdb_access_host ***out,
+                               size_t *n_out)
+{
+    static const char sql[] = "SELECT c.hostname, s.internalDomain, 0, 0, 1, 0"
+                              " FROM Containers c JOIN Nodes n ON n.id = c.nodeId"
+                              " JOIN Sites s ON s.id = n.siteId WHERE c.id IN ("
+                              ACCESS_GRANTED_CONTAINERS(ACCESS_GRANTS_OF_GROUP_1)
+                              ") ORDER BY c.hostname";
+    cm_vec vec = {0};
+    int status = cm_list_id(db, sql, gid_number, &host_model, &vec);
+
     if (status == CDB_OK)
         CM_VEC_EXPORT(db, vec, cdb_access_host, out, n_out, host_model, status);
     return status;
@@ -620,10 +641,69 @@ static int still_enters(cdb *db, int64_t uid_number, int64_t container_id, const
     return status;
 }
 
-int cdb_grant_user_hosts(cdb *db, int64_t uid_number, const char *const *add, size_t n_add,
-                         const char *const *remove, size_t n_remove)
+/* After the group's own grant for a container is gone: whether its other
+ * grants (its site's) still name the container. */
+static int still_granted_to_group(cdb *db, int64_t gid_number, int64_t container_id,
+                                  const char *host)
 {
-    grant_key key;
+    static const char sql[] =
+        "SELECT g.cn, s.name FROM Groups g CROSS JOIN Containers c"
+        " JOIN Nodes n ON n.id = c.nodeId JOIN Sites s ON s.id = n.siteId"
+        " WHERE g.gidNumber = ?1 AND c.id = ?2 AND c.id IN ("
+        ACCESS_GRANTED_CONTAINERS(ACCESS_GRANTS_OF_GROUP_1) ")";
+    sqlite3_stmt *st = NULL;
+    int rc, brc = SQLITE_OK, status = cdb_stmt(db, sql, &st);
+
+    if (status != CDB_OK)
+        return status;
+    cm_bind(&brc, sqlite3_bind_int64(st, 1, gid_number));
+    cm_bind(&brc, sqlite3_bind_int64(st, 2, container_id));
+    if ((status = cm_bind_status(db, brc)) != CDB_OK) {
+        cdb_stmt_done(st);
+        return status;
+    }
+    rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        status = cdb_fail(db, CDB_ERR_CONSTRAINT, "host",
+                          "host '%s': group %s is granted it with every container of site %s: "
+                          "change that instead",
+                          host, (const char *)sqlite3_column_text(st, 0),
+                          (const char *)sqlite3_column_text(st, 1));
+    else if (rc != SQLITE_DONE)
+        status = cdb_fail_sqlite(db, rc, "checking the group's grants");
+    cdb_stmt_done(st);
+    return status;
+}
+
+/* The subject of a host change exists; an administrator group gains no
+ * grant: its members enter every container, so one would change nothing
+ * (and appear among its host values for no reason).  Removing a grant it
+ * holds is allowed: that tidies up. */
+static int check_host_subject(cdb *db, const grant_key *key, size_t n_add)
+{
+    int64_t administrator = 0;
+    int status;
+
+    if (key->by_user)
+        return cm_require_row(db, "SELECT 1 FROM Users WHERE uidNumber = ?1", key->uid,
+                              "uidNumber", "Users");
+    status = cm_require_row(db, "SELECT 1 FROM Groups WHERE gidNumber = ?1", key->gid,
+                            "gidNumber", "Groups");
+    if (status == CDB_OK && n_add > 0)
+        status = cm_count(db, "SELECT count(*) FROM Groups gr WHERE gr.gidNumber = ?1 AND "
+                          ACCESS_ADMINISTRATOR_GROUP, key->gid, &administrator);
+    if (status == CDB_OK && administrator)
+        status = cdb_fail(db, CDB_ERR_CONSTRAINT, "host",
+                          "host: the group is an administrator group: its members enter every "
+                          "container without a grant");
+    return status;
+}
+
+/* A subject's own container grants changed as its host values change them
+ * (cdb_grant_user_hosts, cdb_grant_group_hosts), in one transaction. */
+static int grant_hosts(cdb *db, grant_key *key, const char *const *add, size_t n_add,
+                       const char *const *remove, size_t n_remove)
+{
     int64_t id;
     int status;
     size_t i;
@@ -632,23 +712,37 @@ int cdb_grant_user_hosts(cdb *db, int64_t uid_number, const char *const *add, si
         return cdb_fail(db, CDB_ERR_INVALID, "host", "no host names given");
     if ((status = cdb_tx_begin(db)) != CDB_OK)
         return status;
-    status = cm_require_row(db, "SELECT 1 FROM Users WHERE uidNumber = ?1", uid_number,
-                            "uidNumber", "Users");
-    memset(&key, 0, sizeof key);
-    key.by_user = 1;
-    key.uid = uid_number;
+    status = check_host_subject(db, key, n_add);
     for (i = 0; status == CDB_OK && i < n_add; i++) {
         /* One grant per container, whatever name it was given by. */
-        if ((status = resolve_host(db, add[i], &key.container)) == CDB_OK &&
-            (status = find_grant(db, &key, &id)) == CDB_OK && id == 0)
-            status = insert_grant(db, &key, NULL);
+        if ((status = resolve_host(db, add[i], &key->container)) == CDB_OK &&
+            (status = find_grant(db, key, &id)) == CDB_OK && id == 0)
+            status = insert_grant(db, key, NULL);
     }
     for (i = 0; status == CDB_OK && i < n_remove; i++) {
-        if ((status = resolve_host(db, remove[i], &key.container)) == CDB_OK &&
-            (status = find_grant(db, &key, &id)) == CDB_OK && id != 0)
+        if ((status = resolve_host(db, remove[i], &key->container)) == CDB_OK &&
+            (status = find_grant(db, key, &id)) == CDB_OK && id != 0)
             status = delete_grant(db, id);
         if (status == CDB_OK)
-            status = still_enters(db, uid_number, key.container, remove[i]);
+            status = key->by_user
+                         ? still_enters(db, key->uid, key->container, remove[i])
+                         : still_granted_to_group(db, key->gid, key->container, remove[i]);
     }
     return cm_tx_end(db, status);
+}
+
+int cdb_grant_user_hosts(cdb *db, int64_t uid_number, const char *const *add, size_t n_add,
+                         const char *const *remove, size_t n_remove)
+{
+    grant_key key = {.by_user = 1, .uid = uid_number};
+
+    return grant_hosts(db, &key, add, n_add, remove, n_remove);
+}
+
+int cdb_grant_group_hosts(cdb *db, int64_t gid_number, const char *const *add, size_t n_add,
+                          const char *const *remove, size_t n_remove)
+{
+    grant_key key = {.by_user = 0, .gid = gid_number};
+
+    return grant_hosts(db, &key, add, n_add, remove, n_remove);
 }

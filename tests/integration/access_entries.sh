@@ -2,7 +2,7 @@
 # Container access in the directory, from a real slapd over a database the CLI
 # built: every user's host values (one per container the user may enter, by
 # core's rule: owner, administrator, user/group/site grant; none for a
-# suspended owner), grants and revokes seen by the next search, the filters
+# suspended owner) and a group's (its grants), grants and revokes seen by the next search, the filters
 # nslcd's pam_authz_search sends, the sudoRole entries under ou=SUDOers
 # (administrators' rule, owners' rules, container_sudo_owners) with the
 # filters SSSD's sudo provider sends, scopes, paging, limits, timestamps, and
@@ -95,16 +95,20 @@ expect_eq "authz: frank nowhere" "" "$(authz frank web web.one.internal)"
 expect_eq "authz: gina not on her own box (suspended)" "" "$(authz gina box box.one.internal)"
 expect_eq "authz: the administrator on lab" "admin" "$(authz admin lab lab.two.internal)"
 expect_eq "(host=\\2a) matches nobody (a literal '*', not presence)" "" "$(users '(host=\2a)')"
-expect_eq "(host=web): everyone who may enter web" "admin alice carol dave" "$(users '(host=web)')"
-expect_eq "(host=WEB.ONE.INTERNAL): matched as IA5 without case" "admin alice carol dave" \
-    "$(users '(host=WEB.ONE.INTERNAL)')"
+expect_eq "(host=web): everyone who may enter web, and devs, granted it" \
+    "cn=devs,ou=groups,$S admin alice carol dave" "$(users '(host=web)')"
+expect_eq "(host=WEB.ONE.INTERNAL): matched as IA5 without case" \
+    "cn=devs,ou=groups,$S admin alice carol dave" "$(users '(host=WEB.ONE.INTERNAL)')"
 expect_eq "(host=*): everyone who may enter some container" "admin alice bob carol dave eve" \
     "$(users '(&(objectClass=posixAccount)(host=*))')"
 expect_eq "(host=lab*): substring" "admin bob eve" "$(users '(host=lab*)')"
 expect_eq "(!(host=*)) among users: frank and gina" "frank gina" \
     "$(users '(&(objectClass=posixAccount)(!(host=*)))')"
 expect_eq "host and uid together" "dave" "$(users '(&(uid=dave)(host=web))')"
-expect_eq "a group never matches host" "" "$(dns -b "ou=groups,$S" '(host=*)')"
+expect_eq "groups match host by their own grants: devs" "cn=devs,ou=groups,$S" \
+    "$(dns -b "ou=groups,$S" '(host=*)')"
+expect_eq "devs's host values: web, granted it" "web web.one.internal" \
+    "$(values host -b "cn=devs,ou=groups,$S" -s base '(objectClass=*)')"
 
 # ---- grants and revokes reach the next search --------------------------------
 check "grant lab to frank" cdb container grant lab --user frank

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Container grants managed over LDAP: an administrator (the rootdn, or a
-# member of an administrator group) modifies a user's host values and the
-# store's grants follow, in one transaction per modify.  Either name of a
-# container (hostname, FQDN) stands for it; add grants, delete revokes the
-# user's own grant, replace keeps exactly the containers named.  Refused,
-# changing nothing: unknown names, a wrong domain, values present or absent,
-# a container the user enters for another reason (owner, administrator,
-# group or site grant), host mixed with other attributes, and any change by a
-# user who does not administer the directory.
+# member of an administrator group) modifies a user's or a group's host
+# values and the store's grants follow, in one transaction per modify.
+# Either name of a container (hostname, FQDN) stands for it; add grants,
+# delete revokes the entry's own grant, replace keeps exactly the containers
+# named.  Refused, changing nothing: unknown names, a wrong domain, values
+# present or absent, a container the user enters for another reason (owner,
+# administrator, group or site grant) or the group holds through its site
+# grant, a grant to an administrator group, host mixed with other
+# attributes, and any change by a user who does not administer the
+# directory.  A group's grants show in its members' own host values.
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 . "$top/tests/integration/lib-slapd.sh"
@@ -28,8 +30,9 @@ sql() { sqlite3 "$DB" "$@"; }
 setup() {
     cdb init && echo admin-secret-123 | cdb user add admin --password-stdin && # sysadmins
     echo frank-secret-123 | cdb user add frank --password-stdin &&
-    for u in alice dave eve; do cdb user add "$u" || return 1; done &&
+    for u in alice dave eve gina; do cdb user add "$u" || return 1; done &&
     cdb group add devs && cdb group add-member devs dave &&
+    cdb group add ops && cdb group add-member ops gina &&
     cdb site add dc1 --internal-domain one.internal && cdb site add dc2 --internal-domain two.internal &&
     cdb node add pve1 --site dc1 && cdb node add pve2 --site dc2 &&
     cdb container add web --node pve1 --username alice &&
@@ -55,6 +58,18 @@ grants() { # the store's own grants of USER, as hostname list
          JOIN Users u ON u.uidNumber = a.uidNumber JOIN Containers c ON c.id = a.containerId
          WHERE u.username = '$1' ORDER BY c.hostname) c"
 }
+ghosts() {
+    lsearch main -b "cn=$1,ou=groups,$S" -s base '(objectClass=*)' host | sed -n 's/^host: //p' |
+        sort | tr '\n' ' ' | sed 's/ $//'
+}
+ggrants() { # the store's own container grants of GROUP, as hostname list
+    sql "SELECT group_concat(c.hostname, ' ') FROM (SELECT c.hostname FROM ContainerAccessGrants a
+         JOIN Groups g ON g.gidNumber = a.gidNumber JOIN Containers c ON c.id = a.containerId
+         WHERE g.cn = '$1' ORDER BY c.hostname) c"
+}
+entrants() { # the users `clusterdb container access HOST` lists
+    cdb container access "$1" | awk 'NR > 1 { print $2 }' | sort | tr '\n' ' ' | sed 's/ $//'
+}
 as_root() { "$@" -x -H "${SLAPD_URI[main]}" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW"; }
 as_user() { local u=$1 pw=$2; shift 2; "$@" -x -H "${SLAPD_URI[main]}" -D "uid=$u,$P" -w "$pw"; }
 as_frank() { as_user frank frank-secret-123 "$@"; }
@@ -69,6 +84,12 @@ hmod() { # CODE TEXT-REGEX DESC WHO USER OP [VALUE...]: one modification of USER
     ldif=$(printf 'dn: uid=%s,%s\nchangetype: modify\n%s: host' "$user" "$P" "$op")
     for v in "$@"; do ldif+=$'\n'"host: $v"; done
     mod "$code" "$text" "$desc" "$who" <<< "$ldif" # not in a pipe: the TAP count is this shell's
+}
+gmod() { # as hmod, of GROUP's host
+    local code=$1 text=$2 desc=$3 who=$4 group=$5 op=$6 v ldif; shift 6
+    ldif=$(printf 'dn: cn=%s,ou=groups,%s\nchangetype: modify\n%s: host' "$group" "$S" "$op")
+    for v in "$@"; do ldif+=$'\n'"host: $v"; done
+    mod "$code" "$text" "$desc" "$who" <<< "$ldif"
 }
 
 # ---- add, delete, replace ---------------------------------------------------
@@ -141,6 +162,105 @@ expect_eq "held in the store" "lab" "$(grants frank)"
 expect_eq "but frank enters nothing while suspended" "" "$(hosts frank)"
 check "frank active" cdb user set frank --status active
 expect_eq "active again: lab" "lab lab.two.internal" "$(hosts frank)"
+
+# ---- groups -----------------------------------------------------------------
+expect_eq "devs shows its grant from the CLI by both names" "web web.one.internal" "$(ghosts devs)"
+expect_eq "ops holds no grant: no host" "" "$(ghosts ops)"
+expect_eq "every group is a hostObject (ldapusers sysadmins devs ops)" "4" \
+    "$(lsearch main -b "ou=groups,$S" -s one '(objectClass=hostObject)' 1.1 | grep -c '^dn:')"
+expect_eq "a host filter finds groups" "cn=devs,ou=groups,$S" \
+    "$(lsearch main -b "$S" '(&(objectClass=posixGroup)(host=web.one.internal))' 1.1 | sed -n 's/^dn: //p')"
+expect_eq "gina (in ops) enters nothing yet" "" "$(hosts gina)"
+gmod 0 "" "rootdn adds host: web to ops" as_root ops add web
+expect_eq "ops lists web by both names" "web web.one.internal" "$(ghosts ops)"
+expect_eq "the store holds ops's grant for web" "web" "$(ggrants ops)"
+expect_eq "gina, a member of ops, enters web" "web web.one.internal" "$(hosts gina)"
+expect_match "clusterdb container access web lists gina" "(^| )gina( |$)" "$(entrants web)"
+gmod 20 "the group is granted web.one.internal already" "add of web's other name: typeOrValueExists" as_root ops add web.one.internal
+gmod 19 "host 'nosuch' is not a container" "add of an unknown name: constraintViolation naming it" as_root ops add lab nosuch
+expect_eq "nothing changed: lab was not granted with it" "web" "$(ggrants ops)"
+gmod 19 "lab.one.internal" "add of lab under another site's domain: constraintViolation" as_root ops add lab.one.internal
+gmod 0 "" "add of lab by its FQDN (LAB.TWO.INTERNAL)" as_root ops add LAB.TWO.INTERNAL
+expect_eq "ops lists lab and web" "lab lab.two.internal web web.one.internal" "$(ghosts ops)"
+expect_eq "and gina enters both" "lab lab.two.internal web web.one.internal" "$(hosts gina)"
+gmod 0 "" "delete of web.one.internal revokes ops's web" as_root ops delete web.one.internal
+expect_eq "both of web's names are gone from ops" "lab lab.two.internal" "$(ghosts ops)"
+expect_eq "and from gina's entry" "lab lab.two.internal" "$(hosts gina)"
+expect_eq "clusterdb container access web: no gina" "" "$(entrants web | grep -ow gina)"
+gmod 16 "the group is not granted web" "delete of a container ops is not granted: noSuchAttribute" as_root ops delete web
+gmod 0 "" "replace with db and web: both granted, lab revoked" as_root ops replace db web.one.internal
+expect_eq "the store's grants of ops: db web" "db web" "$(ggrants ops)"
+expect_eq "gina enters db and web" "db db.one.internal web web.one.internal" "$(hosts gina)"
+mod 0 "" "several modifications of ops in one modify: delete db, add lab" as_root <<EOF
+dn: cn=ops,ou=groups,$S
+changetype: modify
+delete: host
+host: db
+-
+add: host
+host: lab
+EOF
+expect_eq "the store's grants of ops: lab web" "lab web" "$(ggrants ops)"
+gmod 0 "" "delete of host without values revokes all of ops's" as_root ops delete
+expect_eq "ops lists nothing" "" "$(ghosts ops)"
+expect_eq "and gina enters nothing" "" "$(hosts gina)"
+gmod 16 "granted no container" "delete of host when ops has none: noSuchAttribute" as_root ops delete
+
+# A site grant lists its site's containers; only the CLI takes it back.
+check "ops granted site dc1 with the CLI" cdb container grant --site dc1 --group ops
+expect_eq "ops lists dc1's containers, db and web" "db db.one.internal web web.one.internal" "$(ghosts ops)"
+gmod 53 "ops is granted it with every container of site dc1" \
+    "delete of web, named by ops's site grant: unwillingToPerform, why named" as_root ops delete web
+gmod 53 "site dc1" "replace dropping dc1's containers: unwillingToPerform" as_root ops replace lab
+expect_eq "nothing changed: ops holds no container grant" "" "$(ggrants ops)"
+expect_eq "and lists db and web still" "db db.one.internal web web.one.internal" "$(ghosts ops)"
+gmod 20 "already" "add of web, which ops's site grant names: typeOrValueExists" as_root ops add web
+check "the site grant revoked with the CLI" cdb container revoke --site dc1 --group ops
+expect_eq "ops lists nothing again" "" "$(ghosts ops)"
+
+# An administrator group's members enter every container: a grant adds nothing.
+gmod 53 "administrator group" "a grant to sysadmins: unwillingToPerform, why named" as_root sysadmins add web
+expect_eq "sysadmins holds no grant" "" "$(ggrants sysadmins)"
+
+mod 53 "modify of its own" "host with memberUid in one modify: unwillingToPerform" as_root <<EOF
+dn: cn=ops,ou=groups,$S
+changetype: modify
+add: memberUid
+memberUid: frank
+-
+add: host
+host: web
+EOF
+expect_eq "neither written: ops's members" "gina" \
+    "$(lsearch main -b "cn=ops,ou=groups,$S" -s base '(objectClass=*)' memberUid | sed -n 's/^memberUid: //p')"
+expect_eq "neither written: no grant of ops" "" "$(ggrants ops)"
+gmod 50 "" "frank (no administrator) grants ops web: insufficientAccess" as_frank ops add web
+expect_eq "ops holds no grant" "" "$(ggrants ops)"
+gmod 0 "" "a sysadmin (admin, member of sysadmins) grants ops web" as_sysadmin ops add web
+expect_eq "ops lists web" "web web.one.internal" "$(ghosts ops)"
+check "the CLI revokes what LDAP granted to ops" cdb container revoke web --group ops
+expect_eq "ops lists nothing at the next search" "" "$(ghosts ops)"
+
+gadd() { # CODE TEXT-REGEX DESC < LDIF: ldapadd as the rootdn answers CODE with TEXT
+    local code=$1 text=$2 desc=$3 out rc
+    out=$(as_root ldapadd 2>&1); rc=$?
+    expect_match "$desc" "^$code .*$text" "$rc $(echo "$out" | tr '\n' ' ')"
+}
+gadd 53 "host lists the containers granted to the group" "add of a group with host: unwillingToPerform" <<EOF
+dn: cn=qa,ou=groups,$S
+objectClass: posixGroup
+objectClass: hostObject
+cn: qa
+host: web
+EOF
+expect_eq "no group qa" "" "$(sql "SELECT cn FROM Groups WHERE cn = 'qa'")"
+gadd 0 "" "add of a group that is a hostObject, without host" <<EOF
+dn: cn=qa,ou=groups,$S
+objectClass: posixGroup
+objectClass: hostObject
+cn: qa
+EOF
+expect_eq "group qa stored" "qa" "$(sql "SELECT cn FROM Groups WHERE cn = 'qa'")"
 
 slapd_stop main
 tap_done

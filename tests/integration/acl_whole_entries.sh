@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A search builds group members and user host values only as far as it needs
+# A search builds group members and host values only as far as it needs
 # them, unless an access rule could read more of the entry it decides: a
 # "to" filter on memberUid or host, or a set through `this`.  Under such
 # rules the answer is the one whole entries give; without them, the same
@@ -20,7 +20,8 @@ setup() {
     cdb group add devs && cdb group add-member devs alice && cdb group add-member devs bob &&
     cdb group add ops && cdb group add-member ops alice &&
     cdb site add dc1 --internal-domain one.internal && cdb node add pve1 --site dc1 &&
-    cdb container add web --node pve1 --username alice && cdb container add db --node pve1 --username carol
+    cdb container add web --node pve1 --username alice && cdb container add db --node pve1 --username carol &&
+    cdb group add qa && cdb container grant web --group qa # no members: no user enters web by it
 }
 check "directory built with the CLI" setup
 
@@ -60,5 +61,9 @@ U='(&(objectClass=posixAccount)(|(uid=alice)(uid=carol)))'
 expect_eq "no rule reading the entry: alice and carol, uid only" "alice carol" "$(names plain "$U" uid)"
 expect_eq "to filter=(host=web): alice (who enters web) is hidden without asking for host" "carol" \
     "$(names filter "$U" uid)"
+Q='(&(objectClass=posixGroup)(|(cn=qa)(cn=ops)))'
+expect_eq "no rule reading the entry: qa and ops, cn only" "ops qa" "$(names plain "$Q" cn)"
+expect_eq "to filter=(host=web): qa (granted web) is hidden without asking for host" "ops" \
+    "$(names filter "$Q" cn)"
 for n in plain filter set; do slapd_stop "$n"; done
 tap_done

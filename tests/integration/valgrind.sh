@@ -121,6 +121,28 @@ changetype: modify
 add: host
 host: nosuch"
         want=0
+        # A group's host: its grants, followed the same way; groups found by host.
+        run ldapmodify -x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" <<< "dn: cn=developers,ou=groups,$S
+changetype: modify
+add: host
+host: web"
+        run ldapsearch -x -LLL -H "$URI" -b "$S" '(&(objectClass=posixGroup)(host=web.one.internal))' cn host
+        want=6; run ldapcompare -x -H "$URI" "cn=developers,ou=groups,$S" host:web
+        want=20; run ldapmodify -x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" <<< "dn: cn=developers,ou=groups,$S
+changetype: modify
+add: host
+host: WEB.one.internal"
+        want=53; run ldapmodify -x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" <<< "dn: cn=sysadmins,ou=groups,$S
+changetype: modify
+add: host
+host: web"
+        want=0; run ldapmodify -x -H "$URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" <<< "dn: cn=developers,ou=groups,$S
+changetype: modify
+replace: host
+host: web.one.internal
+-
+delete: host
+host: web"
         want=4; run ldapsearch -x -LLL -H "$URI" -z 1 -b "$S" '(objectClass=*)'
         want=32; run ldapsearch -x -LLL -H "$URI" -b "uid=nobody,$PEOPLE" '(objectClass=*)'
         want=49
@@ -171,6 +193,7 @@ delete: mail"
         want=68; run ldapadd "${r[@]}" <<< "$g"
         local gx=${g//gw/gx}
         want=19; run ldapadd "${r[@]}" <<< "${gx/memberUid: alice/memberUid: ghost}"
+        want=53; run ldapadd "${r[@]}" <<< "${gx/memberUid: alice/host: web}"
         want=53; run ldapdelete "${r[@]}" "cn=sysadmins,ou=groups,$S"
         want=0
         run ldapdelete "${r[@]}" "uid=wr$i,$PEOPLE" "cn=gw$i,ou=groups,$S"

@@ -66,6 +66,16 @@ class Access:
                 out += [c.hostname, "%s.%s" % (c.hostname, c.node.site.domain)]
         return out
 
+    def group_hosts(self, group):
+        """A group's host values: the containers its grants name, alone or
+        with their site (administrator groups list no more than that)."""
+        out = []
+        for c in sorted(self.containers, key=lambda c: c.hostname):
+            if any(gr.group is group and (gr.container is c or gr.site is c.node.site)
+                   for gr in self.grants):
+                out += [c.hostname, "%s.%s" % (c.hostname, c.node.site.domain)]
+        return out
+
 
 PRIMARY_GID = 2000
 _SAFE_INIT = re.compile(r"^[\x01-\x09\x0b-\x0c\x0e-\x1f\x21-\x39\x3b\x3d-\x7f]")
@@ -132,11 +142,14 @@ def user_entry(suffix, u, hosts=()):
     return "".join(out)
 
 
-def group_entry(suffix, g, users):
+def group_entry(suffix, g, users, hosts=()):
     out = ["dn: cn=%s,ou=groups,%s\n" % (g.cn, suffix), "objectClass: top\n",
-           "objectClass: posixGroup\n", ldif_line("cn", g.cn), "gidNumber: %d\n" % g.gid]
+           "objectClass: posixGroup\n", "objectClass: hostObject\n", ldif_line("cn", g.cn),
+           "gidNumber: %d\n" % g.gid]
     for name in sorted(users[i].name for i in g.members):
         out.append(ldif_line("memberUid", name))
+    for h in hosts:
+        out.append(ldif_line("host", h))
     return "".join(out)
 
 
@@ -171,6 +184,6 @@ def to_ldif(suffix, users, groups, access=None):
              "dn: ou=people,%s\nobjectClass: top\nobjectClass: organizationalUnit\nou: people\n" % suffix,
              "dn: ou=groups,%s\nobjectClass: top\nobjectClass: organizationalUnit\nou: groups\n" % suffix]
     parts += [user_entry(suffix, u, access.hosts(users, groups, i)) for i, u in enumerate(users)]
-    parts += [group_entry(suffix, g, users) for g in groups]
+    parts += [group_entry(suffix, g, users, access.group_hosts(g)) for g in groups]
     parts += sudo_entries(suffix, users, groups, access)
     return "\n".join(parts)

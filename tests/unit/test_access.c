@@ -281,6 +281,100 @@ static void test_grant_user_hosts(void **state)
     assert_int_equal(cdb_grant_user_hosts(fx->db, 424242, web, 1, NULL, 0), CDB_ERR_CONSTRAINT);
 }
 
+/* The hostnames a group's grants name, "a,b,c" ("" for none). */
+static void group_hosts_of(cdb *db, int64_t gid, char *buf, size_t size)
+{
+    cdb_access_host **hosts = NULL;
+    size_t n = 0;
+
+    OK(db, cdb_access_hosts_for_group(db, gid, &hosts, &n));
+    buf[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            strncat(buf, ",", size - strlen(buf) - 1);
+        strncat(buf, hosts[i]->hostname, size - strlen(buf) - 1);
+        assert_true(hosts[i]->granted && !hosts[i]->owner && !hosts[i]->administrator &&
+                    !hosts[i]->sudo);
+    }
+    cdb_access_host_array_free(hosts, n);
+}
+
+#define ASSERT_GROUP_HOSTS(db, gid, want)                                                   \
+    do {                                                                                    \
+        char got_[256];                                                                     \
+        group_hosts_of((db), (gid), got_, sizeof got_);                                     \
+        assert_string_equal(got_, (want));                                                  \
+    } while (0)
+
+/* A group's grants as its host values change them: as for users, and the
+ * group's site grants and the administrator groups refuse what would not
+ * change the values as asked. */
+static void test_grant_group_hosts(void **state)
+{
+    struct fixture *fx = *state;
+    const char *web_fqdn[] = {"WEB.cluster.internal"}, *lab[] = {"lab1"}, *web[] = {"web"};
+    const char *web_and_nohost[] = {"web", "nohost"}, *wrong_domain[] = {"lab1.cluster.internal"};
+    const char *lab_and_web[] = {"lab1", "web"};
+    cdb_grant_input devs_main = {.group = "devs", .site = "Main"};
+    cdb_grant_input bob_lab = {.username = "bob", .container = "lab1"};
+    cdb_grant_input sysadmins_web = {.group = "sysadmins", .container = "web"};
+
+    ASSERT_GROUP_HOSTS(fx->db, g.devs, "");
+    OK(fx->db, cdb_grant_group_hosts(fx->db, g.devs, web_fqdn, 1, NULL, 0));
+    ASSERT_GROUP_HOSTS(fx->db, g.devs, "web");
+    ASSERT_HOSTS(fx->db, g.carol, "web"); /* its member enters through it */
+    OK(fx->db, cdb_grant_group_hosts(fx->db, g.devs, web, 1, NULL, 0));
+    assert_int_equal(count_grants(fx->db), 1);
+
+    assert_int_equal(cdb_grant_group_hosts(fx->db, g.devs, lab, 1, web_and_nohost, 2),
+                     CDB_ERR_INVALID);
+    assert_string_equal(cdb_errfield(fx->db), "host");
+    assert_non_null(strstr(cdb_errmsg(fx->db), "nohost"));
+    ASSERT_GROUP_HOSTS(fx->db, g.devs, "web");
+    assert_int_equal(cdb_grant_group_hosts(fx->db, g.devs, wrong_domain, 1, NULL, 0),
+                     CDB_ERR_INVALID);
+
+    OK(fx->db, cdb_grant_group_hosts(fx->db, g.devs, lab, 1, web, 1));
+    ASSERT_GROUP_HOSTS(fx->db, g.devs, "lab1");
+    ASSERT_HOSTS(fx->db, g.carol, "lab1");
+
+    /* A site grant lists the site's containers; they go only with it. */
+    OK(fx->db, cdb_grant_add(fx->db, &devs_main, NULL));
+    ASSERT_GROUP_HOSTS(fx->db, g.devs, "db1,lab1,web");
+    assert_int_equal(cdb_grant_group_hosts(fx->db, g.devs, NULL, 0, web, 1), CDB_ERR_CONSTRAINT);
+    assert_string_equal(cdb_errfield(fx->db), "host");
+    assert_non_null(strstr(cdb_errmsg(fx->db), "every container of site Main"));
+    /* Refused whole: lab1's own grant, removed first, is back. */
+    assert_int_equal(cdb_grant_group_hosts(fx->db, g.devs, NULL, 0, lab_and_web, 2),
+                     CDB_ERR_CONSTRAINT);
+    assert_int_equal(count_grants(fx->db), 2);
+    OK(fx->db, cdb_grant_remove(fx->db, &devs_main));
+    ASSERT_GROUP_HOSTS(fx->db, g.devs, "lab1");
+
+    /* Only the group's own grant goes: bob keeps his. */
+    OK(fx->db, cdb_grant_add(fx->db, &bob_lab, NULL));
+    OK(fx->db, cdb_grant_group_hosts(fx->db, g.devs, NULL, 0, lab, 1));
+    ASSERT_GROUP_HOSTS(fx->db, g.devs, "");
+    assert_int_equal(count_grants(fx->db), 1);
+    ASSERT_HOSTS(fx->db, g.carol, "");
+
+    /* An administrator group gains nothing from a grant; one it holds may go. */
+    assert_int_equal(cdb_grant_group_hosts(fx->db, CDB_GID_SYSADMINS, web, 1, NULL, 0),
+                     CDB_ERR_CONSTRAINT);
+    assert_string_equal(cdb_errfield(fx->db), "host");
+    assert_non_null(strstr(cdb_errmsg(fx->db), "administrator group"));
+    assert_int_equal(count_grants(fx->db), 1);
+    OK(fx->db, cdb_grant_add(fx->db, &sysadmins_web, NULL));
+    ASSERT_GROUP_HOSTS(fx->db, CDB_GID_SYSADMINS, "web");
+    OK(fx->db, cdb_grant_group_hosts(fx->db, CDB_GID_SYSADMINS, NULL, 0, web, 1));
+    ASSERT_GROUP_HOSTS(fx->db, CDB_GID_SYSADMINS, "");
+
+    assert_int_equal(cdb_grant_group_hosts(fx->db, 424242, web, 1, NULL, 0), CDB_ERR_CONSTRAINT);
+    assert_string_equal(cdb_errfield(fx->db), "gidNumber");
+    ASSERT_GROUP_HOSTS(fx->db, 424242, "");
+    assert_int_equal(count_grants(fx->db), 1);
+}
+
 static void test_entrants(void **state)
 {
     struct fixture *fx = *state;
@@ -421,6 +515,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_sudo_rules, setup, teardown),
         cmocka_unit_test_setup_teardown(test_grants_user_group_site, setup, teardown),
         cmocka_unit_test_setup_teardown(test_grant_user_hosts, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_grant_group_hosts, setup, teardown),
         cmocka_unit_test_setup_teardown(test_entrants, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bad_grants_name_the_field, setup, teardown),
         cmocka_unit_test_setup_teardown(test_grants_go_with_their_subject_and_scope, setup,

@@ -60,6 +60,14 @@ int cdb_grant_remove(cdb *db, const cdb_grant_input *in);
  * failure. */
 int cdb_grant_user_hosts(cdb *db, int64_t uid_number, const char *const *add, size_t n_add,
                          const char *const *remove, size_t n_remove);
+/* The same for a group's own container grants (its host values,
+ * cdb_access_hosts_for_group).  CDB_ERR_INVALID as above; CDB_ERR_CONSTRAINT
+ * (field "host") when a container to remove stays named by the group's grant
+ * for its site, and for any container to add to an administrator group
+ * (its members enter every container without one); CDB_ERR_CONSTRAINT
+ * naming gidNumber for no such group.  Nothing changes on a failure. */
+int cdb_grant_group_hosts(cdb *db, int64_t gid_number, const char *const *add, size_t n_add,
+                          const char *const *remove, size_t n_remove);
 /* The grants that apply to a container: its own and its site's, by id. */
 int cdb_grant_list_for_container(cdb *db, int64_t container_id, cdb_grant ***out,
                                  size_t *n_out);
@@ -78,6 +86,13 @@ void cdb_access_host_array_free(cdb_access_host **hosts, size_t n);
  * is not active or does not exist. */
 int cdb_access_hosts_for_user(cdb *db, int64_t uid_number, cdb_access_host ***out,
                               size_t *n_out);
+/* The containers a group's grants name, by hostname: those granted to it
+ * alone and every container of a site granted to it (granted 1, owner,
+ * administrator and sudo 0).  What its members enter through it; an
+ * administrator group's members enter every container besides, which this
+ * does not list.  None for a group that does not exist. */
+int cdb_access_hosts_for_group(cdb *db, int64_t gid_number, cdb_access_host ***out,
+                               size_t *n_out);
 
 /* A user who may enter a container, why, and whether with sudo. */
 typedef struct cdb_access_entrant {
