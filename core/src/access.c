@@ -651,26 +651,26 @@ static int still_granted_to_group(cdb *db, int64_t gid_number, int64_t container
         " JOIN Nodes n ON n.id = c.nodeId JOIN Sites s ON s.id = n.siteId"
         " WHERE g.gidNumber = ?1 AND c.id = ?2 AND c.id IN ("
         ACCESS_GRANTED_CONTAINERS(ACCESS_GRANTS_OF_GROUP_1) ")";
-    sqlite3_stmt *st = NULL;
-    int rc, brc = SQLITE_OK, status = cdb_stmt(db, sql, &st);
+    cdb_sql_stmt *st = NULL;
+    int rc, brc = CDB_SQL_OK, status = cdb_stmt(db, sql, &st);
 
     if (status != CDB_OK)
         return status;
-    cm_bind(&brc, sqlite3_bind_int64(st, 1, gid_number));
-    cm_bind(&brc, sqlite3_bind_int64(st, 2, container_id));
+    cm_bind(&brc, cdb_bind_int64(st, 1, gid_number));
+    cm_bind(&brc, cdb_bind_int64(st, 2, container_id));
     if ((status = cm_bind_status(db, brc)) != CDB_OK) {
         cdb_stmt_done(st);
         return status;
     }
-    rc = sqlite3_step(st);
-    if (rc == SQLITE_ROW)
+    rc = cdb_step(st);
+    if (rc == CDB_SQL_ROW)
         status = cdb_fail(db, CDB_ERR_CONSTRAINT, "host",
                           "host '%s': group %s is granted it with every container of site %s: "
                           "change that instead",
-                          host, (const char *)sqlite3_column_text(st, 0),
-                          (const char *)sqlite3_column_text(st, 1));
-    else if (rc != SQLITE_DONE)
-        status = cdb_fail_sqlite(db, rc, "checking the group's grants");
+                          host, cdb_col_text(st, 0),
+                          cdb_col_text(st, 1));
+    else if (rc != CDB_SQL_DONE)
+        status = cdb_fail_sql(db, rc, "checking the group's grants");
     cdb_stmt_done(st);
     return status;
 }
