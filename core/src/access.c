@@ -36,8 +36,12 @@
  * owners get sudo on their own). */
 #define ACCESS_COLUMNS                                                                      \
     ACCESS_OWNER " AS owner, " ACCESS_ADMINISTRATOR " AS administrator, " ACCESS_GRANTED    \
-    " AS granted, (" ACCESS_ADMINISTRATOR " OR (?9 AND " ACCESS_OWNER ")) AS sudo"
-#define ACCESS_ALLOWED " u.status = 'active' AND (owner OR administrator OR granted)"
+    " AS granted, (" ACCESS_ADMINISTRATOR " OR (?9 <> 0 AND " ACCESS_OWNER ")) AS sudo"
+/* The expressions again, not the column names: only SQLite lets WHERE name
+ * the result columns (and it expands them there the same way). */
+#define ACCESS_ALLOWED                                                                      \
+    " u.status = 'active' AND (" ACCESS_OWNER " OR " ACCESS_ADMINISTRATOR " OR "            \
+    ACCESS_GRANTED ")"
 /* The containers user ?1 may possibly enter, by index: those owned, every
  * one for an administrator, those the user's and its groups' grants name,
  * alone or by site.  Only narrows what ACCESS_ALLOWED then decides, so a
@@ -200,7 +204,7 @@ static int container_by_host(cdb *db, const char *host, int64_t *container_id)
     static const char sql[] =
         "SELECT c.id FROM Containers c JOIN Nodes n ON n.id = c.nodeId"
         " JOIN Sites s ON s.id = n.siteId WHERE c.hostname = ?1"
-        " AND (?2 IS NULL OR s.internalDomain = ?2 COLLATE NOCASE)";
+        " AND (?2 IS NULL OR lower(s.internalDomain) = lower(?2))";
     cdb_sql_stmt *st = NULL;
     const char *domain;
     char label[CDB_ACCESS_LABEL_SIZE];
@@ -347,12 +351,13 @@ int cdb_access_sudo_owners(cdb *db, const char *hostname, int64_t after, size_t 
      * be found through Users' unique index, ACCESS_OWNER decides. */
     static const char sql[] =
         "SELECT c.id, c.hostname, s.internalDomain, u.username, c.createdAt,"
-        " max(c.updatedAt, n.updatedAt, s.updatedAt, u.updatedAt,"
-        "     ifnull((SELECT updatedAt FROM Settings WHERE key = '" CDB_SETTING_SUDO_OWNERS "'),"
-        "            ''))"
+        /* The newest of five stamps, as an aggregate: the same text everywhere. */
+        " (SELECT max(t) FROM (SELECT c.updatedAt AS t UNION ALL SELECT n.updatedAt"
+        "  UNION ALL SELECT s.updatedAt UNION ALL SELECT u.updatedAt UNION ALL"
+        "  SELECT updatedAt FROM Settings WHERE key = '" CDB_SETTING_SUDO_OWNERS "') AS stamps)"
         " FROM Containers c JOIN Users u ON u.username = c.username AND " ACCESS_OWNER
         " JOIN Nodes n ON n.id = c.nodeId JOIN Sites s ON s.id = n.siteId"
-        " WHERE ?9 AND u.status = 'active' AND c.id > ?1 AND (?2 IS NULL OR c.hostname = ?2)"
+        " WHERE ?9 <> 0 AND u.status = 'active' AND c.id > ?1 AND (?2 IS NULL OR c.hostname = ?2)"
         " ORDER BY c.id LIMIT ?3";
     cdb_sql_stmt *st = NULL;
     cm_vec vec = {0};
@@ -474,7 +479,7 @@ static int resolve_grant(cdb *db, const cdb_grant_input *in, grant_key *key)
     if (in->container)
         return lookup_name(db, "SELECT id FROM Containers WHERE hostname = ?1", in->container,
                            "container", "container", &key->container);
-    return lookup_name(db, "SELECT id FROM Sites WHERE name = ?1 COLLATE NOCASE", in->site,
+    return lookup_name(db, "SELECT id FROM Sites WHERE lower(name) = lower(?1)", in->site,
                        "site", "site", &key->site);
 }
 

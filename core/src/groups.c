@@ -45,7 +45,7 @@
 #define GROUP_ORDER " ORDER BY g.gidNumber, u.username COLLATE BINARY, u.uidNumber"
 #define GROUP_ORDER_NONE " ORDER BY g.gidNumber"
 
-#define GROUP_IDS_IN " WHERE g.gidNumber IN (SELECT value FROM json_each(?1))"
+#define GROUP_IDS_IN " WHERE g.gidNumber IN (SELECT CAST(value AS INTEGER) FROM json_each(?1))"
 
 #define GROUP_NAME_RULE "must be a POSIX group name: [a-z_][a-z0-9_.-]{0,31}"
 

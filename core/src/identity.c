@@ -49,15 +49,16 @@ static int next_number(cdb *db, const char *sql, const char *field, int64_t firs
 int cdb_next_uid(cdb *db, int64_t *uid, int *first_user_ever)
 {
     return next_number(db,
-                       "SELECT max(coalesce((SELECT value FROM IdentityHighWater"
-                       " WHERE name = 'uidNumber'), 0), coalesce((SELECT MAX(uidNumber) FROM Users), 0))",
+                       /* The aggregate max over a union: the same text on every engine. */
+                       "SELECT coalesce(max(n), 0) FROM (SELECT value AS n FROM IdentityHighWater"
+                       " WHERE name = 'uidNumber' UNION ALL SELECT max(uidNumber) FROM Users) AS t",
                        "uidNumber", CDB_FIRST_UID, uid, first_user_ever);
 }
 
 int cdb_next_gid(cdb *db, int64_t *gid)
 {
     return next_number(db,
-                       "SELECT max(coalesce((SELECT value FROM IdentityHighWater"
-                       " WHERE name = 'gidNumber'), 0), coalesce((SELECT MAX(gidNumber) FROM Groups), 0))",
+                       "SELECT coalesce(max(n), 0) FROM (SELECT value AS n FROM IdentityHighWater"
+                       " WHERE name = 'gidNumber' UNION ALL SELECT max(gidNumber) FROM Groups) AS t",
                        "gidNumber", CDB_FIRST_GID, gid, NULL);
 }

@@ -1,39 +1,33 @@
 /*
  * migrate.c: the schema version of a file and the migration runner.
  *
- * Migrations are migrations/NNNN_name.sql, embedded at build time
- * (scripts/embed-migrations.sh).  Each one runs in its own BEGIN IMMEDIATE
- * transaction together with its row in SchemaMigrations, so a file is always
- * at exactly one version.  The pending check is repeated inside the
+ * Migrations are migrations/NNNN_name.sql for SQLite and
+ * migrations/ENGINE/NNNN_name.sql for the others, embedded at build time
+ * (scripts/embed-migrations.sh); the handle's engine says which list.  Each
+ * one runs in its own write transaction together with its row in
+ * SchemaMigrations, so a database is always at exactly one version.  The pending check is repeated inside the
  * transaction: when two processes migrate at once, the second waits for the
  * write lock, then sees the version already applied and skips it.
  *
- * A migration file must not contain BEGIN/COMMIT.  Foreign keys are switched
- * off while it runs (SQLite's recipe for rebuilding a table), and
- * PRAGMA foreign_key_check must come back empty before it commits.
+ * A migration file must not contain BEGIN/COMMIT.  On SQLite foreign keys
+ * are switched off while it runs (SQLite's recipe for rebuilding a table),
+ * and PRAGMA foreign_key_check must come back empty before it commits.
  */
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
 #include "internal.h"
+#include "store_engine.h"
 #include "store_sqlite.h"
 
-struct cdb_migration {
-    int version;
-    const char *name;
-    const char *sql;
-};
-/* Generated: migrations_embedded.c. */
-extern const struct cdb_migration cdb_migrations[];
-extern const size_t cdb_migrations_count;
-
-static int known_version(void)
+static int known_version(const cdb_engine *engine)
 {
     int known = 0;
 
-    for (size_t i = 0; i < cdb_migrations_count; i++)
-        if (cdb_migrations[i].version > known)
-            known = cdb_migrations[i].version;
+    for (size_t i = 0; i < *engine->n_migrations; i++)
+        if (engine->migrations[i].version > known)
+            known = engine->migrations[i].version;
     return known;
 }
 
@@ -74,7 +68,7 @@ int cdb_schema_version(cdb *db, int *current, int *known)
     if (rc != CDB_OK)
         return rc;
     *current = version;
-    *known = known_version();
+    *known = known_version(cdb_engine_of(db));
     return CDB_OK;
 }
 
@@ -112,28 +106,29 @@ static int foreign_keys_intact(cdb *db, const struct cdb_migration *m)
 static int record_migration(cdb *db, const struct cdb_migration *m)
 {
     char now[32];
-    sqlite3_stmt *stmt = NULL;
+    cdb_sql_stmt *stmt = NULL;
     int rc;
 
     cdb_now_iso(now);
-    rc = sqlite3_prepare_v2(cdb_sqlite(db),
-                            "INSERT INTO SchemaMigrations (version, name, appliedAt) VALUES (?, ?, ?)",
-                            -1, &stmt, NULL);
-    if (rc != SQLITE_OK)
-        return cdb_fail_sql(db, rc, "recording a migration (does it create SchemaMigrations?)");
-    sqlite3_bind_int(stmt, 1, m->version);
-    sqlite3_bind_text(stmt, 2, m->name, -1, SQLITE_STATIC);
-    sqlite3_bind_text(stmt, 3, now, -1, SQLITE_STATIC);
-    rc = sqlite3_step(stmt);
-    rc = rc == SQLITE_DONE ? CDB_OK : cdb_fail_sql(db, rc, "recording a migration");
-    sqlite3_finalize(stmt);
-    return rc;
+    rc = cdb_stmt_once(db,
+                       "INSERT INTO \"SchemaMigrations\" (version, name, \"appliedAt\")"
+                       " VALUES (?1, ?2, ?3)",
+                       &stmt);
+    if (rc != CDB_OK)
+        return cdb_fail(db, rc, NULL, "recording a migration (does it create SchemaMigrations?): %s",
+                        cdb_errmsg(db));
+    if ((rc = cdb_bind_int(stmt, 1, m->version)) == CDB_SQL_OK &&
+        (rc = cdb_bind_text(stmt, 2, m->name)) == CDB_SQL_OK)
+        rc = cdb_bind_text(stmt, 3, now);
+    if (rc == CDB_SQL_OK)
+        return cdb_stmt_exec(db, stmt, "recording a migration");
+    cdb_stmt_done(stmt);
+    return cdb_fail_sql(db, rc, "recording a migration");
 }
 
 /* Apply one migration if the file is still below its version. */
 static int apply_one(cdb *db, const struct cdb_migration *m, int known)
 {
-    char *errmsg = NULL;
     int current = 0;
     int rc;
 
@@ -152,24 +147,20 @@ static int apply_one(cdb *db, const struct cdb_migration *m, int known)
     }
     if (current >= m->version)  /* another process got here first */
         goto done;
-    rc = sqlite3_exec(cdb_sqlite(db), m->sql, NULL, NULL, &errmsg);
-    if (rc != SQLITE_OK) {
-        int status = cdb_fail_sql(db, rc, NULL);
-        rc = cdb_fail(db, status, NULL, "migration %s failed: %s", m->name,
-                      errmsg ? errmsg : cdb_errmsg(db));
+    rc = cdb_engine_of(db)->exec_script(db, cdb_engine_conn(db), m->sql);
+    if (rc != CDB_OK) {
+        rc = cdb_fail(db, rc, NULL, "migration %s failed: %s", m->name, cdb_errmsg(db));
         goto done;
     }
-    rc = foreign_keys_intact(db, m);
-    if (rc != CDB_OK)
+    /* SQLite's recipe runs with foreign keys off: check them before commit.
+     * The other engines check them on every statement. */
+    if (cdb_sqlite(db) != NULL && (rc = foreign_keys_intact(db, m)) != CDB_OK)
         goto done;
     rc = record_migration(db, m);
     if (rc != CDB_OK)
         goto done;
-    rc = cdb_tx_commit(db);
-    sqlite3_free(errmsg);
-    return rc;
+    return cdb_tx_commit(db);
 done:
-    sqlite3_free(errmsg);
     if (rc == CDB_OK)
         rc = cdb_tx_commit(db);
     else
@@ -179,31 +170,34 @@ done:
 
 int cdb_migrate(cdb *db)
 {
-    int known = known_version();
+    const cdb_engine *engine = cdb_engine_of(db);
+    const struct cdb_migration *list = engine->migrations;
+    size_t n = *engine->n_migrations;
+    int known = known_version(engine);
     int previous = 0;
     int rc = CDB_OK;
+    bool sqlite = cdb_sqlite(db) != NULL;
 
-    if (cdb_sqlite(db) == NULL)
+    if (engine->exec_script == NULL || n == 0)
         return cdb_fail(db, CDB_ERR_VERSION, NULL,
                         "this build cannot create or migrate the clusterdb schema on %s",
                         cdb_engine_name(db));
-    if (sqlite3_db_readonly(cdb_sqlite(db), "main") == 1)
+    if (sqlite && sqlite3_db_readonly(cdb_sqlite(db), "main") == 1)
         return cdb_fail(db, CDB_ERR_VERSION, NULL, "cannot migrate a database opened read-only");
     /* The embedded list must be strictly ascending: a build-time guarantee
      * checked here too, because applying out of order would corrupt a file. */
-    for (size_t i = 0; i < cdb_migrations_count; i++) {
-        if (cdb_migrations[i].version <= previous)
+    for (size_t i = 0; i < n; i++) {
+        if (list[i].version <= previous)
             return cdb_fail(db, CDB_ERR_INTERNAL, NULL, "migration %s is out of order",
-                            cdb_migrations[i].name);
-        previous = cdb_migrations[i].version;
+                            list[i].name);
+        previous = list[i].version;
     }
     /* Outside any transaction, as SQLite requires; on again in every case. */
-    rc = set_foreign_keys(db, 0);
-    if (rc != CDB_OK)
+    if (sqlite && (rc = set_foreign_keys(db, 0)) != CDB_OK)
         return rc;
-    for (size_t i = 0; i < cdb_migrations_count && rc == CDB_OK; i++)
-        rc = apply_one(db, &cdb_migrations[i], known);
-    if (set_foreign_keys(db, 1) != CDB_OK && rc == CDB_OK)
+    for (size_t i = 0; i < n && rc == CDB_OK; i++)
+        rc = apply_one(db, &list[i], known);
+    if (sqlite && set_foreign_keys(db, 1) != CDB_OK && rc == CDB_OK)
         rc = CDB_ERR_INTERNAL;
     return rc;
 }

@@ -208,7 +208,7 @@ static void text_compare(struct builder *b, const cdb_query *q, const char *colu
             append(b, column);
             append(b, " <> '')");
         } else {
-            append(b, "1");
+            append(b, "TRUE");
         }
         break;
     default:
@@ -225,7 +225,7 @@ static void number_compare(struct builder *b, const cdb_query *q, const char *co
     case CDB_Q_EQ: op = " = ?"; break;
     case CDB_Q_GE: op = " >= ?"; break;
     case CDB_Q_LE: op = " <= ?"; break;
-    case CDB_Q_PRESENT: append(b, "1"); return;
+    case CDB_Q_PRESENT: append(b, "TRUE"); return;
     default: invalid(b, "a numeric field has no prefix match"); return;
     }
     append(b, column);
@@ -263,10 +263,10 @@ static void leaf_users(struct builder *b, const cdb_query *q)
         break;
     case CDB_QF_USER_STATUS:
         if (q->op == CDB_Q_PRESENT) {
-            append(b, "1");
+            append(b, "TRUE");
         } else if (q->op == CDB_Q_EQ) {
             if (q->number < CDB_USER_PENDING || q->number > CDB_USER_SUSPENDED) {
-                append(b, "0"); /* no user has a status that does not exist */
+                append(b, "FALSE"); /* no user has a status that does not exist */
             } else {
                 append(b, "Users.status = ?");
                 bind_text(b, cdb_user_status_name((cdb_user_status)q->number));
@@ -341,10 +341,10 @@ static void build(struct builder *b, const cdb_query *q, int depth)
     }
     switch (q->op) {
     case CDB_Q_TRUE:
-        append(b, "1");
+        append(b, "TRUE");
         return;
     case CDB_Q_FALSE:
-        append(b, "0");
+        append(b, "FALSE");
         return;
     case CDB_Q_AND:
     case CDB_Q_OR:
@@ -490,7 +490,8 @@ static int find(cdb *db, enum table table, const cdb_query *query, int64_t after
     append(&b, id);
     append(&b, " LIMIT ?");
     bind_int(&b, after);
-    bind_int(&b, limit == 0 ? -1 : (int64_t)limit);
+    /* No limit: the largest one (a negative LIMIT is SQLite's alone). */
+    bind_int(&b, limit == 0 ? INT64_MAX : (int64_t)limit);
     rc = b.status;
     if (rc != CDB_OK)
         goto done;

@@ -471,6 +471,16 @@ int cdb_table_exists(cdb *db, const char *table, int *exists)
     return rc;
 }
 
+const cdb_engine *cdb_engine_of(const cdb *db)
+{
+    return db->engine;
+}
+
+void *cdb_engine_conn(const cdb *db)
+{
+    return db->conn;
+}
+
 const char *cdb_engine_name(const cdb *db)
 {
     return db != NULL && db->engine != NULL ? db->engine->name : "none";

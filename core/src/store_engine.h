@@ -13,6 +13,14 @@
 
 typedef struct cdb_engine cdb_engine;
 
+/* One step of an engine's schema: migrations/[ENGINE/]NNNN_name.sql,
+ * embedded at build time (scripts/embed-migrations.sh). */
+struct cdb_migration {
+    int version;
+    const char *name;
+    const char *sql;
+};
+
 struct cdb_sql_stmt {
     const cdb_engine *engine;
     char *sql;          /* the text the caller gave: the cache key */
@@ -68,7 +76,16 @@ struct cdb_engine {
     const char *count_tables_sql;
     /* One row, one column, one parameter (a table name): 1 if it exists. */
     const char *table_exists_sql;
+    /* The engine's schema steps in order, and how to run one (a script of
+     * several statements, inside the write transaction the runner holds). */
+    const struct cdb_migration *migrations;
+    const size_t *n_migrations;
+    int (*exec_script)(cdb *db, void *conn, const char *sql);
 };
+
+/* The handle's engine and its connection, for migrate.c. */
+const cdb_engine *cdb_engine_of(const cdb *db);
+void *cdb_engine_conn(const cdb *db);
 
 /* For engines decoding a unique violation: CDB_ERR_CONFLICT said as a rule
  * naming the key ("Users.mail", "Containers.nodeId,containerId", or an

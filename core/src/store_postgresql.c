@@ -3,8 +3,8 @@
  *
  * A connection is one PGconn, used by one thread at a time (as every
  * handle).  Statements are prepared on the server once (PQprepare) under a
- * name of their own; the models' placeholders (?1, ?2 ... or bare ?) are
- * rewritten to PostgreSQL's $1, $2 ...  Values travel in text format, so a
+ * name of their own, in PostgreSQL's spelling (pg_translate.c: quoted
+ * schema names, $N placeholders).  Values travel in text format, so a
  * statement keeps its bound values as strings until it runs: the first step
  * executes it (PQexecPrepared) and later steps walk the rows of the result.
  *
@@ -22,11 +22,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 
 #include "internal.h"
+#include "pg_translate.h"
 #include "store_engine.h"
+
+#define PG_TEXT_OID 25  /* pg_type.oid of text, fixed since PostgreSQL's first catalog */
 
 /* Engine codes beside CDB_SQL_OK/ROW/DONE: the details are on the connection. */
 enum {
@@ -42,6 +46,8 @@ struct pg_conn {
     bool in_tx;           /* as last seen, kept when the connection is lost */
     int lock_timeout_ms;
     unsigned next_name;   /* server-side statement names: s1, s2 ... */
+    char **names;         /* the schema's mixed-case table and column names */
+    size_t n_names;
     int64_t changes;      /* rows of the last INSERT/UPDATE/DELETE */
     PGresult *error;      /* the last failed result, for pg_fail */
     char message[256];    /* a failure without a result (connection lost, memory) */
@@ -49,69 +55,57 @@ struct pg_conn {
 
 struct pg_stmt {
     struct pg_conn *conn;
-    char *text;           /* with $n placeholders, to prepare again after a reconnect */
+    pg_translation sql;   /* PostgreSQL's text, kept to prepare again after a reconnect */
     unsigned generation;  /* of the connection it was prepared on */
     char name[16];
     int n_params;
     char **values;        /* n_params strings, NULL for SQL NULL */
+    const char **server_values; /* sql.n_server: values[sql.source[i] - 1] */
     PGresult *result;     /* after the first step */
     int row;              /* the current row, -1 before the first */
 };
 
-/* ---------------------------------------------------- placeholders */
+/* ---------------------------------------------------- schema names */
 
-/*
- * "... ?1 ... ? ..." -> "... $1 ... $2 ...", skipping quoted strings,
- * quoted identifiers and comments.  A bare ? takes the number after the
- * highest one so far, as SQLite numbers it.  Returns NULL on ENOMEM.
- */
-static char *rewrite_placeholders(const char *sql, int *n_params)
+static void free_names(struct pg_conn *c)
 {
-    size_t len = strlen(sql);
-    /* "?" -> "$NNNNN" grows each placeholder by at most 5 bytes. */
-    char *out = malloc(len * 6 + 1);
-    size_t o = 0;
-    int highest = 0;
+    for (size_t i = 0; i < c->n_names; i++)
+        free(c->names[i]);
+    free(c->names);
+    c->names = NULL;
+    c->n_names = 0;
+}
 
-    if (out == NULL)
-        return NULL;
-    for (size_t i = 0; i < len;) {
-        char c = sql[i];
+/* The mixed-case names of the tables and columns in the current schema. */
+static bool load_names(struct pg_conn *c)
+{
+    PGresult *res = PQexec(c->pg, "SELECT DISTINCT name FROM ("
+                                  " SELECT table_name AS name FROM information_schema.tables"
+                                  "  WHERE table_schema = current_schema()"
+                                  " UNION SELECT column_name FROM information_schema.columns"
+                                  "  WHERE table_schema = current_schema()) AS n"
+                                  " WHERE name <> lower(name)");
+    int n;
 
-        if (c == '\'' || c == '"') {
-            size_t j = i + 1;
-            while (j < len && !(sql[j] == c && (j + 1 >= len || sql[j + 1] != c)))
-                j += sql[j] == c ? 2 : 1;
-            j = j < len ? j + 1 : len;
-            memcpy(out + o, sql + i, j - i);
-            o += j - i;
-            i = j;
-        } else if (c == '-' && i + 1 < len && sql[i + 1] == '-') {
-            size_t j = i;
-            while (j < len && sql[j] != '\n')
-                j++;
-            memcpy(out + o, sql + i, j - i);
-            o += j - i;
-            i = j;
-        } else if (c == '?') {
-            int number = 0;
-            size_t j = i + 1;
-            while (j < len && isdigit((unsigned char)sql[j]) && number < 100000)
-                number = number * 10 + (sql[j++] - '0');
-            if (j == i + 1)
-                number = highest + 1;
-            if (number > highest)
-                highest = number;
-            o += (size_t)sprintf(out + o, "$%d", number);
-            i = j;
-        } else {
-            out[o++] = c;
-            i++;
-        }
+    if (res == NULL || PQresultStatus(res) != PGRES_TUPLES_OK) {
+        PQclear(res);
+        return false;
     }
-    out[o] = '\0';
-    *n_params = highest;
-    return out;
+    free_names(c);
+    n = PQntuples(res);
+    if (n > 0 && (c->names = calloc((size_t)n, sizeof *c->names)) == NULL) {
+        PQclear(res);
+        return false;
+    }
+    for (int i = 0; i < n; i++) {
+        if ((c->names[i] = strdup(PQgetvalue(res, i, 0))) == NULL) {
+            PQclear(res);
+            return false;
+        }
+        c->n_names++;
+    }
+    PQclear(res);
+    return true;
 }
 
 /* ---------------------------------------------------- errors */
@@ -138,9 +132,11 @@ static void keep_message(struct pg_conn *c, const char *what)
 
 /*
  * The key of a unique violation as the SQLite engine names it
- * ("Users.mail", "Containers.nodeId,containerId"): from the detail
- * "Key (\"nodeId\", \"containerId\")=(...) already exists." and the table;
- * else the constraint's name.
+ * ("Users.mail", "Containers.nodeId,containerId"), from the detail
+ * `Key ("nodeId", "containerId")=(...) already exists.` and the table; a
+ * case-insensitive key (an index on lower(col)) names col.  Anything else
+ * (another expression) is named by its constraint.  Only the part before
+ * ")=(" is read: the values after it never reach a message.
  */
 static void unique_key(PGresult *res, char *out, size_t out_size)
 {
@@ -148,25 +144,45 @@ static void unique_key(PGresult *res, char *out, size_t out_size)
     const char *detail = PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL);
     const char *constraint = PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME);
     const char *open = detail ? strstr(detail, "Key (") : NULL;
-    size_t used;
+    const char *end = open ? strstr(open, ")=(") : NULL;
 
     out[0] = '\0';
-    if (table != NULL && open != NULL) {
+    if (table != NULL && end != NULL) {
         const char *p = open + 5;
-        const char *end = strstr(p, ")=");
-        used = (size_t)snprintf(out, out_size, "%s.", table);
-        /* Only plain column lists: an expression (lower(...)) names no column. */
-        for (; end != NULL && p < end && used + 1 < out_size; p++) {
-            if (*p == '"' || *p == ' ')
-                continue;
-            if (*p == '(' ) {
-                used = 0;
-                break;
+        size_t used = (size_t)snprintf(out, out_size, "%s.", table);
+        bool ok = used < out_size;
+
+        while (ok && p < end) {
+            const char *item_end = p;
+            int depth = 0;
+            /* One item: up to a comma outside parentheses. */
+            while (item_end < end && !(depth == 0 && *item_end == ',')) {
+                depth += *item_end == '(' ? 1 : *item_end == ')' ? -1 : 0;
+                item_end++;
             }
-            out[used++] = *p;
+            const char *a = p, *b = item_end;
+            while (a < b && *a == ' ')
+                a++;
+            if (b - a > 7 && strncmp(a, "lower(", 6) == 0 && b[-1] == ')') {
+                a += 6;
+                b--;
+            }
+            if (b > a && *a == '"' && b[-1] == '"') {
+                a++;
+                b--;
+            }
+            for (const char *q = a; q < b; q++)
+                ok = ok && (isalnum((unsigned char)*q) || *q == '_');
+            if (!ok || b == a || used + (size_t)(b - a) + 2 > out_size)
+                break;
+            if (p != open + 5)
+                out[used++] = ',';
+            memcpy(out + used, a, (size_t)(b - a));
+            used += (size_t)(b - a);
+            out[used] = '\0';
+            p = item_end < end ? item_end + 1 : end;
         }
-        out[used] = '\0';
-        if (end != NULL && used > strlen(table) + 1)
+        if (ok && p >= end && used > strlen(table) + 1)
             return;
     }
     snprintf(out, out_size, "%s", constraint ? constraint : "");
@@ -261,11 +277,18 @@ static void note_tx_state(struct pg_conn *c)
         c->in_tx = t == PQTRANS_INTRANS || t == PQTRANS_INERROR || t == PQTRANS_ACTIVE;
 }
 
-/* Prepare st->text under st->name on the current connection. */
+/* Prepare st->sql.text under st->name on the current connection. */
 static int server_prepare(struct pg_stmt *st)
 {
     struct pg_conn *c = st->conn;
-    PGresult *res = PQprepare(c->pg, st->name, st->text, st->n_params, NULL);
+    Oid types[st->sql.n_server > 0 ? st->sql.n_server : 1];
+    PGresult *res;
+
+    /* A parameter the text never names cannot be typed by the server; it
+     * is still bound (the models number their parameters freely). */
+    for (int i = 0; i < st->sql.n_server; i++)
+        types[i] = st->sql.used[i] ? 0 : PG_TEXT_OID;
+    res = PQprepare(c->pg, st->name, st->sql.text, st->sql.n_server, types);
 
     if (res == NULL || PQresultStatus(res) != PGRES_COMMAND_OK) {
         if (res != NULL)
@@ -279,28 +302,35 @@ static int server_prepare(struct pg_stmt *st)
     return CDB_SQL_OK;
 }
 
+static void stmt_free(struct pg_stmt *st)
+{
+    pg_translation_free(&st->sql);
+    free(st->values);
+    free(st->server_values);
+    free(st);
+}
+
 static int pg_prepare(cdb *db, void *conn, const char *sql, void **native)
 {
     struct pg_conn *c = conn;
     struct pg_stmt *st = calloc(1, sizeof *st);
-    int n_params = 0;
 
-    if (st == NULL || (st->text = rewrite_placeholders(sql, &n_params)) == NULL ||
-        (n_params > 0 && (st->values = calloc((size_t)n_params, sizeof *st->values)) == NULL)) {
+    if (st == NULL || pg_translate(sql, (const char *const *)c->names, c->n_names, &st->sql) != 0 ||
+        (st->sql.n_params > 0 &&
+         (st->values = calloc((size_t)st->sql.n_params, sizeof *st->values)) == NULL) ||
+        (st->sql.n_server > 0 &&
+         (st->server_values = calloc((size_t)st->sql.n_server, sizeof *st->server_values)) == NULL)) {
         if (st != NULL)
-            free(st->text);
-        free(st);
+            stmt_free(st);
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory preparing a statement");
     }
     st->conn = c;
-    st->n_params = n_params;
+    st->n_params = st->sql.n_params;
     st->row = -1;
     snprintf(st->name, sizeof st->name, "s%u", ++c->next_name);
     if (!settle_connection(c) || server_prepare(st) != CDB_SQL_OK) {
         int rc = pg_fail(db, c, PG_FAILED, "preparing a statement");
-        free(st->values);
-        free(st->text);
-        free(st);
+        stmt_free(st);
         return rc;
     }
     *native = st;
@@ -338,9 +368,7 @@ static void pg_finalize(void *native)
     if (st->generation == st->conn->generation && PQstatus(st->conn->pg) == CONNECTION_OK &&
         PQtransactionStatus(st->conn->pg) != PQTRANS_INERROR)
         PQclear(PQexec(st->conn->pg, sql));
-    free(st->values);
-    free(st->text);
-    free(st);
+    stmt_free(st);
 }
 
 static int pg_step(void *native)
@@ -354,8 +382,10 @@ static int pg_step(void *native)
             return PG_FAILED;
         if (st->generation != st->conn->generation && (rc = server_prepare(st)) != CDB_SQL_OK)
             return rc;
-        st->result = PQexecPrepared(st->conn->pg, st->name, st->n_params,
-                                    (const char *const *)st->values, NULL, NULL, 0);
+        for (int i = 0; i < st->sql.n_server; i++)
+            st->server_values[i] = st->values[st->sql.source[i] - 1];
+        st->result = PQexecPrepared(st->conn->pg, st->name, st->sql.n_server,
+                                    st->server_values, NULL, NULL, 0);
         note_tx_state(st->conn);
         if (st->result == NULL) {
             keep_message(st->conn, "running a statement");
@@ -607,6 +637,32 @@ static bool settle_connection(struct pg_conn *c)
     return configure_session(c);
 }
 
+/* A schema step: several statements in one simple query, inside the
+ * runner's transaction (PostgreSQL's DDL is transactional). */
+static int pg_exec_script(cdb *db, void *conn, const char *sql)
+{
+    struct pg_conn *c = conn;
+    PGresult *res = PQexec(c->pg, sql);
+    ExecStatusType status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+
+    note_tx_state(c);
+    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+        PQclear(res);
+        /* The step may have named new tables and columns. */
+        if (!load_names(c))
+            return cdb_fail(db, CDB_ERR_NOMEM, NULL, "reading the schema's names");
+        return CDB_OK;
+    }
+    if (res != NULL)
+        keep_error(c, res);
+    else
+        keep_message(c, "running a schema step");
+    return pg_fail(db, c, PG_FAILED, NULL);
+}
+
+extern const struct cdb_migration cdb_migrations_postgresql[];
+extern const size_t cdb_migrations_postgresql_count;
+
 static void pg_close(void *conn)
 {
     struct pg_conn *c = conn;
@@ -615,6 +671,7 @@ static void pg_close(void *conn)
         return;
     PQclear(c->error);
     PQfinish(c->pg);
+    free_names(c);
     free(c);
 }
 
@@ -643,6 +700,9 @@ static int pg_open(cdb *db, const char *uri, unsigned flags, void **conn_out)
     PQsetNoticeProcessor(c->pg, ignore_notice, NULL);
     if (!configure_session(c))
         return pg_fail(db, c, PG_FAILED, "configuring the connection");
+    if (!load_names(c))
+        return cdb_fail(db, CDB_ERR_IO, NULL, "cannot read the schema's names: %s",
+                        PQerrorMessage(c->pg));
     return CDB_OK;
 }
 
@@ -675,4 +735,7 @@ const cdb_engine cdb_engine_postgresql = {
                         " WHERE schemaname = current_schema()",
     .table_exists_sql = "SELECT count(*) FROM pg_catalog.pg_tables"
                         " WHERE schemaname = current_schema() AND tablename = ?1",
+    .migrations = cdb_migrations_postgresql,
+    .n_migrations = &cdb_migrations_postgresql_count,
+    .exec_script = pg_exec_script,
 };

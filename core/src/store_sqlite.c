@@ -492,6 +492,25 @@ static int sqlite_open(cdb *db, const char *path, unsigned flags, void **conn_ou
     return configure_connection(db, conn, flags);
 }
 
+static int sqlite_exec_script(cdb *db, void *conn, const char *sql)
+{
+    char *errmsg = NULL;
+    int rc = sqlite3_exec(conn, sql, NULL, NULL, &errmsg);
+
+    if (rc != SQLITE_OK) {
+        int status = sqlite_fail(db, conn, rc, NULL);
+        /* The script's own message names its statement's table and rule. */
+        if (errmsg != NULL)
+            status = cdb_fail(db, status, cdb_errfield(db), "%s", errmsg);
+        sqlite3_free(errmsg);
+        return status;
+    }
+    return CDB_OK;
+}
+
+extern const struct cdb_migration cdb_migrations_sqlite[];
+extern const size_t cdb_migrations_sqlite_count;
+
 static void sqlite_close(void *conn)
 {
     /* v2: should a statement still be alive somewhere, close lazily
@@ -530,4 +549,7 @@ const cdb_engine cdb_engine_sqlite = {
     .count_tables_sql = "SELECT count(*) FROM sqlite_schema WHERE type = 'table'"
                         " AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'",
     .table_exists_sql = "SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?1",
+    .migrations = cdb_migrations_sqlite,
+    .n_migrations = &cdb_migrations_sqlite_count,
+    .exec_script = sqlite_exec_script,
 };

@@ -380,7 +380,7 @@ int cdb_user_get_many(cdb *db, const int64_t *ids, size_t n, cdb_user ***out, si
             goto done;
         }
         rc = cdb_stmt(db,
-                      USER_COLUMNS " WHERE u.uidNumber IN (SELECT value FROM json_each(?1))"
+                      USER_COLUMNS " WHERE u.uidNumber IN (SELECT CAST(value AS INTEGER) FROM json_each(?1))"
                                    USER_ORDER,
                       &stmt);
         if (rc == CDB_OK) {

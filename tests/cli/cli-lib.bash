@@ -1,9 +1,22 @@
 # Helpers for the CLI tests (sourced; not a test itself: run-all.sh runs *.sh).
-# Every command runs against a real database file in a scratch directory.
+# Every command runs against a real database: an SQLite file in a scratch
+# directory, or with CLUSTERDB_TEST_ENGINE=postgresql the same tests on a
+# throwaway PostgreSQL started here (tests/lib-engines.sh; the runner for
+# that is tests/cli/on-postgresql.sh).
 . "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 scratch TESTDIR
-DB=$TESTDIR/clusterdb.sqlite
+CLI_ENGINE=${CLUSTERDB_TEST_ENGINE:-sqlite}
+case "$CLI_ENGINE" in
+    sqlite) DB=$TESTDIR/clusterdb.sqlite ;;
+    postgresql)
+        . "$(dirname "${BASH_SOURCE[0]}")/../lib-engines.sh"
+        if ! engine_start postgresql "$TESTDIR/pg"; then
+            not_ok "a throwaway PostgreSQL starts"; tap_done; exit 1
+        fi
+        DB=$(engine_uri postgresql) ;;
+    *) echo "cli-lib: unknown CLUSTERDB_TEST_ENGINE $CLI_ENGINE" >&2; exit 2 ;;
+esac
 _errfile=$TESTDIR/.stderr
 
 # run ARGS...: run the CLI on $DB; sets OUT, ERR and RC.  Reads the caller's stdin.
@@ -15,7 +28,12 @@ run() {
 
 # new_db: a fresh, initialised database in $DB.
 new_db() {
-    rm -f "$DB" "$DB-wal" "$DB-shm"
+    case "$CLI_ENGINE" in
+        sqlite) rm -f "$DB" "$DB-wal" "$DB-shm" ;;
+        postgresql)
+            engine_sql_admin postgresql "DROP DATABASE IF EXISTS \"$ENGINE_DB\" WITH (FORCE);
+                                         CREATE DATABASE \"$ENGINE_DB\"" > /dev/null ;;
+    esac
     "$CLI" --db "$DB" init >/dev/null
 }
 
@@ -23,15 +41,36 @@ new_db() {
 # leave this unchanged.
 table_counts() {
     local q
-    q=$(sqlite3 "$DB" "SELECT group_concat('SELECT ''' || name || '='' || count(*) FROM \"' || name || '\"', ' UNION ALL ') FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-    sqlite3 "$DB" "$q" | tr '\n' ' '
+    case "$CLI_ENGINE" in
+        sqlite)
+            q=$(sqlite3 "$DB" "SELECT group_concat('SELECT ''' || name || '='' || count(*) FROM \"' || name || '\"', ' UNION ALL ') FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            sqlite3 "$DB" "$q" | tr '\n' ' ' ;;
+        postgresql)
+            q=$(engine_sql postgresql "SELECT string_agg(format('SELECT %L || ''='' || count(*) FROM %I', table_name, table_name), ' UNION ALL ' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = current_schema()")
+            engine_sql postgresql "$q" | tr '\n' ' ' ;;
+    esac
 }
 
-integrity() { sqlite3 "$DB" 'PRAGMA integrity_check'; }
+integrity() {
+    case "$CLI_ENGINE" in
+        sqlite) sqlite3 "$DB" 'PRAGMA integrity_check' ;;
+        postgresql) echo ok ;;  # the server keeps its own files consistent
+    esac
+}
 
 # Every row of every table, as SQL text: a failed command must leave it
-# byte for byte as it was (no field changed, no updatedAt bumped).
-db_dump() { sqlite3 "$DB" .dump; }
+# byte for byte as it was (no field changed, no updatedAt bumped).  On
+# PostgreSQL sorted (rows have no fixed order) and without the identity
+# sequences, which a failed insert advances (ids are still never reused).
+db_dump() {
+    case "$CLI_ENGINE" in
+        sqlite) sqlite3 "$DB" .dump ;;
+        postgresql)
+            "$ENGINE_PG_BIN/pg_dump" -h "${ENGINE_SOCKET[postgresql]}" -p "${ENGINE_PORT[postgresql]}" \
+                -U postgres --data-only --inserts "$ENGINE_DB" |
+                grep -v -e '^SELECT pg_catalog.setval' -e '^\\restrict' -e '^\\unrestrict' | sort ;;
+    esac
+}
 
 # expect_ok DESC ARGS...: the command succeeds.
 expect_ok() {
@@ -75,4 +114,15 @@ json_get() {
     printf '%s' "$OUT" | python3 -c "import json,sys; d=json.load(sys.stdin); v=$1; print(v if not isinstance(v,(dict,list)) else json.dumps(v))"
 }
 
-sql() { sqlite3 "$DB" "$@"; }
+# sql SQL: plain SQL on the database, as another writer would run it, in
+# the models' spelling (on PostgreSQL translated as the store translates
+# theirs: tests/tools/pg-translate); rows on stdout, fields separated by |.
+sql() {
+    case "$CLI_ENGINE" in
+        sqlite) sqlite3 "$DB" "$@" ;;
+        postgresql)
+            local names
+            mapfile -t names < <(engine_sql postgresql "SELECT DISTINCT name FROM (SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() UNION SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()) AS n WHERE name <> lower(name)")
+            engine_sql postgresql "$(printf '%s' "$1" | "$CLUSTERDB_BUILD/tests/tools/pg-translate" "${names[@]}")" | tr '\t' '|' ;;
+    esac
+}

@@ -67,7 +67,7 @@ expect_unique "container MAC of another" 'Containers\.macAddress' container set 
 expect_fail "container set without a change: exit 2" 2 "" container set web1
 expect_fail "container set of an unknown container: exit 5" 5 hostname container set nowhere --ai-container Y
 expect_ok "container set --ctid '' clears the CTID" container set web2 --ctid "" --ip "" --mac ""
-expect_eq "cleared" "||" "$(sql "SELECT ifnull(containerId, '') || '|' || ifnull(ipv4Address, '') || '|' || ifnull(macAddress, '') FROM Containers WHERE hostname = 'web2'")"
+expect_eq "cleared" "||" "$(sql "SELECT ifnull(CAST(containerId AS TEXT), '') || '|' || ifnull(ipv4Address, '') || '|' || ifnull(macAddress, '') FROM Containers WHERE hostname = 'web2'")"
 expect_ok "container moves to a node of another site (no HTTP service yet)" container set web2 --node pve2
 expect_ok "and back" container set web2 --node pve1
 

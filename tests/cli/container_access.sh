@@ -44,7 +44,7 @@ BOB_GRANT=$(json_get 'd["id"]')
 expect_eq "grant --json names the user and the container" "bob|None|web|None" \
     "$(json_get '"%s|%s|%s|%s" % (d["username"], d["group"], d["container"], d["site"])')"
 expect_eq "the row holds bob's uidNumber and web's id" "$(uid bob)||$(cid web)|" \
-    "$(sql "SELECT uidNumber || '|' || ifnull(gidNumber, '') || '|' || containerId || '|' || ifnull(siteId, '') FROM ContainerAccessGrants WHERE id = $BOB_GRANT")"
+    "$(sql "SELECT uidNumber || '|' || ifnull(CAST(gidNumber AS TEXT), '') || '|' || containerId || '|' || ifnull(CAST(siteId AS TEXT), '') FROM ContainerAccessGrants WHERE id = $BOB_GRANT")"
 expect_eq "bob enters web by the grant, without sudo" \
     "admin:administrator:sudo alice:owner:sudo bob:grant:-" "$(entrants web)"
 expect_eq "a grant on web does not open db" "admin:administrator:sudo alice:owner:sudo" "$(entrants db)"

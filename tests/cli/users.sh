@@ -116,7 +116,7 @@ expect_fail "... 12" 3 userPassword user add frank --password-stdin <<< 'elevenc
 expect_ok "show of a user without them" --json user show bob
 expect_eq "the defaults are served" "/bin/bash /home/bob" "$(json_get 'd["loginShell"] + " " + d["homeDirectory"]')"
 expect_eq "and nothing is stored" "1" \
-    "$(sql "SELECT loginShell IS NULL AND homeDirectory IS NULL FROM Users WHERE username='bob'")"
+    "$(sql "SELECT count(*) FROM Users WHERE username='bob' AND loginShell IS NULL AND homeDirectory IS NULL")"
 expect_ok "user add --shell --home" --json user add gina --shell /usr/bin/zsh --home /srv/home/gina
 expect_eq "add shows them" "/usr/bin/zsh /srv/home/gina" "$(json_get 'd["loginShell"] + " " + d["homeDirectory"]')"
 expect_eq "stored" "/usr/bin/zsh|/srv/home/gina" \
@@ -129,7 +129,7 @@ expect_ok "user list has a SHELL column" user list
 expect_match "... with the values" "SHELL.*/bin/sh.*/usr/bin/zsh" "$(echo $OUT)"
 expect_ok "an empty --shell and --home go back to the defaults" user set gina --shell '' --home ''
 expect_eq "... stored as NULL" "1" \
-    "$(sql "SELECT loginShell IS NULL AND homeDirectory IS NULL FROM Users WHERE username='gina'")"
+    "$(sql "SELECT count(*) FROM Users WHERE username='gina' AND loginShell IS NULL AND homeDirectory IS NULL")"
 expect_ok "... and served as the defaults" --json user show gina
 expect_eq "... /bin/bash and /home/gina" "/bin/bash /home/gina" "$(json_get 'd["loginShell"] + " " + d["homeDirectory"]')"
 expect_fail "a relative shell: exit 3" 3 loginShell user set bob --shell bin/zsh

@@ -43,9 +43,12 @@ newest_header=$(ls -t "$top"/core/src/*.h "$top"/core/include/clusterdb/*.h | he
 
 # The migrations, embedded the same way the library build does it (the glob
 # sorts by name, which is their order).
-embedded="$out/obj/migrations_embedded.c"
-sh "$top/scripts/embed-migrations.sh" "$top"/migrations/*.sql > "$embedded.tmp"
+embedded="$out/obj/migrations_sqlite.c"
+sh "$top/scripts/embed-migrations.sh" sqlite "$top"/migrations/*.sql > "$embedded.tmp"
 if cmp -s "$embedded.tmp" "$embedded"; then rm -f "$embedded.tmp"; else mv "$embedded.tmp" "$embedded"; fi
+embedded_pg="$out/obj/migrations_postgresql.c"
+sh "$top/scripts/embed-migrations.sh" postgresql "$top"/migrations/postgresql/*.sql > "$embedded_pg.tmp"
+if cmp -s "$embedded_pg.tmp" "$embedded_pg"; then rm -f "$embedded_pg.tmp"; else mv "$embedded_pg.tmp" "$embedded_pg"; fi
 
 compile() { # source object flags...
     local src=$1 obj=$2
@@ -59,7 +62,7 @@ compile() { # source object flags...
 # Two compilers at a time, as scripts/build.sh does (make -j2).
 objs=()
 running=0
-for src in "$top"/core/src/*.c "$embedded"; do
+for src in "$top"/core/src/*.c "$embedded" "$embedded_pg"; do
     obj="$out/obj/core_$(basename "$src" .c).o"
     objs+=("$obj")
     if [ "$running" -ge 2 ]; then wait -n || exit 1; running=$((running - 1)); fi

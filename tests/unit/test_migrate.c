@@ -1,7 +1,7 @@
 /*
  * test_migrate: the migration runner on a migration list of its own.
  *
- * This program defines cdb_migrations / cdb_migrations_count itself, so the
+ * This program defines cdb_migrations_sqlite (and its count) itself, so the
  * linker takes them from here instead of the library's generated list (a
  * static library member is only pulled in for symbols still undefined).
  * That lets the test play a library that knows three migrations against
@@ -22,16 +22,12 @@
 #include <clusterdb/clusterdb.h>
 
 #include "internal.h"
+#include "store_engine.h"
 #include "store_sqlite.h"
 #include "tmpdir_fixture.h"
 
-struct cdb_migration {
-    int version;
-    const char *name;
-    const char *sql;
-};
-extern const struct cdb_migration cdb_migrations[];
-extern const size_t cdb_migrations_count;
+extern const struct cdb_migration cdb_migrations_sqlite[];
+extern const size_t cdb_migrations_sqlite_count;
 
 #define V1_SQL                                                                              \
     "CREATE TABLE SchemaMigrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"      \
@@ -46,12 +42,13 @@ extern const size_t cdb_migrations_count;
     "CREATE TABLE D (bid INTEGER REFERENCES B (id));\n"                                     \
     "INSERT INTO D SELECT ref FROM A WHERE ref IS NOT NULL;\n"
 
-const struct cdb_migration cdb_migrations[] = {
+const struct cdb_migration cdb_migrations_sqlite[] = {
     {1, "0001_base", V1_SQL},
     {2, "0002_add_b", V2_SQL},
     {3, "0003_copy_a", V3_SQL},
 };
-const size_t cdb_migrations_count = sizeof cdb_migrations / sizeof cdb_migrations[0];
+const size_t cdb_migrations_sqlite_count =
+    sizeof cdb_migrations_sqlite / sizeof cdb_migrations_sqlite[0];
 
 static int setup(void **state)
 {
@@ -73,10 +70,10 @@ static void make_file_at(const char *path, int version, const char *extra)
     assert_int_equal(sqlite3_open(path, &raw), SQLITE_OK);
     assert_int_equal(sqlite3_exec(raw, "PRAGMA journal_mode = WAL", NULL, NULL, NULL), SQLITE_OK);
     for (int v = 1; v <= version; v++) {
-        assert_int_equal(sqlite3_exec(raw, cdb_migrations[v - 1].sql, NULL, NULL, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_exec(raw, cdb_migrations_sqlite[v - 1].sql, NULL, NULL, NULL), SQLITE_OK);
         snprintf(record, sizeof record,
                  "INSERT INTO SchemaMigrations VALUES (%d, '%s', '2026-01-01T00:00:00.000Z')", v,
-                 cdb_migrations[v - 1].name);
+                 cdb_migrations_sqlite[v - 1].name);
         assert_int_equal(sqlite3_exec(raw, record, NULL, NULL, NULL), SQLITE_OK);
     }
     if (extra)
