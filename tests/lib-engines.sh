@@ -165,8 +165,10 @@ _engine_start_mariadb() {
 _engine_mariadb_restart_script() {
     local dir=$1; shift
     local sock=$dir/mariadb.sock pidfile=$dir/mariadbd.pid
+    # The script's own $ expansions run when it runs.
+    # shellcheck disable=SC2016
     {
-        echo '#!/bin/sh'
+        echo '#!/usr/bin/env bash'  # %q quotes for bash
         printf 'pid=$(cat %q) || exit 1\n' "$pidfile"
         echo 'kill -TERM "$pid" || exit 1'
         # Gone when it no longer runs (a zombie waiting for its reaper is gone).

@@ -23,6 +23,8 @@
 #endif
 
 #include <ctype.h>
+#include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -994,6 +996,16 @@ static void my_set_busy_timeout(void *conn, int milliseconds)
     run_simple(c, sql, NULL, 0);
 }
 
+/* mysql_init() would initialise the library on first use, which is not
+ * safe when two of slapd's threads open their first handles at once. */
+static pthread_once_t library_once = PTHREAD_ONCE_INIT;
+static int library_rc;
+
+static void library_init(void)
+{
+    library_rc = mysql_library_init(0, NULL, NULL);
+}
+
 static bool connect_server(struct my_conn *c)
 {
     const struct my_target *t = &c->target;
@@ -1007,7 +1019,8 @@ static bool connect_server(struct my_conn *c)
     c->lost = false;
     c->in_tx = false;
     c->write_lock = false;
-    if ((c->my = mysql_init(NULL)) == NULL) {
+    pthread_once(&library_once, library_init);
+    if (library_rc != 0 || (c->my = mysql_init(NULL)) == NULL) {
         keep_error(c, CR_OUT_OF_MEMORY, "HY001", "out of memory", NULL);
         return false;
     }
@@ -1167,6 +1180,15 @@ static int my_open(cdb *db, const char *uri, unsigned flags, void **conn_out)
     rc = parse_target(db, uri, &c->target);
     if (rc != CDB_OK)
         return rc;
+    /* libmariadb passes over an option file it cannot read: say so instead
+     * of connecting without the password it holds. */
+    if (c->target.option_file != NULL) {
+        FILE *f = fopen(c->target.option_file, "r");
+        if (f == NULL)
+            return cdb_fail(db, CDB_ERR_IO, "database", "cannot read the option file %s: %s",
+                            c->target.option_file, strerror(errno));
+        fclose(f);
+    }
     if (!connect_server(c)) {
         if (c->lost)
             return cdb_fail(db, CDB_ERR_IO, NULL, "cannot connect: %s", c->message);

@@ -522,6 +522,10 @@ static void test_names_and_passwords(void **state)
     db = open_mariadb_at(name, 0);
     cdb_close(db);
     unlink(option_file);
+    /* One that cannot be read is an error, not a connection without it. */
+    assert_int_equal(cdb_open(name, CDB_OPEN_ANY_VERSION, &db), CDB_ERR_IO);
+    assert_non_null(strstr(cdb_errmsg(db), "option file"));
+    cdb_close(db);
 
     /* Migrating the schema needs MariaDB migrations, which this build does
      * not carry: refused by name, on an empty database. */
