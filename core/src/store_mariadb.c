@@ -114,11 +114,6 @@ struct my_stmt {
 
 /* ---------------------------------------------------- placeholders */
 
-static void push_position(int *param_of, int *n, int number)
-{
-    param_of[(*n)++] = number;
-}
-
 /*
  * "... ?1 ... ? ... ?1" -> "... ? ... ? ... ?" with param_of = {1, 2, 1},
  * skipping quoted strings, quoted identifiers and comments.  A bare ? takes
@@ -172,7 +167,7 @@ static char *rewrite_placeholders(const char *sql, int **param_of, int *n_positi
                 number = highest + 1;
             if (number > highest)
                 highest = number;
-            push_position(map, &n, number);
+            map[n++] = number;
             out[o++] = '?';
             i = j;
             continue;
@@ -365,8 +360,9 @@ static void unique_key(cdb *db, struct my_conn *c, char *out, size_t out_size)
                 continue;
             }
             generated |= my_col_int64(native, 2) != 0;
-            used += (size_t)snprintf(columns + used, used < sizeof columns ? sizeof columns - used : 0,
-                                     "%s%s", used ? "," : "", col);
+            if (used < sizeof columns)
+                used += (size_t)snprintf(columns + used, sizeof columns - used, "%s%s",
+                                         used ? "," : "", col);
         }
         /* Not the statement's table and not the only one: the key's name is all we know. */
         if (rc == CDB_SQL_DONE && first_table[0] && !generated && used < sizeof columns &&
