@@ -17,18 +17,27 @@
 #   engine_sql_file ENGINE FILE    the same for a file of statements
 #   engine_uri ENGINE              the instance's URI for $ENGINE_DB
 # ENGINE is postgresql or mariadb.  After a start ${ENGINE_DIR[E]},
-# ${ENGINE_SOCKET[E]}, ${ENGINE_PID[E]} and ${ENGINE_LOG[E]} are set.
+# ${ENGINE_SOCKET[E]}, ${ENGINE_PID[E]} and ${ENGINE_LOG[E]} are set; the script
+# ${ENGINE_DIR[mariadb]}/restart restarts MariaDB on its data directory (for a
+# test program under way: PostgreSQL's pg_ctl restart does that on its own).
 #
-# MariaDB sessions run with ENGINE_MARIADB_SQL_MODE: the migrations in
-# migrations/mysql/ quote identifiers with "..." and concatenate with ||, as
-# the SQLite and PostgreSQL ones do (docs/store.md, "Engines").
+# MariaDB sessions run with ENGINE_MARIADB_SQL_MODE, the store's own mode,
+# read from its one owner, CDB_MARIADB_SQL_MODE in core/src/store_mariadb.c:
+# the migrations in migrations/mysql/ quote identifiers with "..." and
+# concatenate with ||, as the SQLite and PostgreSQL ones do (docs/store.md,
+# "Engines").
 
 ENGINE_PG_BIN=${ENGINE_PG_BIN:-/usr/lib/postgresql/15/bin}
 ENGINE_PG_USER=${ENGINE_PG_USER:-postgres}
 ENGINE_MARIADB_USER=${ENGINE_MARIADB_USER:-mysql}
 ENGINE_DB=${ENGINE_DB:-clusterdb}
 ENGINE_START_TIMEOUT=${ENGINE_START_TIMEOUT:-60}
-ENGINE_MARIADB_SQL_MODE=${ENGINE_MARIADB_SQL_MODE:-ANSI_QUOTES,PIPES_AS_CONCAT,NO_AUTO_VALUE_ON_ZERO,STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION}
+_engine_mariadb_sql_mode() {
+    # The #define's string pieces, joined.
+    sed -n '/^#define CDB_MARIADB_SQL_MODE/,/^$/p' "$(dirname "${BASH_SOURCE[0]}")/../core/src/store_mariadb.c" |
+        grep -o '"[^"]*"' | tr -d '"\n'
+}
+ENGINE_MARIADB_SQL_MODE=${ENGINE_MARIADB_SQL_MODE:-$(_engine_mariadb_sql_mode)}
 # The client sends the whole input as one multi-statement query (no such
 # delimiter occurs), as the store will: compound statements (triggers with
 # BEGIN ... END) need no DELIMITER lines then.
@@ -129,12 +138,15 @@ _engine_start_mariadb() {
     on_exit "engine_stop mariadb"
     # skip-networking: the socket in $dir is the only way in.  --user makes
     # mariadbd drop to the engine's user itself (it refuses to run as root).
-    # shellcheck disable=SC2086
-    /usr/sbin/mariadbd --no-defaults --datadir="$data" --socket="$sock" --skip-networking \
-        --user="$user" --pid-file="$pidfile" --log-error="$log" \
-        --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci \
-        --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 $small \
-        --skip-log-bin > "$dir/stdout.log" 2>&1 &
+    local -a args
+    # shellcheck disable=SC2206
+    args=(--no-defaults --datadir="$data" --socket="$sock" --skip-networking
+        --user="$user" --pid-file="$pidfile" --log-error="$log"
+        --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci
+        --innodb-flush-log-at-trx-commit=0 --innodb-doublewrite=0 $small
+        --skip-log-bin)
+    _engine_mariadb_restart_script "$dir" "${args[@]}"
+    /usr/sbin/mariadbd "${args[@]}" > "$dir/stdout.log" 2>&1 &
     ENGINE_PID[mariadb]=$!
     local waited=0
     until /usr/bin/mariadb-admin --no-defaults -S "$sock" -uroot ping > /dev/null 2>&1; do
@@ -147,6 +159,30 @@ _engine_start_mariadb() {
     engine_sql_admin mariadb "CREATE DATABASE \"$ENGINE_DB\"" >/dev/null
 }
 
+# $dir/restart: stops the instance by the PID in its pid file and starts it
+# again on the same data directory, for a test program to call (system())
+# while the instance is in use.  engine_stop then stops the new process.
+_engine_mariadb_restart_script() {
+    local dir=$1; shift
+    local sock=$dir/mariadb.sock pidfile=$dir/mariadbd.pid
+    # The script's own $ expansions run when it runs.
+    # shellcheck disable=SC2016
+    {
+        echo '#!/usr/bin/env bash'  # %q quotes for bash
+        printf 'pid=$(cat %q) || exit 1\n' "$pidfile"
+        echo 'kill -TERM "$pid" || exit 1'
+        # Gone when it no longer runs (a zombie waiting for its reaper is gone).
+        echo 'n=0; while ps -o stat= -p "$pid" 2>/dev/null | grep -qv "^Z"; do'
+        printf '    n=$((n + 1)); [ $n -gt %d ] && exit 1; sleep 0.1\n' $((ENGINE_START_TIMEOUT * 10))
+        echo 'done'
+        printf '/usr/sbin/mariadbd'; printf ' %q' "$@"; printf ' > %q 2>&1 < /dev/null &\n' "$dir/stdout.log"
+        printf 'n=0; until /usr/bin/mariadb-admin --no-defaults -S %q -uroot ping > /dev/null 2>&1; do\n' "$sock"
+        printf '    n=$((n + 1)); [ $n -gt %d ] && exit 1; sleep 0.1\n' $((ENGINE_START_TIMEOUT * 10))
+        echo 'done'
+    } > "$dir/restart"
+    chmod 700 "$dir/restart"
+}
+
 engine_stop() {
     local engine=$1 pid=${ENGINE_PID[$1]:-}
     [ -n "$pid" ] || return 0
@@ -156,6 +192,15 @@ engine_stop() {
             runuser -u "$ENGINE_PG_USER" -- "$ENGINE_PG_BIN/pg_ctl" -D "${ENGINE_DIR[postgresql]}/data" \
                 -m fast -w -s -t 30 stop > /dev/null 2>&1 || kill -KILL "$pid" 2>/dev/null ;;
         mariadb)
+            # Restarted ($dir/restart): the pid file names the running one.
+            local current
+            current=$(cat "${ENGINE_DIR[mariadb]}/mariadbd.pid" 2>/dev/null) || current=
+            if [ -n "$current" ] && [ "$current" != "$pid" ] && engine_alive "$current"; then
+                kill -TERM "$current" 2>/dev/null
+                for _ in $(seq 1 150); do engine_alive "$current" || break; sleep 0.2; done
+                engine_alive "$current" && kill -KILL "$current" 2>/dev/null
+            fi
+            engine_alive "$pid" || { wait "$pid" 2>/dev/null; return 0; }
             kill -TERM "$pid" 2>/dev/null
             local i
             for _ in $(seq 1 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done

@@ -21,11 +21,17 @@
 #include "store_engine.h"
 #include "store_sqlite.h"
 
+/* An engine without embedded steps knows none. */
+static size_t steps_of(const cdb_engine *engine)
+{
+    return engine->n_migrations != NULL ? *engine->n_migrations : 0;
+}
+
 static int known_version(const cdb_engine *engine)
 {
     int known = 0;
 
-    for (size_t i = 0; i < *engine->n_migrations; i++)
+    for (size_t i = 0; i < steps_of(engine); i++)
         if (engine->migrations[i].version > known)
             known = engine->migrations[i].version;
     return known;
@@ -172,7 +178,7 @@ int cdb_migrate(cdb *db)
 {
     const cdb_engine *engine = cdb_engine_of(db);
     const struct cdb_migration *list = engine->migrations;
-    size_t n = *engine->n_migrations;
+    size_t n = steps_of(engine);
     int known = known_version(engine);
     int previous = 0;
     int rc = CDB_OK;

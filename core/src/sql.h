@@ -80,7 +80,7 @@ int64_t cdb_last_insert_id(cdb *db);
 
 /* Whether the database has a table of that name (CDB_OK and *exists). */
 int cdb_table_exists(cdb *db, const char *table, int *exists);
-/* The handle's engine: "sqlite", "postgresql". */
+/* The handle's engine: "sqlite", "postgresql", "mariadb". */
 const char *cdb_engine_name(const cdb *db);
 
 /* Turn an engine result into a status, recording a message.  A unique key

@@ -545,19 +545,21 @@ static bool name_has_password(const char *name)
 /*
  * Which engine a database name is for: "sqlite:///var/lib/x.sqlite" or a
  * plain path is an SQLite file, "postgresql://..." a PostgreSQL database
- * (libpq's URI, handed on whole); *target is what the engine opens.
+ * (libpq's URI, handed on whole), "mysql://..." or "mariadb://..." a MariaDB
+ * one (parsed by store_mariadb.c); *target is what the engine opens.
  */
 static int choose_engine(cdb *db, const char *name, const cdb_engine **engine,
                          const char **target)
 {
     static const char sqlite_scheme[] = "sqlite://";
     static const char *const postgresql_schemes[] = {"postgresql://", "postgres://"};
-    static const char *const unbuilt_schemes[] = {"mysql://", "mariadb://"};
+    static const char *const mariadb_schemes[] = {"mysql://", "mariadb://"};
 
     if (name_has_password(name))
         return cdb_fail(db, CDB_ERR_INVALID, "database",
                         "the database URI carries a password: keep it in the engine's password "
-                        "or service file (for PostgreSQL ~/.pgpass or PGPASSFILE)");
+                        "or service file (for PostgreSQL ~/.pgpass or PGPASSFILE, for MariaDB an "
+                        "option file: ?option-file=)");
     if (strncmp(name, sqlite_scheme, sizeof sqlite_scheme - 1) == 0) {
         *engine = &cdb_engine_sqlite;
         *target = name + sizeof sqlite_scheme - 1;
@@ -573,12 +575,12 @@ static int choose_engine(cdb *db, const char *name, const cdb_engine **engine,
             return CDB_OK;
         }
     }
-    for (size_t i = 0; i < sizeof unbuilt_schemes / sizeof unbuilt_schemes[0]; i++) {
-        if (strncmp(name, unbuilt_schemes[i], strlen(unbuilt_schemes[i])) == 0)
-            return cdb_fail(db, CDB_ERR_INVALID, "database",
-                            "this build of clusterdb has no %.*s engine (SQLite and PostgreSQL "
-                            "only)",
-                            (int)strlen(unbuilt_schemes[i]) - 3, unbuilt_schemes[i]);
+    for (size_t i = 0; i < sizeof mariadb_schemes / sizeof mariadb_schemes[0]; i++) {
+        if (strncmp(name, mariadb_schemes[i], strlen(mariadb_schemes[i])) == 0) {
+            *engine = &cdb_engine_mariadb;
+            *target = name;
+            return CDB_OK;
+        }
     }
     *engine = &cdb_engine_sqlite;
     *target = name;

@@ -94,5 +94,6 @@ int cdb_fail_unique(cdb *db, const char *key);
 
 extern const cdb_engine cdb_engine_sqlite;
 extern const cdb_engine cdb_engine_postgresql;
+extern const cdb_engine cdb_engine_mariadb;
 
 #endif

@@ -20,8 +20,8 @@ cc=${CC:-clang}
 command -v "$cc" >/dev/null || { echo "build.bash: $cc not found (scripts/install-deps.sh test)" >&2; exit 2; }
 mkdir -p "$out/obj"
 
-read -ra deps_cflags <<< "$(pkg-config --cflags sqlite3 libpq libargon2 libcurl jansson)"
-read -ra deps_libs <<< "$(pkg-config --libs sqlite3 libpq libargon2 libcurl jansson)"
+read -ra deps_cflags <<< "$(pkg-config --cflags sqlite3 libpq libmariadb libargon2 libcurl jansson)"
+read -ra deps_libs <<< "$(pkg-config --libs sqlite3 libpq libmariadb libargon2 libcurl jansson)"
 read -ra extra <<< "${EXTRA_CFLAGS:-}"
 # Every UB report is a crash, so the fuzzer stops and keeps the input.
 common=(-std=gnu11 -g -O1 -fno-omit-frame-pointer '-fsanitize=address,undefined'
