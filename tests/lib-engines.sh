@@ -12,7 +12,7 @@
 #                                  directory.  Creates the database $ENGINE_DB.
 #   engine_stop ENGINE             stop it (also done at exit)
 #   engine_sql ENGINE SQL          run SQL in $ENGINE_DB; rows on stdout, tab-separated,
-#                                  no headers; non-zero exit (and the error on stderr)
+#                                  no headers (MariaDB: raw, newlines not escaped); non-zero exit (and the error on stderr)
 #                                  on the first failing statement
 #   engine_sql_file ENGINE FILE    the same for a file of statements
 #   engine_uri ENGINE              the instance's URI for $ENGINE_DB
@@ -235,7 +235,7 @@ _engine_run() {
             # -N -B: rows only, tab-separated; the mode first, as the store's
             # connections set it.
             { printf "SET SESSION sql_mode = '%s';\n" "$ENGINE_MARIADB_SQL_MODE"; cat; } |
-                /usr/bin/mariadb --no-defaults -S "${ENGINE_SOCKET[mariadb]}" -uroot -N -B --delimiter="$_engine_mariadb_whole" ${db:+"$db"} ;;
+                /usr/bin/mariadb --no-defaults -S "${ENGINE_SOCKET[mariadb]}" -uroot -N -B -r --delimiter="$_engine_mariadb_whole" ${db:+"$db"} ;;
         *) echo "unknown engine $engine" >&2; return 2 ;;
     esac
 }

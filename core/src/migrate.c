@@ -162,6 +162,10 @@ static int apply_one(cdb *db, const struct cdb_migration *m, int known)
      * The other engines check them on every statement. */
     if (cdb_sqlite(db) != NULL && (rc = foreign_keys_intact(db, m)) != CDB_OK)
         goto done;
+    /* MariaDB's DDL commits implicitly: the step is in, record it on its
+     * own (a failure between the two leaves the step unrecorded). */
+    if (!cdb_in_transaction(db))
+        return record_migration(db, m);
     rc = record_migration(db, m);
     if (rc != CDB_OK)
         goto done;

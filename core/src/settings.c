@@ -169,21 +169,30 @@ int cdb_setting_set(cdb *db, const char *key, const char *value)
     if ((rc = check_known_value(db, key, value)) != CDB_OK)
         return rc;
     cdb_now_iso(now);
-    /* One statement, so it is atomic without an explicit transaction. */
-    rc = cdb_stmt(db,
-                  "INSERT INTO Settings (key, value, createdAt, updatedAt) VALUES (?1, ?2, ?3, ?3)"
-                  " ON CONFLICT (key) DO UPDATE SET value = excluded.value,"
-                  " updatedAt = excluded.updatedAt",
-                  &stmt);
-    if (rc != CDB_OK)
+    /* Update, else insert, in one write transaction: the engines spell an
+     * upsert three ways, and this is the same on all of them. */
+    if ((rc = cdb_tx_begin(db)) != CDB_OK)
         return rc;
-    cdb_bind_text(stmt, 1, key);
-    cdb_bind_text(stmt, 2, value);
-    cdb_bind_text(stmt, 3, now);
-    rc = cdb_step(stmt);
-    rc = rc == CDB_SQL_DONE ? CDB_OK : cdb_fail_sql(db, rc, "writing a setting");
-    cdb_stmt_done(stmt);
-    return rc;
+    rc = cdb_stmt(db, "UPDATE Settings SET value = ?2, updatedAt = ?3 WHERE key = ?1", &stmt);
+    if (rc == CDB_OK) {
+        cdb_bind_text(stmt, 1, key);
+        cdb_bind_text(stmt, 2, value);
+        cdb_bind_text(stmt, 3, now);
+        rc = cdb_stmt_exec(db, stmt, "writing a setting");
+    }
+    if (rc == CDB_OK && cdb_changes(db) == 0 &&
+        (rc = cdb_stmt(db, "INSERT INTO Settings (key, value, createdAt, updatedAt)"
+                           " VALUES (?1, ?2, ?3, ?3)", &stmt)) == CDB_OK) {
+        cdb_bind_text(stmt, 1, key);
+        cdb_bind_text(stmt, 2, value);
+        cdb_bind_text(stmt, 3, now);
+        rc = cdb_stmt_exec(db, stmt, "writing a setting");
+    }
+    if (rc != CDB_OK) {
+        cdb_tx_rollback(db);
+        return rc;
+    }
+    return cdb_tx_commit(db);
 }
 
 int cdb_setting_delete(cdb *db, const char *key)

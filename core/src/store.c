@@ -615,8 +615,12 @@ static int open_db(const char *name, unsigned flags, cdb **out)
     rc = cdb_schema_version(db, &current, &known);
     if (rc != CDB_OK)
         return rc;
-    if ((flags & CDB_OPEN_ANY_VERSION) && !(flags & CDB_OPEN_MIGRATE))
-        current = known;  /* whole-file work: the schema is not read */
+    if ((flags & CDB_OPEN_ANY_VERSION) && !(flags & CDB_OPEN_MIGRATE)) {
+        /* Whole-file work: the schema is not read, so neither judged. */
+        db->errmsg[0] = '\0';
+        db->errfield[0] = '\0';
+        return CDB_OK;
+    }
     if (current > known)
         return cdb_fail(db, CDB_ERR_VERSION, NULL,
                         "database schema version %d is newer than this library's version %d: "

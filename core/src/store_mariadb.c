@@ -36,6 +36,7 @@
 #include <mysqld_error.h>
 
 #include "internal.h"
+#include "sql_translate.h"
 #include "store_engine.h"
 
 /*
@@ -81,6 +82,8 @@ struct my_conn {
     char sqlstate[6];
     char message[384];
     char err_table[128];  /* the failing statement's table, for naming keys */
+    char **names;         /* the schema's table and column names, quoted in statements */
+    size_t n_names;
 };
 
 struct my_value {
@@ -561,14 +564,60 @@ static int server_prepare(struct my_stmt *st)
     return CDB_SQL_OK;
 }
 
+static void free_names(struct my_conn *c)
+{
+    for (size_t i = 0; i < c->n_names; i++)
+        free(c->names[i]);
+    free(c->names);
+    c->names = NULL;
+    c->n_names = 0;
+}
+
+/* Every table and column name of the database: some (key, Groups) are
+ * MariaDB's reserved words, so statements quote them all (sql_translate.c). */
+static bool load_names(struct my_conn *c)
+{
+    static const char sql[] =
+        "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()"
+        " UNION SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()";
+    MYSQL_RES *res;
+    MYSQL_ROW row;
+
+    if (mysql_real_query(c->my, sql, sizeof sql - 1) != 0 || (res = mysql_store_result(c->my)) == NULL) {
+        keep_conn_error(c, NULL);
+        return false;
+    }
+    free_names(c);
+    if (mysql_num_rows(res) > 0 &&
+        (c->names = calloc((size_t)mysql_num_rows(res), sizeof *c->names)) == NULL) {
+        mysql_free_result(res);
+        return false;
+    }
+    while ((row = mysql_fetch_row(res)) != NULL) {
+        if (row[0] == NULL)
+            continue;
+        if ((c->names[c->n_names] = strdup(row[0])) == NULL) {
+            mysql_free_result(res);
+            return false;
+        }
+        c->n_names++;
+    }
+    mysql_free_result(res);
+    return true;
+}
+
 static int my_prepare(cdb *db, void *conn, const char *sql, void **native)
 {
     struct my_conn *c = conn;
     struct my_stmt *st = calloc(1, sizeof *st);
+    sql_translation translated = {0};
     int rc;
 
     if (st == NULL ||
-        (st->text = rewrite_placeholders(sql, &st->param_of, &st->n_positions, &st->n_params)) == NULL ||
+        sql_translate(SQL_DIALECT_MARIADB, sql, (const char *const *)c->names, c->n_names,
+                      &translated) != 0 ||
+        (st->text = rewrite_placeholders(translated.text, &st->param_of, &st->n_positions,
+                                         &st->n_params)) == NULL ||
         (st->n_params > 0 && (st->values = calloc((size_t)st->n_params, sizeof *st->values)) == NULL) ||
         (st->n_positions > 0 && (st->params = calloc((size_t)st->n_positions, sizeof *st->params)) == NULL)) {
         if (st != NULL) {
@@ -577,8 +626,10 @@ static int my_prepare(cdb *db, void *conn, const char *sql, void **native)
             free(st->values);
         }
         free(st);
+        sql_translation_free(&translated);
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "out of memory preparing a statement");
     }
+    sql_translation_free(&translated);
     st->conn = c;
     statement_kind(st, sql);
     if (!settle_connection(c) || (rc = server_prepare(st)) != CDB_SQL_OK) {
@@ -1034,7 +1085,7 @@ static bool connect_server(struct my_conn *c)
         return false;
     }
     c->generation++;
-    if (!configure_session(c))
+    if (!configure_session(c) || !load_names(c))
         return false;
     return true;
 }
@@ -1083,6 +1134,7 @@ static void my_close(void *conn)
     if (c->my != NULL)
         mysql_close(c->my);
     free_target(&c->target);
+    free_names(c);
     free(c);
 }
 
@@ -1193,6 +1245,44 @@ static int my_open(cdb *db, const char *uri, unsigned flags, void **conn_out)
     return CDB_OK;
 }
 
+/*
+ * A schema step: the file as one multi-statement query (its triggers are
+ * BEGIN ... END blocks without DELIMITER lines), every result drained.
+ * MariaDB commits DDL implicitly: a step that fails half-way stays half
+ * applied and unrecorded (docs/store.md, "Engines").
+ */
+static int my_exec_script(cdb *db, void *conn, const char *sql)
+{
+    struct my_conn *c = conn;
+    int status;
+
+    if (!settle_connection(c))
+        return my_fail(db, c, MY_FAILED, NULL);
+    if (mysql_set_server_option(c->my, MYSQL_OPTION_MULTI_STATEMENTS_ON) != 0) {
+        keep_conn_error(c, NULL);
+        return my_fail(db, c, MY_FAILED, "allowing a schema step's several statements");
+    }
+    status = mysql_real_query(c->my, sql, strlen(sql));
+    while (status == 0) {
+        MYSQL_RES *res = mysql_store_result(c->my);
+        mysql_free_result(res);
+        status = mysql_next_result(c->my);  /* 0: another result, -1: the last one */
+    }
+    if (status > 0)
+        keep_conn_error(c, NULL);
+    mysql_set_server_option(c->my, MYSQL_OPTION_MULTI_STATEMENTS_OFF);
+    note_tx_state(c);
+    if (status > 0)
+        return my_fail(db, c, MY_FAILED, NULL);
+    /* The step may have named new tables and columns. */
+    if (!load_names(c))
+        return my_fail(db, c, MY_FAILED, "reading the schema's names");
+    return CDB_OK;
+}
+
+extern const struct cdb_migration cdb_migrations_mariadb[];
+extern const size_t cdb_migrations_mariadb_count;
+
 const cdb_engine cdb_engine_mariadb = {
     .name = "mariadb",
     .open = my_open,
@@ -1223,4 +1313,7 @@ const cdb_engine cdb_engine_mariadb = {
     .table_exists_sql = "SELECT count(*) FROM information_schema.TABLES"
                         " WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'"
                         " AND TABLE_NAME = ?1",
+    .migrations = cdb_migrations_mariadb,
+    .n_migrations = &cdb_migrations_mariadb_count,
+    .exec_script = my_exec_script,
 };

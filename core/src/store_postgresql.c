@@ -3,7 +3,7 @@
  *
  * A connection is one PGconn, used by one thread at a time (as every
  * handle).  Statements are prepared on the server once (PQprepare) under a
- * name of their own, in PostgreSQL's spelling (pg_translate.c: quoted
+ * name of their own, in PostgreSQL's spelling (sql_translate.c: quoted
  * schema names, $N placeholders).  Values travel in text format, so a
  * statement keeps its bound values as strings until it runs: the first step
  * executes it (PQexecPrepared) and later steps walk the rows of the result.
@@ -27,7 +27,7 @@
 #include <libpq-fe.h>
 
 #include "internal.h"
-#include "pg_translate.h"
+#include "sql_translate.h"
 #include "store_engine.h"
 
 #define PG_TEXT_OID 25  /* pg_type.oid of text, fixed since PostgreSQL's first catalog */
@@ -55,7 +55,7 @@ struct pg_conn {
 
 struct pg_stmt {
     struct pg_conn *conn;
-    pg_translation sql;   /* PostgreSQL's text, kept to prepare again after a reconnect */
+    sql_translation sql;   /* PostgreSQL's text, kept to prepare again after a reconnect */
     unsigned generation;  /* of the connection it was prepared on */
     char name[16];
     int n_params;
@@ -304,7 +304,7 @@ static int server_prepare(struct pg_stmt *st)
 
 static void stmt_free(struct pg_stmt *st)
 {
-    pg_translation_free(&st->sql);
+    sql_translation_free(&st->sql);
     free(st->values);
     free(st->server_values);
     free(st);
@@ -315,7 +315,7 @@ static int pg_prepare(cdb *db, void *conn, const char *sql, void **native)
     struct pg_conn *c = conn;
     struct pg_stmt *st = calloc(1, sizeof *st);
 
-    if (st == NULL || pg_translate(sql, (const char *const *)c->names, c->n_names, &st->sql) != 0 ||
+    if (st == NULL || sql_translate(SQL_DIALECT_POSTGRESQL, sql, (const char *const *)c->names, c->n_names, &st->sql) != 0 ||
         (st->sql.n_params > 0 &&
          (st->values = calloc((size_t)st->sql.n_params, sizeof *st->values)) == NULL) ||
         (st->sql.n_server > 0 &&

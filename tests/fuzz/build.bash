@@ -62,7 +62,10 @@ compile() { # source object flags...
 # Two compilers at a time, as scripts/build.sh does (make -j2).
 objs=()
 running=0
-for src in "$top"/core/src/*.c "$embedded" "$embedded_pg"; do
+embedded_my="$out/obj/migrations_mariadb.c"
+sh "$top/scripts/embed-migrations.sh" mariadb "$top"/migrations/mysql/*.sql > "$embedded_my.tmp"
+if cmp -s "$embedded_my.tmp" "$embedded_my"; then rm -f "$embedded_my.tmp"; else mv "$embedded_my.tmp" "$embedded_my"; fi
+for src in "$top"/core/src/*.c "$embedded" "$embedded_pg" "$embedded_my"; do
     obj="$out/obj/core_$(basename "$src" .c).o"
     objs+=("$obj")
     if [ "$running" -ge 2 ]; then wait -n || exit 1; running=$((running - 1)); fi

@@ -1,7 +1,7 @@
 /*
- * pg_translate.c: the models' SQL as PostgreSQL takes it (pg_translate.h).
- * One pass over the statement's tokens; what each rewrite is for is said in
- * the header.
+ * sql_translate.c: the models' SQL as a server engine takes it
+ * (sql_translate.h).  One pass over the statement's tokens; what each
+ * rewrite is for is said in the header.
  */
 #include <ctype.h>
 #include <stdbool.h>
@@ -10,7 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "pg_translate.h"
+#include "sql_translate.h"
 
 struct out {
     char *buf;
@@ -118,6 +118,21 @@ static bool null_test_follows(const char *sql, size_t len, size_t i)
     return word_at(sql, len, j, "NULL", NULL);
 }
 
+/* After json_each: "(?N)" with optional spaces; the end of it, or 0. */
+static size_t json_each_arg(const char *sql, size_t len, size_t i)
+{
+    size_t j;
+    int n;
+
+    if (i >= len || sql[i] != '(')
+        return 0;
+    j = skip_space(sql, len, i + 1);
+    if (j >= len || sql[j] != '?')
+        return 0;
+    j = skip_space(sql, len, placeholder_end(sql, len, j, &n));
+    return j < len && sql[j] == ')' ? j + 1 : 0;
+}
+
 static const char *schema_name(const char *const *names, size_t n_names, const char *word,
                                size_t len)
 {
@@ -153,8 +168,10 @@ static int count_params(const char *sql, size_t len)
     return highest;
 }
 
-int pg_translate(const char *sql, const char *const *names, size_t n_names, pg_translation *out)
+int sql_translate(sql_dialect dialect, const char *sql, const char *const *names, size_t n_names,
+                  sql_translation *out)
 {
+    const bool pg = dialect == SQL_DIALECT_POSTGRESQL;
     size_t len = strlen(sql);
     struct out o = {0};
     int highest = 0, extra = 0, max_extra;
@@ -189,6 +206,10 @@ int pg_translate(const char *sql, const char *const *names, size_t n_names, pg_t
                 end++;
             put(&o, sql + i, end - i);
             i = end;
+        } else if (c == '?' && !pg) {
+            end = placeholder_end(sql, len, i, &(int){0});
+            put(&o, sql + i, end - i);
+            i = end;
         } else if (c == '?') {
             char num[24];
             int n;
@@ -217,17 +238,27 @@ int pg_translate(const char *sql, const char *const *names, size_t n_names, pg_t
                 end++;
             next = skip_space(sql, len, end);
             if (word_at(sql, len, i, "IS", NULL) && next < len && sql[next] == '?') {
-                puts_(&o, "IS NOT DISTINCT FROM ");
+                puts_(&o, pg ? "IS NOT DISTINCT FROM " : "<=> ");
                 i = next;
             } else if (word_at(sql, len, i, "COLLATE", NULL) && word_at(sql, len, next, "BINARY", &k)) {
-                puts_(&o, "COLLATE \"C\"");
+                puts_(&o, pg ? "COLLATE \"C\"" : "COLLATE utf8mb4_bin");
                 i = k;
-            } else if (word_at(sql, len, i, "json_each", NULL)) {
+            } else if (word_at(sql, len, i, "json_each", NULL) && pg) {
                 puts_(&o, "json_array_elements_text");
                 i = end;
-            } else if (word_at(sql, len, i, "ifnull", NULL) && next < len && sql[next] == '(') {
+            } else if (word_at(sql, len, i, "json_each", NULL) && (k = json_each_arg(sql, len, next)) != 0) {
+                /* json_each(?N) -> a table of the array's values in a column "value". */
+                put(&o, "JSON_TABLE(", 11);
+                put(&o, sql + next + 1, k - next - 2);
+                puts_(&o, ", '$[*]' COLUMNS (\"value\" LONGTEXT PATH '$')) AS json_each");
+                i = k;
+            } else if (word_at(sql, len, i, "ifnull", NULL) && pg && next < len && sql[next] == '(') {
                 puts_(&o, "coalesce");
                 i = end;
+            } else if (!pg && word_at(sql, len, i, "AS", NULL) &&
+                       (word_at(sql, len, next, "INTEGER", &k) || word_at(sql, len, next, "TEXT", &k))) {
+                puts_(&o, word_at(sql, len, next, "INTEGER", NULL) ? "AS SIGNED" : "AS CHAR");
+                i = k;
             } else if ((name = schema_name(names, n_names, sql + i, end - i)) != NULL) {
                 put(&o, "\"", 1);
                 puts_(&o, name);
@@ -257,7 +288,7 @@ int pg_translate(const char *sql, const char *const *names, size_t n_names, pg_t
     return 0;
 }
 
-void pg_translation_free(pg_translation *t)
+void sql_translation_free(sql_translation *t)
 {
     free(t->text);
     free(t->source);
