@@ -527,13 +527,23 @@ static void test_names_and_passwords(void **state)
     assert_non_null(strstr(cdb_errmsg(db), "option file"));
     cdb_close(db);
 
-    /* Migrating the schema needs MariaDB migrations, which this build does
-     * not carry: refused by name, on an empty database. */
+    /* An empty database gets the whole schema, every step recorded; opened
+     * again it is current, and the models' statements run on it. */
     db = open_mariadb(0);
     assert_int_equal(exec_sql(db, "DROP TABLE IF EXISTS \"Members\", \"People\""), CDB_OK);
     cdb_close(db);
-    assert_int_equal(cdb_open(uri(), CDB_OPEN_MIGRATE, &db), CDB_ERR_VERSION);
-    assert_non_null(strstr(cdb_errmsg(db), "mariadb"));
+    assert_int_equal(cdb_open(uri(), CDB_OPEN_MIGRATE, &db), CDB_OK);
+    cdb_close(db);
+    assert_int_equal(cdb_open(uri(), 0, &db), CDB_OK);
+    {
+        int current = 0, known = 0;
+        assert_int_equal(cdb_schema_version(db, &current, &known), CDB_OK);
+        assert_true(known >= 6);
+        assert_int_equal(current, known);
+        /* Bare names, "key" and Groups among them (reserved words). */
+        assert_int_equal(exec_sql(db, "SELECT key, value FROM Settings ORDER BY key"), CDB_OK);
+        assert_int_equal(query_int(db, "SELECT count(*) FROM Groups WHERE isAdministrator = 1"), 1);
+    }
     cdb_close(db);
 }
 
