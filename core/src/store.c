@@ -111,6 +111,20 @@ int cdb_fail_unique(cdb *db, const char *key)
                     "another row already has this %s (unique key %s)", names, key);
 }
 
+bool cdb_field_from_text(const char *text, char *out, size_t out_size)
+{
+    size_t len;
+
+    if (text == NULL)
+        return false;
+    len = strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.");
+    if ((text[len] != ':' && text[len] != '\0') || memchr(text, '.', len) == NULL ||
+        len >= out_size)
+        return false;
+    snprintf(out, out_size, "%.*s", (int)len, text);
+    return true;
+}
+
 int cdb_fail_sql(cdb *db, int engine_rc, const char *context)
 {
     if (engine_rc == CDB_SQL_OK || engine_rc == CDB_SQL_ROW || engine_rc == CDB_SQL_DONE)

@@ -91,6 +91,10 @@ void *cdb_engine_conn(const cdb *db);
  * naming the key ("Users.mail", "Containers.nodeId,containerId", or an
  * index name), with the key as the field. */
 int cdb_fail_unique(cdb *db, const char *key);
+/* For engines decoding a rule broken on a field: the "Table.column" that
+ * starts text ("Table.column: why", raised by the schema's own triggers
+ * and checks, or a constraint named so) into out; false when it does not. */
+bool cdb_field_from_text(const char *text, char *out, size_t out_size);
 
 extern const cdb_engine cdb_engine_sqlite;
 extern const cdb_engine cdb_engine_postgresql;

@@ -265,21 +265,6 @@ static void keep_stmt_error(struct my_stmt *st)
                mysql_stmt_error(st->st), st->table);
 }
 
-/* "Table.column: why" raised by the schema's own triggers and checks. */
-static bool field_from_text(const char *text, char *out, size_t out_size)
-{
-    size_t len;
-
-    if (text == NULL)
-        return false;
-    len = strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.");
-    if ((text[len] != ':' && text[len] != '\0') || memchr(text, '.', len) == NULL ||
-        len >= out_size)
-        return false;
-    snprintf(out, out_size, "%.*s", (int)len, text);
-    return true;
-}
-
 /* The text between the first `open` after `marker` and the next `close`. */
 static bool quoted_after(const char *text, const char *marker, char quote, char *out,
                          size_t out_size)
@@ -451,7 +436,7 @@ static int my_fail(cdb *db, void *conn, int engine_rc, const char *context)
         /* fall through */
     case ER_SIGNAL_EXCEPTION:
         /* The schema's own text: names a field and a rule, never a value. */
-        if (field_from_text(c->message, field, sizeof field))
+        if (cdb_field_from_text(c->message, field, sizeof field))
             return cdb_fail(db, CDB_ERR_INVALID, field, "%s%s%s", ctx, sep, c->message);
         return cdb_fail(db, CDB_ERR_CONSTRAINT, NULL, "%s%s%s", ctx, sep, c->message);
     case ER_LOCK_DEADLOCK:      /* the transaction was rolled back */

@@ -188,21 +188,6 @@ static void unique_key(PGresult *res, char *out, size_t out_size)
     snprintf(out, out_size, "%s", constraint ? constraint : "");
 }
 
-/* "Table.column: why" raised by the schema's own triggers and checks. */
-static bool field_from_text(const char *text, char *out, size_t out_size)
-{
-    size_t len;
-
-    if (text == NULL)
-        return false;
-    len = strspn(text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.");
-    if ((text[len] != ':' && text[len] != '\0') || memchr(text, '.', len) == NULL ||
-        len >= out_size)
-        return false;
-    snprintf(out, out_size, "%.*s", (int)len, text);
-    return true;
-}
-
 static int pg_fail(cdb *db, void *conn, int engine_rc, const char *context)
 {
     struct pg_conn *c = conn;
@@ -246,11 +231,11 @@ static int pg_fail(cdb *db, void *conn, int engine_rc, const char *context)
         status = CDB_ERR_INVALID;
         if (table != NULL && column != NULL)
             snprintf(field, sizeof field, "%s.%s", table, column);
-        else if (!field_from_text(constraint, field, sizeof field))
+        else if (!cdb_field_from_text(constraint, field, sizeof field))
             field[0] = '\0';
     } else if (strcmp(state, "P0001") == 0) {
         /* RAISE EXCEPTION 'Table.column: why' from the schema's triggers. */
-        status = field_from_text(msg, field, sizeof field) ? CDB_ERR_INVALID : CDB_ERR_CONSTRAINT;
+        status = cdb_field_from_text(msg, field, sizeof field) ? CDB_ERR_INVALID : CDB_ERR_CONSTRAINT;
     } else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
                strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0) {
         status = CDB_ERR_BUSY;  /* serialization, deadlock, lock or statement timeout */
