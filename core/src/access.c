@@ -233,7 +233,8 @@ static int container_by_host(cdb *db, const char *host, int64_t *container_id)
 int cdb_access_may_enter(cdb *db, const char *username, const char *host, int *allowed)
 {
     static const char sql[] = "SELECT " ACCESS_COLUMNS ACCESS_FROM
-                              " WHERE c.id = ?1 AND u.username = ?2 AND" ACCESS_ALLOWED;
+                              " WHERE c.id = ?1 AND u.username COLLATE NOCASE = ?2 COLLATE NOCASE"
+                              " AND" ACCESS_ALLOWED;
     cdb_sql_stmt *st = NULL;
     int64_t container_id = 0;
     int rc, status;
@@ -351,10 +352,9 @@ int cdb_access_sudo_owners(cdb *db, const char *hostname, int64_t after, size_t 
      * be found through Users' unique index, ACCESS_OWNER decides. */
     static const char sql[] =
         "SELECT c.id, c.hostname, s.internalDomain, u.username, c.createdAt,"
-        /* The newest of five stamps, as an aggregate: the same text everywhere. */
-        " (SELECT max(t) FROM (SELECT c.updatedAt AS t UNION ALL SELECT n.updatedAt"
-        "  UNION ALL SELECT s.updatedAt UNION ALL SELECT u.updatedAt UNION ALL"
-        "  SELECT updatedAt FROM Settings WHERE key = '" CDB_SETTING_SUDO_OWNERS "') AS stamps)"
+        /* The newest of five stamps (the setting may be absent: ''). */
+        " max(c.updatedAt, n.updatedAt, s.updatedAt, u.updatedAt, coalesce((SELECT updatedAt"
+        "  FROM Settings WHERE key = '" CDB_SETTING_SUDO_OWNERS "'), ''))"
         " FROM Containers c JOIN Users u ON u.username = c.username AND " ACCESS_OWNER
         " JOIN Nodes n ON n.id = c.nodeId JOIN Sites s ON s.id = n.siteId"
         " WHERE ?9 <> 0 AND u.status = 'active' AND c.id > ?1 AND (?2 IS NULL OR c.hostname = ?2)"
@@ -469,10 +469,14 @@ static int resolve_grant(cdb *db, const cdb_grant_input *in, grant_key *key)
         return status;
     key->by_user = in->username != NULL;
     if (in->username)
-        status = lookup_name(db, "SELECT uidNumber FROM Users WHERE username = ?1",
+        status = lookup_name(db,
+                             "SELECT uidNumber FROM Users"
+                             " WHERE username COLLATE NOCASE = ?1 COLLATE NOCASE",
                              in->username, "username", "user", &key->uid);
     else
-        status = lookup_name(db, "SELECT gidNumber FROM Groups WHERE cn = ?1", in->group,
+        status = lookup_name(db,
+                             "SELECT gidNumber FROM Groups WHERE cn COLLATE NOCASE = ?1 COLLATE NOCASE",
+                             in->group,
                              "group", "group", &key->gid);
     if (status != CDB_OK)
         return status;

@@ -204,7 +204,8 @@ int cdb_group_get_by_name(cdb *db, const char *cn, cdb_group **out)
         return CDB_ERR_INVALID;
     if (cn == NULL)
         return cdb_fail(db, CDB_ERR_INVALID, "cn", "a group name is required");
-    return load_one(db, GROUP_COLUMNS " WHERE g.cn = ?1" GROUP_ORDER, 0, cn, out);
+    return load_one(db, GROUP_COLUMNS " WHERE g.cn COLLATE NOCASE = ?1 COLLATE NOCASE" GROUP_ORDER,
+                    0, cn, out);
 }
 
 int cdb_group_get_many(cdb *db, const int64_t *ids, size_t n, cdb_group ***out, size_t *n_out)

@@ -166,9 +166,23 @@ enum text_column_flags {
     TEXT_CASE_EXACT = 1 << 1  /* BINARY collation (timestamps), not NOCASE */
 };
 
+/* `column op ?` under the column's collation, spelled out for NOCASE
+ * columns (SQLite's column collation is implicit; the server engines'
+ * translation needs the words: sql_translate.h). */
+static void compare_with_param(struct builder *b, const char *column, const char *op, unsigned flags)
+{
+    const char *collation = (flags & TEXT_CASE_EXACT) ? "" : " COLLATE NOCASE";
+
+    append(b, column);
+    append(b, collation);
+    append(b, op);
+    append(b, "?");
+    append(b, collation);
+}
+
 /*
- * A text comparison on a column of the outer table (`column` carries its
- * own collation, described by flags): EQ, PREFIX, GE, LE, PRESENT.
+ * A text comparison on a column of the outer table (its collation described
+ * by flags): EQ, PREFIX, GE, LE, PRESENT.
  */
 static void text_compare(struct builder *b, const cdb_query *q, const char *column,
                          unsigned flags)
@@ -177,27 +191,24 @@ static void text_compare(struct builder *b, const cdb_query *q, const char *colu
 
     switch (q->op) {
     case CDB_Q_EQ:
-        append(b, column);
-        append(b, " = ?");
+        compare_with_param(b, column, " = ", flags);
         bind_text(b, q->text);
         break;
     case CDB_Q_PREFIX:
         append(b, "(");
-        append(b, column);
-        append(b, " >= ? AND ");
-        append(b, column);
-        append(b, " < ?)");
+        compare_with_param(b, column, " >= ", flags);
+        append(b, " AND ");
+        compare_with_param(b, column, " < ", flags);
+        append(b, ")");
         bind_text(b, q->text);
         bind_prefix_end(b, q->text, (flags & TEXT_CASE_EXACT) != 0);
         break;
     case CDB_Q_GE:
-        append(b, column);
-        append(b, " >= ?");
+        compare_with_param(b, column, " >= ", flags);
         bind_text(b, q->text);
         break;
     case CDB_Q_LE:
-        append(b, column);
-        append(b, " <= ?");
+        compare_with_param(b, column, " <= ", flags);
         bind_text(b, q->text);
         break;
     case CDB_Q_PRESENT:

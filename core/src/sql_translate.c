@@ -5,6 +5,7 @@
  */
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,28 @@ static void put(struct out *o, const char *s, size_t n)
 static void puts_(struct out *o, const char *s)
 {
     put(o, s, strlen(s));
+}
+
+/* Insert s at o->buf[at] (at <= o->len). */
+static void insert(struct out *o, size_t at, const char *s)
+{
+    size_t n = strlen(s), tail;
+
+    put(o, s, n); /* grows the buffer; the bytes are moved into place below */
+    if (o->failed)
+        return;
+    tail = o->len - n - at;
+    memmove(o->buf + at + n, o->buf + at, tail);
+    memcpy(o->buf + at, s, n);
+}
+
+/* The operand the next COLLATE applies to starts where the last name or
+ * placeholder was written, unless that was the second half of a qualified
+ * name (after a '.'), which belongs to the operand before it. */
+static void note_operand(const struct out *o, size_t start, size_t *operand)
+{
+    if (!(start > 0 && o->buf != NULL && o->buf[start - 1] == '.'))
+        *operand = start;
 }
 
 static bool is_word_start(char c)
@@ -133,6 +156,28 @@ static size_t json_each_arg(const char *sql, size_t len, size_t i)
     return j < len && sql[j] == ')' ? j + 1 : 0;
 }
 
+/* Whether the call whose "(" is at sql[i] has more than one argument: a
+ * comma outside nested parentheses, strings and names before its ")". */
+static bool several_arguments(const char *sql, size_t len, size_t i)
+{
+    int depth = 0;
+
+    for (size_t j = i; j < len;) {
+        if (sql[j] == '\'' || sql[j] == '"') {
+            j = quoted_end(sql, len, j);
+            continue;
+        }
+        if (sql[j] == '(')
+            depth++;
+        else if (sql[j] == ')' && --depth == 0)
+            return false;
+        else if (sql[j] == ',' && depth == 1)
+            return true;
+        j++;
+    }
+    return false;
+}
+
 static const char *schema_name(const char *const *names, size_t n_names, const char *word,
                                size_t len)
 {
@@ -176,6 +221,7 @@ int sql_translate(sql_dialect dialect, const char *sql, const char *const *names
     struct out o = {0};
     int highest = 0, extra = 0, max_extra;
     int *source;
+    size_t operand = SIZE_MAX; /* where the last name or placeholder was written */
 
     memset(out, 0, sizeof *out);
     out->n_params = count_params(sql, len);
@@ -194,11 +240,13 @@ int sql_translate(sql_dialect dialect, const char *sql, const char *const *names
 
     for (size_t i = 0; i < len;) {
         char c = sql[i];
-        size_t end;
+        size_t end, start = o.len;
 
         if (c == '\'' || c == '"') {
             end = quoted_end(sql, len, i);
             put(&o, sql + i, end - i);
+            if (c == '"')
+                note_operand(&o, start, &operand);
             i = end;
         } else if (c == '-' && i + 1 < len && sql[i + 1] == '-') {
             end = i;
@@ -209,6 +257,7 @@ int sql_translate(sql_dialect dialect, const char *sql, const char *const *names
         } else if (c == '?' && !pg) {
             end = placeholder_end(sql, len, i, &(int){0});
             put(&o, sql + i, end - i);
+            note_operand(&o, start, &operand);
             i = end;
         } else if (c == '?') {
             char num[24];
@@ -229,6 +278,7 @@ int sql_translate(sql_dialect dialect, const char *sql, const char *const *names
                 out->used[n - 1] = 1;
             }
             puts_(&o, num);
+            note_operand(&o, start, &operand);
             i = end;
         } else if (is_word_start(c) && (i == 0 || !is_word_char(sql[i - 1]))) {
             const char *name;
@@ -240,6 +290,22 @@ int sql_translate(sql_dialect dialect, const char *sql, const char *const *names
             if (word_at(sql, len, i, "IS", NULL) && next < len && sql[next] == '?') {
                 puts_(&o, pg ? "IS NOT DISTINCT FROM " : "<=> ");
                 i = next;
+            } else if (word_at(sql, len, i, "COLLATE", NULL) &&
+                       word_at(sql, len, next, "NOCASE", &k) && (!pg || operand != SIZE_MAX)) {
+                /* PostgreSQL: lower() of the operand (a name or a parameter;
+                 * after anything else the words stay, and the server refuses
+                 * them), as its unique indexes on lower(col) are; MariaDB:
+                 * the column's own _ci collation does it. */
+                if (pg) {
+                    while (o.len > operand && o.buf[o.len - 1] == ' ')
+                        o.len--;
+                    insert(&o, operand, "lower(");
+                    puts_(&o, ")");
+                    i = k;
+                } else {
+                    i = skip_space(sql, len, k);
+                }
+                operand = SIZE_MAX;
             } else if (word_at(sql, len, i, "COLLATE", NULL) && word_at(sql, len, next, "BINARY", &k)) {
                 puts_(&o, pg ? "COLLATE \"C\"" : "COLLATE utf8mb4_bin");
                 i = k;
@@ -247,11 +313,21 @@ int sql_translate(sql_dialect dialect, const char *sql, const char *const *names
                 puts_(&o, "json_array_elements_text");
                 i = end;
             } else if (word_at(sql, len, i, "json_each", NULL) && (k = json_each_arg(sql, len, next)) != 0) {
-                /* json_each(?N) -> a table of the array's values in a column "value". */
+                /* json_each(?N) -> a table of the array's values in a column "value",
+         * compared as the NOCASE columns are (the text lists the models
+         * pass hold names of such columns; a JSON_TABLE column would
+         * otherwise take the database's default collation, and MariaDB
+         * refuses to compare two columns of different collations). */
                 put(&o, "JSON_TABLE(", 11);
                 put(&o, sql + next + 1, k - next - 2);
-                puts_(&o, ", '$[*]' COLUMNS (\"value\" LONGTEXT PATH '$')) AS json_each");
+                puts_(&o, ", '$[*]' COLUMNS (\"value\" LONGTEXT COLLATE utf8mb4_unicode_nopad_ci"
+                           " PATH '$')) AS json_each");
                 i = k;
+            } else if (word_at(sql, len, i, "max", NULL) && next < len && sql[next] == '(' &&
+                       several_arguments(sql, len, next)) {
+                /* SQLite's scalar max(a, b, ...); max(x) is the aggregate. */
+                puts_(&o, "GREATEST");
+                i = end;
             } else if (word_at(sql, len, i, "ifnull", NULL) && pg && next < len && sql[next] == '(') {
                 puts_(&o, "coalesce");
                 i = end;
@@ -263,9 +339,11 @@ int sql_translate(sql_dialect dialect, const char *sql, const char *const *names
                 put(&o, "\"", 1);
                 puts_(&o, name);
                 put(&o, "\"", 1);
+                note_operand(&o, start, &operand);
                 i = end;
             } else {
                 put(&o, sql + i, end - i);
+                note_operand(&o, start, &operand);
                 i = end;
             }
         } else {

@@ -33,9 +33,15 @@ typedef struct sql_translation {
  *                     (PostgreSQL types a parameter
  *                     at its first use)
  *   x IS ?N           x IS NOT DISTINCT FROM $N       x <=> ?N
+ *   x COLLATE NOCASE  lower(x)  (x a name or a        (dropped: the NOCASE columns
+ *                     parameter; the NOCASE columns'  are utf8mb4_unicode_nopad_ci)
+ *                     unique indexes are on lower())
  *   COLLATE BINARY    COLLATE "C"                     COLLATE utf8mb4_bin
  *   json_each(?N)     json_array_elements_text($N)    JSON_TABLE(?N, '$[*]' COLUMNS
- *                                                     ("value" LONGTEXT PATH '$'))
+ *                                                     ("value" LONGTEXT COLLATE
+ *                                                     utf8mb4_unicode_nopad_ci PATH '$'))
+ *   max(a, b, ...)    GREATEST(a, b, ...)             GREATEST(a, b, ...)
+ *                     (SQLite's scalar max; max(x) is the aggregate and kept)
  *   ifnull(           coalesce(                       (kept)
  *   AS INTEGER/TEXT   (kept)                          AS SIGNED/CHAR
  * Quoted strings, quoted names and comments are left alone.

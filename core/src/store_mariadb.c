@@ -42,13 +42,15 @@
 /*
  * Every session's sql_mode: identifiers are "quoted" and || concatenates in
  * every statement and migration, as on SQLite and PostgreSQL; an explicit id
- * 0 is 0; strict: a value that does not fit is an error, never truncated.
+ * 0 is 0; a backslash in a string literal is a backslash (the standard's and
+ * the other engines' reading, so plain SQL written for them means the same);
+ * strict: a value that does not fit is an error, never truncated.
  * In the server's own order, so that @@sql_mode reads back the same text.
  * The one owner of the mode: tests/lib-engines.sh reads it from here.
  */
 #define CDB_MARIADB_SQL_MODE                                                                  \
-    "PIPES_AS_CONCAT,ANSI_QUOTES,NO_AUTO_VALUE_ON_ZERO,STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO," \
-    "NO_ENGINE_SUBSTITUTION"
+    "PIPES_AS_CONCAT,ANSI_QUOTES,NO_AUTO_VALUE_ON_ZERO,NO_BACKSLASH_ESCAPES,STRICT_ALL_TABLES," \
+    "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION"
 
 /* The write lock (GET_LOCK is server-wide: one name per database). */
 #define WRITE_LOCK_NAME "LEFT(CONCAT('clusterdb.write:', DATABASE()), 64)"
@@ -446,7 +448,8 @@ static int my_fail(cdb *db, void *conn, int engine_rc, const char *context)
         return cdb_fail(db, CDB_ERR_BUSY, NULL, "%s%sa lock was not granted in time", ctx, sep);
     case ER_CANT_EXECUTE_IN_READ_ONLY_TRANSACTION:
     case ER_OPTION_PREVENTS_STATEMENT:  /* a server started read-only */
-        return cdb_fail(db, CDB_ERR_IO, NULL, "%s%sthe connection is read-only", ctx, sep);
+        return cdb_fail(db, CDB_ERR_READONLY, NULL, "%s%sthe database is read-only here", ctx,
+                        sep);
     case ER_OUTOFMEMORY:
     case ER_OUT_OF_RESOURCES:
     case CR_OUT_OF_MEMORY:
@@ -967,6 +970,19 @@ static int run_simple(struct my_conn *c, const char *sql, char *value, size_t va
  * checks cannot interleave; the busy timeout bounds the wait.  Reads: one
  * snapshot for every statement, taken at the start.
  */
+/* The first statement of a transaction; when it finds the connection dead
+ * (the server restarted since this connection's last operation), nothing
+ * has been done yet: reconnect and run it once more, rather than fail one
+ * operation per idle connection. */
+static int run_first(struct my_conn *c, const char *sql, char *value, size_t value_size)
+{
+    int rc = run_simple(c, sql, value, value_size);
+
+    if (rc != CDB_SQL_OK && c->lost && !c->in_tx && settle_connection(c))
+        rc = run_simple(c, sql, value, value_size);
+    return rc;
+}
+
 static int my_begin(cdb *db, void *conn, bool write)
 {
     struct my_conn *c = conn;
@@ -975,14 +991,14 @@ static int my_begin(cdb *db, void *conn, bool write)
     if (!settle_connection(c))
         return my_fail(db, c, MY_FAILED, "starting a transaction");
     if (!write) {
-        if (run_simple(c, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", NULL, 0) != 0)
+        if (run_first(c, "START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY", NULL, 0) != 0)
             return my_fail(db, c, MY_FAILED, "starting a read transaction");
         c->in_tx = true;
         return CDB_OK;
     }
     snprintf(sql, sizeof sql, "SELECT GET_LOCK(" WRITE_LOCK_NAME ", %d.%03d)",
              c->lock_timeout_ms / 1000, c->lock_timeout_ms % 1000);
-    if (run_simple(c, sql, granted, sizeof granted) != CDB_SQL_OK)
+    if (run_first(c, sql, granted, sizeof granted) != CDB_SQL_OK)
         return my_fail(db, c, MY_FAILED, "starting a write transaction");
     if (strcmp(granted, "1") != 0)
         return cdb_fail(db, CDB_ERR_BUSY, NULL,
