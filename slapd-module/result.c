@@ -93,6 +93,11 @@ int cdbm_ldap_result(int status, cdbm_result_detail *detail, const char **text)
         rc = LDAP_UNAVAILABLE;
         t = "database unavailable";
         break;
+    case CDB_ERR_READONLY:
+        /* A standby serves reads; writes go to the primary's slapd. */
+        rc = LDAP_UNWILLING_TO_PERFORM;
+        t = "the database is read-only here (a standby): write through the primary";
+        break;
     case CDB_ERR_VERSION:
         rc = LDAP_UNAVAILABLE;
         t = "database schema version mismatch";

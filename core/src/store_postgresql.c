@@ -239,9 +239,11 @@ static int pg_fail(cdb *db, void *conn, int engine_rc, const char *context)
     } else if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
                strcmp(state, "55P03") == 0 || strcmp(state, "57014") == 0) {
         status = CDB_ERR_BUSY;  /* serialization, deadlock, lock or statement timeout */
+    } else if (strcmp(state, "25006") == 0) {
+        status = CDB_ERR_READONLY; /* a hot standby, or a read-only transaction */
     } else if (strncmp(state, "08", 2) == 0 || strncmp(state, "53", 2) == 0 ||
-               strncmp(state, "57P", 3) == 0 || strcmp(state, "25006") == 0) {
-        status = CDB_ERR_IO;    /* connection, resources, shutdown, read-only standby */
+               strncmp(state, "57P", 3) == 0) {
+        status = CDB_ERR_IO;    /* connection, resources, shutdown */
     } else {
         status = CDB_ERR_INTERNAL;
     }
@@ -295,6 +297,15 @@ static void stmt_free(struct pg_stmt *st)
     free(st);
 }
 
+/* Whether a request that just failed found the connection dead while it
+ * was outside a transaction (the server restarted since the connection's
+ * last use): nothing was done, so the caller may reconnect and send it once
+ * more.  True once reconnected. */
+static bool died_idle(struct pg_conn *c, bool was_in_tx)
+{
+    return !was_in_tx && !c->in_tx && PQstatus(c->pg) == CONNECTION_BAD && settle_connection(c);
+}
+
 static int pg_prepare(cdb *db, void *conn, const char *sql, void **native)
 {
     struct pg_conn *c = conn;
@@ -313,7 +324,9 @@ static int pg_prepare(cdb *db, void *conn, const char *sql, void **native)
     st->n_params = st->sql.n_params;
     st->row = -1;
     snprintf(st->name, sizeof st->name, "s%u", ++c->next_name);
-    if (!settle_connection(c) || server_prepare(st) != CDB_SQL_OK) {
+    if (!settle_connection(c) ||
+        (server_prepare(st) != CDB_SQL_OK &&
+         (!died_idle(c, false) || server_prepare(st) != CDB_SQL_OK))) {
         int rc = pg_fail(db, c, PG_FAILED, "preparing a statement");
         stmt_free(st);
         return rc;
@@ -362,16 +375,26 @@ static int pg_step(void *native)
     ExecStatusType status;
 
     if (st->result == NULL) {
+        bool was_in_tx = st->conn->in_tx;
         int rc;
         if (!settle_connection(st->conn))
             return PG_FAILED;
-        if (st->generation != st->conn->generation && (rc = server_prepare(st)) != CDB_SQL_OK)
-            return rc;
-        for (int i = 0; i < st->sql.n_server; i++)
-            st->server_values[i] = st->values[st->sql.source[i] - 1];
-        st->result = PQexecPrepared(st->conn->pg, st->name, st->sql.n_server,
-                                    st->server_values, NULL, NULL, 0);
-        note_tx_state(st->conn);
+        for (int attempt = 0;; attempt++) {
+            if (st->generation != st->conn->generation && (rc = server_prepare(st)) != CDB_SQL_OK)
+                return rc;
+            for (int i = 0; i < st->sql.n_server; i++)
+                st->server_values[i] = st->values[st->sql.source[i] - 1];
+            st->result = PQexecPrepared(st->conn->pg, st->name, st->sql.n_server,
+                                        st->server_values, NULL, NULL, 0);
+            note_tx_state(st->conn);
+            if (attempt > 0 || PQstatus(st->conn->pg) != CONNECTION_BAD)
+                break;
+            /* Autocommit, on a connection that died idle: once more. */
+            if (!died_idle(st->conn, was_in_tx))
+                break;
+            PQclear(st->result);
+            st->result = NULL;
+        }
         if (st->result == NULL) {
             keep_message(st->conn, "running a statement");
             return PG_FAILED;
@@ -488,7 +511,11 @@ static int pg_col_count(void *native)
 
     if (st->result != NULL)
         return PQnfields(st->result);
-    /* Before the first step: ask the server what the statement returns. */
+    /* Before the first step: ask the server what the statement returns
+     * (prepared again first if a reconnect since dropped it: describing a
+     * statement the server does not have would also abort the transaction). */
+    if (st->generation != st->conn->generation && server_prepare(st) != CDB_SQL_OK)
+        return 0;
     res = PQdescribePrepared(st->conn->pg, st->name);
     n = res != NULL && PQresultStatus(res) == PGRES_COMMAND_OK ? PQnfields(res) : 0;
     PQclear(res);
@@ -543,16 +570,25 @@ static int pg_begin(cdb *db, void *conn, bool write)
     PGresult *res;
     ExecStatusType status;
 
-    if (!settle_connection(c))
-        return pg_fail(db, c, PG_FAILED, "starting a transaction");
-    res = PQexec(c->pg, write ? "BEGIN; SELECT pg_advisory_xact_lock(7236966147485000001)"
-                                        : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-    status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
-    note_tx_state(c);
-
-    if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+    for (int attempt = 0;; attempt++) {
+        if (!settle_connection(c))
+            return pg_fail(db, c, PG_FAILED, "starting a transaction");
+        res = PQexec(c->pg, write ? "BEGIN; SELECT pg_advisory_xact_lock(7236966147485000001)"
+                                  : "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+        status = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
+        note_tx_state(c);
+        if (status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK) {
+            PQclear(res);
+            return CDB_OK;
+        }
+        /* The connection died while idle (the server restarted since this
+         * thread's last operation) and this start is what found out:
+         * nothing has been done yet, so reconnect and start once more,
+         * rather than fail one operation per idle connection. */
+        if (attempt > 0 || PQstatus(c->pg) != CONNECTION_BAD)
+            break;
         PQclear(res);
-        return CDB_OK;
+        c->in_tx = false;
     }
     if (res != NULL)
         keep_error(c, res);

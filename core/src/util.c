@@ -68,6 +68,7 @@ const char *cdb_strerror(int status)
     case CDB_ERR_VERSION: return "database schema version mismatch";
     case CDB_ERR_DENIED: return "access denied";
     case CDB_ERR_INTERNAL: return "internal error";
+    case CDB_ERR_READONLY: return "database is read-only here";
     default: return "unknown error";
     }
 }

@@ -412,11 +412,11 @@ static void test_read_only_handle(void **state)
 
     (void)db;
     assert_int_equal(exec_sql(ro, "INSERT INTO \"People\" (\"userName\") VALUES ('ro')"),
-                     CDB_ERR_IO);
+                     CDB_ERR_READONLY);
     assert_non_null(strstr(cdb_errmsg(ro), "read-only"));
     assert_int_equal(cdb_tx_begin(ro), CDB_OK);
     assert_int_equal(exec_sql(ro, "INSERT INTO \"People\" (\"userName\") VALUES ('ro')"),
-                     CDB_ERR_IO);
+                     CDB_ERR_READONLY);
     cdb_tx_rollback(ro);
     assert_int_equal(query_int(ro, "SELECT count(*) FROM \"People\" WHERE \"userName\" = 'ro'"), 0);
     cdb_close(ro);
@@ -460,6 +460,17 @@ static void test_reconnect(void **state)
     assert_false(cdb_in_transaction(db));
     assert_int_equal(query_int(db, "SELECT count(*) FROM \"People\" WHERE \"userName\" LIKE 'lost%'"),
                      0);
+    /* Idle while the server restarted: the transaction that starts next
+     * finds the connection dead at its first statement, when nothing has
+     * been done yet, so it reconnects and succeeds (read and write). */
+    assert_int_equal(system(restart), 0);
+    assert_int_equal(cdb_read_begin(db), CDB_OK);
+    assert_int_equal(query_int(db, "SELECT count(*) FROM \"People\""), before + 1);
+    cdb_read_end(db);
+    assert_int_equal(system(restart), 0);
+    assert_int_equal(cdb_tx_begin(db), CDB_OK);
+    assert_int_equal(exec_sql(db, "INSERT INTO \"People\" (\"userName\") VALUES ('idle')"), CDB_OK);
+    assert_int_equal(cdb_tx_commit(db), CDB_OK);
     other = open_mariadb(0);
     cdb_set_busy_timeout(other, 200);
     assert_int_equal(cdb_tx_begin(other), CDB_OK);

@@ -37,7 +37,8 @@ typedef enum cdb_status {
     CDB_ERR_IO = -7,         /* the file cannot be opened, read or written */
     CDB_ERR_VERSION = -8,    /* schema newer than this library, or migrations pending */
     CDB_ERR_DENIED = -9,     /* wrong credentials or an account that may not log in */
-    CDB_ERR_INTERNAL = -10
+    CDB_ERR_INTERNAL = -10,
+    CDB_ERR_READONLY = -11   /* the database takes no writes here (a standby, a read-only server) */
 } cdb_status;
 
 typedef struct cdb cdb;
