@@ -48,14 +48,16 @@ typedef struct cdbm_service {
 
 /* Per database (be_private). */
 typedef struct cdbm_info {
-    /* dbfile and generation change together, under mutex.  A per-thread
-     * handle remembers the generation it was opened for and reopens when the
-     * database's generation moved on (dbfile changed through cn=config). */
+    /* The database's name (dbfile's path or dburi's URI) and generation
+     * change together, under mutex.  A per-thread handle remembers the
+     * generation it was opened for and reopens when the database's
+     * generation moved on (the name changed through cn=config). */
     ldap_pvt_thread_mutex_t mutex;
-    char *dbfile;
+    char *database;
+    int database_directive; /* which directive named it (config.c) */
     unsigned long generation;
     /* The file the handles were opened on (under mutex): another inode at
-     * dbfile means a restored file was moved over it (handle.c). */
+     * the database's path means a restored file was moved over it (handle.c). */
     int file_known;
     dev_t file_dev;
     ino_t file_ino;

@@ -3,18 +3,21 @@
  *
  *   database clusterdb
  *   suffix   "dc=cluster,dc=internal"
- *   dbfile   /var/lib/clusterdb/clusterdb.db
+ *   dbfile   /var/lib/clusterdb/clusterdb.sqlite
+ *   (or)  dburi  postgresql://clusterdb@db1/clusterdb
  *
  * cn=config: objectClass olcClusterdbConfig (SUP olcDatabaseConfig) with
- * olcClusterdbFile.  The OIDs hang under a private arc of our own,
+ * olcClusterdbFile or olcClusterdbUri.  The OIDs hang under a private arc of our own,
  * 2.25.60498252744916930157458184240974370554 (a UUID-derived OID per
  * ITU-T X.667: globally unique without registration; see
  * docs/slapd-module.md):  .1.x attribute types, .2.x object classes.
  *
- * Changing dbfile under cn=config takes effect at once: the new file is
- * opened first (a failure rejects the change), then every worker thread's
- * handle is dropped and the generation counter moves on so that any handle
- * opened for the old file is reopened on next use.
+ * dbfile and dburi name the one database (a path; any name core opens:
+ * docs/store.md, "Connections"); exactly one of them is given.  Changing it
+ * under cn=config takes effect at once: the new database is opened first (a
+ * failure rejects the change), then every worker thread's handle is dropped
+ * and the generation counter moves on so that any handle opened for the old
+ * one is reopened on next use.
  */
 #include "portable.h"
 
@@ -31,6 +34,8 @@
 enum { CDBM_CFG_DBFILE = 1, CDBM_CFG_PUSH_MAX, CDBM_CFG_PUSH_MAX_PER_USER, CDBM_CFG_PUSH_TIMEOUT };
 /* The bound on argon2 runs at once (core/src/hash_gate.c). */
 enum { CDBM_CFG_HASH_MAX = 30, CDBM_CFG_HASH_WAIT = 31 };
+/* The database by URI (dbfile's sibling: one of the two names it). */
+enum { CDBM_CFG_DBURI = 40 };
 /* Service accounts and the push exemption (docs/slapd-module.md). */
 enum { CDBM_CFG_SERVICE_ACCOUNT = 20, CDBM_CFG_PUSH_EXEMPT_GROUP = 21 };
 
@@ -41,6 +46,13 @@ static ConfigTable cdbm_cfg[] = {
       .arg_type = ARG_STRING | ARG_MAGIC | CDBM_CFG_DBFILE, .arg_item = cdbm_cf_gen,
       .attribute = "( " CDBM_OID_ARC ".1.1 NAME 'olcClusterdbFile' "
                    "DESC 'Path of the clusterdb SQLite database file' "
+                   "EQUALITY caseExactMatch "
+                   "SYNTAX OMsDirectoryString SINGLE-VALUE )" },
+    { .name = "dburi", .what = "URI", .min_args = 2, .max_args = 2,
+      .arg_type = ARG_STRING | ARG_MAGIC | CDBM_CFG_DBURI, .arg_item = cdbm_cf_gen,
+      .attribute = "( " CDBM_OID_ARC ".1.7 NAME 'olcClusterdbUri' "
+                   "DESC 'URI of the clusterdb database: sqlite:///path, postgresql://..., "
+                   "mysql://... (never with a password)' "
                    "EQUALITY caseExactMatch "
                    "SYNTAX OMsDirectoryString SINGLE-VALUE )" },
     { .name = "service-account", .what = "DN {ARGON2}hash", .min_args = 3, .max_args = 3,
@@ -90,8 +102,8 @@ static ConfigOCs cdbm_ocs[] = {
                 "NAME 'olcClusterdbConfig' "
                 "DESC 'clusterdb backend database configuration' "
                 "SUP olcDatabaseConfig "
-                "MUST olcClusterdbFile "
-                "MAY ( olcClusterdbServiceAccount $ olcClusterdbPushExemptGroup $ "
+                "MAY ( olcClusterdbFile $ olcClusterdbUri $ olcClusterdbServiceAccount $ "
+                "olcClusterdbPushExemptGroup $ "
                 "olcClusterdbPushMaxWaiting $ olcClusterdbPushMaxWaitingPerUser $ "
                 "olcClusterdbPushTimeout $ olcClusterdbHashMaxConcurrent $ "
                 "olcClusterdbHashMaxWait ) )",
@@ -99,10 +111,51 @@ static ConfigOCs cdbm_ocs[] = {
     { .co_def = NULL }
 };
 
-static int cdbm_set_dbfile(ConfigArgs *c, cdbm_info *info)
+/* Whether the configuration entry (the one a cn=config change makes) holds
+ * attribute. */
+static int cdbm_config_entry_has(const ConfigArgs *c, const char *attribute)
+{
+    for (const Attribute *a = c->ca_entry ? c->ca_entry->e_attrs : NULL; a != NULL; a = a->a_next) {
+        if (strcasecmp(a->a_desc->ad_cname.bv_val, attribute) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* dbfile and dburi name one database: one of them, never both. */
+static int cdbm_database_named_once(ConfigArgs *c, cdbm_info *info, int adding)
+{
+    const char *why = NULL;
+
+    if (c->ca_entry != NULL) {
+        /* Online: judge the entry as the change leaves it (a replace of
+         * one by the other deletes first, then adds). */
+        int file = cdbm_config_entry_has(c, "olcClusterdbFile");
+        int uri = cdbm_config_entry_has(c, "olcClusterdbUri");
+        if (file && uri)
+            why = "olcClusterdbFile and olcClusterdbUri both name the database; give one";
+        else if (!adding && !file && !uri)
+            why = "the database needs olcClusterdbFile or olcClusterdbUri";
+    } else if (adding && info->database != NULL && info->database_directive != c->type) {
+        why = "dbfile and dburi both name the database; give one";
+    }
+    if (why == NULL)
+        return 0;
+    snprintf(c->cr_msg, sizeof(c->cr_msg), "%s", why);
+    Debug(LDAP_DEBUG_ANY, "back-clusterdb: %s: %s\n", c->log, why);
+    return ARG_BAD_CONF;
+}
+
+static int cdbm_set_database(ConfigArgs *c, cdbm_info *info)
 {
     char msg[512];
     char *old;
+
+    if (cdbm_database_named_once(c, info, 1) != 0) {
+        ch_free(c->value_string);
+        c->value_string = NULL;
+        return ARG_BAD_CONF;
+    }
 
     /* Online change: prove the new file usable before switching to it. */
     if (info->opened && cdbm_handle_try_open(c->value_string, msg, sizeof(msg)) != 0) {
@@ -115,8 +168,9 @@ static int cdbm_set_dbfile(ConfigArgs *c, cdbm_info *info)
     }
 
     ldap_pvt_thread_mutex_lock(&info->mutex);
-    old = info->dbfile;
-    info->dbfile = c->value_string;
+    old = info->database;
+    info->database = c->value_string;
+    info->database_directive = c->type;
     info->generation++;
     ldap_pvt_thread_mutex_unlock(&info->mutex);
     c->value_string = NULL;
@@ -127,7 +181,7 @@ static int cdbm_set_dbfile(ConfigArgs *c, cdbm_info *info)
         cdbm_handle_purge(info);
         cdbm_handle_note_file(info);
         Debug(LDAP_DEBUG_ANY, "back-clusterdb: database \"%s\" now serves %s\n",
-              c->be->be_suffix ? c->be->be_suffix[0].bv_val : "", info->dbfile);
+              c->be->be_suffix ? c->be->be_suffix[0].bv_val : "", info->database);
     }
     return 0;
 }
@@ -381,9 +435,11 @@ static int cdbm_cf_gen(ConfigArgs *c)
     if (c->op == SLAP_CONFIG_EMIT) {
         switch (c->type) {
         case CDBM_CFG_DBFILE:
+        case CDBM_CFG_DBURI:
+            /* The name under the attribute that gave it. */
             ldap_pvt_thread_mutex_lock(&info->mutex);
-            if (info->dbfile != NULL)
-                c->value_string = ch_strdup(info->dbfile);
+            if (info->database != NULL && info->database_directive == c->type)
+                c->value_string = ch_strdup(info->database);
             else
                 rc = 1;
             ldap_pvt_thread_mutex_unlock(&info->mutex);
@@ -413,9 +469,11 @@ static int cdbm_cf_gen(ConfigArgs *c)
     if (c->op == LDAP_MOD_DELETE) {
         switch (c->type) {
         case CDBM_CFG_DBFILE:
-            /* A replace is a delete and an add under one pause; a bare
-             * delete is refused by the schema (the attribute is a MUST).
-             * Keep the old path until the add names the new one. */
+        case CDBM_CFG_DBURI:
+            /* A replace is a delete and an add under one pause: keep the
+             * old name until the add names the new one.  A delete that
+             * leaves neither attribute is refused. */
+            rc = cdbm_database_named_once(c, info, 0);
             break;
         case CDBM_CFG_SERVICE_ACCOUNT:
             cdbm_delete_service(info, c->valx);
@@ -431,7 +489,8 @@ static int cdbm_cf_gen(ConfigArgs *c)
 
     switch (c->type) {
     case CDBM_CFG_DBFILE:
-        rc = cdbm_set_dbfile(c, info);
+    case CDBM_CFG_DBURI:
+        rc = cdbm_set_database(c, info);
         break;
     case CDBM_CFG_SERVICE_ACCOUNT:
         rc = cdbm_add_service(c, info);

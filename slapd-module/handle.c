@@ -91,13 +91,13 @@ static cdb *cdbm_open_current(cdbm_info *info, unsigned long *generation)
     cdb *db = NULL;
 
     ldap_pvt_thread_mutex_lock(&info->mutex);
-    if (info->dbfile != NULL)
-        path = ch_strdup(info->dbfile);
+    if (info->database != NULL)
+        path = ch_strdup(info->database);
     *generation = info->generation;
     ldap_pvt_thread_mutex_unlock(&info->mutex);
 
     if (path == NULL) {
-        Debug(LDAP_DEBUG_ANY, "back-clusterdb: no dbfile configured\n");
+        Debug(LDAP_DEBUG_ANY, "back-clusterdb: no dbfile or dburi configured\n");
         return NULL;
     }
     if (cdbm_open(path, &db, msg, sizeof(msg)) != CDB_OK) {
@@ -113,7 +113,7 @@ void cdbm_handle_note_file(cdbm_info *info)
     struct stat st;
 
     ldap_pvt_thread_mutex_lock(&info->mutex);
-    info->file_known = info->dbfile != NULL && stat(info->dbfile, &st) == 0;
+    info->file_known = info->database != NULL && stat(info->database, &st) == 0;
     if (info->file_known) {
         info->file_dev = st.st_dev;
         info->file_ino = st.st_ino;
@@ -129,7 +129,7 @@ static int cdbm_file_swapped(cdbm_info *info)
     int swapped = 0;
 
     ldap_pvt_thread_mutex_lock(&info->mutex);
-    if (info->file_known && info->dbfile != NULL && stat(info->dbfile, &st) == 0)
+    if (info->file_known && info->database != NULL && stat(info->database, &st) == 0)
         swapped = st.st_dev != info->file_dev || st.st_ino != info->file_ino;
     ldap_pvt_thread_mutex_unlock(&info->mutex);
     return swapped;
@@ -151,7 +151,7 @@ static void cdbm_follow_swap(cdbm_info *info)
         ldap_pvt_thread_mutex_unlock(&info->mutex);
         cdbm_handle_note_file(info);
         Debug(LDAP_DEBUG_ANY, "back-clusterdb: %s was replaced by another file: serving the new one\n",
-              info->dbfile);
+              info->database);
     }
     ldap_pvt_thread_pool_resume(&connection_pool);
 }

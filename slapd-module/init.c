@@ -195,8 +195,9 @@ static int cdbm_db_open(BackendDB *be, ConfigReply *cr)
         Debug(LDAP_DEBUG_ANY, "back-clusterdb: a suffix is required\n");
         goto done;
     }
-    if (info->dbfile == NULL) {
-        Debug(LDAP_DEBUG_ANY, "back-clusterdb: database \"%s\": no \"dbfile\" configured\n",
+    if (info->database == NULL) {
+        Debug(LDAP_DEBUG_ANY,
+              "back-clusterdb: database \"%s\": no \"dbfile\" or \"dburi\" configured\n",
               be->be_suffix[0].bv_val);
         goto done;
     }
@@ -258,7 +259,7 @@ static int cdbm_db_open(BackendDB *be, ConfigReply *cr)
 
     /* Fail at start-up, not at the first query, when the file is unusable
      * (missing, not a clusterdb database, or in need of migration). */
-    if (cdbm_handle_try_open(info->dbfile, msg, sizeof(msg)) != 0) {
+    if (cdbm_handle_try_open(info->database, msg, sizeof(msg)) != 0) {
         Debug(LDAP_DEBUG_ANY, "back-clusterdb: database \"%s\": %s\n", be->be_suffix[0].bv_val,
               msg);
         goto done;
@@ -292,7 +293,7 @@ static int cdbm_db_destroy(BackendDB *be, ConfigReply *cr)
         return 0;
     cdbm_handle_purge(info);
     cdbm_fixed_probes_free(info);
-    ch_free(info->dbfile);
+    ch_free(info->database);
     ch_free(info->suffix_rdn_value.bv_val);
     ch_free(info->people_dn.bv_val);
     ch_free(info->people_ndn.bv_val);

@@ -103,4 +103,42 @@ if SLAPD_EXTRA_URLS=$ldapi slapd_start_config cfg "$dir"; then
 else
     not_ok "slapd restarts from slapd.d"
 fi
+
+# olcClusterdbUri names the database as olcClusterdbFile does; one of the
+# two, never both, never neither.
+DB2=$work/second.sqlite
+check "a second database with carol" \
+    bash -c '"$1" --db "$2" init && printf "carol-long-secret\n" | "$1" --db "$2" user add carol --password-stdin' \
+    _ "$CLI" "$DB2"
+as_carol=(-x -D "uid=carol,$PEOPLE" -w carol-long-secret)
+cfgdn='olcDatabase={2}clusterdb,cn=config'
+printf 'dn: %s\nchangetype: modify\ndelete: olcClusterdbFile\n-\nadd: olcClusterdbUri\nolcClusterdbUri: sqlite://%s\n' \
+    "$cfgdn" "$DB2" > "$work/uri.ldif"
+check "one modify replaces olcClusterdbFile by olcClusterdbUri" root_modify -f "$work/uri.ldif"
+n=$(ldapsearch -LLL -H "$URI" "${as_carol[@]}" -b "$PEOPLE" '(uid=carol)' 1.1 2>/dev/null | grep -c '^dn:')
+expect_eq "the database the URI names serves at once" 1 "$n"
+out=$(ldapsearch -Q -LLL -o ldif-wrap=no -Y EXTERNAL -H "$ldapi" -b "$cfgdn" -s base olcClusterdbFile olcClusterdbUri 2>&1)
+expect_eq "cn=config shows the URI and no file" "dn: $cfgdn
+olcClusterdbUri: sqlite://$DB2" "$out"
+printf 'dn: %s\nchangetype: modify\nadd: olcClusterdbFile\nolcClusterdbFile: %s\n' "$cfgdn" "$DB" > "$work/both.ldif"
+out=$(root_modify -f "$work/both.ldif" 2>&1); rc=$?
+expect_match "adding olcClusterdbFile beside olcClusterdbUri is refused" \
+    "both name the database" "$rc $out"
+printf 'dn: %s\nchangetype: modify\ndelete: olcClusterdbUri\n' "$cfgdn" > "$work/neither.ldif"
+out=$(root_modify -f "$work/neither.ldif" 2>&1); rc=$?
+expect_match "deleting the only name of the database is refused" \
+    "needs olcClusterdbFile or olcClusterdbUri" "$rc $out"
+slapd_stop cfg
+if SLAPD_EXTRA_URLS=$ldapi slapd_start_config cfg "$dir"; then
+    URI=${SLAPD_URI[cfg]}
+    n=$(ldapsearch -LLL -H "$URI" "${as_carol[@]}" -b "$PEOPLE" '(uid=carol)' 1.1 2>/dev/null | grep -c '^dn:')
+    expect_eq "after a restart slapd.d's olcClusterdbUri serves" 1 "$n"
+else
+    not_ok "slapd restarts from slapd.d with olcClusterdbUri"
+fi
+# slapd.conf: dbfile and dburi together are refused at startup.
+slapd_write_clusterdb_conf "$work/both.conf" "$work" "$DB"
+sed -i "s|^dbfile .*|&\ndburi sqlite://$DB2|" "$work/both.conf"
+out=$(slaptest -u -f "$work/both.conf" 2>&1); rc=$?
+expect_match "slapd.conf with dbfile and dburi is refused" "^[1-9].*both name the database" "$rc $out"
 tap_done

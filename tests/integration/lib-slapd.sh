@@ -100,9 +100,11 @@ access to *
 EOF
 }
 
-# Write the slapd.conf of a back_clusterdb server to $1.
+# Write the slapd.conf of a back_clusterdb server to $1; the database $3 is
+# a path (dbfile) or a URI (dburi).
 slapd_write_clusterdb_conf() {
-    local conf=$1 dir=$2 dbfile=$3
+    local conf=$1 dir=$2 dbfile=$3 directive=dbfile
+    [[ "$dbfile" == *://* ]] && directive=dburi
     {
         _slapd_conf_common "$dir" "$CLUSTERDB_MODULE_DIR:"
         cat <<EOF
@@ -112,7 +114,7 @@ database clusterdb
 suffix "$SLAPD_SUFFIX"
 rootdn "$SLAPD_ROOTDN"
 rootpw $SLAPD_ROOTPW
-dbfile $dbfile
+$directive $dbfile
 EOF
         _slapd_acl_default
     } > "$conf"
