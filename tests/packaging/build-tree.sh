@@ -39,7 +39,7 @@ if nice make -s -C "$src" -j2 >"$work/make.log" 2>&1 &&
     [ -f "$work/root/usr/lib/ldap/back_clusterdb.so" ] && ok "the module lands in /usr/lib/ldap" ||
         not_ok "the module lands in /usr/lib/ldap"
     expect_eq "no libtool archive in /usr/lib/ldap" "" "$(cd "$work/root/usr/lib/ldap" && ls ./*.la 2>/dev/null)"
-    [ -x "$work/root/usr/bin/clusterdb" ] && ok "the CLI lands in /usr/bin" || not_ok "the CLI lands in /usr/bin"
+    [ -x "$work/root/usr/sbin/clusterdb" ] && ok "the CLI lands in /usr/sbin" || not_ok "the CLI lands in /usr/sbin"
     for f in openssh-lpk ldapns sudo clusterdb; do
         [ -f "$work/root/etc/ldap/schema/$f.schema" ] && [ -f "$work/root/etc/ldap/schema/$f.ldif" ] &&
             ok "the $f schema lands in /etc/ldap/schema" || not_ok "the $f schema lands in /etc/ldap/schema"

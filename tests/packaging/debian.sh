@@ -43,10 +43,21 @@ contains slapd-clusterdb /usr/lib/ldap/back_clusterdb.so /etc/ldap/schema/openss
     /etc/ldap/schema/sudo.schema /etc/ldap/schema/sudo.ldif /etc/ldap/schema/clusterdb.schema \
     /etc/ldap/schema/clusterdb.ldif /usr/share/clusterdb/clusterdb-module.ldif \
     /usr/share/doc/slapd-clusterdb/examples/clusterdb-module.ldif /usr/share/man/man5/slapd-clusterdb.5.gz
-contains clusterdb /usr/bin/clusterdb /usr/bin/clusterdb-authorized-keys \
+contains clusterdb /usr/sbin/clusterdb /usr/bin/clusterdb-authorized-keys \
     /usr/share/bash-completion/completions/clusterdb /usr/share/man/man1/clusterdb.1.gz \
     /usr/share/man/man8/clusterdb-authorized-keys.8.gz
 contains clusterdbd /usr/sbin/clusterdbd /lib/systemd/system/clusterdbd.service /usr/share/man/man8/clusterdbd.8.gz
+# Our packages install beside Debian's: no file of theirs is a file another
+# installed package ships (PostgreSQL's client ships /usr/bin/clusterdb).
+clashes=$(for p in slapd-clusterdb clusterdb clusterdbd; do
+        dpkg-deb -c "$(deb $p)" | awk '$1 !~ /^d/ {print $6}' | sed 's|^\./|/|'
+    done | while read -r f; do dpkg -S "$f" 2>/dev/null; done)
+expect_eq "no file of our packages is another installed package's" "" "$clashes"
+if dpkg -s postgresql-client-common > /dev/null 2>&1; then
+    ok "postgresql-client-common is installed here, so the check above covers it"
+else
+    skip "postgresql-client-common is not installed: its /usr/bin/clusterdb was not compared"
+fi
 expect_eq "no libtool archive in slapd-clusterdb" "" "$(dpkg-deb -c "$(deb slapd-clusterdb)" | grep '\.la$')"
 expect_match "slapd-clusterdb depends on exactly the slapd built against" \
     "slapd \(= ${slapd_version//+/\\+}\)" "$(dpkg-deb -f "$(deb slapd-clusterdb)" Depends)"
@@ -60,7 +71,7 @@ for p in slapd-clusterdb clusterdb clusterdbd; do dpkg-deb -x "$(deb $p)" "$root
 
 # The unpacked module in Debian's slapd.
 db=$work/clusterdb.sqlite
-check "the unpacked CLI creates a database" "$root/usr/bin/clusterdb" --db "$db" init
+check "the unpacked CLI creates a database" "$root/usr/sbin/clusterdb" --db "$db" init
 conf() { cat <<CONF
 include    /etc/ldap/schema/core.schema
 include    /etc/ldap/schema/cosine.schema
