@@ -42,7 +42,7 @@ ENGINE_MARIADB_SQL_MODE=${ENGINE_MARIADB_SQL_MODE:-$(_engine_mariadb_sql_mode)}
 # delimiter occurs), as the store will: compound statements (triggers with
 # BEGIN ... END) need no DELIMITER lines then.
 _engine_mariadb_whole=$'\x01\x01'
-declare -gA ENGINE_DIR=() ENGINE_SOCKET=() ENGINE_PID=() ENGINE_LOG=() ENGINE_PORT=()
+declare -gA ENGINE_DIR=() ENGINE_SOCKET=() ENGINE_PID=() ENGINE_LOG=() ENGINE_PORT=() ENGINE_PG_OPTS=()
 
 engine_available() {
     local engine=$1 f
@@ -112,15 +112,23 @@ _engine_start_pg() {
         echo "engine_start postgresql: initdb failed" >&2; _engine_log_tail "$dir/initdb.log"; return 1
     fi
     on_exit "engine_stop postgresql"
-    if ! runuser -u "$user" -- "$bin/pg_ctl" -D "$data" -l "$log" -t "$ENGINE_START_TIMEOUT" -w -s \
-            -o "-k $sock -p $port -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
-            start; then
+    ENGINE_PG_OPTS[postgresql]="-k $sock -p $port -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+    if ! engine_pg_start postgresql; then
         # A postmaster still starting when pg_ctl gave up is stopped at exit too.
         [ -f "$data/postmaster.pid" ] && ENGINE_PID[postgresql]=$(head -n 1 "$data/postmaster.pid")
         echo "engine_start postgresql: the server did not start" >&2; _engine_log_tail "$log"; return 1
     fi
     ENGINE_PID[postgresql]=$(head -n 1 "$data/postmaster.pid")
     engine_sql_admin postgresql "CREATE DATABASE \"$ENGINE_DB\"" >/dev/null
+}
+
+# engine_pg_start KEY: start (again) the PostgreSQL instance KEY
+# (postgresql, postgresql-standby) on its data directory; sets its PID.
+engine_pg_start() {
+    local key=$1 data=${ENGINE_DIR[$1]}/data
+    runuser -u "$ENGINE_PG_USER" -- "$ENGINE_PG_BIN/pg_ctl" -D "$data" -l "${ENGINE_LOG[$key]}" \
+        -t "$ENGINE_START_TIMEOUT" -w -s -o "${ENGINE_PG_OPTS[$key]}" start || return 1
+    ENGINE_PID[$key]=$(head -n 1 "$data/postmaster.pid")
 }
 
 _engine_start_mariadb() {
@@ -183,13 +191,51 @@ _engine_mariadb_restart_script() {
     chmod 700 "$dir/restart"
 }
 
+# engine_start_pg_standby [DIR]: a hot standby of the running PostgreSQL
+# (pg_basebackup -R, streaming), on a socket directory of its own; after it
+# ENGINE_DIR/SOCKET/PID/LOG[postgresql-standby] are set and engine_uri
+# postgresql-standby names its database.  With ENGINE_PG_SYNC=1 (default) the
+# primary commits only once the standby has applied the commit
+# (synchronous_standby_names '*', synchronous_commit remote_apply for
+# $ENGINE_DB), so a read on the standby after a write on the primary sees it.
+engine_start_pg_standby() {
+    local dir=${1:-} user=$ENGINE_PG_USER bin=$ENGINE_PG_BIN key=postgresql-standby
+    [ -n "${ENGINE_PID[postgresql]:-}" ] || { echo "engine_start_pg_standby: no primary" >&2; return 1; }
+    if [ -z "$dir" ]; then scratch dir; dir=$dir/standby; fi
+    _engine_dir_for postgresql "$dir" "$user" || return 1
+    ENGINE_DIR[$key]=$dir ENGINE_SOCKET[$key]=$dir ENGINE_PORT[$key]=5432 ENGINE_LOG[$key]=$dir/server.log
+    if ! runuser -u "$user" -- "$bin/pg_basebackup" -h "${ENGINE_SOCKET[postgresql]}" \
+            -p "${ENGINE_PORT[postgresql]}" -U postgres -D "$dir/data" -R -X stream \
+            > "$dir/basebackup.log" 2>&1; then
+        echo "engine_start_pg_standby: pg_basebackup failed" >&2; _engine_log_tail "$dir/basebackup.log"; return 1
+    fi
+    on_exit "engine_stop $key"
+    ENGINE_PG_OPTS[$key]="-k $dir -p 5432 -c listen_addresses='' -c hot_standby=on -c fsync=off"
+    if ! engine_pg_start "$key"; then
+        [ -f "$dir/data/postmaster.pid" ] && ENGINE_PID[$key]=$(head -n 1 "$dir/data/postmaster.pid")
+        echo "engine_start_pg_standby: the standby did not start" >&2; _engine_log_tail "${ENGINE_LOG[$key]}"; return 1
+    fi
+    if [ "${ENGINE_PG_SYNC:-1}" = 1 ]; then
+        engine_sql_admin postgresql "ALTER SYSTEM SET synchronous_standby_names = '*'" > /dev/null &&
+            engine_sql_admin postgresql "SELECT pg_reload_conf()" > /dev/null &&
+            engine_sql_admin postgresql "ALTER DATABASE \"$ENGINE_DB\" SET synchronous_commit = remote_apply" > /dev/null ||
+            return 1
+        # Streaming and synchronous before the test goes on.
+        local n=0
+        until [ "$(engine_sql_admin postgresql "SELECT count(*) FROM pg_stat_replication WHERE sync_state = 'sync' AND state = 'streaming'")" = 1 ]; do
+            n=$((n + 1)); [ $n -gt $((ENGINE_START_TIMEOUT * 10)) ] && { echo "engine_start_pg_standby: no synchronous standby" >&2; return 1; }
+            sleep 0.1
+        done
+    fi
+}
+
 engine_stop() {
     local engine=$1 pid=${ENGINE_PID[$1]:-}
     [ -n "$pid" ] || return 0
     ENGINE_PID[$engine]=
     case "$engine" in
-        postgresql)
-            runuser -u "$ENGINE_PG_USER" -- "$ENGINE_PG_BIN/pg_ctl" -D "${ENGINE_DIR[postgresql]}/data" \
+        postgresql|postgresql-standby)
+            runuser -u "$ENGINE_PG_USER" -- "$ENGINE_PG_BIN/pg_ctl" -D "${ENGINE_DIR[$engine]}/data" \
                 -m fast -w -s -t 30 stop > /dev/null 2>&1 || kill -KILL "$pid" 2>/dev/null ;;
         mariadb)
             # Restarted ($dir/restart): the pid file names the running one.
@@ -220,7 +266,7 @@ engine_alive() {
 
 engine_uri() {
     case "$1" in
-        postgresql) echo "postgresql://postgres@/$ENGINE_DB?host=${ENGINE_SOCKET[postgresql]}&port=${ENGINE_PORT[postgresql]}" ;;
+        postgresql|postgresql-standby) echo "postgresql://postgres@/$ENGINE_DB?host=${ENGINE_SOCKET[$1]}&port=${ENGINE_PORT[$1]}" ;;
         mariadb) echo "mariadb://root@localhost/$ENGINE_DB?socket=${ENGINE_SOCKET[mariadb]}" ;;
     esac
 }
@@ -249,4 +295,141 @@ engine_sql_admin() {
             -h "${ENGINE_SOCKET[postgresql]}" -p "${ENGINE_PORT[postgresql]}" -U postgres -d postgres ;;
         mariadb) printf '%s\n' "$2" | _engine_run mariadb "" ;;
     esac
+}
+
+# ---- the database a test runs on -------------------------------------------
+# One test, every engine: CLUSTERDB_TEST_ENGINE (sqlite, the default;
+# postgresql; mariadb) picks where test_database puts it, and the helpers
+# below read and compare it the same way on each.  The runners
+# tests/*/on_server_engines.sh run tests again with each server engine
+# (engines_rerun).
+TEST_ENGINE=${CLUSTERDB_TEST_ENGINE:-sqlite}
+
+# test_database DIR: sets DB to a database for the test (not initialised):
+# DIR/clusterdb.sqlite, or a throwaway server of TEST_ENGINE started in DIR
+# (its URI).  Non-zero, with the reason on stderr, when that cannot be.
+test_database() {
+    local dir=$1
+    case "$TEST_ENGINE" in
+        sqlite) DB=$dir/clusterdb.sqlite ;;
+        postgresql|mariadb)
+            engine_start "$TEST_ENGINE" "$dir/$TEST_ENGINE" || return 1
+            DB=$(engine_uri "$TEST_ENGINE") ;;
+        *) echo "unknown CLUSTERDB_TEST_ENGINE $TEST_ENGINE (sqlite, postgresql, mariadb)" >&2; return 2 ;;
+    esac
+}
+
+# test_database_empty: $DB emptied (no schema; `clusterdb init` makes it).
+test_database_empty() {
+    case "$TEST_ENGINE" in
+        sqlite) rm -f "$DB" "$DB-wal" "$DB-shm" ;;
+        postgresql)
+            engine_sql_admin postgresql "DROP DATABASE IF EXISTS \"$ENGINE_DB\" WITH (FORCE);
+                                         CREATE DATABASE \"$ENGINE_DB\"" > /dev/null ;;
+        mariadb)
+            engine_sql_admin mariadb "DROP DATABASE IF EXISTS \"$ENGINE_DB\";
+                                      CREATE DATABASE \"$ENGINE_DB\"" > /dev/null ;;
+    esac
+}
+
+# The schema names a server engine quotes in the models' SQL, as
+# store_postgresql.c and store_mariadb.c read them.
+_test_schema_names() {
+    case "$TEST_ENGINE" in
+        postgresql) engine_sql postgresql "SELECT DISTINCT name FROM (SELECT table_name AS name FROM information_schema.tables WHERE table_schema = current_schema() UNION SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema()) AS n WHERE name <> lower(name)" ;;
+        mariadb) engine_sql mariadb "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() UNION SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()" ;;
+    esac
+}
+
+# test_sql SQL: plain SQL on $DB, as another writer would run it, in the
+# models' (SQLite's) spelling; on a server engine translated as the store
+# translates the models' SQL (tests/tools/sql-translate).  Rows on stdout,
+# fields separated by |, SQL NULL as nothing.  test_sql_file FILE: the same
+# for a file of statements.
+test_sql() { printf '%s\n' "$1" | test_sql_file /dev/stdin; }
+test_sql_file() (
+    set -o pipefail  # the engine client's failure is the function's
+    local names
+    case "$TEST_ENGINE" in
+        sqlite) sqlite3 -bail "$DB" < "$1" ;;
+        *)
+            mapfile -t names < <(_test_schema_names)
+            "$CLUSTERDB_BUILD/tests/tools/sql-translate" "$TEST_ENGINE" "${names[@]}" < "$1" |
+                _engine_run "$TEST_ENGINE" "$ENGINE_DB" |
+                if [ "$TEST_ENGINE" = mariadb ]; then
+                    # the client writes SQL NULL as NULL
+                    sed -e 's/^NULL\t/\t/; s/\tNULL$/\t/; s/^NULL$//; :a; s/\tNULL\t/\t\t/; ta'
+                else cat; fi | tr '\t' '|' ;;
+    esac
+)
+
+# test_table_counts: "Table=N" for every table; a failed write must leave
+# it unchanged.
+test_table_counts() {
+    local q
+    case "$TEST_ENGINE" in
+        sqlite)
+            q=$(sqlite3 "$DB" "SELECT group_concat('SELECT ''' || name || '='' || count(*) FROM \"' || name || '\"', ' UNION ALL ') FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
+            sqlite3 "$DB" "$q" | tr '\n' ' ' ;;
+        postgresql)
+            q=$(engine_sql postgresql "SELECT string_agg(format('SELECT %L || ''='' || count(*) FROM %I', table_name, table_name), ' UNION ALL ' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = current_schema()")
+            engine_sql postgresql "$q" | tr '\n' ' ' ;;
+        mariadb)
+            q=$(engine_sql mariadb "SET SESSION group_concat_max_len = 65536; SELECT GROUP_CONCAT(CONCAT('SELECT ''', TABLE_NAME, '='' || count(*) FROM \"', TABLE_NAME, '\"') ORDER BY TABLE_NAME SEPARATOR ' UNION ALL ') FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE()")
+            engine_sql mariadb "$q" | tr '\n' ' ' ;;
+    esac
+}
+
+# test_db_dump: every row of every table as SQL text; a failed write must
+# leave it byte for byte as it was.  On the servers sorted (rows have no
+# fixed order) and without PostgreSQL's identity sequences, which a failed
+# insert advances (ids are still never reused).
+test_db_dump() {
+    case "$TEST_ENGINE" in
+        sqlite) sqlite3 "$DB" .dump ;;
+        postgresql)
+            "$ENGINE_PG_BIN/pg_dump" -h "${ENGINE_SOCKET[postgresql]}" -p "${ENGINE_PORT[postgresql]}" \
+                -U postgres --data-only --inserts "$ENGINE_DB" |
+                grep -v -e '^SELECT pg_catalog.setval' -e '^\\restrict' -e '^\\unrestrict' | sort ;;
+        mariadb)
+            /usr/bin/mariadb-dump --no-defaults -S "${ENGINE_SOCKET[mariadb]}" -uroot --no-create-info \
+                --skip-triggers --skip-extended-insert --compact "$ENGINE_DB" | sort ;;
+    esac
+}
+
+# test_db_intact: "ok" when the database is consistent (a server keeps its
+# own files so).
+test_db_intact() {
+    case "$TEST_ENGINE" in
+        sqlite) sqlite3 "$DB" 'PRAGMA integrity_check' ;;
+        *) echo ok ;;
+    esac
+}
+
+# engines_rerun TEST...: each test again on a throwaway PostgreSQL and a
+# throwaway MariaDB of its own (CLUSTERDB_TEST_ENGINE), its checks reported
+# under the engine's and the test's name (the file's base name).
+# ENGINES_RERUN narrows the engines (e.g. to one, to rerun a failure).
+engines_rerun() {
+    local work engine t name rc failing line
+    scratch work
+    for engine in ${ENGINES_RERUN:-postgresql mariadb}; do
+        for t in "$@"; do
+            name="$engine $(basename "$t" .sh)"
+            CLUSTERDB_TEST_ENGINE=$engine bash "$t" > "$work/tap" 2>&1 < /dev/null
+            rc=$?
+            failing=
+            while IFS= read -r line; do
+                case "$line" in
+                    "ok "*" # SKIP "*) skip "$name: ${line#* # SKIP }"; failing= ;;
+                    "ok "*) ok "$name: ${line#ok * - }"; failing= ;;
+                    "not ok "*) not_ok "$name: ${line#not ok * - }"; failing=1 ;;
+                    "#"*) [ -z "$failing" ] || echo "$line" ;;  # a failure's diagnostics
+                esac
+            done < "$work/tap"
+            if [ "$rc" -ne 0 ] && ! grep -aq '^not ok' "$work/tap"; then
+                not_ok "$name exits 0"; diag "$(tail -n 20 "$work/tap")"
+            fi
+        done
+    done
 }

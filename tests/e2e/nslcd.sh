@@ -70,7 +70,7 @@ check_fails "passwd: alice's old password no longer binds" binds alice "$(e2e_pa
 check "passwd: pam authenticates alice with the new password" pam alice alice-New-Secret-2 authenticate
 if [ "$E2E_BACKEND_USED" = clusterdb ]; then
     expect_match "passwd: stored as argon2id" '^\$argon2id\$' \
-        "$(sqlite3 "$E2E_DB" "SELECT userPassword FROM Users WHERE username='alice'")"
+        "$(test_sql "SELECT userPassword FROM Users WHERE username='alice'")"
 fi
 # root: nslcd binds as rootpwmoddn (the rootdn), reads that DN's entry
 # (pam_authc_search BASE, nslcd's default), then sets the password.

@@ -13,6 +13,7 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 . "$top/tests/integration/lib-slapd.sh"
+. "$top/tests/lib-engines.sh"
 set -o pipefail
 export CLUSTERDB_ARGON2=${CLUSTERDB_ARGON2:-m=1024,t=1,p=1}
 
@@ -21,11 +22,11 @@ if ! slapd_module_built; then
 fi
 
 scratch work
-DB=$work/clusterdb.db
+test_database "$work" || { not_ok "a database on $TEST_ENGINE"; tap_done; exit 1; }
 S=$SLAPD_SUFFIX
 P=ou=people,$S
 cdb() { "$CLI" --db "$DB" "$@"; }
-sql() { sqlite3 "$DB" "$@"; }
+sql() { test_sql "$1"; }
 
 setup() {
     cdb init && echo admin-secret-123 | cdb user add admin --password-stdin && # sysadmins
@@ -54,18 +55,18 @@ hosts() {
         tr '\n' ' ' | sed 's/ $//'
 }
 grants() { # the store's own grants of USER, as hostname list
-    sql "SELECT group_concat(c.hostname, ' ') FROM (SELECT c.hostname FROM ContainerAccessGrants a
+    sql "SELECT c.hostname FROM ContainerAccessGrants a
          JOIN Users u ON u.uidNumber = a.uidNumber JOIN Containers c ON c.id = a.containerId
-         WHERE u.username = '$1' ORDER BY c.hostname) c"
+         WHERE u.username = '$1' ORDER BY c.hostname" | paste -sd' '
 }
 ghosts() {
     lsearch main -b "cn=$1,ou=groups,$S" -s base '(objectClass=*)' host | sed -n 's/^host: //p' |
         sort | tr '\n' ' ' | sed 's/ $//'
 }
 ggrants() { # the store's own container grants of GROUP, as hostname list
-    sql "SELECT group_concat(c.hostname, ' ') FROM (SELECT c.hostname FROM ContainerAccessGrants a
+    sql "SELECT c.hostname FROM ContainerAccessGrants a
          JOIN Groups g ON g.gidNumber = a.gidNumber JOIN Containers c ON c.id = a.containerId
-         WHERE g.cn = '$1' ORDER BY c.hostname) c"
+         WHERE g.cn = '$1' ORDER BY c.hostname" | paste -sd' '
 }
 entrants() { # the users `clusterdb container access HOST` lists
     cdb container access "$1" | awk 'NR > 1 { print $2 }' | sort | tr '\n' ' ' | sed 's/ $//'

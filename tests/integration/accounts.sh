@@ -9,12 +9,13 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 . "$top/tests/integration/lib-slapd.sh"
+. "$top/tests/lib-engines.sh"
 export CLUSTERDB_ARGON2=${CLUSTERDB_ARGON2:-m=1024,t=1,p=1}
 
 slapd_require_module
 
 scratch work
-DB=$work/clusterdb.db
+test_database "$work" || { not_ok "a database on $TEST_ENGINE"; tap_done; exit 1; }
 S=$SLAPD_SUFFIX
 P=ou=people,$S
 G=ou=groups,$S
@@ -160,7 +161,7 @@ expect_match "suspended: clusterdbStatus and shadowExpire agree" \
     "shadowExpire: 1.*clusterdbStatus: suspended|clusterdbStatus: suspended.*shadowExpire: 1" "$(tr '\n' ' ' <<< "$out")"
 
 # ---- self-service passwords ----------------------------------------------------
-stored() { sqlite3 "$DB" "SELECT userPassword FROM Users WHERE username='$1'"; }
+stored() { test_sql "SELECT userPassword FROM Users WHERE username='$1'"; }
 as "uid=bob,$P" bob-password ldappasswd -a bob-password -s bob-new-password
 expect_eq "a user changes their own password with ldappasswd (old password given)" "0" "$rc"
 [ "$rc" -eq 0 ] || diag "$out"

@@ -7,12 +7,13 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 . "$top/tests/integration/lib-slapd.sh"
+. "$top/tests/lib-engines.sh"
 set -o pipefail
 export CLUSTERDB_ARGON2=${CLUSTERDB_ARGON2:-m=1024,t=1,p=1}
 slapd_require_module
 
 scratch work
-DB=$work/clusterdb.db
+test_database "$work" || { not_ok "a database on $TEST_ENGINE"; tap_done; exit 1; }
 S=$SLAPD_SUFFIX
 cdb() { "$CLI" --db "$DB" "$@"; }
 setup() {

@@ -7,12 +7,13 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 . "$top/tests/integration/lib-slapd.sh"
+. "$top/tests/lib-engines.sh"
 export CLUSTERDB_ARGON2=${CLUSTERDB_ARGON2:-m=1024,t=1,p=1}
 
 slapd_require_module
 
 scratch work
-DB=$work/clusterdb.db
+test_database "$work" || { not_ok "a database on $TEST_ENGINE"; tap_done; exit 1; }
 S=dc=cluster,dc=internal
 PEOPLE=ou=people,$S
 GROUPS_DN=ou=groups,$S
@@ -56,7 +57,7 @@ expect_bind "active user without a password" 49 "uid=dave,$PEOPLE" anything
 expect_bind "unknown user" 49 "uid=nobody,$PEOPLE" alice-long-secret
 expect_bind "DN outside the tree's users" 49 "cn=sysadmins,$GROUPS_DN" alice-long-secret
 expect_bind "the stored hash as password" 49 "uid=alice,$PEOPLE" \
-    "$(sqlite3 "$DB" "SELECT userPassword FROM Users WHERE username='alice'")"
+    "$(test_sql "SELECT userPassword FROM Users WHERE username='alice'")"
 bind_as "uid=alice,$PEOPLE" ""
 rc=$?
 if [ "$rc" -ne 0 ] && [[ "$whoami" != *"dn:uid=alice"* ]]; then ok "DN with an empty password is not a login (exit $rc)"; else
@@ -107,7 +108,7 @@ expect_compare "as a bound user" TRUE "$A" uid:alice -D "uid=bob,$PEOPLE" -w bob
 
 # userPassword: neither the hash nor the password may be confirmed or denied
 # to anyone but the rootdn.
-hash=$(sqlite3 "$DB" "SELECT userPassword FROM Users WHERE username='alice'")
+hash=$(test_sql "SELECT userPassword FROM Users WHERE username='alice'")
 for who in anonymous user; do
     creds=(); [ $who = user ] && creds=(-D "uid=bob,$PEOPLE" -w bob-new-password)
     r1=$(ldapcompare -x -H "$URI" "${creds[@]}" "$A" "userPassword:{ARGON2}$hash" 2>&1; echo "rc=$?")

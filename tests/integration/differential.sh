@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Differential test: one random directory (tests/tools/gen-directory: >= 1,000
 # users, 100 groups, odd but legal names, 60 containers with grants: host
-# values and sudoRoles) served by back_clusterdb from SQLite
+# values and sudoRoles) served by back_clusterdb from SQLite (or the engine
+# CLUSTERDB_TEST_ENGINE names: tests/integration/on_server_engines.sh)
 # and by back_mdb from LDIF; thousands of random filters, every scope, several
 # bases, must get identical answers from both.
 #   DIFF_SEED   the seed (random by default; printed always, and with the
@@ -11,24 +12,29 @@
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 . "$top/tests/integration/lib-slapd.sh"
+. "$top/tests/lib-engines.sh"
 
 seed=${DIFF_SEED:-$(( (RANDOM << 15 | RANDOM) ))}
 diag "DIFF_SEED=$seed (rerun with DIFF_SEED=$seed tests/run-all.sh BUILD tests/integration/differential)"
 slapd_require_module
 
 scratch work
-DB=$work/clusterdb.db
+test_database "$work" || { not_ok "a database on $TEST_ENGINE"; tap_done; exit 1; }
 S=dc=cluster,dc=internal
 REF=$work/directory.ldif
 export SLAPD_SIZELIMIT=unlimited SLAPD_DEBUG=${SLAPD_DEBUG_DIFF:-0}
 
 t0=$(date +%s)
 check "clusterdb init" "$CLI" --db "$DB" init
-check "generate the directory (seed $seed) into SQLite and LDIF" \
-    "$PYTHON" "$CLUSTERDB_TOP/tests/tools/gen-directory" --seed "$seed" \
-    --users "${DIFF_USERS:-1000}" --groups "${DIFF_GROUPS:-100}" --containers "${DIFF_CONTAINERS:-60}" \
-    --suffix "$S" \
-    --sqlite "$DB" --ldif "$REF"
+gen=("$PYTHON" "$CLUSTERDB_TOP/tests/tools/gen-directory" --seed "$seed"
+    --users "${DIFF_USERS:-1000}" --groups "${DIFF_GROUPS:-100}" --containers "${DIFF_CONTAINERS:-60}"
+    --suffix "$S" --ldif "$REF")
+if [ "$TEST_ENGINE" = sqlite ]; then
+    check "generate the directory (seed $seed) into SQLite and LDIF" "${gen[@]}" --sqlite "$DB"
+else
+    load_directory() { "${gen[@]}" --sql "$work/directory.sql" && test_sql_file "$work/directory.sql" > /dev/null; }
+    check "generate the directory (seed $seed) into $TEST_ENGINE and LDIF" load_directory
+fi
 # The rootdn's entry, which back_clusterdb serves (nslcd's pam_authc_search).
 printf '\ndn: %s\nobjectClass: top\nobjectClass: organizationalRole\ncn: admin\ndescription: %s\n' \
     "$SLAPD_ROOTDN" "directory administrator (slapd rootdn)" >> "$REF"

@@ -11,7 +11,8 @@
 # test reports one SKIP with their errors.
 #
 # The directory: e2e_directory_start fills a clusterdb database with the CLI
-# and serves it with back_clusterdb.  These tests are there to test the
+# (SQLite, or the engine CLUSTERDB_TEST_ENGINE names) and serves it with
+# back_clusterdb.  These tests are there to test the
 # module: when it is not built they skip (one visible SKIP).  E2E_BACKEND=mdb,
 # and only that, serves the same entries from back_mdb instead (useful to tell
 # a client problem from a module problem).  Fixture (same in both):
@@ -69,6 +70,10 @@ fi
 
 # shellcheck source=tests/integration/lib-slapd.sh
 . "$CLUSTERDB_TOP/tests/integration/lib-slapd.sh"
+# The database on SQLite or on the server engine CLUSTERDB_TEST_ENGINE names
+# (tests/e2e/on_server_engines.sh).
+# shellcheck source=tests/lib-engines.sh
+. "$CLUSTERDB_TOP/tests/lib-engines.sh"
 
 case ${E2E_BACKEND:=clusterdb} in
     clusterdb)
@@ -281,7 +286,8 @@ e2e_directory_start() {
     export SLAPD_ACL=$dir/acl.conf
     E2E_BACKEND_USED=$E2E_BACKEND
     if [ "$E2E_BACKEND_USED" = clusterdb ]; then
-        E2E_DB=$dir/clusterdb.db
+        test_database "$dir" || return 1
+        E2E_DB=$DB
         e2e_fixture_clusterdb "$E2E_DB" || return 1
         slapd_write_clusterdb_conf "$dir/slapd/slapd.conf" "$dir/slapd" "$E2E_DB"
         printf 'service-account "%s" %s\n' "$E2E_SVC_DN" "$E2E_SVC_HASH" >> "$dir/slapd/slapd.conf"
