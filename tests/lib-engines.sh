@@ -192,7 +192,8 @@ _engine_mariadb_restart_script() {
 }
 
 # engine_start_pg_standby [DIR]: a hot standby of the running PostgreSQL
-# (pg_basebackup -R, streaming), on a socket directory of its own; after it
+# (pg_basebackup -R, streaming; with a fast checkpoint: the default spread
+# one makes it wait minutes), on a socket directory of its own; after it
 # ENGINE_DIR/SOCKET/PID/LOG[postgresql-standby] are set and engine_uri
 # postgresql-standby names its database.  With ENGINE_PG_SYNC=1 (default) the
 # primary commits only once the standby has applied the commit
@@ -205,7 +206,7 @@ engine_start_pg_standby() {
     _engine_dir_for postgresql "$dir" "$user" || return 1
     ENGINE_DIR[$key]=$dir ENGINE_SOCKET[$key]=$dir ENGINE_PORT[$key]=5432 ENGINE_LOG[$key]=$dir/server.log
     if ! runuser -u "$user" -- "$bin/pg_basebackup" -h "${ENGINE_SOCKET[postgresql]}" \
-            -p "${ENGINE_PORT[postgresql]}" -U postgres -D "$dir/data" -R -X stream \
+            -p "${ENGINE_PORT[postgresql]}" -U postgres -D "$dir/data" -R -X stream -c fast \
             > "$dir/basebackup.log" 2>&1; then
         echo "engine_start_pg_standby: pg_basebackup failed" >&2; _engine_log_tail "$dir/basebackup.log"; return 1
     fi
