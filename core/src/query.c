@@ -18,7 +18,7 @@
 
 enum table { TABLE_USERS, TABLE_GROUPS };
 
-enum bind_kind { BIND_INT, BIND_TEXT, BIND_TEXT_MAX };
+enum bind_kind { BIND_INT, BIND_TEXT };
 
 struct bind {
     enum bind_kind kind;
@@ -107,21 +107,27 @@ static void bind_text(struct builder *b, const char *text)
  * NOCASE does) first, and a byte that would land on 'A'..'Z' goes to '['
  * instead, since folded text never holds upper case; case-exact columns
  * (the timestamps) keep the prefix as it is.  Then increment the last byte
- * that can be incremented and cut after it.  When no such string exists
- * (empty prefix, all 0xff) the bound is the engine's value above every
- * text (cdb_bind_text_max).
+ * that can be incremented and cut after it (prefix_has_end: one exists).
  */
+static size_t prefix_end_length(const char *prefix)
+{
+    size_t i = strlen(prefix);
+
+    while (i > 0 && (unsigned char)prefix[i - 1] == 0xff)
+        i--;
+    return i;
+}
+
+static int prefix_has_end(const char *prefix)
+{
+    return prefix_end_length(prefix) > 0;
+}
+
 static void bind_prefix_end(struct builder *b, const char *prefix, int case_exact)
 {
-    size_t n = strlen(prefix), i;
+    size_t i = prefix_end_length(prefix);
     char *end;
 
-    for (i = n; i > 0 && (unsigned char)prefix[i - 1] == 0xff; i--)
-        ;
-    if (i == 0) {
-        add_bind(b, BIND_TEXT_MAX);
-        return;
-    }
     end = malloc(i + 1);
     if (end == NULL) {
         b->status = cdb_fail(b->db, CDB_ERR_NOMEM, NULL, "out of memory building a query");
@@ -195,13 +201,19 @@ static void text_compare(struct builder *b, const cdb_query *q, const char *colu
         bind_text(b, q->text);
         break;
     case CDB_Q_PREFIX:
+        /* With no string above every one of the prefix (empty, all 0xff)
+         * the range is open at the top: no engine has a value above every
+         * text in every collation. */
         append(b, "(");
         compare_with_param(b, column, " >= ", flags);
-        append(b, " AND ");
-        compare_with_param(b, column, " < ", flags);
+        if (prefix_has_end(q->text)) {
+            append(b, " AND ");
+            compare_with_param(b, column, " < ", flags);
+        }
         append(b, ")");
         bind_text(b, q->text);
-        bind_prefix_end(b, q->text, (flags & TEXT_CASE_EXACT) != 0);
+        if (prefix_has_end(q->text))
+            bind_prefix_end(b, q->text, (flags & TEXT_CASE_EXACT) != 0);
         break;
     case CDB_Q_GE:
         compare_with_param(b, column, " >= ", flags);
@@ -456,9 +468,6 @@ static int bind_all(struct builder *b, cdb_sql_stmt *stmt)
             break;
         case BIND_TEXT:
             rc = cdb_bind_text(stmt, index, v->text);
-            break;
-        case BIND_TEXT_MAX:
-            rc = cdb_bind_text_max(stmt, index);
             break;
         }
     }

@@ -58,8 +58,6 @@ int cdb_bind_int64(cdb_sql_stmt *stmt, int index, int64_t value);
 int cdb_bind_int(cdb_sql_stmt *stmt, int index, int value);
 int cdb_bind_text(cdb_sql_stmt *stmt, int index, const char *text);
 int cdb_bind_null(cdb_sql_stmt *stmt, int index);
-/* A value that sorts after every text (the open upper end of a text range). */
-int cdb_bind_text_max(cdb_sql_stmt *stmt, int index);
 
 /* Columns of the current row (index from 0).  Text stays valid until the
  * next step, reset or read of the same column as another type; SQL NULL

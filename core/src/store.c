@@ -320,11 +320,6 @@ int cdb_bind_null(cdb_sql_stmt *stmt, int index)
     return stmt->engine->bind_null(stmt->native, index);
 }
 
-int cdb_bind_text_max(cdb_sql_stmt *stmt, int index)
-{
-    return stmt->engine->bind_text_max(stmt->native, index);
-}
-
 int64_t cdb_col_int64(cdb_sql_stmt *stmt, int col)
 {
     return stmt->engine->col_int64(stmt->native, col);

@@ -49,7 +49,6 @@ struct cdb_engine {
     int (*bind_int64)(void *native, int index, int64_t value);
     int (*bind_text)(void *native, int index, const char *text);
     int (*bind_null)(void *native, int index);
-    int (*bind_text_max)(void *native, int index);
     int64_t (*col_int64)(void *native, int col);
     const char *(*col_text)(void *native, int col);
     size_t (*col_bytes)(void *native, int col);

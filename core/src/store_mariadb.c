@@ -59,7 +59,6 @@
 enum {
     MY_FAILED = 1,      /* a server or client error: errno and text in the connection */
     MY_NOMEM = 2,
-    MY_NO_TEXT_MAX = 3, /* see my_bind_text_max */
     MY_RANGE = 4,       /* a bind index the statement does not have */
 };
 
@@ -382,9 +381,6 @@ static int my_fail(cdb *db, void *conn, int engine_rc, const char *context)
 
     if (engine_rc == MY_NOMEM)
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "%s%sout of memory", ctx, sep);
-    if (engine_rc == MY_NO_TEXT_MAX)
-        return cdb_fail(db, CDB_ERR_INTERNAL, NULL,
-                        "%s%sno value sorts above every text on MariaDB", ctx, sep);
     if (engine_rc == MY_RANGE)
         return cdb_fail(db, CDB_ERR_INTERNAL, NULL, "%s%sbind index out of range", ctx, sep);
     if (c == NULL)
@@ -865,15 +861,6 @@ static int my_bind_null(void *native, int index)
     return set_value(native, index, (struct my_value){.kind = V_NULL});
 }
 
-/* MariaDB compares text by collation, and no value is above every text in
- * all of them: the statement must be written without an upper bound. */
-static int my_bind_text_max(void *native, int index)
-{
-    (void)native;
-    (void)index;
-    return MY_NO_TEXT_MAX;
-}
-
 static bool has_value(struct my_stmt *st, int col)
 {
     return st->has_row && col >= 0 && (unsigned)col < st->n_cols && !st->nulls[col];
@@ -1295,7 +1282,6 @@ const cdb_engine cdb_engine_mariadb = {
     .bind_int64 = my_bind_int64,
     .bind_text = my_bind_text,
     .bind_null = my_bind_null,
-    .bind_text_max = my_bind_text_max,
     .col_int64 = my_col_int64,
     .col_text = my_col_text,
     .col_bytes = my_col_bytes,

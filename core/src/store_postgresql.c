@@ -36,7 +36,6 @@
 enum {
     PG_FAILED = 1,      /* a server error: SQLSTATE and fields in conn->error */
     PG_NOMEM = 2,
-    PG_NO_TEXT_MAX = 3, /* see pg_bind_text_max */
 };
 
 struct pg_conn {
@@ -199,9 +198,6 @@ static int pg_fail(cdb *db, void *conn, int engine_rc, const char *context)
 
     if (engine_rc == PG_NOMEM)
         return cdb_fail(db, CDB_ERR_NOMEM, NULL, "%s%sout of memory", ctx, sep);
-    if (engine_rc == PG_NO_TEXT_MAX)
-        return cdb_fail(db, CDB_ERR_INTERNAL, NULL,
-                        "%s%sno value sorts above every text on PostgreSQL", ctx, sep);
     if (c != NULL && PQstatus(c->pg) == CONNECTION_BAD) {
         /* The server went away: unavailable, whatever the last result said. */
         if (c->message[0] == '\0')
@@ -451,15 +447,6 @@ static int pg_bind_text(void *native, int index, const char *text)
 static int pg_bind_null(void *native, int index)
 {
     return set_value(native, index, NULL);
-}
-
-/* PostgreSQL compares text by collation, and no value is above every text
- * in all of them: the statement must be written without an upper bound. */
-static int pg_bind_text_max(void *native, int index)
-{
-    (void)native;
-    (void)index;
-    return PG_NO_TEXT_MAX;
 }
 
 static bool has_value(struct pg_stmt *st, int col)
@@ -738,7 +725,6 @@ const cdb_engine cdb_engine_postgresql = {
     .bind_int64 = pg_bind_int64,
     .bind_text = pg_bind_text,
     .bind_null = pg_bind_null,
-    .bind_text_max = pg_bind_text_max,
     .col_int64 = pg_col_int64,
     .col_text = pg_col_text,
     .col_bytes = pg_col_bytes,

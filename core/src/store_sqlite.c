@@ -240,14 +240,6 @@ static int sqlite_bind_null(void *native, int index)
     return sqlite3_bind_null(native, index);
 }
 
-/* In SQLite's order every blob sorts after every text. */
-static int sqlite_bind_text_max(void *native, int index)
-{
-    static const unsigned char blob_max[] = {0xff};
-
-    return sqlite3_bind_blob(native, index, blob_max, sizeof blob_max, SQLITE_STATIC);
-}
-
 static int64_t sqlite_col_int64(void *native, int col)
 {
     return sqlite3_column_int64(native, col);
@@ -529,7 +521,6 @@ const cdb_engine cdb_engine_sqlite = {
     .bind_int64 = sqlite_bind_int64,
     .bind_text = sqlite_bind_text,
     .bind_null = sqlite_bind_null,
-    .bind_text_max = sqlite_bind_text_max,
     .col_int64 = sqlite_col_int64,
     .col_text = sqlite_col_text,
     .col_bytes = sqlite_col_bytes,
