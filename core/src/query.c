@@ -107,7 +107,7 @@ static void bind_text(struct builder *b, const char *text)
  * NOCASE does) first, and a byte that would land on 'A'..'Z' goes to '['
  * instead, since folded text never holds upper case; case-exact columns
  * (the timestamps) keep the prefix as it is.  Then increment the last byte
- * that can be incremented and cut after it (prefix_has_end: one exists).
+ * that can be incremented and cut after it (prefix_end_length > 0: one exists).
  */
 static size_t prefix_end_length(const char *prefix)
 {
@@ -116,11 +116,6 @@ static size_t prefix_end_length(const char *prefix)
     while (i > 0 && (unsigned char)prefix[i - 1] == 0xff)
         i--;
     return i;
-}
-
-static int prefix_has_end(const char *prefix)
-{
-    return prefix_end_length(prefix) > 0;
 }
 
 static void bind_prefix_end(struct builder *b, const char *prefix, int case_exact)
@@ -200,21 +195,24 @@ static void text_compare(struct builder *b, const cdb_query *q, const char *colu
         compare_with_param(b, column, " = ", flags);
         bind_text(b, q->text);
         break;
-    case CDB_Q_PREFIX:
+    case CDB_Q_PREFIX: {
         /* With no string above every one of the prefix (empty, all 0xff)
          * the range is open at the top: no engine has a value above every
          * text in every collation. */
+        int bounded = prefix_end_length(q->text) > 0;
+
         append(b, "(");
         compare_with_param(b, column, " >= ", flags);
-        if (prefix_has_end(q->text)) {
+        if (bounded) {
             append(b, " AND ");
             compare_with_param(b, column, " < ", flags);
         }
         append(b, ")");
         bind_text(b, q->text);
-        if (prefix_has_end(q->text))
+        if (bounded)
             bind_prefix_end(b, q->text, (flags & TEXT_CASE_EXACT) != 0);
         break;
+    }
     case CDB_Q_GE:
         compare_with_param(b, column, " >= ", flags);
         bind_text(b, q->text);
