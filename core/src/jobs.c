@@ -72,9 +72,12 @@ int64_t cdb_job_container_resource(const char *resource)
 /* Copy the container's identity into the job (inside the caller's transaction). */
 static int snapshot_target(cdb *db, int64_t job_id, int64_t container_id)
 {
+    /* One subquery per column: MariaDB has no row-valued SET. */
     static const char sql[] =
-        "UPDATE Jobs SET (targetHostname, targetNodeId, targetContainerId, targetCreatedAt) = "
-        "(SELECT hostname, nodeId, containerId, createdAt FROM Containers WHERE id = ?2) "
+        "UPDATE Jobs SET targetHostname = (SELECT hostname FROM Containers WHERE id = ?2), "
+        "targetNodeId = (SELECT nodeId FROM Containers WHERE id = ?2), "
+        "targetContainerId = (SELECT containerId FROM Containers WHERE id = ?2), "
+        "targetCreatedAt = (SELECT createdAt FROM Containers WHERE id = ?2) "
         "WHERE id = ?1";
     static const char exists_sql[] = "SELECT 1 FROM Containers WHERE id = ?1";
     cdb_sql_stmt *st = NULL;

@@ -29,7 +29,7 @@ fi
 ip link set lo up
 
 scratch work
-db=$work/clusterdb.sqlite
+daemon_database "$work"
 tls=$work/tls
 etc=$work/etc; mkdir -p "$etc" "$work/nginx"
 cli() { "$CLI" --db "$db" "$@"; }
@@ -127,9 +127,9 @@ daemon() {
         "$DAEMON" --db "$db" --once --site lab --nginx-http-conf "$etc/http.conf" --tls-dir "$tls" \
         --nginx-test "${ngx[*]} -t -q" --nginx-reload "${ngx[*]} -s reload && echo reload >> '$work/reloads'"
 }
-cert_job() { sql "$db" "SELECT id FROM Jobs WHERE associatedResource = 'domain:$1' ORDER BY id DESC LIMIT 1"; }
-job_status() { sql "$db" "SELECT status FROM Jobs WHERE id = $1"; }
-job_log() { sql "$db" "SELECT message FROM JobStatuses WHERE jobId = $1 ORDER BY id"; }
+cert_job() { sql "SELECT id FROM Jobs WHERE associatedResource = 'domain:$1' ORDER BY id DESC LIMIT 1"; }
+job_status() { sql "SELECT status FROM Jobs WHERE id = $1"; }
+job_log() { sql "SELECT message FROM JobStatuses WHERE jobId = $1 ORDER BY id"; }
 # served_serial SNI: the serial of the certificate nginx presents for that name
 served_serial() {
     openssl s_client -connect 127.0.0.1:443 -servername "$1" </dev/null 2>/dev/null |
@@ -170,9 +170,9 @@ expect_eq "openssl s_client with SNI app.example.test gets the issued certificat
     "$(served_serial app.example.test)"
 
 # ---- nothing due: no new job, nothing reloaded
-jobs_before=$(sql "$db" "SELECT count(*) FROM Jobs")
+jobs_before=$(sql "SELECT count(*) FROM Jobs")
 daemon 2>"$work/run2.err"
-expect_eq "a valid certificate outside the window: no new job" "$jobs_before" "$(sql "$db" "SELECT count(*) FROM Jobs")"
+expect_eq "a valid certificate outside the window: no new job" "$jobs_before" "$(sql "SELECT count(*) FROM Jobs")"
 expect_eq "the failed domain is not retried before certificate_retry_minutes" "$bad" "$(cert_job 2)"
 
 # ---- the clock reaches the renewal window: a new certificate is issued and served
@@ -216,7 +216,7 @@ expect_eq "the token is not on lego's command line" "" "$(grep -F "$cf_key" "$wo
 expect_eq "the operator's other variables are not passed on" "" "$(grep SECRET_OF_THE_OPERATOR "$work/lego-env")"
 expect_match "lego's message is the failure" "failed: lego exited with status 3: fake lego: refusing" "$(job_log "$cf")"
 expect_eq "the token is in no log and no job message" "" \
-    "$(grep -lF "$cf_key" "$work"/*.err; sql "$db" "SELECT message FROM JobStatuses" | grep -F "$cf_key")"
+    "$(grep -lF "$cf_key" "$work"/*.err; sql "SELECT message FROM JobStatuses" | grep -F "$cf_key")"
 expect_match "example.test is still served" "server_name app.example.test;" "$(cat "$etc/http.conf")"
 
 tap_done

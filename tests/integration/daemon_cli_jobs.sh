@@ -14,13 +14,13 @@ fi
 start_sim PVE --node pve --token "$TOKEN_ID=$TOKEN_SECRET" --task-seconds 0.2 --dhcp-seconds 0.2
 
 scratch work
-db=$work/clusterdb.sqlite
+daemon_database "$work"
 cli() { timeout 120 "$CLI" --db "$db" "$@"; }
 cli init >/dev/null && add_owners alice  && cli site add lab --internal-domain cluster.internal >/dev/null
 printf '%s\n' "$TOKEN_SECRET" | cli node add pve --site lab --api-url "http://127.0.0.1:$PVE_PORT" \
     --token-id "$TOKEN_ID" --secret-stdin >/dev/null
-job_status() { sql "$db" "SELECT status FROM Jobs WHERE id = $1"; }
-ct_field() { sql "$db" "SELECT $2 FROM Containers WHERE hostname = '$1'"; }
+job_status() { sql "SELECT status FROM Jobs WHERE id = $1"; }
+ct_field() { sql "SELECT $2 FROM Containers WHERE hostname = '$1'"; }
 sim_ct() { sim_query "$PVE_PORT" "state['containers'].get('$1', {}).get('$2')"; }
 wait_for() {
     local limit=$1; shift
@@ -30,19 +30,19 @@ wait_for() {
 job_is() { [ "$(job_status "$1")" = "$2" ]; }
 
 # ---- validation and the single transaction, before any daemon runs
-before=$(sql "$db" "SELECT (SELECT count(*) FROM Containers) || '/' || (SELECT count(*) FROM Jobs)")
+before=$(sql "SELECT (SELECT count(*) FROM Containers) || '/' || (SELECT count(*) FROM Jobs)")
 out=$(cli container create 'Bad_Name' --node pve --username alice --template debian-12-standard 2>&1); rc=$?
 expect_eq "create with a bad hostname: exit 3" 3 "$rc"
 expect_match "create with a bad hostname: names the field" "^clusterdb: hostname:" "$out"
 out=$(cli container create web0 --node pve --username alice 2>&1); rc=$?
 expect_eq "create without a template: usage error" 2 "$rc"
 expect_eq "failed creates wrote neither a row nor a job" "$before" \
-    "$(sql "$db" "SELECT (SELECT count(*) FROM Containers) || '/' || (SELECT count(*) FROM Jobs)")"
+    "$(sql "SELECT (SELECT count(*) FROM Containers) || '/' || (SELECT count(*) FROM Jobs)")"
 out=$(cli --json container create web0 --node pve --username alice --template debian-12-standard); rc=$?
 expect_eq "create without --wait: exit 0" 0 "$rc"
 job0=$(printf '%s' "$out" | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["jobId"])')
 expect_eq "the row and its job are linked both ways" "pending|$job0|container:$(ct_field web0 id)|pending" \
-    "$(sql "$db" "SELECT c.status || '|' || c.creationJobId || '|' || j.associatedResource || '|' || j.status FROM Containers c JOIN Jobs j ON j.id = c.creationJobId WHERE c.hostname = 'web0'")"
+    "$(sql "SELECT c.status || '|' || c.creationJobId || '|' || j.associatedResource || '|' || j.status FROM Containers c JOIN Jobs j ON j.id = c.creationJobId WHERE c.hostname = 'web0'")"
 
 # ---- cancel a pending job; a finished one cannot be cancelled
 check "job cancel of a pending job" cli job cancel "$job0"
@@ -84,7 +84,7 @@ sim_inject "$PVE_PORT" '{"op":"start","kind":"task_error","message":"startup for
 out=$(cli container create web2 --node pve --username alice --template debian-12-standard --wait); rc=$?
 expect_eq "a failing create --wait: exit 1" 1 "$rc"
 expect_match "a failing create --wait: the reason, then the result" "failed: task vzstart .*no space.*failure after" "$(echo $out)"
-expect_eq "the container is failed with its CTID" "failed|1" "$(sql "$db" "SELECT status || '|' || (containerId IS NOT NULL) FROM Containers WHERE hostname = 'web2'")"
+expect_eq "the container is failed with its CTID" "failed|1" "$(sql "SELECT status || '|' || CASE WHEN containerId IS NULL THEN 0 ELSE 1 END FROM Containers WHERE hostname = 'web2'")"
 job2=$(ct_field web2 creationJobId)
 check "job retry" cli job retry "$job2"
 out=$(cli job follow "$job2"); rc=$?
@@ -110,7 +110,7 @@ out=$(cli job follow "$job3"); rc=$?
 expect_eq "follow of the cancelled job: exit 1" 1 "$rc"
 wait_for 60 grep -q "job $job3 (container.create web3): cancelled" "$work/daemon.err"
 expect_match "the daemon stopped before the next step" "cancelled; CT [0-9]+ stays on the node" \
-    "$(sql "$db" "SELECT message FROM JobStatuses WHERE jobId = $job3 ORDER BY id")"
+    "$(sql "SELECT message FROM JobStatuses WHERE jobId = $job3 ORDER BY id")"
 expect_eq "the cancelled create left the container failed, not creating" failed "$(ct_field web3 status)"
 check "job delete of the cancelled job" cli job delete "$job3"
 

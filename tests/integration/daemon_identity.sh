@@ -16,20 +16,20 @@ start_sim PVE --node pve --token "$TOKEN_ID=$TOKEN_SECRET" --task-seconds 0.2 \
     --ct 101:innocent --ct 102:samename --ct 103:other
 
 scratch work
-db=$work/clusterdb.sqlite
+daemon_database "$work"
 cli() { "$CLI" --db "$db" "$@"; }
 cli init >/dev/null && add_owners alice  && cli site add lab --internal-domain cluster.internal >/dev/null
 printf '%s\n' "$TOKEN_SECRET" | cli node add pve --site lab --api-url "http://127.0.0.1:$PVE_PORT" \
     --token-id "$TOKEN_ID" --secret-stdin >/dev/null
-job_status() { sql "$db" "SELECT status FROM Jobs WHERE id = $1"; }
-job_trail() { sql "$db" "SELECT message FROM JobStatuses WHERE jobId = $1 ORDER BY id"; }
+job_status() { sql "SELECT status FROM Jobs WHERE id = $1"; }
+job_trail() { sql "SELECT message FROM JobStatuses WHERE jobId = $1 ORDER BY id"; }
 ct_alive() { sim_query "$PVE_PORT" "'$1' in state['containers'] and state['containers']['$1']['status'] == 'running'"; }
 deletes() { sim_query "$PVE_PORT" 'sum(1 for r in state["requests"] if r["method"] == "DELETE")'; }
-row_id() { sql "$db" "SELECT id FROM Containers WHERE hostname = '$1'"; }
+row_id() { sql "SELECT id FROM Containers WHERE hostname = '$1'"; }
 # take_id HOSTNAME ID: give the row the id of a deleted one, as SQLite did
 # before ids were monotonic (and as a restore from a dump may still do).
 take_id() {
-    [ "$(row_id "$1")" = "$2" ] || sql "$db" "UPDATE Containers SET id = $2 WHERE hostname = '$1'"
+    [ "$(row_id "$1")" = "$2" ] || sql "UPDATE Containers SET id = $2 WHERE hostname = '$1'"
 }
 
 # ---- the issue's scenario: a queued delete, its row gone, the id taken by innocent
@@ -38,7 +38,7 @@ temp2=$(row_id temp2)
 job=$(cli --json job add "container.delete temp2" --resource "container:$temp2" |
     "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 expect_eq "the job recorded its target" "temp2|1|" \
-    "$(sql "$db" "SELECT targetHostname || '|' || targetNodeId || '|' || coalesce(targetContainerId, '') FROM Jobs WHERE id = $job")"
+    "$(sql "SELECT targetHostname, targetNodeId, targetContainerId FROM Jobs WHERE id = $job")"
 check "the record of temp2 is deleted (only the record)" cli container delete temp2 --record-only
 check "innocent is recorded, running as CT 101" \
     cli container add innocent --ctid 101 --node pve --username alice --status running
@@ -83,11 +83,11 @@ expect_eq "CT with another hostname: the job failed" failure "$(job_status "$job
 expect_match "CT with another hostname: explained" \
     "CT 103 on node pve is called other, not wrongname; nothing was touched" "$(job_trail "$job")"
 expect_eq "CT with another hostname: CT 103 is alive" True "$(ct_alive 103)"
-expect_eq "CT with another hostname: the row stays" 1 "$(sql "$db" "SELECT count(*) FROM Containers WHERE hostname = 'wrongname'")"
+expect_eq "CT with another hostname: the row stays" 1 "$(sql "SELECT count(*) FROM Containers WHERE hostname = 'wrongname'")"
 
 # ---- a delete job that records no target (written by hand) is refused
-sql "$db" "INSERT INTO Jobs (name, associatedResource) VALUES ('container.delete', 'container:$(row_id innocent)')"
-job=$(sql "$db" "SELECT max(id) FROM Jobs")
+sql "INSERT INTO Jobs (name, associatedResource) VALUES ('container.delete', 'container:$(row_id innocent)')"
+job=$(sql "SELECT max(id) FROM Jobs")
 "$DAEMON" --db "$db" --once 2>"$work/once4.err"
 expect_eq "no target: the job failed" failure "$(job_status "$job")"
 expect_match "no target: explained" "records no identity of the container it acts on.*nothing was touched" \
@@ -96,10 +96,10 @@ expect_eq "no target: CT 101 is still alive" True "$(ct_alive 101)"
 expect_eq "after everything: no DELETE reached the node" 0 "$(deletes)"
 
 # ---- a job for a container that does not exist is refused when queued
-before=$(sql "$db" "SELECT count(*) FROM Jobs")
+before=$(sql "SELECT count(*) FROM Jobs")
 out=$(cli job add "container.delete ghost" --resource container:424242 2>&1); rc=$?
 expect_match "job for a missing container: refused" "^clusterdb: associatedResource: .*424242" "$out"
-expect_eq "job for a missing container: no row written" "$before" "$(sql "$db" "SELECT count(*) FROM Jobs")"
+expect_eq "job for a missing container: no row written" "$before" "$(sql "SELECT count(*) FROM Jobs")"
 if [ "$rc" -ne 0 ]; then ok "job for a missing container: non-zero exit"; else not_ok "job for a missing container: non-zero exit"; fi
 
 tap_done

@@ -40,8 +40,18 @@ sim_query() {
         "$PYTHON" -c 'import json,sys; state=json.load(sys.stdin); print(eval(sys.argv[1]))' "$2"
 }
 
-# sql DB QUERY: one value per line (sqlite3 list mode)
-sql() { sqlite3 -batch -noheader "$1" "$2"; }
+# The test's database on CLUSTERDB_TEST_ENGINE (tests/lib-engines.sh).
+. "$CLUSTERDB_TOP/tests/lib-engines.sh"
+# daemon_database DIR: sets db (and DB) to the test's database, or stops the
+# test with the reason.
+daemon_database() {
+    if ! test_database "$1"; then
+        not_ok "the test database on $TEST_ENGINE"; tap_done; exit 1
+    fi
+    db=$DB
+}
+# sql QUERY: on $DB, one row per line, fields separated by |.
+sql() { test_sql "$1"; }
 
 # add_owners USER...: the users that the test's containers belong to (a
 # container's owner must be a user).  Needs the test's cli function.

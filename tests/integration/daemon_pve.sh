@@ -18,7 +18,7 @@ start_sim PVE2 --node pve2 --user "$PVE_USER" --password "$PVE_PASSWORD" --task-
     --ip-prefix 10.0.2. --template 9100:debian-12-standard
 
 scratch work
-db=$work/clusterdb.sqlite
+daemon_database "$work"
 logs=$work/logs; mkdir -p "$logs"
 cli() { "$CLI" --db "$db" "$@"; }
 
@@ -36,19 +36,19 @@ queue_create() {
     job=$(cli job add "container.create $1" | grep -Eo '[0-9]+' | head -1)
     cli container add "$1" --node "$2" --username alice --template "${3:-debian-12-standard}" \
         --job "$job" >/dev/null || return 1
-    ct=$(sql "$db" "SELECT id FROM Containers WHERE hostname = '$1'")
-    sql "$db" "UPDATE Jobs SET associatedResource = 'container:$ct' WHERE id = $job"
+    ct=$(sql "SELECT id FROM Containers WHERE hostname = '$1'")
+    sql "UPDATE Jobs SET associatedResource = 'container:$ct' WHERE id = $job"
     echo "$job"
 }
-job_status() { sql "$db" "SELECT status FROM Jobs WHERE id = $1"; }
+job_status() { sql "SELECT status FROM Jobs WHERE id = $1"; }
 # expect_job DESC JOB STATUS: the job's status, with its trail when it differs
 expect_job() {
     local got; got=$(job_status "$2")
     if [ "$got" == "$3" ]; then ok "$1"; else
         not_ok "$1"; diag "job $2 is $got, not $3; its messages:" "$(job_trail "$2")"; fi
 }
-job_trail() { sql "$db" "SELECT message FROM JobStatuses WHERE jobId = $1 ORDER BY id"; }
-ct_field() { sql "$db" "SELECT $2 FROM Containers WHERE hostname = '$1'"; }
+job_trail() { sql "SELECT message FROM JobStatuses WHERE jobId = $1 ORDER BY id"; }
+ct_field() { sql "SELECT $2 FROM Containers WHERE hostname = '$1'"; }
 
 # ---- create through an API token
 job1=$(queue_create web1 pve)
@@ -115,22 +115,22 @@ expect_eq "bad resource: job failure" "failure" "$(job_status "$bad")"
 expect_match "bad resource: explained" "associatedResource must be container:<id>, not vm:7" "$(job_trail "$bad")"
 
 # ---- delete
-ct1=$(sql "$db" "SELECT id FROM Containers WHERE hostname = 'web1'")
+ct1=$(sql "SELECT id FROM Containers WHERE hostname = 'web1'")
 jobd=$(cli job add "container.delete web1" --resource "container:$ct1" | grep -Eo '[0-9]+' | head -1)
 "$DAEMON" --db "$db" --once >"$logs/once6.out" 2>"$logs/once6.err"
 expect_eq "delete: job succeeded" "success" "$(job_status "$jobd")"
-expect_eq "delete: row gone" "0" "$(sql "$db" "SELECT count(*) FROM Containers WHERE hostname = 'web1'")"
+expect_eq "delete: row gone" "0" "$(sql "SELECT count(*) FROM Containers WHERE hostname = 'web1'")"
 expect_eq "delete: CT 100 destroyed on the node" "False" "$(sim_query "$PVE_PORT" '"100" in state["containers"]')"
 expect_eq "delete: force and purge were asked for" "True" \
     "$(sim_query "$PVE_PORT" 'any(r["method"] == "DELETE" and r["params"] == ["force", "purge"] for r in state["requests"])')"
 expect_match "delete: trail" "destroying CT 100 on node pve.*vzdestroy.*container web1 deleted" "$(echo $(job_trail "$jobd"))"
 
 # a failed container that never got a CTID: the row just goes
-ct5=$(sql "$db" "SELECT id FROM Containers WHERE hostname = 'web5'")
+ct5=$(sql "SELECT id FROM Containers WHERE hostname = 'web5'")
 jobd5=$(cli job add "container.delete web5" --resource "container:$ct5" | grep -Eo '[0-9]+' | head -1)
 "$DAEMON" --db "$db" --once >"$logs/once7.out" 2>"$logs/once7.err"
 expect_eq "delete of a never-created container succeeds" "success 0" \
-    "$(job_status "$jobd5") $(sql "$db" "SELECT count(*) FROM Containers WHERE hostname = 'web5'")"
+    "$(job_status "$jobd5") $(sql "SELECT count(*) FROM Containers WHERE hostname = 'web5'")"
 
 # ---- two daemons, four jobs: each job runs exactly once
 jobs=()
@@ -148,7 +148,7 @@ expect_eq "all four jobs succeeded" " 4 success" "$statuses"
 claims=$(cat "$logs/par-a.err" "$logs/par-b.err" | grep -c ': claimed$')
 expect_eq "four claims in total across both daemons" "4" "$claims"
 expect_eq "four distinct CTIDs, four distinct addresses" "4 4" \
-    "$(sql "$db" "SELECT count(DISTINCT containerId) || ' ' || count(DISTINCT ipv4Address) FROM Containers WHERE hostname LIKE 'par%'")"
+    "$(sql "SELECT count(DISTINCT containerId) || ' ' || count(DISTINCT ipv4Address) FROM Containers WHERE hostname LIKE 'par%'")"
 expect_eq "exactly one CT per job on the node" "4" \
     "$(sim_query "$PVE_PORT" 'sum(1 for c in state["containers"].values() if c["config"]["hostname"].startswith("par"))')"
 
@@ -156,6 +156,6 @@ expect_eq "exactly one CT per job on the node" "4" \
 leaks=$(grep -l -e "$TOKEN_SECRET" -e "$PVE_PASSWORD" "$logs"/* 2>/dev/null)
 expect_eq "no secret in any daemon log" "" "$leaks"
 expect_eq "no secret in any job message" "0" \
-    "$(sql "$db" "SELECT count(*) FROM JobStatuses WHERE instr(message, '$TOKEN_SECRET') > 0 OR instr(message, '$PVE_PASSWORD') > 0 OR instr(message, 'PVE:root@pam:') > 0")"
+    "$(sql "SELECT count(*) FROM JobStatuses WHERE message LIKE '%$TOKEN_SECRET%' OR message LIKE '%$PVE_PASSWORD%' OR message LIKE '%PVE:root@pam:%'")"
 
 tap_done

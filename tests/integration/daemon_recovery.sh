@@ -19,14 +19,14 @@ fi
 start_sim PVE --node pve --token "$TOKEN_ID=$TOKEN_SECRET" --task-seconds 0.2 --dhcp-seconds 0.2
 
 scratch work
-db=$work/clusterdb.sqlite
+daemon_database "$work"
 cli() { "$CLI" --db "$db" "$@"; }
 cli init >/dev/null && add_owners alice  && cli site add lab --internal-domain cluster.internal >/dev/null
 printf '%s\n' "$TOKEN_SECRET" | cli node add pve --site lab --api-url "http://127.0.0.1:$PVE_PORT" \
     --token-id "$TOKEN_ID" --secret-stdin >/dev/null
-job_status() { sql "$db" "SELECT status FROM Jobs WHERE id = $1"; }
-job_trail() { sql "$db" "SELECT message FROM JobStatuses WHERE jobId = $1 ORDER BY id"; }
-ct_field() { sql "$db" "SELECT $2 FROM Containers WHERE hostname = '$1'"; }
+job_status() { sql "SELECT status FROM Jobs WHERE id = $1"; }
+job_trail() { sql "SELECT message FROM JobStatuses WHERE jobId = $1 ORDER BY id"; }
+ct_field() { sql "SELECT $2 FROM Containers WHERE hostname = '$1'"; }
 # requests METHOD REGEX: how many requests of the simulator's log match
 requests() {
     sim_query "$PVE_PORT" "sum(1 for r in state['requests'] if r['method'] == '$1' and __import__('re').search(r'$2', r['path']))"
@@ -59,7 +59,7 @@ crash() {
     else not_ok "$desc: the daemon reached the step"; diag "$(cat "$work/crash.err")"; fi
     kill -KILL "$pid"; wait "$pid" 2>/dev/null
     expect_match "$desc: the killed daemon left its job running under its lease" \
-        "^running\|[^:]+:$pid:" "$(sql "$db" "SELECT status || '|' || leaseOwner FROM Jobs WHERE id = $job")"
+        "^running\|[^:]+:$pid:" "$(sql "SELECT status || '|' || leaseOwner FROM Jobs WHERE id = $job")"
 }
 # recover DESC JOB: the next daemon finishes the job
 recover() {
@@ -70,7 +70,7 @@ recover() {
     expect_match "$desc: the trail says it was taken over" \
         "recovering: the daemon that ran this job \([^)]+\) stopped \(its process [0-9]+ on this machine is gone\)" \
         "$(job_trail "$job")"
-    expect_eq "$desc: the lease is released" "" "$(sql "$db" "SELECT leaseOwner FROM Jobs WHERE id = $job")"
+    expect_eq "$desc: the lease is released" "" "$(sql "SELECT leaseOwner FROM Jobs WHERE id = $job")"
 }
 # created DESC HOSTNAME: one CT with that name, the row running with its CTID, MAC and address
 created() {
@@ -78,7 +78,7 @@ created() {
     ctid=$(ct_field "$host" containerId)
     expect_eq "$desc: exactly one CT $host on the node, the row's" "[$ctid]" "$(cts_named "$host")"
     expect_eq "$desc: the row is running with CTID, MAC and address" "running|1|1" \
-        "$(sql "$db" "SELECT status || '|' || (containerId IS NOT NULL) || '|' || (macAddress IS NOT NULL AND ipv4Address IS NOT NULL) FROM Containers WHERE hostname = '$host'")"
+        "$(sql "SELECT status || '|' || CASE WHEN containerId IS NULL THEN 0 ELSE 1 END || '|' || CASE WHEN macAddress IS NULL OR ipv4Address IS NULL THEN 0 ELSE 1 END FROM Containers WHERE hostname = '$host'")"
     expect_eq "$desc: the row's address is the CT's" \
         "$(sim_query "$PVE_PORT" "state['containers']['$ctid']['ip']")" "$(ct_field "$host" ipv4Address)"
 }
@@ -160,13 +160,13 @@ expect_eq "delete, during the destruction: the CT is gone" "[]" "$(cts_named cr2
 
 # ---- a live lease elsewhere is respected; an expired one is recovered
 job=$(create_job lease1)
-sql "$db" "UPDATE Jobs SET status = 'running', leaseOwner = 'elsewhere:4242:0badc0de', leaseExpiresAt = '2999-01-01T00:00:00.000Z' WHERE id = $job;
+sql "UPDATE Jobs SET status = 'running', leaseOwner = 'elsewhere:4242:0badc0de', leaseExpiresAt = '2999-01-01T00:00:00.000Z' WHERE id = $job;
            UPDATE Containers SET status = 'creating' WHERE hostname = 'lease1'"
 "$DAEMON" --db "$db" --once 2>"$work/lease1.err"
 expect_eq "live lease elsewhere: the job is left running" "running|elsewhere:4242:0badc0de" \
-    "$(sql "$db" "SELECT status || '|' || leaseOwner FROM Jobs WHERE id = $job")"
+    "$(sql "SELECT status || '|' || leaseOwner FROM Jobs WHERE id = $job")"
 expect_eq "live lease elsewhere: nothing was cloned" "[]" "$(cts_named lease1)"
-sql "$db" "UPDATE Jobs SET leaseExpiresAt = '2000-01-01T00:00:00.000Z' WHERE id = $job"
+sql "UPDATE Jobs SET leaseExpiresAt = '2000-01-01T00:00:00.000Z' WHERE id = $job"
 "$DAEMON" --db "$db" --once 2>"$work/lease2.err"
 expect_eq "expired lease: the job is recovered and succeeds" success "$(job_status "$job")"
 expect_match "expired lease: the trail names the old holder and why" \
@@ -181,18 +181,30 @@ job=$(create_job beat1)
 pid=$!
 on_exit "kill $pid 2>/dev/null"
 wait_for 60 grep -q "waiting for the clone" "$work/beat.err"
-first=$(sql "$db" "SELECT leaseExpiresAt FROM Jobs WHERE id = $job")
-renewed() { local now; now=$(sql "$db" "SELECT leaseExpiresAt FROM Jobs WHERE id = $job"); [ -n "$now" ] && [[ "$now" > "$first" ]]; }
+first=$(sql "SELECT leaseExpiresAt FROM Jobs WHERE id = $job")
+renewed() { local now; now=$(sql "SELECT leaseExpiresAt FROM Jobs WHERE id = $job"); [ -n "$now" ] && [[ "$now" > "$first" ]]; }
 if wait_for 30 renewed; then ok "a long task: the lease is renewed while it runs"
 else not_ok "a long task: the lease is renewed while it runs"; diag "first $first"; fi
 wait "$pid"
 expect_eq "a long task: the job succeeds" success "$(job_status "$job")"
 
 # ---- a database of the first schema: its running job (no lease) is recovered,
-# its delete job (no target) refused; nothing is lost by the migration
-old=$work/old.sqlite
-sqlite3 -batch "$old" < "$CLUSTERDB_TOP/migrations/0001_initial.sql"
-sql "$old" "INSERT INTO SchemaMigrations VALUES (1, '0001_initial', '2026-01-01T00:00:00.000Z');
+# its delete job (no target) refused; nothing is lost by the migration.  On a
+# server engine a second database of the same instance, made by that
+# engine's first migration.
+case "$TEST_ENGINE" in
+    sqlite)
+        old=$work/old.sqlite
+        sqlite3 -batch "$old" < "$CLUSTERDB_TOP/migrations/0001_initial.sql"
+        old_sql() { DB=$old sql "$1"; } ;;
+    *)
+        engine_sql_admin "$TEST_ENGINE" 'CREATE DATABASE "old"' > /dev/null
+        case "$TEST_ENGINE" in postgresql) first=postgresql ;; mariadb) first=mysql ;; esac
+        ENGINE_DB=old engine_sql_file "$TEST_ENGINE" "$CLUSTERDB_TOP/migrations/$first/0001_initial.sql" > /dev/null
+        old=$(ENGINE_DB=old engine_uri "$TEST_ENGINE")
+        old_sql() { ENGINE_DB=old sql "$1"; } ;;
+esac
+old_sql "INSERT INTO SchemaMigrations VALUES (1, '0001_initial', '2026-01-01T00:00:00.000Z');
     INSERT INTO Sites (id, name, internalDomain) VALUES (1, 'lab', 'cluster.internal');
     INSERT INTO Nodes (id, name, siteId, apiUrl, apiTokenIdOrUsername, apiTokenSecretOrPassword)
         VALUES (1, 'pve', 1, 'http://127.0.0.1:$PVE_PORT', '$TOKEN_ID', '$TOKEN_SECRET');
@@ -200,27 +212,27 @@ sql "$old" "INSERT INTO SchemaMigrations VALUES (1, '0001_initial', '2026-01-01T
     INSERT INTO Containers (id, hostname, username, status, template, creationJobId, nodeId)
         VALUES (1, 'old1', 'alice', 'creating', 'debian-12-standard', 1, 1);
     INSERT INTO Jobs (id, name, associatedResource) VALUES (2, 'container.delete old1', 'container:1');"
-chmod 600 "$old"* # the store refuses a file others can read
+[ "$TEST_ENGINE" != sqlite ] || chmod 600 "$old"* # the store refuses a file others can read
 check "the old database migrates" "$CLI" --db "$old" migrate
 expect_eq "the migration kept the jobs and the container" "2|1" \
-    "$(sql "$old" "SELECT (SELECT count(*) FROM Jobs) || '|' || (SELECT count(*) FROM Containers)")"
+    "$(old_sql "SELECT (SELECT count(*) FROM Jobs) || '|' || (SELECT count(*) FROM Containers)")"
 "$DAEMON" --db "$old" --once 2>"$work/old.err"
 expect_eq "old database: the running job without a lease is recovered and succeeds" success \
-    "$(sql "$old" "SELECT status FROM Jobs WHERE id = 1")"
+    "$(old_sql "SELECT status FROM Jobs WHERE id = 1")"
 expect_match "old database: the trail says it held no lease" "stopped \(it holds no lease\)" \
-    "$(sql "$old" "SELECT message FROM JobStatuses WHERE jobId = 1 ORDER BY id")"
-expect_eq "old database: the container is running" running "$(sql "$old" "SELECT status FROM Containers WHERE id = 1")"
+    "$(old_sql "SELECT message FROM JobStatuses WHERE jobId = 1 ORDER BY id")"
+expect_eq "old database: the container is running" running "$(old_sql "SELECT status FROM Containers WHERE id = 1")"
 expect_eq "old database: the delete without a target is refused" failure \
-    "$(sql "$old" "SELECT status FROM Jobs WHERE id = 2")"
-old_ct=$(sql "$old" "SELECT containerId FROM Containers WHERE id = 1")
+    "$(old_sql "SELECT status FROM Jobs WHERE id = 2")"
+old_ct=$(old_sql "SELECT containerId FROM Containers WHERE id = 1")
 expect_eq "old database: its CT is alive" running "$(sim_query "$PVE_PORT" "state['containers']['$old_ct']['status']")"
-sql "$old" "DELETE FROM Containers WHERE id = 1" # the node's CTs below belong to $db's rows
+old_sql "DELETE FROM Containers WHERE id = 1" # the node's CTs below belong to $db's rows
 
 # ---- after everything
-expect_eq "no job is left running" 0 "$(sql "$db" "SELECT count(*) FROM Jobs WHERE status = 'running'")"
-expect_eq "no container is left creating" 0 "$(sql "$db" "SELECT count(*) FROM Containers WHERE status = 'creating'")"
+expect_eq "no job is left running" 0 "$(sql "SELECT count(*) FROM Jobs WHERE status = 'running'")"
+expect_eq "no container is left creating" 0 "$(sql "SELECT count(*) FROM Containers WHERE status = 'creating'")"
 expect_eq "every CT on the node belongs to a row with its CTID" "True" \
     "$(sim_query "$PVE_PORT" "sorted(int(k) for k, c in state['containers'].items() if not c['template'])" |
         "$PYTHON" -c 'import sys; print(sorted(eval(sys.stdin.read())) == sorted(int(x) for x in sys.argv[1].split()))' \
-        "$(sql "$db" "SELECT containerId FROM Containers WHERE containerId IS NOT NULL") $old_ct")"
+        "$(sql "SELECT containerId FROM Containers WHERE containerId IS NOT NULL") $old_ct")"
 tap_done

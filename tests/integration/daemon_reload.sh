@@ -11,7 +11,7 @@ if [ ! -x "$DAEMON" ] || ! command -v sqlite3 >/dev/null; then
 fi
 start_sim SIM --node pve --token "$TOKEN_ID=$TOKEN_SECRET" --task-seconds 0.2 --dhcp-seconds 0.2
 scratch work
-db=$work/clusterdb.sqlite
+daemon_database "$work"
 cli() { "$CLI" --db "$db" "$@"; }
 cli init >/dev/null && add_owners bob && cli site add lab --internal-domain cluster.internal >/dev/null
 printf '%s\n' "$TOKEN_SECRET" | cli node add pve --site lab --api-url "http://127.0.0.1:$SIM_PORT" \
@@ -32,11 +32,11 @@ on_exit "kill $pid 2>/dev/null"
 wait_for 30 logged started || diag "daemon did not start: $(cat "$work/daemon.err")"
 # Asleep for an hour now; queue a job and wake it.
 cli container add hup1 --node pve --username bob --template debian-12-standard >/dev/null
-ct=$(sql "$db" "SELECT id FROM Containers WHERE hostname = 'hup1'")
+ct=$(sql "SELECT id FROM Containers WHERE hostname = 'hup1'")
 job=$(cli job add "container.create hup1" --resource "container:$ct" | grep -Eo '[0-9]+' | head -1)
-sql "$db" "UPDATE Containers SET creationJobId = $job WHERE id = $ct"
+sql "UPDATE Containers SET creationJobId = $job WHERE id = $ct"
 kill -HUP "$pid"
-job_done() { [ "$(sql "$db" "SELECT status FROM Jobs WHERE id = $job")" = success ]; }
+job_done() { [ "$(sql "SELECT status FROM Jobs WHERE id = $job")" = success ]; }
 if wait_for 60 job_done; then ok "after SIGHUP the job queued during the poll interval runs"
 else not_ok "after SIGHUP the job queued during the poll interval runs"; diag "$(cat "$work/daemon.err")"; fi
 kill -0 "$pid" 2>/dev/null && ok "SIGHUP does not stop the daemon" || not_ok "SIGHUP does not stop the daemon"

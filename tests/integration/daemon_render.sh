@@ -12,7 +12,7 @@ if [ ! -x "$DAEMON" ] || ! command -v sqlite3 >/dev/null || ! command -v openssl
 fi
 
 scratch work
-db=$work/clusterdb.sqlite
+daemon_database "$work"
 etc=$work/etc; mkdir -p "$etc"
 cli() { "$CLI" --db "$db" "$@"; }
 
@@ -117,16 +117,16 @@ before_files=$(cat "$etc/http.conf" "$etc/stream.conf" "$etc/dnsmasq.conf")
 check "a new container (the next render would change every file)" cli container add web2 --node pve1 \
     --username alice --status running --ctid 102 --mac bc:24:11:00:00:03 --ip 10.0.0.102
 check "the services' subtype table goes away (a read that fails)" \
-    sql "$db" "ALTER TABLE DnsServices RENAME TO DnsServicesGone"
+    sql "ALTER TABLE DnsServices RENAME TO DnsServicesGone"
 render --nginx-test true --nginx-reload "echo nginx >> '$work/reloads'" \
     --dnsmasq-test true --dnsmasq-reload "echo dnsmasq >> '$work/reloads'"
 expect_eq "failed read: exit 1 with --once" 1 "$?"
 expect_eq "failed read: every installed file unchanged" "$before_files" \
     "$(cat "$etc/http.conf" "$etc/stream.conf" "$etc/dnsmasq.conf")"
-expect_match "failed read: logged, saying the files stay" "render: site lab: .*DnsServices.*the installed files stay" \
+expect_match "failed read: logged, saying the files stay" "render: site lab: .*([Dd]ns[Ss]ervices).*the installed files stay" \
     "$(cat "$work/daemon.err")"
 reloads_before=$(cat "$work/reloads")
-check "the table is back" sql "$db" "ALTER TABLE DnsServicesGone RENAME TO DnsServices"
+check "the table is back" sql "ALTER TABLE DnsServicesGone RENAME TO DnsServices"
 check "render after the failure" render --nginx-test true --nginx-reload "echo nginx >> '$work/reloads'" \
     --dnsmasq-test true --dnsmasq-reload "echo dnsmasq >> '$work/reloads'"
 expect_match "the new container is rendered now" "host-record=web2.cluster.internal,10.0.0.102" \

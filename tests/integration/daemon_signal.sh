@@ -14,7 +14,7 @@ start_sim FAST --node pve --token "$TOKEN_ID=$TOKEN_SECRET" --task-seconds 0.2 -
 start_sim SLOW --node slowpve --token "$TOKEN_ID=$TOKEN_SECRET" --task-seconds 120 --ip-prefix 10.0.9.
 
 scratch work
-db=$work/clusterdb.sqlite
+daemon_database "$work"
 cli() { "$CLI" --db "$db" "$@"; }
 cli init >/dev/null && add_owners bob  && cli site add lab --internal-domain cluster.internal >/dev/null
 for spec in "pve $FAST_PORT" "slowpve $SLOW_PORT"; do
@@ -25,12 +25,12 @@ done
 queue_create() {
     local ct job
     cli container add "$1" --node "$2" --username bob --template debian-12-standard >/dev/null || return 1
-    ct=$(sql "$db" "SELECT id FROM Containers WHERE hostname = '$1'")
+    ct=$(sql "SELECT id FROM Containers WHERE hostname = '$1'")
     job=$(cli job add "container.create $1" --resource "container:$ct" | grep -Eo '[0-9]+' | head -1)
-    sql "$db" "UPDATE Containers SET creationJobId = $job WHERE id = $ct"
+    sql "UPDATE Containers SET creationJobId = $job WHERE id = $ct"
     echo "$job"
 }
-job_status() { sql "$db" "SELECT status FROM Jobs WHERE id = $1"; }
+job_status() { sql "SELECT status FROM Jobs WHERE id = $1"; }
 job_is() { [ "$(job_status "$1")" = "$2" ]; }
 # wait_for SECONDS CMD...: poll until CMD succeeds
 wait_for() {
@@ -46,7 +46,7 @@ on_exit "kill $pid 2>/dev/null"
 job=$(queue_create late1 pve)
 if wait_for 60 job_is "$job" success; then ok "a job queued later is run by the polling daemon"
 else not_ok "a job queued later is run by the polling daemon"; diag "status $(job_status "$job")" "$(cat "$work/daemon1.err")"; fi
-expect_eq "its container is running" "running" "$(sql "$db" "SELECT status FROM Containers WHERE hostname = 'late1'")"
+expect_eq "its container is running" "running" "$(sql "SELECT status FROM Containers WHERE hostname = 'late1'")"
 
 # ---- SIGTERM while idle
 t0=$SECONDS
@@ -68,10 +68,10 @@ expect_eq "SIGTERM during a task: exit 0" 0 "$rc"
 if [ $((SECONDS - t0)) -le 5 ]; then ok "SIGTERM during a task: stops within 5 s"; else not_ok "SIGTERM during a task: stops within 5 s"; fi
 expect_eq "SIGTERM during a task: job failure" "failure" "$(job_status "$job")"
 expect_eq "SIGTERM during a task: container failed" "failed" \
-    "$(sql "$db" "SELECT status FROM Containers WHERE hostname = 'slow1'")"
+    "$(sql "SELECT status FROM Containers WHERE hostname = 'slow1'")"
 expect_match "SIGTERM during a task: the trail says the task may still finish" \
     "stopped waiting for task vzclone 9000 \(shutting down\); it may still finish on the node" \
-    "$(sql "$db" "SELECT message FROM JobStatuses WHERE jobId = $job ORDER BY id DESC LIMIT 1")"
+    "$(sql "SELECT message FROM JobStatuses WHERE jobId = $job ORDER BY id DESC LIMIT 1")"
 
 # ---- an operator cancels the job while the clone runs: it stops before the next step
 sim_inject "$FAST_PORT" '{"op":"clone","kind":"task_seconds","seconds":3}'
@@ -81,14 +81,14 @@ pid=$!
 on_exit "kill $pid 2>/dev/null"
 if wait_for 60 grep -q "waiting for the clone" "$work/daemon3.err"; then ok "the clone to cancel is under way"
 else not_ok "the clone to cancel is under way"; diag "$(cat "$work/daemon3.err")"; fi
-sql "$db" "UPDATE Jobs SET status = 'cancelled' WHERE id = $job"
+sql "UPDATE Jobs SET status = 'cancelled' WHERE id = $job"
 wait "$pid"; rc=$?
 expect_eq "cancelled: the daemon exits 0" 0 "$rc"
 expect_eq "cancelled: the job stays cancelled" "cancelled" "$(job_status "$job")"
 expect_eq "cancelled: the container is failed" "failed" \
-    "$(sql "$db" "SELECT status FROM Containers WHERE hostname = 'cancel1'")"
+    "$(sql "SELECT status FROM Containers WHERE hostname = 'cancel1'")"
 expect_match "cancelled: the trail says which CT stays" "^cancelled; CT [0-9]+ stays on the node" \
-    "$(sql "$db" "SELECT message FROM JobStatuses WHERE jobId = $job ORDER BY id DESC LIMIT 1")"
+    "$(sql "SELECT message FROM JobStatuses WHERE jobId = $job ORDER BY id DESC LIMIT 1")"
 expect_eq "cancelled: never started (the node saw one start: late1's)" "1" \
     "$(sim_query "$FAST_PORT" 'sum(1 for r in state["requests"] if r["path"].endswith("/status/start"))')"
 

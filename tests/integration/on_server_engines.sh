@@ -6,7 +6,8 @@
 # against back_mdb, held to the same checks as on SQLite.
 # Not repeated here: the tests of SQLite's own files (file_swap, store_full,
 # kill9_writes, backup_restore), the store tests that have server versions
-# of their own (store_postgresql, store_mariadb), and the daemon's.
+# of their own (store_postgresql, store_mariadb), and the daemon's
+# (daemon_on_server_engines.sh).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-engines.sh"
 
