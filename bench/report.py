@@ -8,7 +8,9 @@
 Figures per workload and backend, summed over the rounds: slapd CPU time
 (utime+stime from /proc/PID/stat) per operation, the primary figure; ops/s
 (mean of the rounds); p50/p99 latency (median of the rounds); and the ratio
-to back_mdb.  Standard library only (the plot needs gnuplot).
+to back_mdb.  For back_clusterdb on PostgreSQL (backend clusterdb_pg) also the
+database server's CPU per operation (all its processes), and slapd's plus the
+server's against back_mdb.  Standard library only (the plot needs gnuplot).
 """
 import glob
 import re
@@ -33,7 +35,9 @@ WHAT = {
     "bind-argon2id": "simple bind, argon2id (default params)",
     "modify": "replace mail (rootdn), 1 client",
 }
-NAMES = {"clusterdb": "clusterdb", "mdb": "back-mdb", "sql": "back-sql"}
+NAMES = {"clusterdb": "clusterdb", "clusterdb_pg": "clusterdb on PostgreSQL", "mdb": "back-mdb",
+         "sql": "back-sql"}
+BACKENDS = ["clusterdb", "clusterdb_pg", "mdb", "sql"]
 
 
 def load(meta_path, raw_path):
@@ -46,6 +50,7 @@ def load(meta_path, raw_path):
     for (backend, workload), rs in table.items():
         ops = sum(r["ops"] for r in rs)
         cpu = sum(r["cpu_seconds"] for r in rs)
+        server = sum(r.get("server_cpu_seconds", 0) for r in rs)
         figures[(backend, workload)] = {
             "ops": ops,
             "errors": sum(r["errors"] for r in rs),
@@ -55,6 +60,7 @@ def load(meta_path, raw_path):
             "p50_us": statistics.median(r["p50_us"] for r in rs),
             "p99_us": statistics.median(r["p99_us"] for r in rs),
             "cpu_us": cpu / ops * 1e6 if ops else float("nan"),
+            "server_cpu_us": server / ops * 1e6 if ops else float("nan"),
             "cpu_spread": spread([r["cpu_seconds"] / r["ops"] for r in rs if r["ops"]]),
         }
     return meta, figures
@@ -111,23 +117,29 @@ def main():
             rss[(w, b)] = int(kb)
     n = meta["users"]
     date = meta["started"][:10]
-    backends = [b for b in ("clusterdb", "mdb", "sql") if any(k[0] == b for k in fig)]
+    backends = [b for b in BACKENDS if any(k[0] == b for k in fig)]
+    with_server = "clusterdb_pg" in backends
     containers = meta.get("containers", 0)
-    # A run with containers is another directory: its own files.
-    base = os.path.join(outdir, "%s-%d%s" % (date, n, "-c%d" % containers if containers else ""))
+    # A run with containers, or with PostgreSQL, is another comparison: its
+    # own files (and not a point of the plot against size).
+    base = os.path.join(outdir, "%s-%d%s%s" % (date, n, "-c%d" % containers if containers else "",
+                                               "-pg" if with_server else ""))
 
     with open(base + ".tsv", "w") as f:
-        f.write("# users\tworkload\tbackend\tcpu_us_per_op\tops_per_sec\tp50_us\tp99_us\n")
+        f.write("# users\tworkload\tbackend\tcpu_us_per_op\tops_per_sec\tp50_us\tp99_us%s\n"
+                % ("\tserver_cpu_us_per_op" if with_server else ""))
         for w in WORKLOADS:
             for b in backends:
                 x = fig.get((b, w))
                 if x:
-                    f.write("%d\t%s\t%s\t%.3f\t%.1f\t%d\t%d\n" % (n, w, b, x["cpu_us"], x["ops_per_sec"],
-                                                                 x["p50_us"], x["p99_us"]))
+                    f.write("%d\t%s\t%s\t%.3f\t%.1f\t%d\t%d%s\n" % (
+                        n, w, b, x["cpu_us"], x["ops_per_sec"], x["p50_us"], x["p99_us"],
+                        "\t%.3f" % x["server_cpu_us"] if with_server else ""))
 
     L = []
-    L.append("# Benchmark: clusterdb vs back-mdb vs back-sql, %d users / %d groups%s"
-             % (n, meta["groups"], " / %d containers" % containers if containers else ""))
+    L.append("# Benchmark: %s, %d users / %d groups%s"
+             % (" vs ".join(NAMES[b] for b in backends), n, meta["groups"],
+                " / %d containers" % containers if containers else ""))
     L.append("")
     L.append("Run %s .. %s with `BENCH_USERS=%d bench/run.sh`: %d rounds per workload, backends "
              "alternating (A B C A B C), %s s per run (enumeration 2x, argon2id binds 4x), %d client "
@@ -144,6 +156,11 @@ def main():
     L.append("")
     L.append("Data: generated in %s s (tests/tools/gen-directory); slapadd + back-mdb start %s s." %
              (meta["generate_seconds"], meta["slapadd_seconds"] or "-"))
+    if with_server:
+        L.append("")
+        L.append("PostgreSQL: %s, a throwaway instance on a Unix socket with its default settings "
+                 "(tests/lib-engines.sh), on the same two CPUs; initdb, `clusterdb init`, the rows loaded "
+                 "as SQL and ANALYZE took %s s." % (meta.get("postgresql") or "-", meta.get("pg_load_seconds") or "-"))
     L.append("")
     last_before = None
     for w in WORKLOADS:
@@ -161,8 +178,14 @@ def main():
              "runs divided by the operations completed: the primary figure. *spread* is the largest over "
              "the smallest per-round CPU/op. p50/p99 are medians over the rounds.")
     L.append("")
-    L.append("| workload | backend | ops/s | p50 | p99 | CPU/op | spread | vs back-mdb | errors |")
-    L.append("|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    if with_server:
+        L.append("*server CPU/op* is the PostgreSQL server's CPU time (the postmaster and every backend "
+                 "process, user+system) over the same runs; *with server vs back-mdb* compares slapd's "
+                 "plus the server's CPU per operation with back-mdb's (which has no server).")
+        L.append("")
+    extra_head = " server CPU/op | with server vs back-mdb |" if with_server else ""
+    L.append("| workload | backend | ops/s | p50 | p99 | CPU/op | spread | vs back-mdb |%s errors |" % extra_head)
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|%s---:|" % ("---:|---:|" if with_server else ""))
     for w in WORKLOADS:
         m = fig.get(("mdb", w))
         for b in backends:
@@ -170,10 +193,18 @@ def main():
             if not x:
                 continue
             err = "%d (%s)" % (x["errors"], x["first_error"]) if x["errors"] else "0"
-            L.append("| %s | %s | %.1f | %s | %s | **%s** | %.2f | %s | %s |" % (
+            extra = ""
+            if with_server:
+                if b == "clusterdb_pg":
+                    total = x["cpu_us"] + x["server_cpu_us"]
+                    extra = " %s | %s |" % (fmt_us(x["server_cpu_us"]),
+                                            fmt_ratio(ratio(total, m["cpu_us"]) if m else float("nan")))
+                else:
+                    extra = " - | - |"
+            L.append("| %s | %s | %.1f | %s | %s | **%s** | %.2f | %s |%s %s |" % (
                 w, NAMES[b], x["ops_per_sec"], fmt_us(x["p50_us"]), fmt_us(x["p99_us"]),
                 fmt_us(x["cpu_us"]), x["cpu_spread"], fmt_ratio(ratio(x["cpu_us"], m["cpu_us"]) if m else
-                                                                  float("nan")), err))
+                                                                  float("nan")), extra, err))
     L.append("")
     L.append("Workloads: " + "; ".join("**%s** %s" % (w, WHAT[w]) for w in WORKLOADS) + ".")
     if meta.get("skip"):
@@ -216,7 +247,7 @@ def main():
                  (fmt_us(meta["hash_argon2id_cpu"] * 1e6), fmt_us(meta["hash_cheap_cpu"] * 1e6)))
     others = older_runs(outdir, n)
     sizes = sorted(others)
-    if len(sizes) > 1:
+    if len(sizes) > 1 and not with_server:
         L.append("")
         L.append("Flatness across sizes (clusterdb CPU/op at the largest size over the smallest, from the "
                  "newest run of each size in this directory: %s):" % ", ".join(str(s) for s in sizes))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Benchmark back_clusterdb against back_mdb and Debian's back_sql (unixODBC +
-# libsqliteodbc) on the same directory, in the same run.  See docs/benchmarks.md.
+# libsqliteodbc) on the same directory, in the same run; back_clusterdb on a
+# throwaway PostgreSQL too (backend clusterdb_pg).  See docs/benchmarks.md.
 #
 #   bench/run.sh [BUILD_DIR]        (or: make bench)
 #
@@ -9,7 +10,7 @@
 #   BENCH_ROUNDS    rounds per workload, backends alternating A B C A B C (default 3)
 #   BENCH_SECONDS   seconds per run (default 3; enumeration and argon2id binds run 2x longer)
 #   BENCH_THREADS   client threads for searches and binds (default 4)
-#   BENCH_BACKENDS  subset of "clusterdb mdb sql" (default all three)
+#   BENCH_BACKENDS  subset of "clusterdb clusterdb_pg mdb sql" (default clusterdb mdb sql)
 #   BENCH_WORKLOADS subset of the workload names below (default all)
 #   BENCH_SKIP      "backend:workload" pairs not to run (e.g. "sql:enum sql:enum-paged" at 100k)
 #   BENCH_SEED      directory seed (default 1)
@@ -27,6 +28,8 @@ export CLUSTERDB_TOP CLUSTERDB_BUILD
 . "$CLUSTERDB_TOP/tests/lib.sh"
 # shellcheck source=../tests/integration/lib-slapd.sh
 . "$CLUSTERDB_TOP/tests/integration/lib-slapd.sh"
+# shellcheck source=../tests/lib-engines.sh
+. "$CLUSTERDB_TOP/tests/lib-engines.sh"
 
 N=${BENCH_USERS:-10000}
 ROUNDS=${BENCH_ROUNDS:-3}
@@ -76,6 +79,7 @@ slapd_module_built || { say "no back_clusterdb.so in $CLUSTERDB_MODULE_DIR (conf
 # ---- data: generated once per (size, seed), then copied ------------------
 prepare_data() {
     [ -f "$DATA/.done" ] && return 0
+    rm -f "$DATA/directory.sql"
     local t0=$SECONDS
     rm -rf "$DATA"; mkdir -p "$DATA"
     say "generating $N users, $GROUPS_N groups into $DATA"
@@ -101,6 +105,14 @@ prepare_data() {
     touch "$DATA/.done"
 }
 prepare_data
+# The same rows as SQL for a server engine (kept beside a directory generated
+# before there was one).
+if [[ " $BACKENDS " == *" clusterdb_pg "* ]] && [ ! -f "$DATA/directory.sql" ]; then
+    "$PYTHON" "$CLUSTERDB_TOP/tests/tools/gen-directory" --seed "$SEED" --users "$N" \
+        --groups "$GROUPS_N" --mean-group-size 100 --containers "$CONTAINERS" --hash-pool "$DATA/hash-pool" \
+        --sql "$DATA/directory.sql.new"
+    mv "$DATA/directory.sql.new" "$DATA/directory.sql"
+fi
 
 # ---- servers --------------------------------------------------------------
 declare -A LOAD_SECONDS=()
@@ -115,6 +127,29 @@ start_clusterdb() {
     slapd_write_clusterdb_conf "$WORK/clusterdb/slapd.conf" "$WORK/clusterdb" "$WORK/clusterdb.db"
     set_loglevel "$WORK/clusterdb/slapd.conf"
     slapd_start clusterdb "$WORK/clusterdb"
+}
+# back_clusterdb on a throwaway PostgreSQL 15 (tests/lib-engines.sh), on a Unix
+# socket; the directory loaded with plain SQL after `clusterdb init`.
+start_clusterdb_pg() {
+    local t0; t0=$(date +%s.%N)
+    engine_available postgresql > /dev/null || { say "PostgreSQL 15 is not installed (scripts/install-deps.sh test)"; return 1; }
+    [ -x "$CLUSTERDB_BUILD/tests/tools/sql-translate" ] ||
+        make -s -C "$CLUSTERDB_BUILD/tests" tools/sql-translate > /dev/null || return 1
+    # A scratch directory of its own: the engine's user must reach it, and
+    # BENCH_WORK may sit under directories closed to others.
+    local pgdir; scratch pgdir
+    engine_start postgresql "$pgdir/postgresql" || return 1
+    DB=$(engine_uri postgresql)
+    "$CLUSTERDB_BUILD/cli/clusterdb" --db "$DB" init > /dev/null || return 1
+    TEST_ENGINE=postgresql test_sql_file "$DATA/directory.sql" > /dev/null || return 1
+    # The planner's statistics for the loaded rows, as autovacuum would
+    # gather them in time.
+    engine_sql postgresql "ANALYZE" > /dev/null || return 1
+    LOAD_SECONDS[clusterdb_pg]=$(awk -v a="$(date +%s.%N)" -v b="$t0" 'BEGIN { printf "%.1f", a - b }')
+    mkdir -p "$WORK/clusterdb_pg"
+    slapd_write_clusterdb_conf "$WORK/clusterdb_pg/slapd.conf" "$WORK/clusterdb_pg" "$DB"
+    set_loglevel "$WORK/clusterdb_pg/slapd.conf"
+    slapd_start clusterdb_pg "$WORK/clusterdb_pg"
 }
 start_mdb() {
     local t0; t0=$(date +%s.%N)
@@ -160,6 +195,17 @@ EOF
 
 # ---- measurement ----------------------------------------------------------
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# The database server's CPU: the postmaster's own and that of the children it
+# has reaped (cutime+cstime), plus its live children's (each connection is a
+# process of its own).  0 for the backends without one.
+server_ticks() {
+    [ "$1" = clusterdb_pg ] || { echo 0; return; }
+    local pm=${ENGINE_PID[postgresql]} kids
+    kids=$(ps -o pid= --ppid "$pm" | tr -d ' ' | sed 's|.*|/proc/&/stat|')
+    # shellcheck disable=SC2086
+    cat "/proc/$pm/stat" $kids 2>/dev/null |
+        awk -v pm="$pm" '{ t += $14 + $15; if ($1 == pm) t += $16 + $17 } END { print t + 0 }'
+}
 peak_rss_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
 
 NSLCD_PASSWD_ATTRS="-a objectClass -a uid -a userPassword -a uidNumber -a gidNumber -a gecos -a cn -a homeDirectory -a loginShell"
@@ -227,17 +273,21 @@ RAW=$WORK/raw.jsonl
 : > "$RAW"
 : > "$WORK/rss.tsv"
 run_one() {
-    local backend=$1 w=$2 round=$3 pid=${SLAPD_PID[$1]} before after json
+    local backend=$1 w=$2 round=$3 pid=${SLAPD_PID[$1]} before after server_before server_after json
     local -a args
     # The patterns contain no spaces: split on spaces only.
     IFS=' ' read -r -a args <<< "$(workload_args "$w")"
+    server_before=$(server_ticks "$backend")
     before=$(cpu_ticks "$pid")
     json=$("$LDAPLOAD" -H "${SLAPD_URI[$backend]}" -t "$THREADS" -d "$(workload_seconds "$w")" \
         -S "$((round * 10 + 1))" "${args[@]}") || true
     after=$(cpu_ticks "$pid")
+    server_after=$(server_ticks "$backend")
     [ -n "$json" ] || json='{"ops":0,"seconds":0,"ops_per_sec":0,"entries":0,"errors":1,"first_error":"no output","p50_us":0,"p90_us":0,"p99_us":0,"max_us":0}'
-    printf '{"backend":"%s","workload":"%s","round":%d,"cpu_seconds":%s,%s\n' "$backend" "$w" "$round" \
+    printf '{"backend":"%s","workload":"%s","round":%d,"cpu_seconds":%s,"server_cpu_seconds":%s,%s\n' \
+        "$backend" "$w" "$round" \
         "$(awk -v a="$after" -v b="$before" -v t="$CLK_TCK" 'BEGIN { printf "%.4f", (a - b) / t }')" \
+        "$(awk -v a="$server_after" -v b="$server_before" -v t="$CLK_TCK" 'BEGIN { printf "%.4f", (a - b) / t }')" \
         "${json#\{}" >> "$RAW"
     say "$(printf '%-10s %-14s r%d %s' "$backend" "$w" "$round" "$json")"
 }
@@ -275,15 +325,18 @@ hash_strong=$("$ARGON2_HASH" cost 5 "${pw_strong#* }" "${pw_strong%% *}")
         "$load_before" "$(cut -d' ' -f1-3 /proc/loadavg)" "$(nproc)" \
         "$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)" "$(uname -r)" \
         "$(dpkg-query -W -f='${Version}' slapd)"
-    printf '"generate_seconds":%s,"slapadd_seconds":"%s","hash_cheap_cpu":%s,"hash_argon2id_cpu":%s,' \
-        "$(cat "$DATA/generate-seconds")" "${LOAD_SECONDS[mdb]:-}" "$hash_cheap" "$hash_strong"
-    printf '"cheap_params":"%s","argon2id_params":"%s","skip":"%s","loglevel":"%s","peak_rss_kb":{' \
-        "$CHEAP_PARAMS" "$STRONG_PARAMS" "$(xargs <<< "$SKIP")" "${BENCH_LOGLEVEL:-default (stats)}"
+    printf '"generate_seconds":%s,"slapadd_seconds":"%s","pg_load_seconds":"%s","hash_cheap_cpu":%s,"hash_argon2id_cpu":%s,' \
+        "$(cat "$DATA/generate-seconds")" "${LOAD_SECONDS[mdb]:-}" "${LOAD_SECONDS[clusterdb_pg]:-}" \
+        "$hash_cheap" "$hash_strong"
+    printf '"cheap_params":"%s","argon2id_params":"%s","skip":"%s","loglevel":"%s","postgresql":"%s","peak_rss_kb":{' \
+        "$CHEAP_PARAMS" "$STRONG_PARAMS" "$(xargs <<< "$SKIP")" "${BENCH_LOGLEVEL:-default (stats)}" \
+        "$(if [[ " $BACKENDS " == *" clusterdb_pg "* ]]; then "$ENGINE_PG_BIN/postgres" --version; fi)"
     sep=
     for b in $BACKENDS; do printf '%s"%s":%s' "$sep" "$b" "$(peak_rss_kb "${SLAPD_PID[$b]}")"; sep=,; done
     printf '}}\n'
 } > "$WORK/meta.json"
 for b in $BACKENDS; do slapd_stop "$b" || true; done
+[[ " $BACKENDS " != *" clusterdb_pg "* ]] || engine_stop postgresql
 
 if [ -z "${BENCH_NO_REPORT:-}" ]; then
     mkdir -p "$OUT"

@@ -131,9 +131,18 @@ cert_job() { sql "SELECT id FROM Jobs WHERE associatedResource = 'domain:$1' ORD
 job_status() { sql "SELECT status FROM Jobs WHERE id = $1"; }
 job_log() { sql "SELECT message FROM JobStatuses WHERE jobId = $1 ORDER BY id"; }
 # served_serial SNI: the serial of the certificate nginx presents for that name
+# The serial nginx serves for SNI $1.  A connection refused or cut while
+# nginx swaps its workers is tried again (a few times): that is no answer,
+# whereas a wrong certificate is one.
 served_serial() {
-    openssl s_client -connect 127.0.0.1:443 -servername "$1" </dev/null 2>/dev/null |
-        openssl x509 -noout -serial 2>/dev/null | cut -d= -f2
+    local serial i
+    for i in 1 2 3 4 5; do
+        serial=$(openssl s_client -connect 127.0.0.1:443 -servername "$1" </dev/null 2>/dev/null |
+            openssl x509 -noout -serial 2>/dev/null | cut -d= -f2)
+        [ -n "$serial" ] && break
+        sleep 0.2
+    done
+    printf '%s\n' "$serial"
 }
 wait_reload() { # nginx -s reload returns before the workers switch: wait for the served serial
     for _ in $(seq 1 100); do [ "$(served_serial "$1")" = "$2" ] && return 0; sleep 0.1; done
