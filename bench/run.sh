@@ -45,6 +45,7 @@ DATA=${BENCH_DATA:-$CLUSTERDB_BUILD/bench-data}/$N-$SEED
 OUT=${BENCH_OUT:-$CLUSTERDB_TOP/bench/results}
 SUFFIX=$SLAPD_SUFFIX
 GROUPS_N=$(( N / 50 > 2 ? N / 50 : 2 ))
+WITH_PG=0; [[ " $BACKENDS " != *" clusterdb_pg "* ]] || WITH_PG=1
 # Cheap: the smallest argon2id cost libargon2 allows.  Default: the system's
 # existing default (DESIGN.md section 2), which is also core's default.
 CHEAP_PARAMS=${BENCH_CHEAP_ARGON2:-8 1 1}
@@ -77,9 +78,15 @@ ARGON2_HASH=$(tool argon2-hash)
 slapd_module_built || { say "no back_clusterdb.so in $CLUSTERDB_MODULE_DIR (configure --with-openldap-src)"; exit 1; }
 
 # ---- data: generated once per (size, seed), then copied ------------------
+# generate OUTPUTS...: the directory of this size and seed (the same rows for
+# every output), about two groups per user: mean group size 100 with N/50
+# groups.
+generate() {
+    "$PYTHON" "$CLUSTERDB_TOP/tests/tools/gen-directory" --seed "$SEED" --users "$N" \
+        --groups "$GROUPS_N" --mean-group-size 100 --containers "$CONTAINERS" --hash-pool "$DATA/hash-pool" "$@"
+}
 prepare_data() {
     [ -f "$DATA/.done" ] && return 0
-    rm -f "$DATA/directory.sql"
     local t0=$SECONDS
     rm -rf "$DATA"; mkdir -p "$DATA"
     say "generating $N users, $GROUPS_N groups into $DATA"
@@ -87,10 +94,7 @@ prepare_data() {
     printf 'cheap-%s %s\nstrong-%s %s\n' "$SEED" "$("$ARGON2_HASH" hash $CHEAP_PARAMS "cheap-$SEED")" \
         "$SEED" "$("$ARGON2_HASH" hash $STRONG_PARAMS "strong-$SEED")" > "$DATA/hash-pool"
     "$CLUSTERDB_BUILD/cli/clusterdb" --db "$DATA/clusterdb.db" init > /dev/null
-    # About two groups per user: mean group size 100 with N/50 groups.
-    "$PYTHON" "$CLUSTERDB_TOP/tests/tools/gen-directory" --seed "$SEED" --users "$N" \
-        --groups "$GROUPS_N" --mean-group-size 100 --containers "$CONTAINERS" --hash-pool "$DATA/hash-pool" \
-        --sqlite "$DATA/clusterdb.db" --ldif "$DATA/directory.ldif" --passwords "$DATA/passwords"
+    generate --sqlite "$DATA/clusterdb.db" --ldif "$DATA/directory.ldif" --passwords "$DATA/passwords"
     # Word lists for the load driver: every user; active users by hash cost
     # (only active users may bind to back_clusterdb).
     sqlite3 "$DATA/clusterdb.db" 'SELECT username FROM Users ORDER BY uidNumber' > "$DATA/users"
@@ -107,10 +111,8 @@ prepare_data() {
 prepare_data
 # The same rows as SQL for a server engine (kept beside a directory generated
 # before there was one).
-if [[ " $BACKENDS " == *" clusterdb_pg "* ]] && [ ! -f "$DATA/directory.sql" ]; then
-    "$PYTHON" "$CLUSTERDB_TOP/tests/tools/gen-directory" --seed "$SEED" --users "$N" \
-        --groups "$GROUPS_N" --mean-group-size 100 --containers "$CONTAINERS" --hash-pool "$DATA/hash-pool" \
-        --sql "$DATA/directory.sql.new"
+if [ "$WITH_PG" = 1 ] && [ ! -f "$DATA/directory.sql" ]; then
+    generate --sql "$DATA/directory.sql.new"
     mv "$DATA/directory.sql.new" "$DATA/directory.sql"
 fi
 
@@ -132,7 +134,7 @@ start_clusterdb() {
 # socket; the directory loaded with plain SQL after `clusterdb init`.
 start_clusterdb_pg() {
     local t0; t0=$(date +%s.%N)
-    engine_available postgresql > /dev/null || { say "PostgreSQL 15 is not installed (scripts/install-deps.sh test)"; return 1; }
+    local why; why=$(engine_available postgresql) || { say "$why (scripts/install-deps.sh test)"; return 1; }
     [ -x "$CLUSTERDB_BUILD/tests/tools/sql-translate" ] ||
         make -s -C "$CLUSTERDB_BUILD/tests" tools/sql-translate > /dev/null || return 1
     # A scratch directory of its own: the engine's user must reach it, and
@@ -330,13 +332,13 @@ hash_strong=$("$ARGON2_HASH" cost 5 "${pw_strong#* }" "${pw_strong%% *}")
         "$hash_cheap" "$hash_strong"
     printf '"cheap_params":"%s","argon2id_params":"%s","skip":"%s","loglevel":"%s","postgresql":"%s","peak_rss_kb":{' \
         "$CHEAP_PARAMS" "$STRONG_PARAMS" "$(xargs <<< "$SKIP")" "${BENCH_LOGLEVEL:-default (stats)}" \
-        "$(if [[ " $BACKENDS " == *" clusterdb_pg "* ]]; then "$ENGINE_PG_BIN/postgres" --version; fi)"
+        "$(if [ "$WITH_PG" = 1 ]; then "$ENGINE_PG_BIN/postgres" --version; fi)"
     sep=
     for b in $BACKENDS; do printf '%s"%s":%s' "$sep" "$b" "$(peak_rss_kb "${SLAPD_PID[$b]}")"; sep=,; done
     printf '}}\n'
 } > "$WORK/meta.json"
 for b in $BACKENDS; do slapd_stop "$b" || true; done
-[[ " $BACKENDS " != *" clusterdb_pg "* ]] || engine_stop postgresql
+[ "$WITH_PG" = 0 ] || engine_stop postgresql
 
 if [ -z "${BENCH_NO_REPORT:-}" ]; then
     mkdir -p "$OUT"

@@ -32,6 +32,9 @@ ENGINE_PG_USER=${ENGINE_PG_USER:-postgres}
 ENGINE_MARIADB_USER=${ENGINE_MARIADB_USER:-mysql}
 ENGINE_DB=${ENGINE_DB:-clusterdb}
 ENGINE_START_TIMEOUT=${ENGINE_START_TIMEOUT:-60}
+# Each engine's migrations, side by side (docs/store.md, "Engines").
+declare -gA ENGINE_MIGRATIONS=([sqlite]=$CLUSTERDB_TOP/migrations
+    [postgresql]=$CLUSTERDB_TOP/migrations/postgresql [mariadb]=$CLUSTERDB_TOP/migrations/mysql)
 _engine_mariadb_sql_mode() {
     # The #define's string pieces, joined.
     sed -n '/^#define CDB_MARIADB_SQL_MODE/,/^$/p' "$(dirname "${BASH_SOURCE[0]}")/../core/src/store_mariadb.c" |

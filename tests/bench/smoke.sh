@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Smoke test of the benchmark harness (bench/run.sh): a 200-user directory,
 # one short round of every workload against back_clusterdb (on SQLite and on a
-# throwaway PostgreSQL), back_mdb and back_sql.  Asserts that the harness works (same answers everywhere, every
-# run completes operations without errors, entry counts right); never timings.
+# throwaway PostgreSQL), back_mdb and back_sql.  Asserts that the harness
+# works (same answers everywhere, every run completes operations without
+# errors, entry counts right); never timings.
 . "$(dirname "$0")/../lib.sh"
 . "$CLUSTERDB_TOP/tests/integration/lib-slapd.sh"
 . "$CLUSTERDB_TOP/tests/lib-engines.sh"

@@ -130,8 +130,8 @@ daemon() {
 cert_job() { sql "SELECT id FROM Jobs WHERE associatedResource = 'domain:$1' ORDER BY id DESC LIMIT 1"; }
 job_status() { sql "SELECT status FROM Jobs WHERE id = $1"; }
 job_log() { sql "SELECT message FROM JobStatuses WHERE jobId = $1 ORDER BY id"; }
-# served_serial SNI: the serial of the certificate nginx presents for that name
-# The serial nginx serves for SNI $1.  A connection refused or cut while
+# served_serial SNI: the serial of the certificate nginx presents for that
+# name.  A connection refused or cut while
 # nginx swaps its workers is tried again (a few times): that is no answer,
 # whereas a wrong certificate is one.
 served_serial() {

@@ -195,12 +195,11 @@ expect_eq "a long task: the job succeeds" success "$(job_status "$job")"
 case "$TEST_ENGINE" in
     sqlite)
         old=$work/old.sqlite
-        sqlite3 -batch "$old" < "$CLUSTERDB_TOP/migrations/0001_initial.sql"
+        sqlite3 -batch "$old" < "${ENGINE_MIGRATIONS[sqlite]}/0001_initial.sql"
         old_sql() { DB=$old sql "$1"; } ;;
     *)
         engine_sql_admin "$TEST_ENGINE" 'CREATE DATABASE "old"' > /dev/null
-        case "$TEST_ENGINE" in postgresql) first=postgresql ;; mariadb) first=mysql ;; esac
-        ENGINE_DB=old engine_sql_file "$TEST_ENGINE" "$CLUSTERDB_TOP/migrations/$first/0001_initial.sql" > /dev/null
+        ENGINE_DB=old engine_sql_file "$TEST_ENGINE" "${ENGINE_MIGRATIONS[$TEST_ENGINE]}/0001_initial.sql" > /dev/null
         old=$(ENGINE_DB=old engine_uri "$TEST_ENGINE")
         old_sql() { ENGINE_DB=old sql "$1"; } ;;
 esac

@@ -12,8 +12,7 @@ if [ -z "${PYTHON:-}" ]; then
     if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 fi
 CATALOG="$PYTHON $CLUSTERDB_TOP/tests/tools/engine-catalog"
-MIGRATIONS=$CLUSTERDB_TOP/migrations
-declare -A ENGINE_MIGRATIONS=([sqlite]=$MIGRATIONS [postgresql]=$MIGRATIONS/postgresql [mariadb]=$MIGRATIONS/mysql)
+MIGRATIONS=${ENGINE_MIGRATIONS[sqlite]}
 
 scratch WORK
 SQLITE_DB=$WORK/clusterdb.sqlite
