@@ -327,12 +327,29 @@ test_database() {
 test_database_empty() {
     case "$TEST_ENGINE" in
         sqlite) rm -f "$DB" "$DB-wal" "$DB-shm" ;;
+        *) sh -c "$(engine_empty_command "$TEST_ENGINE")" ;;
+    esac
+}
+
+# engine_empty_command ENGINE: a sh command line that drops $ENGINE_DB with
+# everything in it and creates it empty (connections still open to it are
+# ended), for programs that empty it between their tests.
+engine_empty_command() {
+    local engine=$1 drop="DROP DATABASE IF EXISTS \"$ENGINE_DB\"" create="CREATE DATABASE \"$ENGINE_DB\"" client
+    case "$engine" in
         postgresql)
-            engine_sql_admin postgresql "DROP DATABASE IF EXISTS \"$ENGINE_DB\" WITH (FORCE);
-                                         CREATE DATABASE \"$ENGINE_DB\"" > /dev/null ;;
+            printf '%q ' "$ENGINE_PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "${ENGINE_SOCKET[postgresql]}" \
+                -p "${ENGINE_PORT[postgresql]}" -U postgres -d postgres -c "$drop WITH (FORCE)" -c "$create"
+            echo '> /dev/null' ;;
         mariadb)
-            engine_sql_admin mariadb "DROP DATABASE IF EXISTS \"$ENGINE_DB\";
-                                      CREATE DATABASE \"$ENGINE_DB\"" > /dev/null ;;
+            # Other connections to it are killed first (PostgreSQL's FORCE): one
+            # left inside a transaction would hold the drop for good.  A
+            # connection gone meanwhile is no error (--force).
+            client=$(printf '%q ' /usr/bin/mariadb --no-defaults -S "${ENGINE_SOCKET[mariadb]}" -uroot -N -B)
+            printf '{ %s-e %q | %s--force 2> /dev/null; %s-e %q; } > /dev/null\n' \
+                "$client" "SELECT CONCAT('KILL ', ID, ';') FROM information_schema.PROCESSLIST WHERE DB = '$ENGINE_DB' AND ID <> CONNECTION_ID()" \
+                "$client" "$client" "SET SESSION sql_mode = '$ENGINE_MARIADB_SQL_MODE'; $drop; $create" ;;
+        *) echo "unknown engine $engine" >&2; return 2 ;;
     esac
 }
 

@@ -22,7 +22,7 @@ tests=()
 for t in "$build"/tests/unit/test_*; do
     [ -x "$t" ] && [ -f "$t" ] && tests+=("$t")
 done
-for dir in cli integration e2e packaging bench fuzz; do
+for dir in unit cli integration e2e packaging bench fuzz; do
     for t in "$top"/tests/$dir/*.sh; do [ -f "$t" ] && tests+=("$t"); done
 done
 

@@ -31,11 +31,15 @@
 
 /* Only the members named in ?2 (a JSON array of usernames), found by the
  * username index (NOCASE, as the candidate query's memberUid term) and the
- * membership primary key: a group's other members are never visited. */
+ * membership primary key: a group's other members are never visited.  Both
+ * sides say NOCASE: on SQLite the column's collation would do, on the
+ * servers only the words make the comparison lower() = lower(), the
+ * expression their unique index is on. */
 #define GROUP_COLUMNS_NAMED                                                               \
     GROUP_SELECT                                                                          \
     " LEFT JOIN (UserGroups AS ug JOIN Users AS u ON u.uidNumber = ug.uidNumber"          \
-    " AND u.username IN (SELECT value FROM json_each(?2))) ON ug.gidNumber = g.gidNumber"
+    " AND u.username COLLATE NOCASE IN (SELECT value COLLATE NOCASE FROM json_each(?2)))" \
+    " ON ug.gidNumber = g.gidNumber"
 
 /* No member: the same columns, the member ones NULL, no join. */
 #define GROUP_COLUMNS_NONE                                                                \

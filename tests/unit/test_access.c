@@ -20,21 +20,11 @@
 #include <clusterdb/directory.h>
 #include <clusterdb/settings.h>
 
-#include "internal.h"
-#include "store_sqlite.h"
 #include "tmpdir_fixture.h"
 
 static int64_t count_grants(cdb *db)
 {
-    sqlite3_stmt *st = NULL;
-    int64_t n = -1;
-
-    if (sqlite3_prepare_v2(cdb_sqlite(db), "SELECT count(*) FROM ContainerAccessGrants", -1, &st,
-                           NULL) == SQLITE_OK &&
-        sqlite3_step(st) == SQLITE_ROW)
-        n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
+    return sql_int(db, "SELECT count(*) FROM ContainerAccessGrants");
 }
 
 #define OK(db, call)                                                                        \
@@ -176,11 +166,7 @@ static void test_sudo_policy_setting(void **state)
     assert_string_equal(cdb_errfield(fx->db), "value");
     ASSERT_HOSTS(fx->db, g.alice, "web");
     /* ... and when another writer stored it anyway, reading names the setting. */
-    assert_int_equal(sqlite3_exec(cdb_sqlite(fx->db),
-                                  "UPDATE Settings SET value = 'maybe'"
-                                  " WHERE key = '" CDB_SETTING_SUDO_OWNERS "'",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    sql_exec(fx->db, "UPDATE Settings SET value = 'maybe' WHERE key = '" CDB_SETTING_SUDO_OWNERS "'");
     {
         cdb_access_host **hosts = NULL;
         size_t n = 0;

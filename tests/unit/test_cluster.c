@@ -19,12 +19,13 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 
 #include <clusterdb/cluster.h>
 #include <clusterdb/directory.h>
 #include <clusterdb/clusterdb.h>
 #include <clusterdb/settings.h>
+
+#include "tmpdir_fixture.h"
 
 static const char *const tables[] = {"Sites",    "Nodes",        "ExternalDomains",
                                      "Jobs",     "JobStatuses",  "Containers",
@@ -32,11 +33,11 @@ static const char *const tables[] = {"Sites",    "Nodes",        "ExternalDomain
                                      "DnsServices"};
 #define N_TABLES (sizeof tables / sizeof tables[0])
 
-typedef struct fixture {
-    char dir[64];
-    char path[128];
-    cdb *db;
-    sqlite3 *raw; /* a second connection: sees only what was committed */
+typedef struct cluster_fixture {
+    struct fixture *store; /* the database and its directory */
+    const char *path;      /* store->path */
+    cdb *db;               /* store->db */
+    cdb *raw;              /* a second connection: sees only what was committed */
     int64_t site, node, domain, job;
 } fixture;
 
@@ -46,28 +47,12 @@ typedef struct counts {
 
 /* ------------------------------------------------------------ helpers */
 
-static void open_db(const char *path, cdb **out)
-{
-    cdb *db = NULL;
-    int rc = cdb_open(path, CDB_OPEN_CREATE | CDB_OPEN_MIGRATE, &db);
-
-    if (rc != CDB_OK)
-        fail_msg("cdb_open: %s", db ? cdb_errmsg(db) : cdb_strerror(rc));
-    *out = db;
-}
-
 static int64_t count_rows(fixture *fx, const char *table)
 {
     char sql[128];
-    sqlite3_stmt *st = NULL;
-    int64_t n = -1;
 
     snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
-    assert_int_equal(sqlite3_prepare_v2(fx->raw, sql, -1, &st, NULL), SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    n = sqlite3_column_int64(st, 0);
-    sqlite3_finalize(st);
-    return n;
+    return sql_int(fx->raw, sql);
 }
 
 static counts snapshot(fixture *fx)
@@ -79,20 +64,6 @@ static counts snapshot(fixture *fx)
     return c;
 }
 
-static void assert_integrity(fixture *fx)
-{
-    sqlite3_stmt *st = NULL;
-
-    assert_int_equal(sqlite3_prepare_v2(fx->raw, "PRAGMA integrity_check", -1, &st, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_ROW);
-    assert_string_equal((const char *)sqlite3_column_text(st, 0), "ok");
-    sqlite3_finalize(st);
-    assert_int_equal(sqlite3_prepare_v2(fx->raw, "PRAGMA foreign_key_check", -1, &st, NULL),
-                     SQLITE_OK);
-    assert_int_equal(sqlite3_step(st), SQLITE_DONE); /* no dangling reference */
-    sqlite3_finalize(st);
-}
 
 /* Nothing was written since `before`, and the file is sound. */
 static void assert_unchanged(fixture *fx, const counts *before)
@@ -104,7 +75,7 @@ static void assert_unchanged(fixture *fx, const counts *before)
             fail_msg("%s: %lld rows, expected %lld", tables[i], (long long)now.n[i],
                      (long long)before->n[i]);
     }
-    assert_integrity(fx);
+    assert_integrity(fx->db);
 }
 
 /* The call failed with `status` naming `field`. */
@@ -188,6 +159,7 @@ static cdb_service_input transport_input(int64_t container, cdb_transport_protoc
 static int setup(void **state)
 {
     fixture *fx = calloc(1, sizeof *fx);
+    void *store = NULL;
     cdb_node_input node = {.name = "pve1",
                            .ipv4_address = "192.168.1.10",
                            .api_url = "https://pve1.cluster.internal:8006",
@@ -201,12 +173,13 @@ static int setup(void **state)
                                         .cloudflare_api_key = "cf-secret-key"};
 
     assert_non_null(fx);
-    snprintf(fx->dir, sizeof fx->dir, "/tmp/test_cluster.XXXXXX");
-    assert_non_null(mkdtemp(fx->dir));
-    snprintf(fx->path, sizeof fx->path, "%s/clusterdb.sqlite", fx->dir);
-    open_db(fx->path, &fx->db);
-    assert_int_equal(sqlite3_open_v2(fx->path, &fx->raw, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(fx->raw, 10000);
+    assert_int_equal(tmpdir_setup_open(&store, "test_cluster"), 0);
+    fx->store = store;
+    fx->path = fx->store->path;
+    fx->db = fx->store->db;
+    if (cdb_open(fx->path, CDB_OPEN_READONLY, &fx->raw) != CDB_OK)
+        fail_msg("second connection: %s", cdb_errmsg(fx->raw));
+    cdb_set_busy_timeout(fx->raw, 10000);
     {
         /* The containers' owner (a container's owner must be a user). */
         cdb_user_input owner = {.username = "alice", .status = -1};
@@ -226,18 +199,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     fixture *fx = *state;
-    char file[192];
-    static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+    void *store = fx->store;
 
-    sqlite3_close(fx->raw);
-    cdb_close(fx->db);
-    for (size_t i = 0; i < 4; i++) {
-        snprintf(file, sizeof file, "%s%s", fx->path, suffixes[i]);
-        unlink(file);
-    }
-    rmdir(fx->dir);
+    cdb_close(fx->raw);
     free(fx);
-    return 0;
+    return tmpdir_teardown(&store);
 }
 
 /* --------------------------------------------------------------- sites */
@@ -282,7 +248,7 @@ static void test_site_happy_path(void **state)
     OK(fx, cdb_site_delete(fx->db, second));
     expect_fail(fx, cdb_site_get(fx->db, second, &site), CDB_ERR_NOTFOUND, "id");
     expect_fail(fx, cdb_site_delete(fx->db, second), CDB_ERR_NOTFOUND, "id");
-    assert_integrity(fx);
+    assert_integrity(fx->db);
 }
 
 static void test_site_rejects_bad_input(void **state)
@@ -403,7 +369,7 @@ static void test_site_delete_refused_while_referenced(void **state)
     OK(fx, cdb_external_domain_delete(fx->db, fx->domain));
     OK(fx, cdb_site_delete(fx->db, fx->site));
     assert_int_equal(count_rows(fx, "Sites"), 0);
-    assert_integrity(fx);
+    assert_integrity(fx->db);
 }
 
 /* --------------------------------------------------------------- nodes */
@@ -656,7 +622,7 @@ static void test_container_lifecycle(void **state)
     OK(fx, cdb_container_delete(fx->db, id));
     expect_fail(fx, cdb_container_get(fx->db, id, &c), CDB_ERR_NOTFOUND, "id");
     expect_fail(fx, cdb_container_delete(fx->db, id), CDB_ERR_NOTFOUND, "id");
-    assert_integrity(fx);
+    assert_integrity(fx->db);
 }
 
 static void test_container_unique_keys(void **state)
@@ -935,7 +901,7 @@ static void test_service_kinds(void **state)
     assert_int_equal(count_rows(fx, "TransportServices"), 0);
     assert_int_equal(count_rows(fx, "Services"), 1);
     assert_int_equal(count_rows(fx, "HTTPServices"), 1);
-    assert_integrity(fx);
+    assert_integrity(fx->db);
 }
 
 static void test_service_failures_leave_nothing(void **state)
@@ -1124,24 +1090,31 @@ static void test_port_exhaustion(void **state)
     fixture *fx = *state;
     int64_t c1 = make_container(fx, "game1", 101, NULL, NULL);
     int64_t port = 0, id = -1;
-    sqlite3 *rw = NULL;
+    cdb *rw = NULL;
     char sql[512];
     counts before;
 
-    /* Take 2000..65534 behind the library's back, in one transaction. */
-    assert_int_equal(sqlite3_open_v2(fx->path, &rw, SQLITE_OPEN_READWRITE, NULL), SQLITE_OK);
-    sqlite3_busy_timeout(rw, 10000);
+    /* Take 2000..65534 behind the library's back, in one transaction of
+     * another connection (the container port carries the external one). */
+    assert_int_equal(cdb_open(fx->path, 0, &rw), CDB_OK);
+    cdb_set_busy_timeout(rw, 10000);
+    /* The numbers from digits, not by recursion: MariaDB stops a recursive
+     * query after 1000 rounds. */
     snprintf(sql, sizeof sql,
-             "BEGIN;"
-             "WITH RECURSIVE p(n) AS (SELECT 2000 UNION ALL SELECT n + 1 FROM p WHERE n < 65534)"
-             " INSERT INTO Services (id, containerId, type, containerPort)"
-             " SELECT n, %lld, 'transport', 1 FROM p;"
-             "INSERT INTO TransportServices (serviceId, protocol, externalPort)"
-             " SELECT id, 'tcp', id FROM Services WHERE type = 'transport';"
-             "COMMIT;",
+             "INSERT INTO Services (containerId, type, containerPort)"
+             " WITH d(x) AS (SELECT 0 UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3"
+             " UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7"
+             " UNION ALL SELECT 8 UNION ALL SELECT 9),"
+             " p(n) AS (SELECT a.x + 10 * b.x + 100 * c.x + 1000 * e.x + 10000 * f.x"
+             " FROM d a, d b, d c, d e, d f)"
+             " SELECT %lld, 'transport', n FROM p WHERE n BETWEEN 2000 AND 65534",
              (long long)c1);
-    assert_int_equal(sqlite3_exec(rw, sql, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(rw);
+    assert_int_equal(cdb_tx_begin(rw), CDB_OK);
+    sql_exec(rw, sql);
+    sql_exec(rw, "INSERT INTO TransportServices (serviceId, protocol, externalPort)"
+                 " SELECT id, 'tcp', containerPort FROM Services WHERE type = 'transport'");
+    assert_int_equal(cdb_tx_commit(rw), CDB_OK);
+    cdb_close(rw);
 
     OK(fx, cdb_transport_next_port(fx->db, CDB_PROTO_TCP, &port));
     assert_int_equal(port, 65535);
@@ -1361,7 +1334,7 @@ static void test_concurrent_port_allocation(void **state)
     fixture *fx = *state;
     int64_t container = make_container(fx, "game1", 101, NULL, NULL);
     pid_t pids[WRITERS];
-    sqlite3_stmt *st = NULL;
+    cdb_sql_stmt *st = NULL;
     int64_t expected = CDB_FIRST_TRANSPORT_PORT;
 
     fflush(NULL);
@@ -1379,16 +1352,16 @@ static void test_concurrent_port_allocation(void **state)
     }
     assert_int_equal(count_rows(fx, "TransportServices"), WRITERS * PER_WRITER);
     assert_int_equal(count_rows(fx, "Services"), WRITERS * PER_WRITER);
-    assert_int_equal(sqlite3_prepare_v2(fx->raw,
-                                        "SELECT externalPort FROM TransportServices "
-                                        "WHERE protocol = 'tcp' ORDER BY externalPort",
-                                        -1, &st, NULL),
-                     SQLITE_OK);
-    while (sqlite3_step(st) == SQLITE_ROW)
-        assert_int_equal(sqlite3_column_int64(st, 0), expected++);
-    sqlite3_finalize(st);
+    assert_int_equal(cdb_stmt_once(fx->raw,
+                                   "SELECT externalPort FROM TransportServices "
+                                   "WHERE protocol = 'tcp' ORDER BY externalPort",
+                                   &st),
+                     CDB_OK);
+    while (cdb_step(st) == CDB_SQL_ROW)
+        assert_int_equal(cdb_col_int64(st, 0), expected++);
+    cdb_stmt_done(st);
     assert_int_equal(expected, CDB_FIRST_TRANSPORT_PORT + WRITERS * PER_WRITER);
-    assert_integrity(fx);
+    assert_integrity(fx->db);
 }
 
 /* ----------------------------------------------------------------- jobs */
@@ -1477,7 +1450,7 @@ static void test_jobs(void **state)
     cdb_container_free(c);
     expect_fail(fx, cdb_job_get(fx->db, fx->job, &job), CDB_ERR_NOTFOUND, "id");
     expect_fail(fx, cdb_job_delete(fx->db, fx->job), CDB_ERR_NOTFOUND, "id");
-    assert_integrity(fx);
+    assert_integrity(fx->db);
 }
 
 /* Jobs record their container's identity; leases are compare-and-set;
@@ -1594,7 +1567,7 @@ static void test_job_targets_and_leases(void **state)
     expect_fail(fx, cdb_container_create_queued(fx->db, &in, &queued, &qjob), CDB_ERR_CONFLICT,
                 "Containers.hostname");
     assert_unchanged(fx, &before);
-    assert_integrity(fx);
+    assert_integrity(fx->db);
 }
 
 /* Ids that cannot exist (negative, huge) are simply not found. */

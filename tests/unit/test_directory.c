@@ -652,6 +652,7 @@ static void test_one_statement_per_batch(void **state)
         ids[i] = add_user(f->db, name, 1);
         assert_int_equal(cdb_membership_add(f->db, ids[i], CDB_GID_LDAPUSERS), CDB_OK);
     }
+    SKIP_UNLESS_SQLITE("statements are counted with SQLite's trace hook");
     assert_int_equal(sqlite3_trace_v2(cdb_sqlite(f->db), SQLITE_TRACE_STMT, count_statement,
                                       NULL),
                      SQLITE_OK);
@@ -714,6 +715,7 @@ static void test_get_many_members(void **state)
     const char *names[] = {"BEN", "cleo", "zed", "cleo"};
     const char *odd[] = {"a\"b", "c\\d", "e\x01" "f", ""};
     char plan[4096];
+    const int on_sqlite = fixture_on_sqlite();
 
     anna = add_user(f->db, "anna", 0);
     ben = add_user(f->db, "ben", 0);
@@ -729,9 +731,12 @@ static void test_get_many_members(void **state)
     assert_int_equal(n_all, 3);
     assert_int_equal(all[1]->n_members, 3);
 
-    assert_int_equal(sqlite3_trace_v2(cdb_sqlite(f->db), SQLITE_TRACE_STMT, remember_statement,
-                                      NULL),
-                     SQLITE_OK);
+    /* The statements and their plans are SQLite's to show (trace hook,
+     * EXPLAIN QUERY PLAN); what comes back is checked on every engine. */
+    if (on_sqlite)
+        assert_int_equal(sqlite3_trace_v2(cdb_sqlite(f->db), SQLITE_TRACE_STMT,
+                                          remember_statement, NULL),
+                         SQLITE_OK);
 
     /* ALL: what cdb_group_get_many gives. */
     assert_int_equal(cdb_group_get_many_members(f->db, gids, 5, CDB_MEMBERS_ALL, NULL, 0, &got, &n),
@@ -752,9 +757,11 @@ static void test_get_many_members(void **state)
     assert_int_equal(cdb_group_get_many_members(f->db, gids, 5, CDB_MEMBERS_NONE, NULL, 0, &got,
                                                 &n),
                      CDB_OK);
-    assert_null(strstr(last_statement, "UserGroups"));
-    assert_null(strstr(last_statement, "Users"));
-    assert_null(strstr(last_statement, "username"));
+    if (on_sqlite) {
+        assert_null(strstr(last_statement, "UserGroups"));
+        assert_null(strstr(last_statement, "Users"));
+        assert_null(strstr(last_statement, "username"));
+    }
     assert_int_equal(n, n_all);
     for (i = 0; i < n; i++) {
         assert_int_equal(got[i]->gid_number, all[i]->gid_number);
@@ -772,10 +779,12 @@ static void test_get_many_members(void **state)
     assert_int_equal(cdb_group_get_many_members(f->db, gids, 5, CDB_MEMBERS_NAMED, names, 4, &got,
                                                 &n),
                      CDB_OK);
-    plan_of(f->db, last_statement, plan, sizeof plan);
-    assert_non_null(strstr(plan, "(username=?)"));
-    assert_null(strstr(plan, "SCAN u\n"));
-    assert_null(strstr(plan, "SCAN ug"));
+    if (on_sqlite) {
+        plan_of(f->db, last_statement, plan, sizeof plan);
+        assert_non_null(strstr(plan, "(username=?)"));
+        assert_null(strstr(plan, "SCAN u\n"));
+        assert_null(strstr(plan, "SCAN ug"));
+    }
     assert_int_equal(n, 3);
     assert_int_equal(got[0]->gid_number, 2001);
     assert_int_equal(got[0]->n_members, 0); /* sysadmins: anna only */
@@ -805,7 +814,8 @@ static void test_get_many_members(void **state)
     assert_int_equal(n, 3);
     assert_int_equal(got[1]->n_members, 0);
     cdb_group_array_free(got, n);
-    assert_int_equal(sqlite3_trace_v2(cdb_sqlite(f->db), 0, NULL, NULL), SQLITE_OK);
+    if (on_sqlite)
+        assert_int_equal(sqlite3_trace_v2(cdb_sqlite(f->db), 0, NULL, NULL), SQLITE_OK);
 
     /* Bad arguments. */
     got = NULL;

@@ -13,8 +13,6 @@
 
 #include <clusterdb/settings.h>
 
-#include "internal.h"
-#include "store_sqlite.h"
 #include "tmpdir_fixture.h"
 
 static int setup(void **state)
@@ -68,23 +66,18 @@ static void test_set_update_delete(void **state)
     assert_int_equal(cdb_setting_get(fx->db, "site.motd-1", &value), CDB_ERR_NOTFOUND);
     assert_int_equal(cdb_setting_delete(fx->db, "site.motd-1"), CDB_ERR_NOTFOUND);
     /* Updating keeps createdAt and moves updatedAt. */
-    assert_int_equal(sqlite3_exec(cdb_sqlite(fx->db),
-                                  "UPDATE Settings SET createdAt = '2001-01-01T00:00:00.000Z',"
-                                  " updatedAt = '2001-01-01T00:00:00.000Z'",
-                                  NULL, NULL, NULL),
-                     SQLITE_OK);
+    sql_exec(fx->db, "UPDATE Settings SET createdAt = '2001-01-01T00:00:00.000Z',"
+                     " updatedAt = '2001-01-01T00:00:00.000Z'");
     assert_int_equal(cdb_setting_set(fx->db, CDB_SETTING_PUSH_ENABLED, "false"), CDB_OK);
     {
-        sqlite3_stmt *stmt = NULL;
-        assert_int_equal(sqlite3_prepare_v2(cdb_sqlite(fx->db),
-                                            "SELECT createdAt, updatedAt > createdAt FROM Settings WHERE key = ?",
-                                            -1, &stmt, NULL),
-                         SQLITE_OK);
-        sqlite3_bind_text(stmt, 1, CDB_SETTING_PUSH_ENABLED, -1, SQLITE_STATIC);
-        assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
-        assert_string_equal((const char *)sqlite3_column_text(stmt, 0), "2001-01-01T00:00:00.000Z");
-        assert_int_equal(sqlite3_column_int(stmt, 1), 1);
-        sqlite3_finalize(stmt);
+        char *created = sql_text(fx->db, "SELECT createdAt FROM Settings"
+                                         " WHERE key = '" CDB_SETTING_PUSH_ENABLED "'");
+        assert_non_null(created);
+        assert_string_equal(created, "2001-01-01T00:00:00.000Z");
+        free(created);
+        assert_int_equal(sql_int(fx->db, "SELECT updatedAt > createdAt FROM Settings"
+                                         " WHERE key = '" CDB_SETTING_PUSH_ENABLED "'"),
+                         1);
     }
 }
 

@@ -479,7 +479,7 @@ static void test_statement_cache(void **state)
 static void test_database_names(void **state)
 {
     struct fixture *fx = *state;
-    char uri[400];
+    char uri[sizeof fx->path + 16];
     cdb *db = NULL;
 
     snprintf(uri, sizeof uri, "sqlite://%s", fx->path);
