@@ -431,26 +431,52 @@ test_db_intact() {
 # throwaway MariaDB of its own (CLUSTERDB_TEST_ENGINE), its checks reported
 # under the engine's and the test's name (the file's base name).
 # ENGINES_RERUN narrows the engines (e.g. to one, to rerun a failure).
+# ENGINES_PARALLEL=1 runs the engines' sequences side by side (each engine's
+# tests still one after the other), for tests that share nothing but the
+# machine: no fixed ports, no timing.  Reports come in the same order.
 engines_rerun() {
-    local work engine t name rc failing line
+    local work engine t i
+    local -a pids=()
     scratch work
     for engine in ${ENGINES_RERUN:-postgresql mariadb}; do
+        _engines_sequence "$work/$engine" "$engine" "$@" &
+        pids+=($!)
+        [ "${ENGINES_PARALLEL:-0}" = 1 ] || wait "$!"
+    done
+    wait "${pids[@]}"
+    for engine in ${ENGINES_RERUN:-postgresql mariadb}; do
+        i=0
         for t in "$@"; do
-            name="$engine $(basename "$t" .sh)"
-            CLUSTERDB_TEST_ENGINE=$engine bash "$t" > "$work/tap" 2>&1 < /dev/null
-            rc=$?
-            failing=
-            while IFS= read -r line; do
-                case "$line" in
-                    "ok "*" # SKIP "*) skip "$name: ${line#* # SKIP }"; failing= ;;
-                    "ok "*) ok "$name: ${line#ok * - }"; failing= ;;
-                    "not ok "*) not_ok "$name: ${line#not ok * - }"; failing=1 ;;
-                    "#"*) [ -z "$failing" ] || echo "$line" ;;  # a failure's diagnostics
-                esac
-            done < "$work/tap"
-            if [ "$rc" -ne 0 ] && ! grep -aq '^not ok' "$work/tap"; then
-                not_ok "$name exits 0"; diag "$(tail -n 20 "$work/tap")"
-            fi
+            i=$((i + 1))
+            _engines_report "$engine $(basename "$t" .sh)" "$work/$engine.$i"
         done
     done
+}
+
+# One engine's tests in order: PREFIX.N.tap and PREFIX.N.rc for the Nth.
+_engines_sequence() {
+    local prefix=$1 engine=$2 t i=0
+    shift 2
+    for t in "$@"; do
+        i=$((i + 1))
+        CLUSTERDB_TEST_ENGINE=$engine bash "$t" > "$prefix.$i.tap" 2>&1 < /dev/null
+        echo $? > "$prefix.$i.rc"
+    done
+}
+
+# Relay one test's TAP under NAME; a non-zero exit without a failure is one.
+_engines_report() {
+    local name=$1 tap=$2.tap rc failing= line
+    rc=$(cat "$2.rc" 2>/dev/null || echo 127)
+    while IFS= read -r line; do
+        case "$line" in
+            "ok "*" # SKIP "*) skip "$name: ${line#* # SKIP }"; failing= ;;
+            "ok "*) ok "$name: ${line#ok * - }"; failing= ;;
+            "not ok "*) not_ok "$name: ${line#not ok * - }"; failing=1 ;;
+            "#"*) [ -z "$failing" ] || echo "$line" ;;  # a failure's diagnostics
+        esac
+    done < "$tap"
+    if [ "$rc" -ne 0 ] && ! grep -aq '^not ok' "$tap"; then
+        not_ok "$name exits 0"; diag "$(tail -n 20 "$tap")"
+    fi
 }

@@ -13,5 +13,7 @@ dir=$(cd "$(dirname "$0")" && pwd)
 # engine through the library in tests/unit/on_server_engines.sh
 # (test_concurrency); through the CLI a smaller one shows the same here.
 export CLI_CONCURRENCY_USERS=${CLI_CONCURRENCY_USERS:-60}
+# The CLI tests start no network server and time nothing: both engines at once.
+export ENGINES_PARALLEL=${ENGINES_PARALLEL:-1}
 engines_rerun "$dir"/{basics,users,groups-settings,guards,prompt,cluster,cluster_set,container_access,concurrency}.sh
 tap_done

@@ -1,31 +1,40 @@
 #!/usr/bin/env bash
 # Several clients search and bind against one slapd while the CLI writes to
-# the same SQLite file: every answer is right (stable entries never flicker,
+# the same database (on every engine: CLUSTERDB_TEST_ENGINE): every answer is right (stable entries never flicker,
 # binds never fail or succeed wrongly, the writer sees each of its changes at
 # once), nothing is refused as busy, and slapd survives.
 #   CONC_SECONDS  how long the readers run (default 30)
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 . "$top/tests/integration/lib-slapd.sh"
+. "$top/tests/lib-engines.sh"
 export CLUSTERDB_ARGON2=${CLUSTERDB_ARGON2:-m=1024,t=1,p=1}
 
 slapd_require_module
 
 scratch work
-DB=$work/clusterdb.db
+test_database "$work" || { not_ok "a database on $TEST_ENGINE"; tap_done; exit 1; }
 S=dc=cluster,dc=internal
 PEOPLE=ou=people,$S
 cdb() { "$CLI" --db "$DB" "$@"; }
+generate() {
+    local gen=("$PYTHON" "$CLUSTERDB_TOP/tests/tools/gen-directory" --seed 7 --users 200 --groups 10
+        --hashes 0 --suffix "$S")
+    if [ "$TEST_ENGINE" = sqlite ]; then
+        "${gen[@]}" --sqlite "$DB" > /dev/null
+    else
+        "${gen[@]}" --sql "$work/directory.sql" > /dev/null && test_sql_file "$work/directory.sql" > /dev/null
+    fi
+}
 setup_db() {
-    cdb init && "$PYTHON" "$CLUSTERDB_TOP/tests/tools/gen-directory" --seed 7 --users 200 --groups 10 \
-        --hashes 0 --sqlite "$DB" --suffix "$S" > /dev/null &&
+    cdb init && generate &&
     printf 'alice-long-secret\n' | cdb user add alice --mail alice@example.org --password-stdin &&
     printf 'bob-long-secret\n' | cdb user add bob --status pending --password-stdin &&
     cdb group add stable && cdb group add-member stable alice && cdb group add-member stable bob &&
     cdb group add churn
 }
 check "directory built (200 generated users, alice, bob, groups)" setup_db
-alice_uid=$(sqlite3 "$DB" "SELECT uidNumber FROM Users WHERE username='alice'")
+alice_uid=$(test_sql "SELECT uidNumber FROM Users WHERE username='alice'")
 
 if ! SLAPD_DEBUG=0 SLAPD_SIZELIMIT=unlimited SLAPD_DBFILE=$DB slapd_start cdb "$work/slapd"; then
     not_ok "slapd starts"; tap_done; exit

@@ -1,28 +1,30 @@
 #!/usr/bin/env bash
 # Every search answers from the store as it is: a change another process
-# commits with plain SQL (sqlite3, no clusterdb code) shows in the very next
-# search, on every worker thread (each keeps its own connection and runs one
-# read transaction per operation, never one kept for the next).
+# commits with plain SQL (the engine's own client, no clusterdb code) shows
+# in the very next search, on every worker thread (each keeps its own
+# connection and runs one read transaction per operation, never one kept for
+# the next).  On every engine (CLUSTERDB_TEST_ENGINE; tests/lib-engines.sh).
 #   FRESH_ITERATIONS  writes to check (default 300)
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 . "$top/tests/integration/lib-slapd.sh"
+. "$top/tests/lib-engines.sh"
 export CLUSTERDB_ARGON2=${CLUSTERDB_ARGON2:-m=1024,t=1,p=1}
 
 slapd_require_module
-if ! command -v sqlite3 > /dev/null; then
+if [ "$TEST_ENGINE" = sqlite ] && ! command -v sqlite3 > /dev/null; then
     skip "sqlite3 (the plain-SQL writer) is not installed"; tap_done; exit
 fi
 
 scratch work
-DB=$work/clusterdb.db
+test_database "$work" || { not_ok "a database on $TEST_ENGINE"; tap_done; exit 1; }
 S=dc=cluster,dc=internal
 cdb() { "$CLI" --db "$DB" "$@"; }
 check "directory built (alice, bob, group fresh)" sh -c "'$CLI' --db '$DB' init &&
     '$CLI' --db '$DB' user add alice --mail start@example.org && '$CLI' --db '$DB' user add bob &&
     '$CLI' --db '$DB' group add fresh && '$CLI' --db '$DB' group add-member fresh bob"
-alice_uid=$(sqlite3 "$DB" "SELECT uidNumber FROM Users WHERE username='alice'")
-fresh_gid=$(sqlite3 "$DB" "SELECT gidNumber FROM Groups WHERE cn='fresh'")
+alice_uid=$(test_sql "SELECT uidNumber FROM Users WHERE username='alice'")
+fresh_gid=$(test_sql "SELECT gidNumber FROM Groups WHERE cn='fresh'")
 
 if ! SLAPD_DEBUG=0 SLAPD_DBFILE=$DB slapd_start cdb "$work/slapd"; then
     not_ok "slapd starts"; tap_done; exit
@@ -49,8 +51,7 @@ for i in $(seq 1 "$n"); do
         member_sql="DELETE FROM UserGroups WHERE gidNumber = $fresh_gid AND uidNumber = $alice_uid;"
         want_groups=$other_groups
     fi
-    if ! sqlite3 -cmd '.timeout 10000' "$DB" \
-        "UPDATE Users SET mail = 'm$i@example.org' WHERE uidNumber = $alice_uid; $member_sql" > /dev/null; then
+    if ! test_sql "UPDATE Users SET mail = 'm$i@example.org' WHERE uidNumber = $alice_uid; $member_sql" > /dev/null; then
         failed_writes=$((failed_writes + 1)); continue
     fi
     # The next searches, three at once (several worker threads), must all see it.
