@@ -732,20 +732,41 @@ static int bind_results(struct my_stmt *st, unsigned n)
     return CDB_SQL_OK;
 }
 
+/*
+ * Whether a statement that just failed may be sent once more on a new
+ * connection: the connection was found dead outside a transaction (the
+ * server restarted since its last use) and the statement cannot have done
+ * anything.  A read never has; a write only when the request never left
+ * (CR_SERVER_GONE_ERROR): "lost during the query" leaves open whether it
+ * ran.  True once reconnected.
+ */
+static bool resend_after_loss(struct my_stmt *st, bool was_in_tx)
+{
+    struct my_conn *c = st->conn;
+
+    return c->lost && !was_in_tx && (!st->counts_changes || c->err_no == CR_SERVER_GONE_ERROR) &&
+           settle_connection(c);
+}
+
 static int execute(struct my_stmt *st)
 {
     struct my_conn *c = st->conn;
+    bool was_in_tx = c->in_tx;
     unsigned n;
     int rc;
 
     if (!settle_connection(c))
         return MY_FAILED;
-    if (st->generation != c->generation && (rc = server_prepare(st)) != CDB_SQL_OK)
-        return rc;
-    if ((rc = bind_params(st)) != CDB_SQL_OK)
-        return rc;
-    if (mysql_stmt_execute(st->st) != 0) {
+    for (int attempt = 0;; attempt++) {
+        if (st->generation != c->generation && (rc = server_prepare(st)) != CDB_SQL_OK)
+            return rc;
+        if ((rc = bind_params(st)) != CDB_SQL_OK)
+            return rc;
+        if (mysql_stmt_execute(st->st) == 0)
+            break;
         keep_stmt_error(st);
+        if (attempt == 0 && resend_after_loss(st, was_in_tx))
+            continue;
         after_statement(c);
         return MY_FAILED;
     }
