@@ -62,6 +62,7 @@ struct pg_stmt {
     const char **server_values; /* sql.n_server: values[sql.source[i] - 1] */
     PGresult *result;     /* after the first step */
     int row;              /* the current row, -1 before the first */
+    bool plain_read;      /* a SELECT: safe to send again when the answer was lost */
 };
 
 /* ---------------------------------------------------- schema names */
@@ -302,6 +303,16 @@ static bool died_idle(struct pg_conn *c, bool was_in_tx)
     return !was_in_tx && !c->in_tx && PQstatus(c->pg) == CONNECTION_BAD && settle_connection(c);
 }
 
+/* Whether text starts with word (any case, after blanks and parentheses). */
+static bool starts_with_word(const char *text, const char *word)
+{
+    size_t n = strlen(word);
+
+    while (*text == ' ' || *text == '\t' || *text == '\n' || *text == '(')
+        text++;
+    return strncasecmp(text, word, n) == 0 && !isalnum((unsigned char)text[n]) && text[n] != '_';
+}
+
 static int pg_prepare(cdb *db, void *conn, const char *sql, void **native)
 {
     struct pg_conn *c = conn;
@@ -319,6 +330,7 @@ static int pg_prepare(cdb *db, void *conn, const char *sql, void **native)
     st->conn = c;
     st->n_params = st->sql.n_params;
     st->row = -1;
+    st->plain_read = starts_with_word(st->sql.text, "SELECT");
     snprintf(st->name, sizeof st->name, "s%u", ++c->next_name);
     if (!settle_connection(c) ||
         (server_prepare(st) != CDB_SQL_OK &&
@@ -385,8 +397,10 @@ static int pg_step(void *native)
             note_tx_state(st->conn);
             if (attempt > 0 || PQstatus(st->conn->pg) != CONNECTION_BAD)
                 break;
-            /* Autocommit, on a connection that died idle: once more. */
-            if (!died_idle(st->conn, was_in_tx))
+            /* Autocommit, on a connection that died idle: once more, if it
+             * is a read.  libpq cannot tell a request that never left from
+             * one lost during the query, which a write may have done. */
+            if (!st->plain_read || !died_idle(st->conn, was_in_tx))
                 break;
             PQclear(st->result);
             st->result = NULL;

@@ -282,6 +282,20 @@ static void test_reconnect(void **state)
     assert_int_equal(query_int(db, "SELECT count(*) FROM \"People\""), before);
     assert_int_equal(exec_sql(db, "INSERT INTO \"People\" (\"userName\") VALUES ('after')"), CDB_OK);
     assert_int_equal(query_int(db, "SELECT count(*) FROM \"People\""), before + 1);
+    /* A prepared autocommit write is not sent again (whether a lost one
+     * ran cannot be known): it fails, and the next one goes through, once. */
+    {
+        /* One text, a new row each time it runs. */
+        static const char add_member[] =
+            "INSERT INTO \"Members\" (\"personId\", \"groupName\") SELECT id, 'once' || "
+            "(SELECT count(*) FROM \"Members\") FROM \"People\" WHERE \"userName\" = 'after'";
+        assert_int_equal(exec_sql(db, add_member), CDB_OK);
+        assert_int_equal(system(restart), 0);
+        assert_int_equal(exec_sql(db, add_member), CDB_ERR_IO);
+        assert_int_equal(exec_sql(db, add_member), CDB_OK);
+        assert_int_equal(query_int(db, "SELECT count(*) FROM \"Members\" WHERE \"groupName\" LIKE 'once%'"), 2);
+        assert_int_equal(exec_sql(db, "DELETE FROM \"Members\""), CDB_OK);
+    }
 
     /* Lost inside a write transaction: that transaction fails as a whole. */
     assert_int_equal(cdb_tx_begin(db), CDB_OK);
