@@ -1057,9 +1057,22 @@ static void my_set_busy_timeout(void *conn, int milliseconds)
 static pthread_once_t library_once = PTHREAD_ONCE_INIT;
 static int library_rc;
 
+static bool library_started;
+
 static void library_init(void)
 {
     library_rc = mysql_library_init(0, NULL, NULL);
+    library_started = library_rc == 0;
+}
+
+/* The library's one-time state, given back when libclusterdb is unloaded
+ * (the process's exit, after every handle was closed): held otherwise only
+ * through libmariadb's thread-local state, where a leak checker cannot see
+ * it. */
+__attribute__((destructor)) static void library_end(void)
+{
+    if (library_started)
+        mysql_library_end();
 }
 
 static bool connect_server(struct my_conn *c)

@@ -4,8 +4,9 @@
 # engines_rerun): searches as nslcd and SSSD send them, binds, the account
 # lifecycle, LDAP writes, the access entries, the differential test against
 # back_mdb, the live-read guarantee (freshness: plain-SQL writes seen by the
-# next search) and readers against a CLI writer (concurrency), held to the
-# same checks as on SQLite.
+# next search), readers against a CLI writer (concurrency) and slapd under
+# valgrind (the engines' store code runs inside slapd), held to the same
+# checks as on SQLite.
 # Not repeated here: the tests of SQLite's own files (file_swap, store_full,
 # kill9_writes, backup_restore), the store tests that have server versions
 # of their own (store_postgresql, store_mariadb), and the daemon's
@@ -25,5 +26,5 @@ export FRESH_ITERATIONS=${FRESH_ITERATIONS:-100} CONC_SECONDS=${CONC_SECONDS:-10
 # The engines side by side: every slapd takes a free port (and retries on a
 # lost race), every server is private, no check times anything.
 export ENGINES_PARALLEL=${ENGINES_PARALLEL:-1}
-engines_rerun "$dir"/{search,bind,accounts,ldap_writes,access_entries,access_ldap_grants,acl_whole_entries,differential,freshness,concurrency}.sh
+engines_rerun "$dir"/{search,bind,accounts,ldap_writes,access_entries,access_ldap_grants,acl_whole_entries,differential,freshness,concurrency,valgrind}.sh
 tap_done

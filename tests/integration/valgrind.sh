@@ -3,11 +3,14 @@
 # bind and compare workload, with CLI writes in between: no memory errors and
 # no definite leaks.  slapd's own start-up leaks are suppressed
 # (tests/integration/valgrind.supp); the module is built without sanitizers,
-# so this is where its memory handling is checked.
+# so this is where its memory handling is checked, on every engine
+# (CLUSTERDB_TEST_ENGINE: the store's PostgreSQL and MariaDB code runs
+# inside slapd too).
 #   VALGRIND_LOOPS  repetitions of the workload (default 3)
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib.sh"
 . "$top/tests/integration/lib-slapd.sh"
+. "$top/tests/lib-engines.sh"
 export CLUSTERDB_ARGON2=${CLUSTERDB_ARGON2:-m=1024,t=1,p=1}
 
 slapd_require_module
@@ -16,7 +19,7 @@ if ! command -v valgrind > /dev/null; then
 fi
 
 scratch work
-DB=$work/clusterdb.db
+test_database "$work" || { not_ok "a database on $TEST_ENGINE"; tap_done; exit 1; }
 S=dc=cluster,dc=internal
 PEOPLE=ou=people,$S
 KEYS=$CLUSTERDB_TOP/tests/fixtures/keys
