@@ -312,15 +312,34 @@ TEST_ENGINE=${CLUSTERDB_TEST_ENGINE:-sqlite}
 # test_database DIR: sets DB to a database for the test (not initialised):
 # DIR/clusterdb.sqlite, or a throwaway server of TEST_ENGINE started in DIR
 # (its URI).  Non-zero, with the reason on stderr, when that cannot be.
+# Under engines_rerun the sequence's own server is borrowed instead
+# (CLUSTERDB_TEST_SERVER), its database emptied first: a new database, not
+# a new server, per test.
 test_database() {
     local dir=$1
     case "$TEST_ENGINE" in
         sqlite) DB=$dir/clusterdb.sqlite ;;
         postgresql|mariadb)
-            engine_start "$TEST_ENGINE" "$dir/$TEST_ENGINE" || return 1
+            if _engine_borrow "$TEST_ENGINE"; then
+                sh -c "$(engine_empty_command "$TEST_ENGINE")" || return 1
+            else
+                engine_start "$TEST_ENGINE" "$dir/$TEST_ENGINE" || return 1
+            fi
             DB=$(engine_uri "$TEST_ENGINE") ;;
         *) echo "unknown CLUSTERDB_TEST_ENGINE $TEST_ENGINE (sqlite, postgresql, mariadb)" >&2; return 2 ;;
     esac
+}
+
+# CLUSTERDB_TEST_SERVER="ENGINE DIR SOCKET PORT PID": a running server of
+# ENGINE that the caller owns (started, and stopped, by engines_rerun).
+# Sets this shell's view of it; it is never stopped from here.
+_engine_borrow() {
+    local engine dir socket port pid
+    read -r engine dir socket port pid <<< "${CLUSTERDB_TEST_SERVER:-}"
+    [ "$engine" = "$1" ] && [ -n "$pid" ] && engine_alive "$pid" || return 1
+    ENGINE_DIR[$engine]=$dir ENGINE_SOCKET[$engine]=$socket
+    [ "$port" = - ] || ENGINE_PORT[$engine]=$port
+    ENGINE_LOG[$engine]=$dir/server.log
 }
 
 # test_database_empty: $DB emptied (no schema; `clusterdb init` makes it).
@@ -428,8 +447,10 @@ test_db_intact() {
 }
 
 # engines_rerun TEST...: each test again on a throwaway PostgreSQL and a
-# throwaway MariaDB of its own (CLUSTERDB_TEST_ENGINE), its checks reported
-# under the engine's and the test's name (the file's base name).
+# throwaway MariaDB (CLUSTERDB_TEST_ENGINE), one server per engine for the
+# whole sequence and an emptied database per test (test_database borrows
+# it), its checks reported under the engine's and the test's name (the
+# file's base name).
 # ENGINES_RERUN narrows the engines (e.g. to one, to rerun a failure).
 # ENGINES_PARALLEL=1 runs the engines' sequences side by side (each engine's
 # tests still one after the other), for tests that share nothing but the
@@ -453,16 +474,22 @@ engines_rerun() {
     done
 }
 
-# One engine's tests in order: PREFIX.N.tap and PREFIX.N.rc for the Nth.
-_engines_sequence() {
-    local prefix=$1 engine=$2 t i=0
+# One engine's tests in order, on one server started here (each test gets
+# its database emptied): PREFIX.N.tap and PREFIX.N.rc for the Nth.  When
+# the server does not start, each test starts its own (and says why).
+_engines_sequence() (
+    prefix=$1 engine=$2 i=0 server=
     shift 2
+    trap 'engine_stop "$engine"' EXIT  # this subshell's own: the caller's trap stays
+    if engine_start "$engine" "$prefix.server" > "$prefix.server.log" 2>&1; then
+        server="$engine ${ENGINE_DIR[$engine]} ${ENGINE_SOCKET[$engine]} ${ENGINE_PORT[$engine]:--} ${ENGINE_PID[$engine]}"
+    fi
     for t in "$@"; do
         i=$((i + 1))
-        CLUSTERDB_TEST_ENGINE=$engine bash "$t" > "$prefix.$i.tap" 2>&1 < /dev/null
+        CLUSTERDB_TEST_ENGINE=$engine CLUSTERDB_TEST_SERVER=$server bash "$t" > "$prefix.$i.tap" 2>&1 < /dev/null
         echo $? > "$prefix.$i.rc"
     done
-}
+)
 
 # Relay one test's TAP under NAME; a non-zero exit without a failure is one.
 _engines_report() {

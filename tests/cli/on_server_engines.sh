@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The CLI tests again on the server engines, each test on a throwaway
-# PostgreSQL and a throwaway MariaDB of its own (tests/lib-engines.sh,
+# The CLI tests again on the server engines, each test on a database of its
+# own in a throwaway PostgreSQL and a throwaway MariaDB (tests/lib-engines.sh,
 # engines_rerun), so every command, rule and refusal is held to the same
 # checks on every engine.
 # Not repeated here: domain_dns_provider.sh, which upgrades SQLite files

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The end-to-end tests again with the directory on a server engine, each on
-# a throwaway PostgreSQL of its own (tests/lib-engines.sh, engines_rerun):
+# a database of its own in a throwaway PostgreSQL (tests/lib-engines.sh,
+# engines_rerun):
 # nslcd, SSSD and sshd log users in from a database that lives in a server,
 # as they do from SQLite.  PostgreSQL only by default: the clients see the
 # module, not the engine, and the module's reads and writes run on MariaDB

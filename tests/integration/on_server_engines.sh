@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The module's integration tests again on the server engines, each test on a
-# throwaway PostgreSQL and a throwaway MariaDB of its own (tests/lib-engines.sh,
-# engines_rerun): searches as nslcd and SSSD send them, binds, the account
+# database of its own in a throwaway PostgreSQL and a throwaway MariaDB
+# (tests/lib-engines.sh, engines_rerun): searches as nslcd and SSSD send them, binds, the account
 # lifecycle, LDAP writes, the access entries, the differential test against
 # back_mdb, the live-read guarantee (freshness: plain-SQL writes seen by the
 # next search), readers against a CLI writer (concurrency) and slapd under
