@@ -7,11 +7,17 @@
  *
  * Text prefixes become index ranges (`col >= ? AND col < ?` under the
  * column's NOCASE collation) instead of LIKE: no metacharacters to escape and
- * the unique indexes on username, mail and cn serve them.
+ * the unique indexes on username, mail and cn serve them.  That needs a
+ * collation in code-point order (SQLite's NOCASE, PostgreSQL's lower() in
+ * C.UTF-8); MariaDB's _ci collations order punctuation and digits apart
+ * from it ('9' < ':' is false there), so on MariaDB a NOCASE prefix is an
+ * escaped LIKE, which its collation and range optimizer handle.
  */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <clusterdb/validate.h>
 
 #include "directory_internal.h"
 
@@ -28,6 +34,7 @@ struct bind {
 
 struct builder {
     cdb *db;
+    int like_prefixes; /* MariaDB: NOCASE prefixes as LIKE (see the top) */
     enum table table;
     char *sql;
     size_t len, cap;
@@ -103,41 +110,82 @@ static void bind_text(struct builder *b, const char *text)
 
 /*
  * The smallest string greater than every string starting with prefix, under
- * the column's collation.  For NOCASE columns fold ASCII to lower case (as
- * NOCASE does) first, and a byte that would land on 'A'..'Z' goes to '['
- * instead, since folded text never holds upper case; case-exact columns
- * (the timestamps) keep the prefix as it is.  Then increment the last byte
- * that can be incremented and cut after it (prefix_end_length > 0: one exists).
+ * the column's collation, in code-point order (UTF-8 keeps it byte for
+ * byte).  For NOCASE columns fold ASCII to lower case (as NOCASE does)
+ * first, and a character that would land on 'A'..'Z' goes to '[' instead,
+ * since folded text never holds upper case; case-exact columns (the
+ * timestamps) keep the prefix as it is.  Then the last character that has a
+ * successor is replaced by it (skipping the surrogates) and the rest cut:
+ * the result is valid UTF-8, which the server engines require of text.
+ * Its length, or 0 when no character has a successor (empty, or all
+ * U+10FFFF): the range is open at the top then.  prefix is valid UTF-8.
  */
-static size_t prefix_end_length(const char *prefix)
+static size_t prefix_end(const char *prefix, int case_exact, char *end)
 {
-    size_t i = strlen(prefix);
+    const unsigned char *u = (const unsigned char *)prefix;
+    size_t n = strlen(prefix), pos = 0, last = 0, last_len = 0;
+    uint32_t cp, last_cp = 0;
 
-    while (i > 0 && (unsigned char)prefix[i - 1] == 0xff)
-        i--;
-    return i;
+    while (pos < n) {
+        size_t step = cdb_utf8_decode(u + pos, n - pos, &cp);
+        if (step == 0)
+            return 0;
+        if (cp < 0x10ffff) {
+            last = pos;
+            last_len = step;
+            last_cp = cp;
+        }
+        pos += step;
+    }
+    if (last_len == 0)
+        return 0;
+    for (size_t k = 0; k < last; k++) {
+        unsigned char c = u[k];
+        end[k] = (char)(!case_exact && c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    }
+    if (!case_exact && last_cp >= 'A' && last_cp <= 'Z')
+        last_cp += 'a' - 'A';
+    last_cp = last_cp + 1 == 0xd800 ? 0xe000 : last_cp + 1;
+    if (!case_exact && last_cp >= 'A' && last_cp <= 'Z')
+        last_cp = '[';
+    if (last_cp < 0x80) {
+        end[last++] = (char)last_cp;
+    } else if (last_cp < 0x800) {
+        end[last++] = (char)(0xc0 | (last_cp >> 6));
+        end[last++] = (char)(0x80 | (last_cp & 0x3f));
+    } else if (last_cp < 0x10000) {
+        end[last++] = (char)(0xe0 | (last_cp >> 12));
+        end[last++] = (char)(0x80 | ((last_cp >> 6) & 0x3f));
+        end[last++] = (char)(0x80 | (last_cp & 0x3f));
+    } else {
+        end[last++] = (char)(0xf0 | (last_cp >> 18));
+        end[last++] = (char)(0x80 | ((last_cp >> 12) & 0x3f));
+        end[last++] = (char)(0x80 | ((last_cp >> 6) & 0x3f));
+        end[last++] = (char)(0x80 | (last_cp & 0x3f));
+    }
+    end[last] = '\0';
+    return last;
 }
 
-static void bind_prefix_end(struct builder *b, const char *prefix, int case_exact)
+/* The prefix as a LIKE pattern: '!' escapes itself and the wildcards. */
+static void bind_like_prefix(struct builder *b, const char *prefix)
 {
-    size_t i = prefix_end_length(prefix);
-    char *end;
+    size_t n = strlen(prefix), k = 0;
+    char *pattern = malloc(2 * n + 2);
 
-    end = malloc(i + 1);
-    if (end == NULL) {
+    if (pattern == NULL) {
         b->status = cdb_fail(b->db, CDB_ERR_NOMEM, NULL, "out of memory building a query");
         return;
     }
-    for (size_t k = 0; k < i; k++) {
-        unsigned char c = (unsigned char)prefix[k];
-        end[k] = (char)(!case_exact && c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
+    for (size_t i = 0; i < n; i++) {
+        if (prefix[i] == '!' || prefix[i] == '%' || prefix[i] == '_')
+            pattern[k++] = '!';
+        pattern[k++] = prefix[i];
     }
-    end[i - 1] = (char)((unsigned char)end[i - 1] + 1);
-    if (!case_exact && end[i - 1] >= 'A' && end[i - 1] <= 'Z')
-        end[i - 1] = '[';
-    end[i] = '\0';
-    bind_text(b, end);
-    free(end);
+    pattern[k++] = '%';
+    pattern[k] = '\0';
+    bind_text(b, pattern);
+    free(pattern);
 }
 
 static int invalid(struct builder *b, const char *why)
@@ -167,12 +215,30 @@ enum text_column_flags {
     TEXT_CASE_EXACT = 1 << 1  /* BINARY collation (timestamps), not NOCASE */
 };
 
+/* Whether text is UTF-8 throughout (controls allowed: they are text). */
+static int is_utf8(const char *text)
+{
+    const unsigned char *u = (const unsigned char *)text;
+    size_t n = strlen(text), pos = 0;
+    uint32_t cp;
+
+    while (pos < n) {
+        size_t step = cdb_utf8_decode(u + pos, n - pos, &cp);
+        if (step == 0)
+            return 0;
+        pos += step;
+    }
+    return 1;
+}
+
 /* `column op ?` under the column's collation, spelled out for NOCASE
  * columns (SQLite's column collation is implicit; the server engines'
  * translation needs the words: sql_translate.h). */
 static void compare_with_param(struct builder *b, const char *column, const char *op, unsigned flags)
 {
-    const char *collation = (flags & TEXT_CASE_EXACT) ? "" : " COLLATE NOCASE";
+    /* BINARY spelled out too: a server's default collation need not be in
+     * code-point order (en_US ignores the punctuation of timestamps). */
+    const char *collation = (flags & TEXT_CASE_EXACT) ? " COLLATE BINARY" : " COLLATE NOCASE";
 
     append(b, column);
     append(b, collation);
@@ -190,17 +256,40 @@ static void text_compare(struct builder *b, const cdb_query *q, const char *colu
 {
     int nullable = (flags & TEXT_NULLABLE) != 0;
 
+    /* Stored text is UTF-8 (the server engines hold nothing else and refuse
+     * other bytes as a value): nothing equals or starts with other bytes. */
+    if (q->op != CDB_Q_PRESENT && !is_utf8(q->text)) {
+        if (q->op == CDB_Q_EQ || q->op == CDB_Q_PREFIX)
+            append(b, "FALSE");
+        else
+            invalid(b, "a text value must be UTF-8");
+        return;
+    }
     switch (q->op) {
     case CDB_Q_EQ:
         compare_with_param(b, column, " = ", flags);
         bind_text(b, q->text);
         break;
     case CDB_Q_PREFIX: {
-        /* With no string above every one of the prefix (empty, all 0xff)
-         * the range is open at the top: no engine has a value above every
-         * text in every collation. */
-        int bounded = prefix_end_length(q->text) > 0;
+        /* With no string above every one of the prefix (empty, all
+         * U+10FFFF) the range is open at the top: no engine has a value
+         * above every text in every collation. */
+        int case_exact = (flags & TEXT_CASE_EXACT) != 0;
+        char *end = malloc(strlen(q->text) + 4);
+        size_t bounded;
 
+        if (end == NULL) {
+            b->status = cdb_fail(b->db, CDB_ERR_NOMEM, NULL, "out of memory building a query");
+            break;
+        }
+        if (b->like_prefixes && !case_exact) {
+            append(b, column);
+            append(b, " LIKE ? ESCAPE '!'");
+            bind_like_prefix(b, q->text);
+            free(end);
+            break;
+        }
+        bounded = prefix_end(q->text, case_exact, end);
         append(b, "(");
         compare_with_param(b, column, " >= ", flags);
         if (bounded) {
@@ -210,7 +299,8 @@ static void text_compare(struct builder *b, const cdb_query *q, const char *colu
         append(b, ")");
         bind_text(b, q->text);
         if (bounded)
-            bind_prefix_end(b, q->text, (flags & TEXT_CASE_EXACT) != 0);
+            bind_text(b, end);
+        free(end);
         break;
     }
     case CDB_Q_GE:
@@ -375,7 +465,7 @@ static void build(struct builder *b, const cdb_query *q, int depth)
         }
         if (q->n_kids == 0) {
             /* LDAP: an empty AND is true, an empty OR false. */
-            append(b, q->op == CDB_Q_AND ? "1" : "0");
+            append(b, q->op == CDB_Q_AND ? "TRUE" : "FALSE");
             return;
         }
         append(b, "(");
@@ -487,7 +577,8 @@ static int find(cdb *db, enum table table, const cdb_query *query, int64_t after
 {
     static const cdb_query everything = {.op = CDB_Q_TRUE};
     const char *id = table == TABLE_USERS ? "Users.uidNumber" : "Groups.gidNumber";
-    struct builder b = {.db = db, .table = table};
+    struct builder b = {.db = db, .table = table,
+                        .like_prefixes = strcmp(cdb_engine_name(db), "mariadb") == 0};
     cdb_sql_stmt *stmt = NULL;
     int64_t *ids = NULL;
     size_t n = 0, cap = 0;

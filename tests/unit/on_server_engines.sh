@@ -3,19 +3,19 @@
 # on a throwaway PostgreSQL and a throwaway MariaDB (tests/lib-engines.sh),
 # its database emptied before every test (tests/unit/tmpdir_fixture.h:
 # CLUSTERDB_TEST_DB, CLUSTERDB_TEST_DB_RESET) and migrated by the real
-# migration runner, so the models' rules, refusals, allocations and races
-# are held to the same checks on every engine.  A check that looks at
-# SQLite itself (its query plans, trace hook, pragmas, files) says so in
-# a visible skip.
+# migration runner, so the models' rules, refusals, allocations, races and
+# the LDAP filters' translation are held to the same checks on every
+# engine.  A check that looks at SQLite itself (its query plans, trace hook,
+# statement cache, pragmas, files) says so in a visible skip.
 # Not repeated here, being about SQLite or no database at all: test_store,
-# test_schema, test_migrate, test_query (SQLite's plans and statement cache;
-# the servers' store is tested by tests/engines/), and the programs without
-# a database (validate, passwd, pve, notify, render, sql_translate).
+# test_schema, test_migrate (SQLite's files, pragmas and upgrade path; the
+# servers' store is tested by tests/engines/), and the programs without a
+# database (validate, passwd, pve, notify, render, sql_translate).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/../lib-engines.sh"
 
 programs=(test_settings test_access test_cluster_model test_cluster test_directory
-          test_concurrency test_identity)
+          test_concurrency test_identity test_query)
 scratch work
 
 # One engine: its server, then every program on it; per program
