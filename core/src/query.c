@@ -215,22 +215,6 @@ enum text_column_flags {
     TEXT_CASE_EXACT = 1 << 1  /* BINARY collation (timestamps), not NOCASE */
 };
 
-/* Whether text is UTF-8 throughout (controls allowed: they are text). */
-static int is_utf8(const char *text)
-{
-    const unsigned char *u = (const unsigned char *)text;
-    size_t n = strlen(text), pos = 0;
-    uint32_t cp;
-
-    while (pos < n) {
-        size_t step = cdb_utf8_decode(u + pos, n - pos, &cp);
-        if (step == 0)
-            return 0;
-        pos += step;
-    }
-    return 1;
-}
-
 /* `column op ?` under the column's collation, spelled out for NOCASE
  * columns (SQLite's column collation is implicit; the server engines'
  * translation needs the words: sql_translate.h). */
@@ -258,7 +242,7 @@ static void text_compare(struct builder *b, const cdb_query *q, const char *colu
 
     /* Stored text is UTF-8 (the server engines hold nothing else and refuse
      * other bytes as a value): nothing equals or starts with other bytes. */
-    if (q->op != CDB_Q_PRESENT && !is_utf8(q->text)) {
+    if (q->op != CDB_Q_PRESENT && !cdb_utf8_valid(q->text)) {
         if (q->op == CDB_Q_EQ || q->op == CDB_Q_PREFIX)
             append(b, "FALSE");
         else
@@ -275,18 +259,17 @@ static void text_compare(struct builder *b, const cdb_query *q, const char *colu
          * U+10FFFF) the range is open at the top: no engine has a value
          * above every text in every collation. */
         int case_exact = (flags & TEXT_CASE_EXACT) != 0;
-        char *end = malloc(strlen(q->text) + 4);
+        char *end;
         size_t bounded;
 
-        if (end == NULL) {
-            b->status = cdb_fail(b->db, CDB_ERR_NOMEM, NULL, "out of memory building a query");
-            break;
-        }
         if (b->like_prefixes && !case_exact) {
             append(b, column);
             append(b, " LIKE ? ESCAPE '!'");
             bind_like_prefix(b, q->text);
-            free(end);
+            break;
+        }
+        if ((end = malloc(strlen(q->text) + 4)) == NULL) {
+            b->status = cdb_fail(b->db, CDB_ERR_NOMEM, NULL, "out of memory building a query");
             break;
         }
         bounded = prefix_end(q->text, case_exact, end);

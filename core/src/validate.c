@@ -251,6 +251,18 @@ size_t cdb_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp)
     return len;
 }
 
+int cdb_utf8_valid(const char *s)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    size_t n = strlen(s), pos = 0, step;
+    uint32_t cp;
+
+    for (; pos < n; pos += step)
+        if ((step = cdb_utf8_decode(u + pos, n - pos, &cp)) == 0)
+            return 0;
+    return 1;
+}
+
 /* Valid UTF-8 without C0, DEL or C1 control characters (tab, newline and
  * carriage return allowed when multiline), exactly len bytes. */
 static int valid_text_n(const char *s, size_t len, int multiline)

@@ -475,19 +475,6 @@ static int is_leaf_op(cdb_qop op)
            op == CDB_Q_PRESENT;
 }
 
-/* Whether text is UTF-8 throughout. */
-static int text_is_utf8(const char *text)
-{
-    const unsigned char *u = (const unsigned char *)text;
-    size_t n = strlen(text), pos = 0, step;
-    uint32_t cp;
-
-    for (; pos < n; pos += step)
-        if ((step = cdb_utf8_decode(u + pos, n - pos, &cp)) == 0)
-            return 0;
-    return 1;
-}
-
 static int leaf_valid(const cdb_query *q, int users_table)
 {
     int numeric_op = q->op != CDB_Q_PREFIX; /* numbers have EQ, GE, LE, PRESENT */
@@ -496,7 +483,7 @@ static int leaf_valid(const cdb_query *q, int users_table)
         return 0;
     /* Ordering needs UTF-8 (equality and prefix of other bytes match nothing). */
     if (field_is_text(q->field) && (q->op == CDB_Q_GE || q->op == CDB_Q_LE) &&
-        !text_is_utf8(q->text))
+        !cdb_utf8_valid(q->text))
         return 0;
     if (users_table) {
         switch (q->field) {

@@ -39,6 +39,8 @@ int cdb_valid_domain(const char *s);    /* dotted DNS name */
  * available) and its code point in *cp, or 0 for anything not shortest-form
  * UTF-8 of a scalar value (overlongs, surrogates, above U+10FFFF, truncated). */
 size_t cdb_utf8_decode(const unsigned char *s, size_t n, uint32_t *cp);
+/* Whether the NUL-terminated text is UTF-8 throughout (controls allowed). */
+int cdb_utf8_valid(const char *s);
 /* Valid UTF-8 with no control characters (C0, DEL, C1) and at most
  * max_bytes bytes; the multiline form also allows tab, newline and CR. */
 int cdb_valid_text(const char *s, size_t max_bytes);
